@@ -1,0 +1,97 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let grpc: [Target.Dependency] = [
+  .product(name: "GRPCCore", package: "grpc-swift-2"),
+  .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+  .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+  .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+]
+
+/// A service is a library (composition root, handlers, repositories) that the
+/// tests call, and a thin executable that parses flags and runs it.
+func service(_ name: String, folder: String, executable: String) -> [Target] {
+  [
+    .target(
+      name: name,
+      dependencies: ["GroundswellRuntime", "GroundswellModel", "GroundswellAPI"] + grpc,
+      path: "Services/\(folder)/Sources"
+    ),
+    .executableTarget(
+      name: executable,
+      dependencies: [
+        .target(name: name), "GroundswellRuntime",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Services/\(folder)/Main"
+    ),
+  ]
+}
+
+let package = Package(
+  name: "groundswell",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "gateway", targets: ["gateway"]),
+    .executable(name: "petition-service", targets: ["petition-service"]),
+    .executable(name: "supporter-service", targets: ["supporter-service"]),
+    .executable(name: "campaign-service", targets: ["campaign-service"]),
+    .executable(name: "groundswell", targets: ["groundswell"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+    .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+    .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
+    .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+    .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+    .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+    .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+  ],
+  targets: [
+    .target(name: "GroundswellAPI", dependencies: grpc, path: "Shared/API"),
+    .target(name: "GroundswellModel", path: "Shared/Model"),
+    .target(
+      name: "GroundswellRuntime",
+      dependencies: [
+        "GroundswellAPI", "GroundswellModel",
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "X509", package: "swift-certificates"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ] + grpc,
+      path: "Shared/Runtime"
+    ),
+  ]
+    + service("PetitionService", folder: "Petition", executable: "petition-service")
+    + service("SupporterService", folder: "Supporter", executable: "supporter-service")
+    + service("CampaignService", folder: "Campaign", executable: "campaign-service")
+    + service("GatewayService", folder: "Gateway", executable: "gateway")
+    + [
+      .executableTarget(
+        name: "groundswell",
+        dependencies: [
+          "GroundswellRuntime", "GroundswellAPI",
+          .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ] + grpc,
+        path: "Tools/groundswell"
+      ),
+      .testTarget(name: "ModelTests", dependencies: ["GroundswellModel"], path: "Tests/ModelTests"),
+      .testTarget(
+        name: "EndToEndTests",
+        dependencies: [
+          "GroundswellRuntime", "GroundswellAPI", "GroundswellModel",
+          "PetitionService", "SupporterService", "CampaignService", "GatewayService",
+          .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+          .product(name: "X509", package: "swift-certificates"),
+        ] + grpc,
+        path: "Tests/EndToEndTests"
+      ),
+    ],
+  swiftLanguageModes: [.v6]
+)

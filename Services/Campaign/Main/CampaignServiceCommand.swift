@@ -1,0 +1,30 @@
+import ArgumentParser
+import CampaignService
+import GroundswellRuntime
+
+@main
+struct CampaignServiceCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "campaign-service",
+    abstract: "Runs campaign-service: organizations, campaigns and the petitions that belong to them.",
+    discussion: "Listens with mutual TLS; only clients with a certificate from the internal CA are served."
+  )
+
+  @OptionGroup var options: ServerOptions
+
+  @Option(name: .long, help: "Address of petition-service, host:port. [env: GROUNDSWELL_PETITION_SERVICE, default: 127.0.0.1:7401]")
+  var petitionService: String?
+
+  func run() async throws {
+    let config = CampaignServiceConfig(
+      listen: try options.listenEndpoint(default: "127.0.0.1:7403"),
+      dataDirectory: options.dataDirectory(service: CampaignApp.name),
+      tls: options.tlsFiles(service: CampaignApp.name),
+      petitionService: try endpointSetting(
+        petitionService, env: "GROUNDSWELL_PETITION_SERVICE", default: "127.0.0.1:7401", name: "--petition-service")
+    )
+    await ServiceMain.run(name: CampaignApp.name, logLevel: options.level) { logger in
+      try CampaignApp.build(config, logger: logger).services
+    }
+  }
+}

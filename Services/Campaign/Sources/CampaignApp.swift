@@ -1,0 +1,45 @@
+import GroundswellAPI
+import GroundswellRuntime
+import Logging
+
+/// The configuration of campaign-service.
+public struct CampaignServiceConfig: Sendable {
+  public var listen: Endpoint
+  public var dataDirectory: String
+  public var tls: TLSFiles
+  /// Where petition-service listens (to check petitions added to campaigns).
+  public var petitionService: Endpoint
+
+  public init(listen: Endpoint, dataDirectory: String, tls: TLSFiles, petitionService: Endpoint) {
+    self.listen = listen
+    self.dataDirectory = dataDirectory
+    self.tls = tls
+    self.petitionService = petitionService
+  }
+}
+
+/// The composition root of campaign-service.
+public enum CampaignApp {
+  public static let name = "campaign-service"
+
+  public static func build(_ config: CampaignServiceConfig, logger: Logger) throws -> BuiltService {
+    try config.tls.checkReadable()
+    let store = try SQLiteCampaignStore(directory: config.dataDirectory)
+    let petitionClient = try ClientHost(endpoint: config.petitionService, security: config.tls.clientMutualTLS)
+    let server = ServerHost(
+      endpoint: config.listen,
+      security: config.tls.serverMutualTLS,
+      services: [
+        OrganizationHandlers(repository: store),
+        CampaignHandlers(repository: store, petitions: RemotePetitionDirectory(client: petitionClient.client)),
+      ],
+      serviceNames: [
+        Groundswell_Campaign_V1_OrganizationService.descriptor.fullyQualifiedService,
+        Groundswell_Campaign_V1_CampaignService.descriptor.fullyQualifiedService,
+      ],
+      interceptors: [PeerIdentityInterceptor()],
+      logger: logger
+    )
+    return BuiltService(server: server, dependencies: [petitionClient])
+  }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import GRPCCore
+import GroundswellAPI
+import GroundswellModel
+import GroundswellRuntime
+import SwiftProtobuf
+
+/// The handlers of `OrganizationService`.
+public struct OrganizationHandlers: Sendable {
+  let repository: any OrganizationRepository
+}
+
+extension OrganizationHandlers: Groundswell_Campaign_V1_OrganizationService.SimpleServiceProtocol {
+  public func createOrganization(
+    request: Groundswell_Campaign_V1_CreateOrganizationRequest, context: ServerContext
+  ) async throws -> Groundswell_Campaign_V1_CreateOrganizationResponse {
+    let call = CallContext.current
+    if call.peerService == PeerIdentityInterceptor.gateway && !call.isOperator {
+      throw DomainError.permissionDenied("Only an operator key may create organizations; ask your Groundswell operator.")
+    }
+    var validator = Validator()
+    let organization = request.organization
+    validator.text("organization.display_name", organization.displayName, minimum: 1, maximum: Limits.displayName)
+    validator.text("organization.description", organization.description_p, maximum: Limits.organizationDescription)
+    validateURI(organization.websiteUri, field: "organization.website_uri", into: &validator)
+    if !request.organizationID.isEmpty && !ResourceName.isValidID(request.organizationID) {
+      validator.add("organization_id", "organization_id must be 3 to 63 lower-case letters, digits and hyphens, starting with a letter.")
+    }
+    try validator.check()
+    let id = request.organizationID.isEmpty ? ResourceName.newID() : request.organizationID
+    guard
+      let created = try await repository.create(
+        OrganizationRecord(
+          id: id, displayName: organization.displayName.trimmingWhitespace(), description: organization.description_p,
+          websiteURI: organization.websiteUri, createTime: Date(), sequence: 0))
+    else {
+      throw DomainError.alreadyExists("Organization `organizations/\(id)` exists already.")
+    }
+    return .with { $0.organization = created.proto }
+  }
+
+  public func getOrganization(
+    request: Groundswell_Campaign_V1_GetOrganizationRequest, context: ServerContext
+  ) async throws -> Groundswell_Campaign_V1_GetOrganizationResponse {
+    var validator = Validator()
+    let id = validator.name("name", request.name, collection: "organizations")
+    try validator.check()
+    guard let id, let organization = try await repository.organization(id: id) else {
+      throw DomainError.notFound("Organization `\(request.name)` was not found.")
+    }
+    return .with { $0.organization = organization.proto }
+  }
+
+  public func listOrganizations(
+    request: Groundswell_Campaign_V1_ListOrganizationsRequest, context: ServerContext
+  ) async throws -> Groundswell_Campaign_V1_ListOrganizationsResponse {
+    var validator = Validator()
+    let page = PageRequest.parse(size: request.pageSize, token: request.pageToken, query: "organizations", into: &validator)
+    try validator.check()
+    let (organizations, hasMore) = try await repository.organizations(after: page.after, limit: page.size)
+    return .with {
+      $0.organizations = organizations.map(\.proto)
+      $0.nextPageToken = PageToken.next(lastPosition: organizations.last?.sequence, hasMore: hasMore, query: "organizations")
+    }
+  }
+}
+
+/// Accepts an empty value or an absolute http(s) URL of bounded length.
+func validateURI(_ value: String, field: String, into validator: inout Validator) {
+  guard !value.isEmpty else { return }
+  if value.count > Limits.uri {
+    validator.add(field, "\(field) must be at most \(Limits.uri) characters.")
+  } else if let url = URL(string: value), ["https", "http"].contains(url.scheme?.lowercased() ?? ""), url.host != nil {
+    return
+  } else {
+    validator.add(field, "\(field) must be an absolute https:// or http:// URL.")
+  }
+}
+
+extension OrganizationRecord {
+  var proto: Groundswell_Campaign_V1_Organization {
+    .with {
+      $0.name = "organizations/\(id)"
+      $0.displayName = displayName
+      $0.description_p = description
+      $0.websiteUri = websiteURI
+      $0.createTime = Google_Protobuf_Timestamp(date: createTime)
+    }
+  }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import GRDB
+import GroundswellModel
+import GroundswellRuntime
+
+/// `OrganizationRepository` and `CampaignRepository` on the service's own
+/// SQLite file.
+public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
+  let pool: DatabasePool
+
+  public init(directory: String) throws {
+    pool = try SQLiteDatabase.open(directory: directory, file: "campaign.sqlite") { migrator in
+      migrator.registerMigration("1 organizations and campaigns") { db in
+        try db.execute(sql: """
+          CREATE TABLE organizations (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            display_name TEXT NOT NULL,
+            description TEXT NOT NULL,
+            website_uri TEXT NOT NULL,
+            create_time INTEGER NOT NULL
+          );
+          CREATE TABLE campaigns (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            organization TEXT NOT NULL,
+            title TEXT NOT NULL,
+            description TEXT NOT NULL,
+            create_time INTEGER NOT NULL,
+            update_time INTEGER NOT NULL
+          );
+          CREATE INDEX campaigns_by_organization ON campaigns (organization, seq);
+          CREATE TABLE campaign_petitions (
+            campaign_id TEXT NOT NULL REFERENCES campaigns(id),
+            petition TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            PRIMARY KEY (campaign_id, petition)
+          );
+          """)
+      }
+    }
+  }
+
+  // MARK: organizations
+
+  public func create(_ organization: OrganizationRecord) async throws -> OrganizationRecord? {
+    try await pool.write { db in
+      try db.execute(
+        sql: """
+          INSERT OR IGNORE INTO organizations (id, display_name, description, website_uri, create_time)
+          VALUES (?, ?, ?, ?, ?)
+          """,
+        arguments: [organization.id, organization.displayName, organization.description, organization.websiteURI,
+                    organization.createTime.millisecondsSince1970])
+      guard db.changesCount == 1 else { return nil }
+      return try Self.fetchOrganization(db, id: organization.id)
+    }
+  }
+
+  public func organization(id: String) async throws -> OrganizationRecord? {
+    try await pool.read { try Self.fetchOrganization($0, id: id) }
+  }
+
+  public func organizations(after: Int64, limit: Int) async throws -> (organizations: [OrganizationRecord], hasMore: Bool) {
+    try await pool.read { db in
+      let rows = try Row.fetchAll(
+        db, sql: "SELECT * FROM organizations WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [after, limit + 1])
+      return (rows.prefix(limit).map(Self.organizationRecord), rows.count > limit)
+    }
+  }
+
+  private static func fetchOrganization(_ db: Database, id: String) throws -> OrganizationRecord? {
+    try Row.fetchOne(db, sql: "SELECT * FROM organizations WHERE id = ?", arguments: [id]).map(organizationRecord)
+  }
+
+  private static func organizationRecord(_ row: Row) -> OrganizationRecord {
+    OrganizationRecord(
+      id: row["id"], displayName: row["display_name"], description: row["description"],
+      websiteURI: row["website_uri"], createTime: Date(millisecondsSince1970: row["create_time"]), sequence: row["seq"])
+  }
+
+  // MARK: campaigns
+
+  public func create(_ campaign: CampaignRecord) async throws -> CampaignRecord? {
+    try await pool.write { db in
+      let now = campaign.createTime.millisecondsSince1970
+      try db.execute(
+        sql: """
+          INSERT OR IGNORE INTO campaigns (id, organization, title, description, create_time, update_time)
+          VALUES (?, ?, ?, ?, ?, ?)
+          """,
+        arguments: [campaign.id, campaign.organization, campaign.title, campaign.description, now, now])
+      guard db.changesCount == 1 else { return nil }
+      return try Self.fetchCampaign(db, id: campaign.id)
+    }
+  }
+
+  public func campaign(id: String) async throws -> CampaignRecord? {
+    try await pool.read { try Self.fetchCampaign($0, id: id) }
+  }
+
+  public func campaigns(organization: String?, after: Int64, limit: Int) async throws -> (campaigns: [CampaignRecord], hasMore: Bool) {
+    try await pool.read { db in
+      let rows: [Row]
+      if let organization {
+        rows = try Row.fetchAll(
+          db, sql: "SELECT * FROM campaigns WHERE organization = ? AND seq > ? ORDER BY seq LIMIT ?",
+          arguments: [organization, after, limit + 1])
+      } else {
+        rows = try Row.fetchAll(
+          db, sql: "SELECT * FROM campaigns WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [after, limit + 1])
+      }
+      let campaigns = try rows.prefix(limit).map { try Self.campaignRecord(db, $0) }
+      return (campaigns, rows.count > limit)
+    }
+  }
+
+  public func setPetition(_ petition: String, in campaignID: String, member: Bool, now: Date) async throws -> CampaignRecord? {
+    try await pool.write { db in
+      guard try Self.fetchCampaign(db, id: campaignID) != nil else { return nil }
+      if member {
+        try db.execute(
+          sql: """
+            INSERT OR IGNORE INTO campaign_petitions (campaign_id, petition, position)
+            VALUES (?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM campaign_petitions WHERE campaign_id = ?))
+            """,
+          arguments: [campaignID, petition, campaignID])
+      } else {
+        try db.execute(
+          sql: "DELETE FROM campaign_petitions WHERE campaign_id = ? AND petition = ?", arguments: [campaignID, petition])
+      }
+      if db.changesCount > 0 {
+        try db.execute(
+          sql: "UPDATE campaigns SET update_time = ? WHERE id = ?", arguments: [now.millisecondsSince1970, campaignID])
+      }
+      return try Self.fetchCampaign(db, id: campaignID)
+    }
+  }
+
+  private static func fetchCampaign(_ db: Database, id: String) throws -> CampaignRecord? {
+    try Row.fetchOne(db, sql: "SELECT * FROM campaigns WHERE id = ?", arguments: [id]).map { try campaignRecord(db, $0) }
+  }
+
+  private static func campaignRecord(_ db: Database, _ row: Row) throws -> CampaignRecord {
+    let id: String = row["id"]
+    let petitions = try String.fetchAll(
+      db, sql: "SELECT petition FROM campaign_petitions WHERE campaign_id = ? ORDER BY position", arguments: [id])
+    return CampaignRecord(
+      id: id, organization: row["organization"], title: row["title"], description: row["description"],
+      petitions: petitions, createTime: Date(millisecondsSince1970: row["create_time"]),
+      updateTime: Date(millisecondsSince1970: row["update_time"]), sequence: row["seq"])
+  }
+}

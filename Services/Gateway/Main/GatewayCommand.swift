@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import GatewayService
+import GroundswellRuntime
+
+@main
+struct GatewayCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "gateway",
+    abstract: "The public endpoint of Groundswell: API keys, forwarding, and signature totals.",
+    subcommands: [Serve.self, Keys.self],
+    defaultSubcommand: Serve.self
+  )
+}
+
+struct Serve: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Serves the public API over TLS; callers authenticate with `authorization: Bearer <key>`.",
+    discussion: "The certificate given with --cert serves the public listener and, being signed by the internal CA, authenticates the gateway to the internal services."
+  )
+
+  @OptionGroup var options: ServerOptions
+
+  @Option(name: .long, help: "Address of petition-service, host:port. [env: GROUNDSWELL_PETITION_SERVICE, default: 127.0.0.1:7401]")
+  var petitionService: String?
+
+  @Option(name: .long, help: "Address of supporter-service, host:port. [env: GROUNDSWELL_SUPPORTER_SERVICE, default: 127.0.0.1:7402]")
+  var supporterService: String?
+
+  @Option(name: .long, help: "Address of campaign-service, host:port. [env: GROUNDSWELL_CAMPAIGN_SERVICE, default: 127.0.0.1:7403]")
+  var campaignService: String?
+
+  func run() async throws {
+    let config = GatewayConfig(
+      listen: try options.listenEndpoint(default: "127.0.0.1:7400"),
+      dataDirectory: options.dataDirectory(service: GatewayApp.name),
+      tls: options.tlsFiles(service: GatewayApp.name),
+      petitionService: try endpointSetting(
+        petitionService, env: "GROUNDSWELL_PETITION_SERVICE", default: "127.0.0.1:7401", name: "--petition-service"),
+      supporterService: try endpointSetting(
+        supporterService, env: "GROUNDSWELL_SUPPORTER_SERVICE", default: "127.0.0.1:7402", name: "--supporter-service"),
+      campaignService: try endpointSetting(
+        campaignService, env: "GROUNDSWELL_CAMPAIGN_SERVICE", default: "127.0.0.1:7403", name: "--campaign-service")
+    )
+    await ServiceMain.run(name: GatewayApp.name, logLevel: options.level) { logger in
+      try GatewayApp.build(config, logger: logger).services
+    }
+  }
+}
+
+struct Keys: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Manages API keys in the gateway's data directory.",
+    subcommands: [Create.self]
+  )
+
+  struct Create: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Creates an API key and prints it once; only its hash is stored.",
+      discussion: "Give --organization for a partner key, or --operator for an operator key (which may create organizations)."
+    )
+
+    @Option(name: .long, help: "The organization the key acts for, organizations/{id}.")
+    var organization: String?
+
+    @Flag(name: .long, help: "Create an operator key instead of a partner key.")
+    var `operator` = false
+
+    @Option(name: .long, help: "A note to recognise the key by.")
+    var label: String = ""
+
+    @Option(name: .long, help: "The gateway's data directory. [env: GROUNDSWELL_DATA_DIR, default: ./.groundswell/gateway]")
+    var dataDir: String?
+
+    func validate() throws {
+      if `operator` == (organization != nil) {
+        throw ValidationError("give exactly one of --organization organizations/{id} or --operator")
+      }
+      if let organization, !organization.hasPrefix("organizations/") || organization.count <= "organizations/".count {
+        throw ValidationError("--organization must look like organizations/{id}")
+      }
+    }
+
+    func run() async throws {
+      do {
+        let keys = try SQLiteAPIKeyRepository(directory: setting(dataDir, env: "GROUNDSWELL_DATA_DIR", default: "./.groundswell/gateway"))
+        let (key, _) = try await keys.create(organization: organization, isOperator: `operator`, label: label)
+        print(key)
+      } catch let error as StartupError {
+        throw ValidationError(error.description)
+      }
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import GroundswellAPI
+import GroundswellRuntime
+import Logging
+
+/// The configuration of petition-service.
+public struct PetitionServiceConfig: Sendable {
+  public var listen: Endpoint
+  public var dataDirectory: String
+  public var tls: TLSFiles
+  /// Where supporter-service listens.
+  public var supporterService: Endpoint
+
+  public init(listen: Endpoint, dataDirectory: String, tls: TLSFiles, supporterService: Endpoint) {
+    self.listen = listen
+    self.dataDirectory = dataDirectory
+    self.tls = tls
+    self.supporterService = supporterService
+  }
+}
+
+/// The composition root of petition-service.
+public enum PetitionApp {
+  public static let name = "petition-service"
+
+  public static func build(_ config: PetitionServiceConfig, logger: Logger) throws -> BuiltService {
+    try config.tls.checkReadable()
+    let repository = try SQLitePetitionRepository(directory: config.dataDirectory)
+    let supporters = try ClientHost(endpoint: config.supporterService, security: config.tls.clientMutualTLS)
+    let broadcaster = CountBroadcaster()
+    let handlers = PetitionHandlers(
+      repository: repository, resolver: RemoteSupporterResolver(client: supporters.client), broadcaster: broadcaster)
+    let server = ServerHost(
+      endpoint: config.listen,
+      security: config.tls.serverMutualTLS,
+      services: [handlers],
+      serviceNames: [Groundswell_Petition_V1_PetitionService.descriptor.fullyQualifiedService],
+      interceptors: [PeerIdentityInterceptor()],
+      logger: logger,
+      onShutdown: { broadcaster.finishAll() }
+    )
+    return BuiltService(server: server, dependencies: [supporters])
+  }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+import GroundswellRuntime
+import SupporterService
+
+@main
+struct SupporterServiceCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "supporter-service",
+    abstract: "Runs supporter-service: people, their canonical email and which organizations know them.",
+    discussion: "Listens with mutual TLS; only clients with a certificate from the internal CA are served."
+  )
+
+  @OptionGroup var options: ServerOptions
+
+  func run() async throws {
+    let config = SupporterServiceConfig(
+      listen: try options.listenEndpoint(default: "127.0.0.1:7402"),
+      dataDirectory: options.dataDirectory(service: SupporterApp.name),
+      tls: options.tlsFiles(service: SupporterApp.name)
+    )
+    await ServiceMain.run(name: SupporterApp.name, logLevel: options.level) { logger in
+      try SupporterApp.build(config, logger: logger).services
+    }
+  }
+}

@@ -1,0 +1,44 @@
+import GroundswellAPI
+import GroundswellRuntime
+import Logging
+
+/// The configuration of supporter-service.
+public struct SupporterServiceConfig: Sendable {
+  public var listen: Endpoint
+  public var dataDirectory: String
+  public var tls: TLSFiles
+
+  public init(listen: Endpoint, dataDirectory: String, tls: TLSFiles) {
+    self.listen = listen
+    self.dataDirectory = dataDirectory
+    self.tls = tls
+  }
+}
+
+/// The composition root of supporter-service.
+public enum SupporterApp {
+  public static let name = "supporter-service"
+  /// Only petition-service resolves signers to supporters.
+  public static let resolverCallers: Set<String> = ["petition-service"]
+
+  public static func build(_ config: SupporterServiceConfig, logger: Logger) throws -> BuiltService {
+    try config.tls.checkReadable()
+    let repository = try SQLiteSupporterRepository(directory: config.dataDirectory)
+    let server = ServerHost(
+      endpoint: config.listen,
+      security: config.tls.serverMutualTLS,
+      services: [SupporterHandlers(repository: repository), SupporterResolverHandlers(repository: repository)],
+      serviceNames: [
+        Groundswell_Supporter_V1_SupporterService.descriptor.fullyQualifiedService,
+        Groundswell_Supporter_V1_SupporterResolverService.descriptor.fullyQualifiedService,
+      ],
+      interceptors: [
+        PeerIdentityInterceptor(restricted: [
+          Groundswell_Supporter_V1_SupporterResolverService.Method.ResolveSupporter.descriptor: resolverCallers
+        ])
+      ],
+      logger: logger
+    )
+    return BuiltService(server: server)
+  }
+}

@@ -1,0 +1,32 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+import ServiceLifecycle
+
+/// A gRPC client to another internal service over mutual TLS, run as a
+/// `ServiceLifecycle.Service` so its connections live exactly as long as the
+/// process's service group.
+public final class ClientHost: Service, Sendable {
+  public let client: GRPCClient<HTTP2ClientTransport.Posix>
+  public let endpoint: Endpoint
+
+  public init(endpoint: Endpoint, security: HTTP2ClientTransport.Posix.TransportSecurity) throws {
+    let transport = try HTTP2ClientTransport.Posix(
+      target: .dns(host: endpoint.host, port: endpoint.port),
+      transportSecurity: security,
+      config: .defaults { config in
+        config.backoff = .init(initial: .milliseconds(100), max: .seconds(5), multiplier: 1.6, jitter: 0.2)
+      }
+    )
+    self.client = GRPCClient(transport: transport)
+    self.endpoint = endpoint
+  }
+
+  public func run() async throws {
+    try await withGracefulShutdownHandler {
+      try await client.runConnections()
+    } onGracefulShutdown: { [client] in
+      client.beginGracefulShutdown()
+    }
+  }
+}

@@ -1,0 +1,68 @@
+import GRPCCore
+
+/// Who is calling and by when they need the answer, bound by the server's
+/// interceptor for the duration of a handler (a task-local, so handlers and the
+/// clients they call read it without threading it through every signature).
+public struct CallContext: Sendable {
+  /// The service named by the caller's client certificate (`gateway`,
+  /// `petition-service`, …); nil on the gateway's public listener.
+  public var peerService: String?
+  /// The organization the gateway authenticated, `organizations/{id}`, when
+  /// the call came from a partner key.
+  public var organization: String?
+  /// True when the gateway authenticated an operator key.
+  public var isOperator: Bool
+  /// When the original caller stops waiting, if they set a deadline.
+  public var deadline: ContinuousClock.Instant?
+
+  public init(peerService: String? = nil, organization: String? = nil, isOperator: Bool = false, deadline: ContinuousClock.Instant? = nil) {
+    self.peerService = peerService
+    self.organization = organization
+    self.isOperator = isOperator
+    self.deadline = deadline
+  }
+
+  @TaskLocal public static var current = CallContext()
+
+  /// The timeout for a call to another service: the caller's remaining time,
+  /// never more than `limit`.
+  public func timeout(limit: Duration = .seconds(5)) -> Duration {
+    guard let deadline else { return limit }
+    let remaining = deadline - .now
+    return max(.milliseconds(1), min(remaining, limit))
+  }
+
+  /// Call options carrying `timeout(limit:)`.
+  public func callOptions(limit: Duration = .seconds(5)) -> CallOptions {
+    var options = CallOptions.defaults
+    options.timeout = timeout(limit: limit)
+    return options
+  }
+}
+
+/// The metadata keys that carry the caller's identity from the gateway to the
+/// internal services. Only a peer whose certificate names the gateway may set
+/// them.
+public enum IdentityMetadata {
+  public static let organization = "x-groundswell-organization"
+  public static let role = "x-groundswell-role"
+  public static let operatorRole = "operator"
+
+  /// The deadline a request's `grpc-timeout` header sets, if any.
+  public static func deadline(from metadata: Metadata) -> ContinuousClock.Instant? {
+    guard let value = metadata[stringValues: "grpc-timeout"].first(where: { _ in true }),
+      let unit = value.last, let amount = Int64(value.dropLast())
+    else { return nil }
+    let duration: Duration
+    switch unit {
+    case "H": duration = .seconds(amount * 3600)
+    case "M": duration = .seconds(amount * 60)
+    case "S": duration = .seconds(amount)
+    case "m": duration = .milliseconds(amount)
+    case "u": duration = .microseconds(amount)
+    case "n": duration = .nanoseconds(amount)
+    default: return nil
+    }
+    return .now + duration
+  }
+}

@@ -1,0 +1,59 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import X509
+
+/// The interceptor of every internal listener. It reads the caller's identity
+/// from its client certificate (the common name, e.g. `gateway`), refuses
+/// identity metadata from anyone but the gateway, applies the per-method
+/// allow-list, and binds `CallContext.current` for the handler.
+public struct PeerIdentityInterceptor: ServerInterceptor {
+  /// The name in the gateway's certificate.
+  public static let gateway = "gateway"
+
+  /// Methods only some peers may call: full method path → allowed peer names.
+  private let restricted: [String: Set<String>]
+
+  public init(restricted: [MethodDescriptor: Set<String>] = [:]) {
+    self.restricted = Dictionary(uniqueKeysWithValues: restricted.map { ($0.key.fullyQualifiedMethod, $0.value) })
+  }
+
+  public func intercept<Input: Sendable, Output: Sendable>(
+    request: StreamingServerRequest<Input>,
+    context: ServerContext,
+    next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+  ) async throws -> StreamingServerResponse<Output> {
+    guard let peer = Self.peerName(context) else {
+      throw RPCError(code: .unauthenticated, message: "A client certificate from the deployment's CA is required.")
+    }
+    if let allowed = restricted[context.descriptor.fullyQualifiedMethod], !allowed.contains(peer) {
+      throw RPCError(code: .permissionDenied, message: "\(peer) may not call \(context.descriptor.method).")
+    }
+    let organization = request.metadata[stringValues: IdentityMetadata.organization].first(where: { _ in true })
+    let role = request.metadata[stringValues: IdentityMetadata.role].first(where: { _ in true })
+    if (organization != nil || role != nil) && peer != Self.gateway {
+      throw RPCError(code: .permissionDenied, message: "Only the gateway may pass caller identity; \(peer) may not.")
+    }
+    let call = CallContext(
+      peerService: peer,
+      organization: organization,
+      isOperator: role == IdentityMetadata.operatorRole,
+      deadline: IdentityMetadata.deadline(from: request.metadata)
+    )
+    return try await CallContext.$current.withValue(call) {
+      try await next(request, context)
+    }
+  }
+
+  /// The common name of the peer's certificate, or its first DNS name.
+  static func peerName(_ context: ServerContext) -> String? {
+    guard let certificate = (context.transportSpecific as? HTTP2ServerTransport.Posix.Context)?.peerCertificate else {
+      return nil
+    }
+    for rdn in certificate.subject {
+      for attribute in rdn where attribute.type == .RDNAttributeType.commonName {
+        return String(describing: attribute.value)
+      }
+    }
+    return nil
+  }
+}

@@ -1,0 +1,120 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import GroundswellAPI
+import Logging
+import ServiceLifecycle
+
+/// A host and port to listen on or to call.
+public struct Endpoint: Sendable, CustomStringConvertible, Equatable {
+  public var host: String
+  public var port: Int
+
+  public init(host: String, port: Int) {
+    self.host = host
+    self.port = port
+  }
+
+  /// Parses `host:port`.
+  public init?(_ text: String) {
+    guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+      (0...65535).contains(port)
+    else { return nil }
+    let host = String(text[..<colon])
+    guard !host.isEmpty else { return nil }
+    self.init(host: host, port: port)
+  }
+
+  public var description: String { "\(host):\(port)" }
+}
+
+/// One gRPC server of a service, with its health status, run as a
+/// `ServiceLifecycle.Service`: on graceful shutdown health goes NOT_SERVING,
+/// the listener stops accepting, and in-flight calls finish.
+public final class ServerHost: Service, Sendable {
+  public let server: GRPCServer<HTTP2ServerTransport.Posix>
+  public let health: HealthStatus
+  public let endpoint: Endpoint
+  private let logger: Logger
+  private let onShutdown: @Sendable () -> Void
+
+  /// - Parameters:
+  ///   - services: the handlers; health is added here.
+  ///   - interceptors: applied to every method but health's.
+  ///   - onShutdown: ends long-lived streams when graceful shutdown begins.
+  public init(
+    endpoint: Endpoint,
+    security: HTTP2ServerTransport.Posix.TransportSecurity,
+    services: [any RegistrableRPCService],
+    serviceNames: [String],
+    interceptors: [any ServerInterceptor],
+    logger: Logger,
+    onShutdown: @escaping @Sendable () -> Void = {}
+  ) {
+    let health = HealthStatus(services: serviceNames)
+    let transport = HTTP2ServerTransport.Posix(
+      address: .ipv4(host: endpoint.host, port: endpoint.port),
+      transportSecurity: security,
+      config: .defaults { config in
+        config.http2.maxConcurrentStreams = 256
+        config.connection.maxIdleTime = .seconds(30 * 60)
+        config.connection.maxAge = .seconds(60 * 60)
+        config.connection.maxGraceTime = .seconds(30)
+      }
+    )
+    let healthService = HealthService(status: health)
+    self.server = GRPCServer(
+      transport: transport,
+      services: services + [healthService],
+      interceptorPipeline: interceptors.map {
+        .apply($0, to: .allExcluding(services: [Grpc_Health_V1_Health.descriptor], methods: []))
+      }
+    )
+    self.health = health
+    self.endpoint = endpoint
+    self.logger = logger
+    self.onShutdown = onShutdown
+  }
+
+  /// The port the server listens on, once it does (useful with port 0).
+  public func listeningPort() async throws -> Int {
+    guard let address = try await server.listeningAddress?.ipv4 else {
+      throw StartupError("the server has no IPv4 listening address")
+    }
+    return address.port
+  }
+
+  public func run() async throws {
+    Task { [logger, endpoint, server] in
+      if let port = try? await server.listeningAddress?.ipv4?.port {
+        logger.info("listening", metadata: ["address": "\(endpoint.host):\(port)"])
+      }
+    }
+    do {
+      try await withGracefulShutdownHandler {
+        try await server.serve()
+      } onGracefulShutdown: { [health, server, logger, onShutdown] in
+        logger.info("shutting down: health NOT_SERVING, finishing in-flight calls")
+        health.beginShutdown()
+        onShutdown()
+        server.beginGracefulShutdown()
+      }
+    } catch {
+      throw StartupError("cannot serve on \(endpoint): \(rootCause(of: error))")
+    }
+  }
+}
+
+/// The innermost cause of a gRPC runtime error, which is what an operator
+/// needs to read ("Address already in use", a TLS alert, …).
+public func rootCause(of error: any Error) -> String {
+  var current: any Error = error
+  while true {
+    if let runtime = current as? RuntimeError, let cause = runtime.cause {
+      current = cause
+    } else if let rpc = current as? RPCError, let cause = rpc.cause {
+      current = cause
+    } else {
+      return String(describing: current)
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// What every executable's `main` does: set up logging, build the service
+/// group through the composition root, run it until SIGTERM or SIGINT, and
+/// turn a start-up failure into one line on stderr and a non-zero exit.
+public enum ServiceMain {
+  public static func run(
+    name: String,
+    logLevel: String,
+    build: (Logger) async throws -> [any Service]
+  ) async {
+    let level = Logger.Level(rawValue: logLevel) ?? .info
+    LoggingSystem.bootstrap { LineLogHandler(label: $0, level: level) }
+    let logger = Logger(label: name)
+    do {
+      let services = try await build(logger)
+      let group = ServiceGroup(
+        configuration: .init(
+          services: services.map { .init(service: $0) },
+          gracefulShutdownSignals: [.sigterm, .sigint],
+          logger: logger
+        )
+      )
+      try await group.run()
+      logger.info("stopped")
+    } catch {
+      FileHandle.standardError.write(Data("\(name): error: \(describe(error))\n".utf8))
+      exit(1)
+    }
+  }
+
+  static func describe(_ error: any Error) -> String {
+    if let startup = error as? StartupError { return startup.description }
+    if let group = error as? ServiceGroupError, let cause = Mirror(reflecting: group).descendant("underlying") as? any Error {
+      return describe(cause)
+    }
+    return rootCause(of: error)
+  }
+}

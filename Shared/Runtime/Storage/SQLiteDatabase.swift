@@ -1,0 +1,56 @@
+import Foundation
+import GRDB
+
+/// Opens a service's own SQLite database: one file under its data directory,
+/// WAL journal, `synchronous=FULL` (an acknowledged write survives power loss),
+/// versioned migrations run before anything else touches it.
+public enum SQLiteDatabase {
+  public static func open(
+    directory: String,
+    file: String,
+    migrate: (inout DatabaseMigrator) -> Void
+  ) throws -> DatabasePool {
+    do {
+      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    } catch {
+      throw StartupError("cannot create the data directory \(directory): \(error.localizedDescription)")
+    }
+    guard FileManager.default.isWritableFile(atPath: directory), FileManager.default.isReadableFile(atPath: directory) else {
+      throw StartupError("the data directory \(directory) is not readable and writable by this user")
+    }
+    let path = (directory as NSString).appendingPathComponent(file)
+    var configuration = Configuration()
+    configuration.busyMode = .timeout(10)
+    do {
+      let pool = try DatabasePool(path: path, configuration: configuration)
+      // DatabasePool sets its writer to synchronous=NORMAL when it opens;
+      // set FULL afterwards, on the one writer connection.
+      try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+      var migrator = DatabaseMigrator()
+      migrate(&migrator)
+      try migrator.migrate(pool)
+      return pool
+    } catch let error as DatabaseError {
+      throw StartupError("cannot open the database \(path): \(error.message ?? error.description)")
+    }
+  }
+
+  /// The writer connection's `synchronous` setting (2 is FULL), for tests.
+  public static func synchronousMode(_ pool: DatabasePool) throws -> Int {
+    try pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 }
+  }
+
+  /// The journal mode, `wal` when WAL is on, for tests.
+  public static func journalMode(_ pool: DatabasePool) throws -> String {
+    try pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") ?? "" }
+  }
+}
+
+extension Date {
+  /// Milliseconds since 1970, the form timestamps take in the databases.
+  public var millisecondsSince1970: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+
+  public init(millisecondsSince1970 milliseconds: Int64) {
+    self.init(timeIntervalSince1970: Double(milliseconds) / 1000)
+  }
+}
