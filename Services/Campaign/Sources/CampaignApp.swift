@@ -25,7 +25,7 @@ public enum CampaignApp {
   public static func build(_ config: CampaignServiceConfig, logger: Logger) throws -> BuiltService {
     try config.tls.checkReadable()
     let store = try SQLiteCampaignStore(directory: config.dataDirectory)
-    let petitionClient = try ClientHost(endpoint: config.petitionService, security: config.tls.clientMutualTLS)
+    let petitionClient = try ClientHost(endpoint: config.petitionService, serverName: "petition-service", security: config.tls.clientMutualTLS)
     let server = ServerHost(
       endpoint: config.listen,
       security: config.tls.serverMutualTLS,

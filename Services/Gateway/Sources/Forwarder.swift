@@ -44,19 +44,43 @@ public struct Forwarder: RegistrableRPCService {
       for try await message in request.messages { try await writer.write(message) }
     }
     return StreamingServerResponse { [options] writer in
-      try await client.bidirectionalStreaming(
-        request: outbound, descriptor: method, serializer: RawMessage(), deserializer: RawMessage(), options: options
-      ) { response in
-        var trailers = Metadata()
-        for try await part in response.bodyParts {
-          switch part {
-          case .message(let message): try await writer.write(message)
-          case .trailingMetadata(let metadata): trailers = metadata
+      do {
+        return try await client.bidirectionalStreaming(
+          request: outbound, descriptor: method, serializer: RawMessage(), deserializer: RawMessage(), options: options
+        ) { response in
+          var trailers = Metadata()
+          for try await part in response.bodyParts {
+            switch part {
+            case .message(let message): try await writer.write(message)
+            case .trailingMetadata(let metadata): trailers = metadata
+            }
           }
+          return forwardable(trailers)
         }
-        return trailers
+      } catch let error as RPCError {
+        // The backend's status goes back as it was, with its details
+        // (`grpc-status-details-bin`) but without transport headers.
+        throw RPCError(code: error.code, message: error.message, metadata: forwardable(error.metadata))
       }
     }
+  }
+
+  /// The metadata a proxy may pass on: not the HTTP/2 and gRPC framing
+  /// headers (`:status`, `content-type`, `grpc-status`, …), which the
+  /// gateway's own transport writes.
+  static func forwardable(_ metadata: Metadata) -> Metadata {
+    var result = Metadata()
+    for (key, value) in metadata {
+      let lower = key.lowercased()
+      if lower.hasPrefix(":") || ["content-type", "te", "grpc-status", "grpc-message", "grpc-encoding", "grpc-accept-encoding"].contains(lower) {
+        continue
+      }
+      switch value {
+      case .string(let text): result.addString(text, forKey: key)
+      case .binary(let bytes): result.addBinary(bytes, forKey: key)
+      }
+    }
+    return result
   }
 }
 

@@ -46,9 +46,9 @@ public enum GatewayApp {
   public static func build(_ config: GatewayConfig, logger: Logger) throws -> BuiltService {
     try config.tls.checkReadable()
     let keys = try SQLiteAPIKeyRepository(directory: config.dataDirectory)
-    let petition = try ClientHost(endpoint: config.petitionService, security: config.tls.clientMutualTLS)
-    let supporter = try ClientHost(endpoint: config.supporterService, security: config.tls.clientMutualTLS)
-    let campaign = try ClientHost(endpoint: config.campaignService, security: config.tls.clientMutualTLS)
+    let petition = try ClientHost(endpoint: config.petitionService, serverName: "petition-service", security: config.tls.clientMutualTLS)
+    let supporter = try ClientHost(endpoint: config.supporterService, serverName: "supporter-service", security: config.tls.clientMutualTLS)
+    let campaign = try ClientHost(endpoint: config.campaignService, serverName: "campaign-service", security: config.tls.clientMutualTLS)
     let server = ServerHost(
       endpoint: config.listen,
       security: config.tls.serverTLS,

@@ -25,7 +25,7 @@ public enum PetitionApp {
   public static func build(_ config: PetitionServiceConfig, logger: Logger) throws -> BuiltService {
     try config.tls.checkReadable()
     let repository = try SQLitePetitionRepository(directory: config.dataDirectory)
-    let supporters = try ClientHost(endpoint: config.supporterService, security: config.tls.clientMutualTLS)
+    let supporters = try ClientHost(endpoint: config.supporterService, serverName: "supporter-service", security: config.tls.clientMutualTLS)
     let broadcaster = CountBroadcaster()
     let handlers = PetitionHandlers(
       repository: repository, resolver: RemoteSupporterResolver(client: supporters.client), broadcaster: broadcaster)

@@ -10,11 +10,15 @@ public final class ClientHost: Service, Sendable {
   public let client: GRPCClient<HTTP2ClientTransport.Posix>
   public let endpoint: Endpoint
 
-  public init(endpoint: Endpoint, security: HTTP2ClientTransport.Posix.TransportSecurity) throws {
+  /// - Parameter serverName: the name the server's certificate must carry
+  ///   (the service name, e.g. `petition-service`), so a client talks only to
+  ///   the service it means to.
+  public init(endpoint: Endpoint, serverName: String, security: HTTP2ClientTransport.Posix.TransportSecurity) throws {
     let transport = try HTTP2ClientTransport.Posix(
-      target: .dns(host: endpoint.host, port: endpoint.port),
+      target: endpoint.target,
       transportSecurity: security,
       config: .defaults { config in
+        config.http2.authority = serverName
         config.backoff = .init(initial: .milliseconds(100), max: .seconds(5), multiplier: 1.6, jitter: 0.2)
       }
     )

@@ -1,0 +1,14 @@
+import ArgumentParser
+
+@main
+struct GroundswellCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "groundswell",
+    abstract: "Talk to a Groundswell gateway from a terminal: sign petitions, list them, show campaign totals.",
+    discussion: """
+      Every command needs the gateway's address, an API key and the CA file that issued the gateway's
+      certificate. After `deploy/local/run.sh`, `source .groundswell/demo.env` sets all three.
+      """,
+    subcommands: [Sign.self, Petitions.self, Totals.self, Demo.self]
+  )
+}
