@@ -4,13 +4,13 @@ import Logging
 
 /// The configuration of campaign-service.
 public struct CampaignServiceConfig: Sendable {
-  public var listen: Endpoint
+  public var listen: ServiceAddress
   public var dataDirectory: String
   public var tls: TLSFiles
   /// Where petition-service listens (to check petitions added to campaigns).
-  public var petitionService: Endpoint
+  public var petitionService: ServiceAddress
 
-  public init(listen: Endpoint, dataDirectory: String, tls: TLSFiles, petitionService: Endpoint) {
+  public init(listen: ServiceAddress, dataDirectory: String, tls: TLSFiles, petitionService: ServiceAddress) {
     self.listen = listen
     self.dataDirectory = dataDirectory
     self.tls = tls

@@ -5,18 +5,18 @@ import Logging
 /// The configuration of the gateway.
 public struct GatewayConfig: Sendable {
   /// The public listener (TLS, API keys).
-  public var listen: Endpoint
+  public var listen: ServiceAddress
   public var dataDirectory: String
   /// The gateway's certificate serves the public listener and, with the same
   /// CA, authenticates it to the internal services.
   public var tls: TLSFiles
-  public var petitionService: Endpoint
-  public var supporterService: Endpoint
-  public var campaignService: Endpoint
+  public var petitionService: ServiceAddress
+  public var supporterService: ServiceAddress
+  public var campaignService: ServiceAddress
 
   public init(
-    listen: Endpoint, dataDirectory: String, tls: TLSFiles,
-    petitionService: Endpoint, supporterService: Endpoint, campaignService: Endpoint
+    listen: ServiceAddress, dataDirectory: String, tls: TLSFiles,
+    petitionService: ServiceAddress, supporterService: ServiceAddress, campaignService: ServiceAddress
   ) {
     self.listen = listen
     self.dataDirectory = dataDirectory

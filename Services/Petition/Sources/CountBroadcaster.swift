@@ -31,15 +31,17 @@ public final class CountBroadcaster: Sendable {
   /// function that ends it.
   public func subscribe(to petitions: Set<String>?) -> (changes: AsyncStream<CountChange>, cancel: @Sendable () -> Void) {
     let (stream, continuation) = AsyncStream.makeStream(of: CountChange.self, bufferingPolicy: .bufferingNewest(4096))
-    state.withLock { state in
-      guard !state.finished else { return continuation.finish() }
+    let finished = state.withLock { state in
+      guard !state.finished else { return true }
       let id = state.next
       state.next += 1
       state.subscribers[id] = Subscriber(filter: petitions, continuation: continuation)
       continuation.onTermination = { [weak self] _ in
         self?.state.withLock { _ = $0.subscribers.removeValue(forKey: id) }
       }
+      return false
     }
+    if finished { continuation.finish() }
     return (stream, { continuation.finish() })
   }
 
@@ -53,10 +55,12 @@ public final class CountBroadcaster: Sendable {
 
   /// Ends every stream, so that graceful shutdown is not held open by them.
   public func finishAll() {
-    state.withLock { state in
+    // Finish outside the lock: finishing runs `onTermination`, which locks.
+    let subscribers = state.withLock { state in
       state.finished = true
-      for subscriber in state.subscribers.values { subscriber.continuation.finish() }
-      state.subscribers = [:]
+      defer { state.subscribers = [:] }
+      return Array(state.subscribers.values)
     }
+    for subscriber in subscribers { subscriber.continuation.finish() }
   }
 }

@@ -4,13 +4,13 @@ import Logging
 
 /// The configuration of petition-service.
 public struct PetitionServiceConfig: Sendable {
-  public var listen: Endpoint
+  public var listen: ServiceAddress
   public var dataDirectory: String
   public var tls: TLSFiles
   /// Where supporter-service listens.
-  public var supporterService: Endpoint
+  public var supporterService: ServiceAddress
 
-  public init(listen: Endpoint, dataDirectory: String, tls: TLSFiles, supporterService: Endpoint) {
+  public init(listen: ServiceAddress, dataDirectory: String, tls: TLSFiles, supporterService: ServiceAddress) {
     self.listen = listen
     self.dataDirectory = dataDirectory
     self.tls = tls

@@ -4,11 +4,11 @@ import Logging
 
 /// The configuration of supporter-service.
 public struct SupporterServiceConfig: Sendable {
-  public var listen: Endpoint
+  public var listen: ServiceAddress
   public var dataDirectory: String
   public var tls: TLSFiles
 
-  public init(listen: Endpoint, dataDirectory: String, tls: TLSFiles) {
+  public init(listen: ServiceAddress, dataDirectory: String, tls: TLSFiles) {
     self.listen = listen
     self.dataDirectory = dataDirectory
     self.tls = tls

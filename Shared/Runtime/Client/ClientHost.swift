@@ -8,12 +8,12 @@ import ServiceLifecycle
 /// process's service group.
 public final class ClientHost: Service, Sendable {
   public let client: GRPCClient<HTTP2ClientTransport.Posix>
-  public let endpoint: Endpoint
+  public let endpoint: ServiceAddress
 
   /// - Parameter serverName: the name the server's certificate must carry
   ///   (the service name, e.g. `petition-service`), so a client talks only to
   ///   the service it means to.
-  public init(endpoint: Endpoint, serverName: String, security: HTTP2ClientTransport.Posix.TransportSecurity) throws {
+  public init(endpoint: ServiceAddress, serverName: String, security: HTTP2ClientTransport.Posix.TransportSecurity) throws {
     let transport = try HTTP2ClientTransport.Posix(
       target: endpoint.target,
       transportSecurity: security,

@@ -3,14 +3,14 @@ import GRPCNIOTransportHTTP2
 
 /// A transport to the gateway's public TLS listener, trusting only `caFile`
 /// (the CA that issued the gateway's certificate).
-public func makeGatewayTransport(endpoint: Endpoint, caFile: String) throws -> HTTP2ClientTransport.Posix {
+public func makeGatewayTransport(endpoint: ServiceAddress, caFile: String) throws -> HTTP2ClientTransport.Posix {
   try HTTP2ClientTransport.Posix(
     target: endpoint.target,
     transportSecurity: .tls { $0.trustRoots = .certificates([.file(path: caFile, format: .pem)]) }
   )
 }
 
-extension Endpoint {
+extension ServiceAddress {
   /// An IPv4 literal is dialled as an address (TLS then checks the
   /// certificate's IP SAN, and sends no SNI, which may not carry an IP);
   /// anything else is a DNS name.

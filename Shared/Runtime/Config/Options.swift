@@ -10,9 +10,9 @@ public func setting(_ flag: String?, env: String, default fallback: String) -> S
 }
 
 /// Parses a `host:port` setting or fails with a message naming it.
-public func endpointSetting(_ flag: String?, env: String, default fallback: String, name: String) throws -> Endpoint {
+public func endpointSetting(_ flag: String?, env: String, default fallback: String, name: String) throws -> ServiceAddress {
   let text = setting(flag, env: env, default: fallback)
-  guard let endpoint = Endpoint(text) else {
+  guard let endpoint = ServiceAddress(text) else {
     throw ValidationError("\(name) must be host:port, got `\(text)`")
   }
   return endpoint
@@ -40,7 +40,7 @@ public struct ServerOptions: ParsableArguments {
 
   public init() {}
 
-  public func listenEndpoint(default fallback: String) throws -> Endpoint {
+  public func listenEndpoint(default fallback: String) throws -> ServiceAddress {
     try endpointSetting(listen, env: "GROUNDSWELL_LISTEN", default: fallback, name: "--listen")
   }
 

@@ -36,33 +36,34 @@ public final class HealthStatus: Sendable {
   /// Shutdown has begun: report NOT_SERVING to every watcher, then end their
   /// streams so that the server's graceful shutdown is not held open by them.
   public func beginShutdown() {
-    state.withLock { state in
+    // Finish outside the lock: finishing runs `onTermination`, which locks.
+    let watchers = state.withLock { state in
       state.status = .notServing
       state.shuttingDown = true
-      for watcher in state.watchers.values {
-        watcher.yield(.notServing)
-        watcher.finish()
-      }
-      state.watchers = [:]
+      defer { state.watchers = [:] }
+      return Array(state.watchers.values)
+    }
+    for watcher in watchers {
+      watcher.yield(.notServing)
+      watcher.finish()
     }
   }
 
   /// The current status, then each change, until shutdown or cancellation.
   public func updates() -> AsyncStream<Status> {
     let (stream, continuation) = AsyncStream.makeStream(of: Status.self, bufferingPolicy: .bufferingNewest(4))
-    state.withLock { state in
+    let shuttingDown = state.withLock { state in
       continuation.yield(state.status)
-      if state.shuttingDown {
-        continuation.finish()
-        return
-      }
+      if state.shuttingDown { return true }
       let id = state.nextWatcher
       state.nextWatcher += 1
       state.watchers[id] = continuation
       continuation.onTermination = { [weak self] _ in
         self?.state.withLock { _ = $0.watchers.removeValue(forKey: id) }
       }
+      return false
     }
+    if shuttingDown { continuation.finish() }
     return stream
   }
 }

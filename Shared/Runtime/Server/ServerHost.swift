@@ -5,7 +5,7 @@ import Logging
 import ServiceLifecycle
 
 /// A host and port to listen on or to call.
-public struct Endpoint: Sendable, CustomStringConvertible, Equatable {
+public struct ServiceAddress: Sendable, CustomStringConvertible, Equatable {
   public var host: String
   public var port: Int
 
@@ -33,7 +33,7 @@ public struct Endpoint: Sendable, CustomStringConvertible, Equatable {
 public final class ServerHost: Service, Sendable {
   public let server: GRPCServer<HTTP2ServerTransport.Posix>
   public let health: HealthStatus
-  public let endpoint: Endpoint
+  public let endpoint: ServiceAddress
   private let logger: Logger
   private let onShutdown: @Sendable () -> Void
 
@@ -42,7 +42,7 @@ public final class ServerHost: Service, Sendable {
   ///   - interceptors: applied to every method but health's.
   ///   - onShutdown: ends long-lived streams when graceful shutdown begins.
   public init(
-    endpoint: Endpoint,
+    endpoint: ServiceAddress,
     security: HTTP2ServerTransport.Posix.TransportSecurity,
     services: [any RegistrableRPCService],
     serviceNames: [String],

@@ -1,0 +1,58 @@
+import Foundation
+import GroundswellAPI
+import GroundswellRuntime
+import Testing
+
+/// A partner in another language: a Python grpcio client, with stubs generated
+/// from proto/ at test time, signs and reads totals through the gateway.
+/// scripts/test.sh provides the Python with grpcio and sets
+/// GROUNDSWELL_TEST_PYTHON; CI always runs it.
+@Suite struct InteropTests {
+  static let python = ProcessInfo.processInfo.environment["GROUNDSWELL_TEST_PYTHON"]
+
+  @Test(.enabled(if: python != nil, "needs GROUNDSWELL_TEST_PYTHON (scripts/test.sh sets it)"))
+  func aPythonClientSignsAndReadsTotals() async throws {
+    let stack = try await sharedStack.value
+    let (organization, key) = try await stack.makeOrganization()
+    let petition = try await stack.makeOpenPetition(organization: organization, key: key)
+    let campaign = try await stack.withGateway { api in
+      let campaign = try await api.campaigns.createCampaign(
+        .with {
+          $0.parent = organization
+          $0.campaign = .with { $0.title = "Interop" }
+        }, metadata: bearer(key)
+      ).campaign.name
+      _ = try await api.campaigns.addCampaignPetition(
+        .with {
+          $0.campaign = campaign
+          $0.petition = petition
+        }, metadata: bearer(key))
+      return campaign
+    }
+    let output = Pipe()
+    let status = try run(
+      Self.python!, [repositoryRoot.appendingPathComponent("Tests/Interop/partner_client.py").path],
+      environment: [
+        "GROUNDSWELL_GATEWAY": "127.0.0.1:\(stack.gateway.port)", "GROUNDSWELL_CA_FILE": stack.pki.caFile,
+        "GROUNDSWELL_API_KEY": key, "PETITION": petition, "CAMPAIGN": campaign,
+        "PROTO_DIR": repositoryRoot.appendingPathComponent("proto").path,
+      ], output: output)
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    try #require(status == 0, "python client failed:\n\(text)")
+    let lines = Dictionary(
+      uniqueKeysWithValues: text.split(separator: "\n").compactMap { line -> (String, String)? in
+        let parts = line.split(separator: "=", maxSplits: 1)
+        return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
+      })
+    #expect(lines["signature_count"] == "1")
+    #expect(lines["already_signed"] == "False")
+    #expect(lines["campaign_signatures"] == "1")
+    #expect(lines["invalid_argument_fields"] == "signer.email")
+    #expect(lines["unauthenticated"] == "UNAUTHENTICATED")
+    // The Swift side sees what Python wrote.
+    let count = try await stack.withGateway { api in
+      try await api.petitions.getPetition(.with { $0.name = petition }, metadata: bearer(key)).petition.signatureCount
+    }
+    #expect(count == 1)
+  }
+}

@@ -1,0 +1,218 @@
+import GRPCCore
+import GRPCProtobuf
+import GroundswellAPI
+import GroundswellRuntime
+import Testing
+
+/// The sign path and the totals, called through the gateway as a partner would.
+@Suite struct SignPathTests {
+  @Test func signingMovesTheCountAndTheCampaignTotal() async throws {
+    let stack = try await sharedStack.value
+    let (organization, key) = try await stack.makeOrganization()
+    let first = try await stack.makeOpenPetition(organization: organization, key: key)
+    let second = try await stack.makeOpenPetition(organization: organization, key: key, title: "Second look")
+    try await stack.withGateway { api in
+      let campaign = try await api.campaigns.createCampaign(
+        .with {
+          $0.parent = organization
+          $0.campaign = .with { $0.title = "Clemency campaign" }
+        }, metadata: bearer(key)
+      ).campaign
+      for petition in [first, second] {
+        _ = try await api.campaigns.addCampaignPetition(
+          .with {
+            $0.campaign = campaign.name
+            $0.petition = petition
+          }, metadata: bearer(key))
+      }
+      let before = try await api.totals.getCampaignTotals(.with { $0.campaign = campaign.name }, metadata: bearer(key)).totals
+      #expect(before.signatureCount == 0)
+      #expect(before.petitionCount == 2)
+      let grandBefore = try await api.totals.getGrandTotal(.init(), metadata: bearer(key))
+
+      let signed = try await sign(api, first, email: "rosa@example.org", key: key)
+      #expect(!signed.alreadySigned)
+      #expect(signed.signatureCount == 1)
+      #expect(signed.signature.name.hasPrefix(first + "/signatures/"))
+      _ = try await sign(api, second, email: "rosa@example.org", key: key)
+      _ = try await sign(api, second, email: "lee@example.org", key: key)
+
+      let petition = try await api.petitions.getPetition(.with { $0.name = second }, metadata: bearer(key)).petition
+      #expect(petition.signatureCount == 2)
+      let after = try await api.totals.getCampaignTotals(.with { $0.campaign = campaign.name }, metadata: bearer(key)).totals
+      #expect(after.signatureCount == 3)
+      #expect(after.computeTime.seconds > 0)
+      let grandAfter = try await api.totals.getGrandTotal(.init(), metadata: bearer(key))
+      #expect(grandAfter.signatureCount == grandBefore.signatureCount + 3)
+      #expect(grandAfter.campaignCount == grandBefore.campaignCount)
+
+      let counts = try await api.petitions.batchGetSignatureCounts(.with { $0.petitions = [first, second] }, metadata: bearer(key))
+      #expect(counts.counts.map(\.signatureCount) == [1, 2])
+    }
+  }
+
+  @Test func signingTwiceCountsOnceInAnyLetterCase() async throws {
+    let stack = try await sharedStack.value
+    let (organization, key) = try await stack.makeOrganization()
+    let petition = try await stack.makeOpenPetition(organization: organization, key: key)
+    try await stack.withGateway { api in
+      let first = try await sign(api, petition, email: "Maya.Ortiz@Example.org", key: key)
+      let again = try await sign(api, petition, email: "  maya.ortiz@EXAMPLE.ORG ", key: key)
+      let once_more = try await sign(api, petition, email: "maya.ortiz@example.org", key: key)
+      #expect(!first.alreadySigned)
+      #expect(again.alreadySigned && once_more.alreadySigned)
+      #expect(again.signature.name == first.signature.name)
+      #expect(again.signature.supporter == first.signature.supporter)
+      #expect(once_more.signatureCount == 1)
+      let stored = try await api.petitions.getPetition(.with { $0.name = petition }, metadata: bearer(key)).petition
+      #expect(stored.signatureCount == 1)
+    }
+  }
+
+  @Test func concurrentDuplicateSignaturesCountOnce() async throws {
+    let stack = try await sharedStack.value
+    let (organization, key) = try await stack.makeOrganization()
+    let petition = try await stack.makeOpenPetition(organization: organization, key: key)
+    try await stack.withGateway { api in
+      let results = try await withThrowingTaskGroup(of: Groundswell_Petition_V1_SignPetitionResponse.self) { group in
+        for index in 0..<20 {
+          group.addTask { try await sign(api, petition, email: index % 2 == 0 ? "sam@example.org" : "SAM@example.org", key: key) }
+        }
+        return try await group.reduce(into: []) { $0.append($1) }
+      }
+      #expect(results.filter { !$0.alreadySigned }.count == 1)
+      #expect(Set(results.map(\.signature.name)).count == 1)
+      let stored = try await api.petitions.getPetition(.with { $0.name = petition }, metadata: bearer(key)).petition
+      #expect(stored.signatureCount == 1)
+    }
+  }
+
+  @Test func signingErrorsSayWhatToFix() async throws {
+    let stack = try await sharedStack.value
+    let (organization, key) = try await stack.makeOrganization()
+    let open = try await stack.makeOpenPetition(organization: organization, key: key)
+    try await stack.withGateway { api in
+      // Unknown petition.
+      let unknown = await rpcError { _ = try await sign(api, "petitions/doesnotexist", email: "a@example.org", key: key) }
+      #expect(unknown?.code == .notFound)
+      #expect(unknown?.message.contains("petitions/doesnotexist") == true)
+
+      // A draft and a closed petition cannot be signed.
+      let draft = try await api.petitions.createPetition(
+        .with {
+          $0.parent = organization
+          $0.petition = .with { $0.title = "Draft" }
+        }, metadata: bearer(key)
+      ).petition.name
+      let draftError = await rpcError { _ = try await sign(api, draft, email: "a@example.org", key: key) }
+      #expect(draftError?.code == .failedPrecondition)
+      #expect(draftError?.message.contains("DRAFT") == true)
+      _ = try await api.petitions.closePetition(.with { $0.name = open }, metadata: bearer(key))
+      let closed = await rpcError { _ = try await sign(api, open, email: "a@example.org", key: key) }
+      #expect(closed?.code == .failedPrecondition)
+      #expect(closed?.message.contains("CLOSED") == true)
+      let reclose = await rpcError { _ = try await api.petitions.closePetition(.with { $0.name = open }, metadata: bearer(key)) }
+      #expect(reclose?.code == .failedPrecondition)
+
+      // Bad fields, each named in the BadRequest details.
+      let another = try await stack.makeOpenPetition(organization: organization, key: key)
+      let cases: [(email: String, given: String, family: String, fields: Set<String>)] = [
+        ("", "Ana", "", ["signer.email"]),
+        ("not-an-email", "Ana", "", ["signer.email"]),
+        ("ana@", "Ana", "", ["signer.email"]),
+        ("ana@example.org", "", "", ["signer.given_name"]),
+        ("ana@example.org", "   ", "", ["signer.given_name"]),
+        ("ana@example.org", String(repeating: "a", count: 101), "", ["signer.given_name"]),
+        ("ana@example.org", "Ana", String(repeating: "b", count: 101), ["signer.family_name"]),
+        (String(repeating: "c", count: 250) + "@example.org", "Ana", "", ["signer.email"]),
+        ("bad", "", "", ["signer.email", "signer.given_name"]),
+      ]
+      for bad in cases {
+        let error = await rpcError {
+          _ = try await api.petitions.signPetition(
+            .with {
+              $0.petition = another
+              $0.signer = .with {
+                $0.email = bad.email
+                $0.givenName = bad.given
+                $0.familyName = bad.family
+              }
+            }, metadata: bearer(key))
+        }
+        #expect(error?.code == .invalidArgument, "\(bad)")
+        let violations = try error?.unpackGoogleRPCStatus()?.details.compactMap(\.badRequest).flatMap(\.violations) ?? []
+        #expect(Set(violations.map(\.field)) == bad.fields, "\(bad)")
+        #expect(violations.allSatisfy { !$0.violationDescription.isEmpty })
+      }
+      let malformedName = await rpcError { _ = try await sign(api, "petition/x", email: "a@example.org", key: key) }
+      #expect(malformedName?.code == .invalidArgument)
+      let stored = try await api.petitions.getPetition(.with { $0.name = another }, metadata: bearer(key)).petition
+      #expect(stored.signatureCount == 0)
+    }
+  }
+
+  @Test func watchStreamsTheCurrentCountThenEachChange() async throws {
+    let stack = try await sharedStack.value
+    let (organization, key) = try await stack.makeOrganization()
+    let petition = try await stack.makeOpenPetition(organization: organization, key: key)
+    try await stack.withGateway { api in
+      _ = try await sign(api, petition, email: "first@example.org", key: key)
+      let seen = try await api.petitions.watchSignatureCounts(
+        .with { $0.petitions = [petition] }, metadata: bearer(key)
+      ) { response in
+        var counts: [Int64] = []
+        for try await message in response.messages {
+          counts += message.counts.map(\.signatureCount)
+          if counts.count == 1 {
+            _ = try await sign(api, petition, email: "second@example.org", key: key)
+          }
+          if counts.count == 2 { break }
+        }
+        return counts
+      }
+      #expect(seen == [1, 2])
+    }
+  }
+
+  @Test func listsArePaginatedWithOpaqueTokens() async throws {
+    let stack = try await sharedStack.value
+    let (organization, key) = try await stack.makeOrganization()
+    var created: [String] = []
+    for index in 0..<5 { created.append(try await stack.makeOpenPetition(organization: organization, key: key, title: "P\(index)")) }
+    try await stack.withGateway { api in
+      var listed: [String] = []
+      var token = ""
+      var pages = 0
+      repeat {
+        let page = try await api.petitions.listPetitions(
+          .with {
+            $0.parent = organization
+            $0.pageSize = 2
+            $0.pageToken = token
+          }, metadata: bearer(key))
+        listed += page.petitions.map(\.name)
+        token = page.nextPageToken
+        pages += 1
+      } while !token.isEmpty
+      #expect(listed == created.reversed())
+      #expect(pages == 3)
+      let bad = await rpcError {
+        _ = try await api.petitions.listPetitions(.with { $0.pageToken = "garbage" }, metadata: bearer(key))
+      }
+      #expect(bad?.code == .invalidArgument)
+    }
+  }
+}
+
+@discardableResult
+func sign(_ api: GatewayAPI, _ petition: String, email: String, key: String) async throws -> Groundswell_Petition_V1_SignPetitionResponse {
+  try await api.petitions.signPetition(
+    .with {
+      $0.petition = petition
+      $0.signer = .with {
+        $0.email = email
+        $0.givenName = "Test"
+        $0.familyName = "Signer"
+      }
+    }, metadata: bearer(key))
+}

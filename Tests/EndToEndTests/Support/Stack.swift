@@ -1,0 +1,144 @@
+import CampaignService
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import GatewayService
+import GroundswellAPI
+import GroundswellRuntime
+import Logging
+import PetitionService
+import ServiceLifecycle
+import SupporterService
+
+/// One service of a test stack, running in its own service group so a test
+/// can stop it alone.
+final class RunningService: Sendable {
+  let built: BuiltService
+  let group: ServiceGroup
+  let task: Task<Void, any Error>
+  let port: Int
+
+  init(_ built: BuiltService) async throws {
+    self.built = built
+    let group = ServiceGroup(
+      configuration: .init(services: built.services.map { .init(service: $0) }, logger: Logger(label: "test")))
+    self.group = group
+    self.task = Task { try await group.run() }
+    self.port = try await built.server.listeningPort()
+  }
+
+  var endpoint: ServiceAddress { ServiceAddress(host: "127.0.0.1", port: port) }
+
+  /// Begins graceful shutdown and waits for the group to finish.
+  func stop() async throws {
+    await group.triggerGracefulShutdown()
+    try await task.value
+  }
+}
+
+/// The four services on ephemeral loopback ports with real TLS and mutual
+/// TLS, a throwaway PKI, fresh data directories, and an operator key.
+struct Stack: Sendable {
+  let pki: TestPKI
+  let dataRoot: String
+  let supporter: RunningService
+  let petition: RunningService
+  let campaign: RunningService
+  let gateway: RunningService
+  let keys: SQLiteAPIKeyRepository
+  let operatorKey: String
+
+  static func start() async throws -> Stack {
+    let pki = try TestPKI.make()
+    let dataRoot = NSTemporaryDirectory() + "groundswell-data-" + UUID().uuidString
+    let any = ServiceAddress(host: "127.0.0.1", port: 0)
+    var logger = Logger(label: "test")
+    logger.logLevel = .warning
+    let supporter = try await RunningService(
+      SupporterApp.build(
+        .init(listen: any, dataDirectory: "\(dataRoot)/supporter", tls: pki.files(for: "supporter-service")), logger: logger))
+    let petition = try await RunningService(
+      PetitionApp.build(
+        .init(listen: any, dataDirectory: "\(dataRoot)/petition", tls: pki.files(for: "petition-service"),
+              supporterService: supporter.endpoint), logger: logger))
+    let campaign = try await RunningService(
+      CampaignApp.build(
+        .init(listen: any, dataDirectory: "\(dataRoot)/campaign", tls: pki.files(for: "campaign-service"),
+              petitionService: petition.endpoint), logger: logger))
+    let gateway = try await RunningService(
+      GatewayApp.build(
+        .init(listen: any, dataDirectory: "\(dataRoot)/gateway", tls: pki.files(for: "gateway"),
+              petitionService: petition.endpoint, supporterService: supporter.endpoint,
+              campaignService: campaign.endpoint), logger: logger))
+    let keys = try SQLiteAPIKeyRepository(directory: "\(dataRoot)/gateway")
+    let operatorKey = try await keys.create(organization: nil, isOperator: true, label: "test operator").key
+    return Stack(
+      pki: pki, dataRoot: dataRoot, supporter: supporter, petition: petition, campaign: campaign, gateway: gateway,
+      keys: keys, operatorKey: operatorKey)
+  }
+
+  func stop() async throws {
+    for service in [gateway, campaign, petition, supporter] { try await service.stop() }
+  }
+
+  /// Runs `body` with a client of the gateway's public TLS listener.
+  func withGateway<T: Sendable>(_ body: (GatewayAPI) async throws -> T) async throws -> T {
+    let transport = try makeGatewayTransport(endpoint: gateway.endpoint, caFile: pki.caFile)
+    return try await withGRPCClient(transport: transport) { client in
+      try await body(GatewayAPI(client: client))
+    }
+  }
+
+  /// An organization created with the operator key, and a partner key for it.
+  func makeOrganization(_ id: String = "org-" + UUID().uuidString.prefix(8).lowercased()) async throws -> (name: String, key: String) {
+    let name = "organizations/\(id)"
+    _ = try await withGateway { api in
+      try await api.organizations.createOrganization(
+        .with {
+          $0.organizationID = id
+          $0.organization = .with { $0.displayName = "Test organization \(id)" }
+        }, metadata: bearer(operatorKey))
+    }
+    return (name, try await keys.create(organization: name, isOperator: false, label: "test").key)
+  }
+
+  /// An OPEN petition of `organization`.
+  func makeOpenPetition(organization: String, key: String, title: String = "Free them all") async throws -> String {
+    try await withGateway { api in
+      let petition = try await api.petitions.createPetition(
+        .with {
+          $0.parent = organization
+          $0.petition = .with { $0.title = title }
+        }, metadata: bearer(key)
+      ).petition
+      _ = try await api.petitions.publishPetition(.with { $0.name = petition.name }, metadata: bearer(key))
+      return petition.name
+    }
+  }
+}
+
+/// The typed clients of everything the gateway serves.
+struct GatewayAPI: Sendable {
+  let client: GRPCClient<HTTP2ClientTransport.Posix>
+  var petitions: Groundswell_Petition_V1_PetitionService.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
+  var campaigns: Groundswell_Campaign_V1_CampaignService.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
+  var organizations: Groundswell_Campaign_V1_OrganizationService.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
+  var supporters: Groundswell_Supporter_V1_SupporterService.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
+  var totals: Groundswell_Gateway_V1_GatewayService.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
+  var health: Grpc_Health_V1_Health.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
+}
+
+/// One stack shared by the tests that do not stop services.
+let sharedStack = Task { try await Stack.start() }
+
+/// Runs `body` and returns the RPC error it throws (nil when it succeeds).
+func rpcError(_ body: () async throws -> Void) async -> RPCError? {
+  do {
+    try await body()
+    return nil
+  } catch let error as RPCError {
+    return error
+  } catch {
+    return RPCError(code: .unknown, message: "not an RPCError: \(error)")
+  }
+}
