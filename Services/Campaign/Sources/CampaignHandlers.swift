@@ -20,10 +20,7 @@ public struct CampaignHandlers: Sendable {
     guard let id, let campaign = try await repository.campaign(id: id) else {
       throw DomainError.notFound("Campaign `\(name)` was not found.")
     }
-    let call = CallContext.current
-    if call.peerService == PeerIdentityInterceptor.gateway && !call.isOperator && call.organization != campaign.organization {
-      throw DomainError.permissionDenied("Only \(campaign.organization), which created `\(name)`, may change it.")
-    }
+    try CallContext.current.requireActing(for: campaign.organization, to: "change `\(name)`")
     return (id, campaign)
   }
 }
@@ -40,11 +37,7 @@ extension CampaignHandlers: Groundswell_Campaign_V1_CampaignService.SimpleServic
       validator.add("campaign_id", "campaign_id must be 3 to 63 lower-case letters, digits and hyphens, starting with a letter.")
     }
     try validator.check()
-    let call = CallContext.current
-    if call.peerService == PeerIdentityInterceptor.gateway && call.organization != request.parent {
-      throw DomainError.permissionDenied(
-        "Your API key belongs to \(call.organization ?? "no organization") and may not create campaigns for \(request.parent).")
-    }
+    try CallContext.current.requireActing(for: request.parent, to: "create campaigns")
     let id = request.campaignID.isEmpty ? ResourceName.newID() : request.campaignID
     let now = Date()
     guard

@@ -14,8 +14,7 @@ extension OrganizationHandlers: Groundswell_Campaign_V1_OrganizationService.Simp
   public func createOrganization(
     request: Groundswell_Campaign_V1_CreateOrganizationRequest, context: ServerContext
   ) async throws -> Groundswell_Campaign_V1_CreateOrganizationResponse {
-    let call = CallContext.current
-    if call.peerService == PeerIdentityInterceptor.gateway && !call.isOperator {
+    if !CallContext.current.isTrusted {
       throw DomainError.permissionDenied("Only an operator key may create organizations; ask your Groundswell operator.")
     }
     var validator = Validator()

@@ -25,13 +25,13 @@ public struct RemotePetitionDirectory: PetitionDirectory {
   }
 
   public func petition(named name: String) async throws -> PetitionSummary? {
-    do {
-      let petition = try await client.getPetition(.with { $0.name = name }, options: CallContext.current.callOptions()).petition
-      return PetitionSummary(organization: petition.organization, isDraft: petition.state == .draft)
-    } catch let error as RPCError where error.code == .notFound {
-      return nil
-    } catch let error as RPCError where error.code == .unavailable || error.code == .deadlineExceeded {
-      throw DomainError.unavailable("petition-service did not answer in time; the campaign was not changed. Retry the call.")
+    return try await callingBackend("petition-service", consequence: "the campaign was not changed.") {
+      do {
+        let petition = try await client.getPetition(.with { $0.name = name }, options: CallContext.current.callOptions()).petition
+        return PetitionSummary(organization: petition.organization, isDraft: petition.state == .draft)
+      } catch let error as RPCError where error.code == .notFound {
+        return nil
+      }
     }
   }
 }

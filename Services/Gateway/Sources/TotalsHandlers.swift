@@ -32,11 +32,7 @@ public struct TotalsHandlers: Sendable {
   /// Turns a backend that cannot be reached into UNAVAILABLE with a message
   /// that says so, rather than a bare transport error.
   func guarded<T>(_ body: () async throws -> T) async throws -> T {
-    do {
-      return try await body()
-    } catch let error as RPCError where [.unavailable, .deadlineExceeded].contains(error.code) {
-      throw DomainError.unavailable("A backend service did not answer in time (\(error.code)); try again shortly.")
-    }
+    try await callingBackend("A backend service", consequence: "no totals could be computed.", body)
   }
 }
 

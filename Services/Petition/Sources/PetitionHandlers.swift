@@ -33,7 +33,7 @@ public struct PetitionHandlers: Sendable {
   /// Changes the state of a petition the caller's organization owns.
   func transition(_ name: String, from: PetitionState, to: PetitionState, verb: String) async throws -> PetitionRecord {
     let petition = try await visiblePetition(named: name)
-    try CallContext.current.requireOwner(of: petition.organization, to: verb)
+    try CallContext.current.requireActing(for: petition.organization, to: verb)
     do {
       return try await repository.transition(id: petition.id, from: from, to: to, now: Date())
     } catch PetitionStoreError.wrongState(let current) {
@@ -45,18 +45,7 @@ public struct PetitionHandlers: Sendable {
 
 extension CallContext {
   func canSee(_ petition: PetitionRecord) -> Bool {
-    petition.state != .draft || isOperator || peerService != PeerIdentityInterceptor.gateway
-      || organization == petition.organization
-  }
-
-  /// Throws PERMISSION_DENIED unless the caller acts for `owner` (or is an
-  /// operator or an internal service).
-  func requireOwner(of owner: String, to verb: String) throws {
-    if isOperator || peerService != PeerIdentityInterceptor.gateway { return }
-    guard organization == owner else {
-      throw DomainError.permissionDenied(
-        "Your API key belongs to \(organization ?? "no organization") and may not \(verb) for \(owner).")
-    }
+    petition.state != .draft || isTrusted || organization == petition.organization
   }
 }
 
@@ -71,7 +60,7 @@ extension PetitionHandlers: Groundswell_Petition_V1_PetitionService.SimpleServic
     validator.text("petition.summary", petition.summary, maximum: Limits.summary)
     validator.text("petition.body", petition.body, maximum: Limits.petitionBody)
     try validator.check()
-    try CallContext.current.requireOwner(of: request.parent, to: "create petitions")
+    try CallContext.current.requireActing(for: request.parent, to: "create petitions")
     let now = Date()
     let record = try await repository.create(
       PetitionRecord(

@@ -26,10 +26,8 @@ public struct RemoteSupporterResolver: SupporterResolver {
       $0.familyName = familyName
       $0.organization = organization
     }
-    do {
-      return try await client.resolveSupporter(request, options: CallContext.current.callOptions()).supporter.name
-    } catch let error as RPCError where error.code == .unavailable || error.code == .deadlineExceeded {
-      throw DomainError.unavailable("The supporter directory did not answer in time; nothing was recorded. Retry the call.")
+    return try await callingBackend("supporter-service", consequence: "the signature was not recorded.") {
+      try await client.resolveSupporter(request, options: CallContext.current.callOptions()).supporter.name
     }
   }
 }

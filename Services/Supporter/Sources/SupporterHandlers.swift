@@ -24,7 +24,7 @@ extension SupporterHandlers: Groundswell_Supporter_V1_SupporterService.SimpleSer
     try validator.check()
     // Through the gateway a partner sees only the supporters its petitions know.
     let call = CallContext.current
-    let scope = call.peerService == PeerIdentityInterceptor.gateway && !call.isOperator ? (call.organization ?? "") : nil
+    let scope = call.isTrusted ? nil : (call.organization ?? "")
     guard let id, let supporter = try await repository.supporter(id: id, knownTo: scope) else {
       throw DomainError.notFound("Supporter `\(request.name)` was not found.")
     }

@@ -1,4 +1,5 @@
 import GRPCCore
+import GroundswellModel
 
 /// Who is calling and by when they need the answer, bound by the server's
 /// interceptor for the duration of a handler (a task-local, so handlers and the
@@ -23,6 +24,19 @@ public struct CallContext: Sendable {
   }
 
   @TaskLocal public static var current = CallContext()
+
+  /// True for calls an internal service makes itself (not on a partner's
+  /// behalf through the gateway) and for operator keys.
+  public var isTrusted: Bool {
+    isOperator || (peerService != nil && peerService != PeerIdentityInterceptor.gateway)
+  }
+
+  /// Throws PERMISSION_DENIED unless the caller acts for `owner`
+  /// (`organizations/{id}`) or is trusted.
+  public func requireActing(for owner: String, to verb: String) throws(DomainError) {
+    if isTrusted || organization == owner { return }
+    throw .permissionDenied("Your API key belongs to \(organization ?? "no organization") and may not \(verb) for \(owner).")
+  }
 
   /// The timeout for a call to another service: the caller's remaining time,
   /// never more than `limit`.

@@ -2,7 +2,11 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import GroundswellAPI
 import Logging
+import NIOCore
 import ServiceLifecycle
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A host and port to listen on or to call.
 public struct ServiceAddress: Sendable, CustomStringConvertible, Equatable {
@@ -113,6 +117,8 @@ public func rootCause(of error: any Error) -> String {
       current = cause
     } else if let rpc = current as? RPCError, let cause = rpc.cause {
       current = cause
+    } else if let io = current as? IOError {
+      return String(cString: strerror(io.errnoCode)).lowercased()
     } else {
       return String(describing: current)
     }

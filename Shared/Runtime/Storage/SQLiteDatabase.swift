@@ -13,7 +13,7 @@ public enum SQLiteDatabase {
     do {
       try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     } catch {
-      throw StartupError("cannot create the data directory \(directory): \(error.localizedDescription)")
+      throw StartupError("cannot create the data directory \(directory): check that its parent exists and this user may write there")
     }
     guard FileManager.default.isWritableFile(atPath: directory), FileManager.default.isReadableFile(atPath: directory) else {
       throw StartupError("the data directory \(directory) is not readable and writable by this user")

@@ -1,0 +1,15 @@
+import GRPCCore
+import GroundswellModel
+
+/// Runs a call to another service and turns "could not reach it in time"
+/// (UNAVAILABLE or DEADLINE_EXCEEDED) into an UNAVAILABLE answer that says
+/// which service and what happened to the caller's request.
+public func callingBackend<T>(
+  _ service: String, consequence: String, _ body: () async throws -> T
+) async throws -> T {
+  do {
+    return try await body()
+  } catch let error as RPCError where error.code == .unavailable || error.code == .deadlineExceeded {
+    throw DomainError.unavailable("\(service) did not answer in time; \(consequence) Retry the call.")
+  }
+}
