@@ -21,13 +21,13 @@ stop_stack() {
     local pidfile=$state/pids/$service.pid
     [ -f "$pidfile" ] || continue
     local pid; pid=$(cat "$pidfile")
-    if kill -0 "$pid" 2>/dev/null; then
-      kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-      echo "stopped $service"
-      any=1
-    fi
+    # A Ctrl-C in the terminal reaches the services too; either way each
+    # gets SIGTERM (a graceful shutdown) and up to 10 s before SIGKILL.
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+    echo "stopped $service"
+    any=1
     rm -f "$pidfile"
   done
   [ "$any" = 1 ] || echo "no Groundswell services were running"
