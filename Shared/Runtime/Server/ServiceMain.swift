@@ -32,10 +32,6 @@ public enum ServiceMain {
   }
 
   static func describe(_ error: any Error) -> String {
-    if let startup = error as? StartupError { return startup.description }
-    if let group = error as? ServiceGroupError, let cause = Mirror(reflecting: group).descendant("underlying") as? any Error {
-      return describe(cause)
-    }
-    return rootCause(of: error)
+    (error as? StartupError)?.description ?? rootCause(of: error)
   }
 }
