@@ -50,6 +50,26 @@ import Testing
     for service in [stack.gateway, stack.campaign, stack.supporter] { try await service.stop() }
   }
 
+  @Test func anOpenForwardedStreamDoesNotHoldTheGatewayShutdown() async throws {
+    let stack = try await Stack.start()
+    let (organization, key) = try await stack.makeOrganization()
+    let petition = try await stack.makeOpenPetition(organization: organization, key: key)
+    let (opened, open) = AsyncStream.makeStream(of: Void.self)
+    let watcher = Task {
+      try await stack.withGateway { api in
+        try await api.petitions.watchSignatureCounts(.with { $0.petitions = [petition] }, metadata: bearer(key)) { response in
+          for try await _ in response.messages { open.yield() }
+        }
+      }
+    }
+    for await _ in opened { break }
+    let started = ContinuousClock.now
+    try await stack.gateway.stop()
+    #expect(ContinuousClock.now - started < .seconds(30))
+    _ = await watcher.result
+    for service in [stack.campaign, stack.petition, stack.supporter] { try await service.stop() }
+  }
+
   @Test func signaturesSurviveARestart() async throws {
     let stack = try await Stack.start()
     let (organization, key) = try await stack.makeOrganization()

@@ -14,16 +14,18 @@ public struct Forwarder: RegistrableRPCService {
   }
 
   let routes: [Route]
+  let canceller: LongCallCanceller
 
-  public init(routes: [Route]) {
+  public init(routes: [Route], canceller: LongCallCanceller) {
     self.routes = routes
+    self.canceller = canceller
   }
 
   public func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
     for route in routes {
       for method in route.methods {
         router.registerHandler(forMethod: method, deserializer: RawMessage(), serializer: RawMessage()) { request, _ in
-          try await Self.forward(request, method: method, client: route.client, call: CallContext.current)
+          try await Self.forward(request, method: method, client: route.client, call: CallContext.current, canceller: canceller)
         }
       }
     }
@@ -33,7 +35,8 @@ public struct Forwarder: RegistrableRPCService {
     _ request: StreamingServerRequest<[UInt8]>,
     method: MethodDescriptor,
     client: GRPCClient<HTTP2ClientTransport.Posix>,
-    call: CallContext
+    call: CallContext,
+    canceller: LongCallCanceller
   ) async throws -> StreamingServerResponse<[UInt8]> {
     var metadata = Metadata()
     if let organization = call.organization { metadata.addString(organization, forKey: IdentityMetadata.organization) }
@@ -45,17 +48,20 @@ public struct Forwarder: RegistrableRPCService {
     }
     return StreamingServerResponse { [options] writer in
       do {
-        return try await client.bidirectionalStreaming(
-          request: outbound, descriptor: method, serializer: RawMessage(), deserializer: RawMessage(), options: options
-        ) { response in
-          var trailers = Metadata()
-          for try await part in response.bodyParts {
-            switch part {
-            case .message(let message): try await writer.write(message)
-            case .trailingMetadata(let metadata): trailers = metadata
+        // A stream left open by its client must not hold shutdown forever.
+        return try await canceller.run {
+          try await client.bidirectionalStreaming(
+            request: outbound, descriptor: method, serializer: RawMessage(), deserializer: RawMessage(), options: options
+          ) { response in
+            var trailers = Metadata()
+            for try await part in response.bodyParts {
+              switch part {
+              case .message(let message): try await writer.write(message)
+              case .trailingMetadata(let metadata): trailers = metadata
+              }
             }
+            return forwardable(trailers)
           }
-          return forwardable(trailers)
         }
       } catch let error as RPCError {
         // The backend's status goes back as it was, with its details

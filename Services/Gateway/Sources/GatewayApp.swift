@@ -49,11 +49,12 @@ public enum GatewayApp {
     let petition = try ClientHost(endpoint: config.petitionService, serverName: "petition-service", security: config.tls.clientMutualTLS)
     let supporter = try ClientHost(endpoint: config.supporterService, serverName: "supporter-service", security: config.tls.clientMutualTLS)
     let campaign = try ClientHost(endpoint: config.campaignService, serverName: "campaign-service", security: config.tls.clientMutualTLS)
+    let canceller = LongCallCanceller()
     let server = ServerHost(
       endpoint: config.listen,
       security: config.tls.serverTLS,
       services: [
-        Forwarder(routes: routes(petition: petition, supporter: supporter, campaign: campaign)),
+        Forwarder(routes: routes(petition: petition, supporter: supporter, campaign: campaign), canceller: canceller),
         TotalsHandlers(source: RemoteTotalsSource(campaigns: campaign.client, petitions: petition.client)),
       ],
       serviceNames: [
@@ -64,7 +65,8 @@ public enum GatewayApp {
         Groundswell_Campaign_V1_CampaignService.descriptor.fullyQualifiedService,
       ],
       interceptors: [APIKeyInterceptor(keys: keys, logger: logger)],
-      logger: logger
+      logger: logger,
+      onShutdown: { canceller.beginShutdown() }
     )
     return BuiltService(server: server, dependencies: [petition, supporter, campaign])
   }

@@ -26,9 +26,9 @@ public struct HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
   ) async throws {
     guard status.services.contains(request.service) else {
       try await response.write(.with { $0.status = .serviceUnknown })
-      // The service can never become known to this process; hold the call
-      // open as the protocol asks, until the client leaves.
-      try? await Task.sleep(for: .seconds(86_400 * 365))
+      // The service never becomes known to this process; hold the call open
+      // as the protocol asks, until the client leaves or shutdown begins.
+      for await _ in status.updates() {}
       return
     }
     for await update in status.updates() {

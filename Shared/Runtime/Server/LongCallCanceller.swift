@@ -1,0 +1,48 @@
+import Synchronization
+
+/// Ends calls that would otherwise hold a graceful shutdown open forever,
+/// such as forwarded server streams: once shutdown begins, calls still
+/// running after a grace period are cancelled. Short calls finish normally.
+public final class LongCallCanceller: Sendable {
+  private struct State {
+    var next = 0
+    var running: [Int: @Sendable () -> Void] = [:]
+    var shuttingDown = false
+  }
+
+  private let state = Mutex(State())
+  private let grace: Duration
+
+  public init(grace: Duration = .seconds(5)) {
+    self.grace = grace
+  }
+
+  /// Runs `body` in a task that shutdown may cancel after the grace period.
+  public func run<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    let task = Task { try await body() }
+    let id = state.withLock { state -> Int? in
+      guard !state.shuttingDown else { return nil }
+      let id = state.next
+      state.next += 1
+      state.running[id] = { task.cancel() }
+      return id
+    }
+    if id == nil { task.cancel() }
+    defer { if let id { _ = state.withLock { $0.running.removeValue(forKey: id) } } }
+    return try await withTaskCancellationHandler {
+      try await task.value
+    } onCancel: {
+      task.cancel()
+    }
+  }
+
+  /// Starts the grace period; afterwards every call still running is cancelled.
+  public func beginShutdown() {
+    state.withLock { $0.shuttingDown = true }
+    Task { [grace] in
+      try? await Task.sleep(for: grace)
+      let cancels = state.withLock { Array($0.running.values) }
+      for cancel in cancels { cancel() }
+    }
+  }
+}
