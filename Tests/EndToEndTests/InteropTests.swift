@@ -15,20 +15,7 @@ import Testing
     let stack = try await sharedStack.value
     let (organization, key) = try await stack.makeOrganization()
     let petition = try await stack.makeOpenPetition(organization: organization, key: key)
-    let campaign = try await stack.withGateway { api in
-      let campaign = try await api.campaigns.createCampaign(
-        .with {
-          $0.parent = organization
-          $0.campaign = .with { $0.title = "Interop" }
-        }, metadata: bearer(key)
-      ).campaign.name
-      _ = try await api.campaigns.addCampaignPetition(
-        .with {
-          $0.campaign = campaign
-          $0.petition = petition
-        }, metadata: bearer(key))
-      return campaign
-    }
+    let campaign = try await stack.makeCampaign(organization: organization, key: key, petitions: [petition])
     let output = Pipe()
     let status = try run(
       Self.python!, [repositoryRoot.appendingPathComponent("Tests/Interop/partner_client.py").path],

@@ -12,21 +12,9 @@ import Testing
     let (organization, key) = try await stack.makeOrganization()
     let first = try await stack.makeOpenPetition(organization: organization, key: key)
     let second = try await stack.makeOpenPetition(organization: organization, key: key, title: "Second look")
+    let campaign = try await stack.makeCampaign(organization: organization, key: key, petitions: [first, second])
     try await stack.withGateway { api in
-      let campaign = try await api.campaigns.createCampaign(
-        .with {
-          $0.parent = organization
-          $0.campaign = .with { $0.title = "Clemency campaign" }
-        }, metadata: bearer(key)
-      ).campaign
-      for petition in [first, second] {
-        _ = try await api.campaigns.addCampaignPetition(
-          .with {
-            $0.campaign = campaign.name
-            $0.petition = petition
-          }, metadata: bearer(key))
-      }
-      let before = try await api.totals.getCampaignTotals(.with { $0.campaign = campaign.name }, metadata: bearer(key)).totals
+      let before = try await api.totals.getCampaignTotals(.with { $0.campaign = campaign }, metadata: bearer(key)).totals
       #expect(before.signatureCount == 0)
       #expect(before.petitionCount == 2)
       let grandBefore = try await api.totals.getGrandTotal(.init(), metadata: bearer(key))
@@ -40,7 +28,7 @@ import Testing
 
       let petition = try await api.petitions.getPetition(.with { $0.name = second }, metadata: bearer(key)).petition
       #expect(petition.signatureCount == 2)
-      let after = try await api.totals.getCampaignTotals(.with { $0.campaign = campaign.name }, metadata: bearer(key)).totals
+      let after = try await api.totals.getCampaignTotals(.with { $0.campaign = campaign }, metadata: bearer(key)).totals
       #expect(after.signatureCount == 3)
       #expect(after.computeTime.seconds > 0)
       let grandAfter = try await api.totals.getGrandTotal(.init(), metadata: bearer(key))

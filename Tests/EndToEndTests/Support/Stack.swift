@@ -102,6 +102,26 @@ struct Stack: Sendable {
     return (name, try await keys.create(organization: name, isOperator: false, label: "test").key)
   }
 
+  /// A campaign of `organization` holding `petitions`.
+  func makeCampaign(organization: String, key: String, petitions: [String]) async throws -> String {
+    try await withGateway { api in
+      let campaign = try await api.campaigns.createCampaign(
+        .with {
+          $0.parent = organization
+          $0.campaign = .with { $0.title = "Campaign for \(petitions.count) petitions" }
+        }, metadata: bearer(key)
+      ).campaign.name
+      for petition in petitions {
+        _ = try await api.campaigns.addCampaignPetition(
+          .with {
+            $0.campaign = campaign
+            $0.petition = petition
+          }, metadata: bearer(key))
+      }
+      return campaign
+    }
+  }
+
   /// An OPEN petition of `organization`.
   func makeOpenPetition(organization: String, key: String, title: String = "Free them all") async throws -> String {
     try await withGateway { api in
