@@ -5,7 +5,7 @@ import GroundswellRuntime
 @main
 struct CampaignServiceCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "campaign-service",
+    commandName: CampaignApp.name,
     abstract: "Runs campaign-service: organizations, campaigns and the petitions that belong to them.",
     discussion: "Listens with mutual TLS; only clients with a certificate from the internal CA are served."
   )

@@ -20,12 +20,12 @@ public struct CampaignServiceConfig: Sendable {
 
 /// The composition root of campaign-service.
 public enum CampaignApp {
-  public static let name = "campaign-service"
+  public static let name = ServiceName.campaign
 
   public static func build(_ config: CampaignServiceConfig, logger: Logger) throws -> BuiltService {
     try config.tls.checkReadable()
     let store = try SQLiteCampaignStore(directory: config.dataDirectory)
-    let petitionClient = try ClientHost(endpoint: config.petitionService, serverName: "petition-service", security: config.tls.clientMutualTLS)
+    let petitionClient = try ClientHost(endpoint: config.petitionService, serverName: ServiceName.petition, security: config.tls.clientMutualTLS)
     let server = ServerHost(
       endpoint: config.listen,
       security: config.tls.serverMutualTLS,

@@ -25,7 +25,7 @@ public struct RemotePetitionDirectory: PetitionDirectory {
   }
 
   public func petition(named name: String) async throws -> PetitionSummary? {
-    return try await callingBackend("petition-service", consequence: "the campaign was not changed.") {
+    return try await callingBackend(ServiceName.petition, consequence: "the campaign was not changed.") {
       do {
         let petition = try await client.getPetition(.with { $0.name = name }, options: CallContext.current.callOptions()).petition
         return PetitionSummary(organization: petition.organization, isDraft: petition.state == .draft)

@@ -6,7 +6,7 @@ import GroundswellRuntime
 @main
 struct GatewayCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "gateway",
+    commandName: GatewayApp.name,
     abstract: "The public endpoint of Groundswell: API keys, forwarding, and signature totals.",
     subcommands: [Serve.self, Keys.self],
     defaultSubcommand: Serve.self

@@ -29,7 +29,7 @@ public struct GatewayConfig: Sendable {
 
 /// The composition root of the gateway.
 public enum GatewayApp {
-  public static let name = "gateway"
+  public static let name = ServiceName.gateway
 
   /// The services whose every method the gateway forwards, by owner.
   static func routes(petition: ClientHost, supporter: ClientHost, campaign: ClientHost) -> [Forwarder.Route] {
@@ -46,9 +46,9 @@ public enum GatewayApp {
   public static func build(_ config: GatewayConfig, logger: Logger) throws -> BuiltService {
     try config.tls.checkReadable()
     let keys = try SQLiteAPIKeyRepository(directory: config.dataDirectory)
-    let petition = try ClientHost(endpoint: config.petitionService, serverName: "petition-service", security: config.tls.clientMutualTLS)
-    let supporter = try ClientHost(endpoint: config.supporterService, serverName: "supporter-service", security: config.tls.clientMutualTLS)
-    let campaign = try ClientHost(endpoint: config.campaignService, serverName: "campaign-service", security: config.tls.clientMutualTLS)
+    let petition = try ClientHost(endpoint: config.petitionService, serverName: ServiceName.petition, security: config.tls.clientMutualTLS)
+    let supporter = try ClientHost(endpoint: config.supporterService, serverName: ServiceName.supporter, security: config.tls.clientMutualTLS)
+    let campaign = try ClientHost(endpoint: config.campaignService, serverName: ServiceName.campaign, security: config.tls.clientMutualTLS)
     let canceller = LongCallCanceller()
     let server = ServerHost(
       endpoint: config.listen,

@@ -5,7 +5,7 @@ import PetitionService
 @main
 struct PetitionServiceCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "petition-service",
+    commandName: PetitionApp.name,
     abstract: "Runs petition-service: petitions, signatures and their counters.",
     discussion: "Listens with mutual TLS; only clients with a certificate from the internal CA are served."
   )

@@ -20,12 +20,12 @@ public struct PetitionServiceConfig: Sendable {
 
 /// The composition root of petition-service.
 public enum PetitionApp {
-  public static let name = "petition-service"
+  public static let name = ServiceName.petition
 
   public static func build(_ config: PetitionServiceConfig, logger: Logger) throws -> BuiltService {
     try config.tls.checkReadable()
     let repository = try SQLitePetitionRepository(directory: config.dataDirectory)
-    let supporters = try ClientHost(endpoint: config.supporterService, serverName: "supporter-service", security: config.tls.clientMutualTLS)
+    let supporters = try ClientHost(endpoint: config.supporterService, serverName: ServiceName.supporter, security: config.tls.clientMutualTLS)
     let broadcaster = CountBroadcaster()
     let handlers = PetitionHandlers(
       repository: repository, resolver: RemoteSupporterResolver(client: supporters.client), broadcaster: broadcaster)

@@ -26,7 +26,7 @@ public struct RemoteSupporterResolver: SupporterResolver {
       $0.familyName = familyName
       $0.organization = organization
     }
-    return try await callingBackend("supporter-service", consequence: "the signature was not recorded.") {
+    return try await callingBackend(ServiceName.supporter, consequence: "the signature was not recorded.") {
       try await client.resolveSupporter(request, options: CallContext.current.callOptions()).supporter.name
     }
   }

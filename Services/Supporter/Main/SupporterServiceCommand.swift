@@ -5,7 +5,7 @@ import SupporterService
 @main
 struct SupporterServiceCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    commandName: "supporter-service",
+    commandName: SupporterApp.name,
     abstract: "Runs supporter-service: people, their canonical email and which organizations know them.",
     discussion: "Listens with mutual TLS; only clients with a certificate from the internal CA are served."
   )

@@ -17,9 +17,9 @@ public struct SupporterServiceConfig: Sendable {
 
 /// The composition root of supporter-service.
 public enum SupporterApp {
-  public static let name = "supporter-service"
+  public static let name = ServiceName.supporter
   /// Only petition-service resolves signers to supporters.
-  public static let resolverCallers: Set<String> = ["petition-service"]
+  public static let resolverCallers: Set<String> = [ServiceName.petition]
 
   public static func build(_ config: SupporterServiceConfig, logger: Logger) throws -> BuiltService {
     try config.tls.checkReadable()

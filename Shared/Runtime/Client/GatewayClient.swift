@@ -10,19 +10,6 @@ public func makeGatewayTransport(endpoint: ServiceAddress, caFile: String) throw
   )
 }
 
-extension ServiceAddress {
-  /// An IPv4 literal is dialled as an address (TLS then checks the
-  /// certificate's IP SAN, and sends no SNI, which may not carry an IP);
-  /// anything else is a DNS name.
-  public var target: any ResolvableTarget {
-    let octets = host.split(separator: ".", omittingEmptySubsequences: false)
-    if octets.count == 4, octets.allSatisfy({ UInt8($0) != nil }) {
-      return .ipv4(address: host, port: port)
-    }
-    return .dns(host: host, port: port)
-  }
-}
-
 /// The metadata that authenticates a call to the gateway.
 public func bearer(_ key: String) -> Metadata {
   ["authorization": "Bearer \(key)"]

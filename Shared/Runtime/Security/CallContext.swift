@@ -28,7 +28,7 @@ public struct CallContext: Sendable {
   /// True for calls an internal service makes itself (not on a partner's
   /// behalf through the gateway) and for operator keys.
   public var isTrusted: Bool {
-    isOperator || (peerService != nil && peerService != PeerIdentityInterceptor.gateway)
+    isOperator || (peerService != nil && peerService != ServiceName.gateway)
   }
 
   /// Throws PERMISSION_DENIED unless the caller acts for `owner`

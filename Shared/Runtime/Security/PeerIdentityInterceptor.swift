@@ -7,9 +7,6 @@ import X509
 /// identity metadata from anyone but the gateway, applies the per-method
 /// allow-list, and binds `CallContext.current` for the handler.
 public struct PeerIdentityInterceptor: ServerInterceptor {
-  /// The name in the gateway's certificate.
-  public static let gateway = "gateway"
-
   /// Methods only some peers may call: full method path → allowed peer names.
   private let restricted: [String: Set<String>]
 
@@ -30,7 +27,7 @@ public struct PeerIdentityInterceptor: ServerInterceptor {
     }
     let organization = request.metadata[stringValues: IdentityMetadata.organization].first(where: { _ in true })
     let role = request.metadata[stringValues: IdentityMetadata.role].first(where: { _ in true })
-    if (organization != nil || role != nil) && peer != Self.gateway {
+    if (organization != nil || role != nil) && peer != ServiceName.gateway {
       throw RPCError(code: .permissionDenied, message: "Only the gateway may pass caller identity; \(peer) may not.")
     }
     let call = CallContext(

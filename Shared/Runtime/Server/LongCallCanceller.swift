@@ -7,7 +7,7 @@ public final class LongCallCanceller: Sendable {
   private struct State {
     var next = 0
     var running: [Int: @Sendable () -> Void] = [:]
-    var shuttingDown = false
+    var graceOver = false
   }
 
   private let state = Mutex(State())
@@ -17,11 +17,12 @@ public final class LongCallCanceller: Sendable {
     self.grace = grace
   }
 
-  /// Runs `body` in a task that shutdown may cancel after the grace period.
+  /// Runs `body` in a task that shutdown cancels once the grace period is
+  /// over (at once, if it is over already).
   public func run<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
     let task = Task { try await body() }
     let id = state.withLock { state -> Int? in
-      guard !state.shuttingDown else { return nil }
+      guard !state.graceOver else { return nil }
       let id = state.next
       state.next += 1
       state.running[id] = { task.cancel() }
@@ -38,10 +39,12 @@ public final class LongCallCanceller: Sendable {
 
   /// Starts the grace period; afterwards every call still running is cancelled.
   public func beginShutdown() {
-    state.withLock { $0.shuttingDown = true }
     Task { [grace] in
       try? await Task.sleep(for: grace)
-      let cancels = state.withLock { Array($0.running.values) }
+      let cancels = state.withLock { state in
+        state.graceOver = true
+        return Array(state.running.values)
+      }
       for cancel in cancels { cancel() }
     }
   }

@@ -8,29 +8,6 @@ import ServiceLifecycle
 import Glibc
 #endif
 
-/// A host and port to listen on or to call.
-public struct ServiceAddress: Sendable, CustomStringConvertible, Equatable {
-  public var host: String
-  public var port: Int
-
-  public init(host: String, port: Int) {
-    self.host = host
-    self.port = port
-  }
-
-  /// Parses `host:port`.
-  public init?(_ text: String) {
-    guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-      (0...65535).contains(port)
-    else { return nil }
-    let host = String(text[..<colon])
-    guard !host.isEmpty else { return nil }
-    self.init(host: host, port: port)
-  }
-
-  public var description: String { "\(host):\(port)" }
-}
-
 /// One gRPC server of a service, with its health status, run as a
 /// `ServiceLifecycle.Service`: on graceful shutdown health goes NOT_SERVING,
 /// the listener stops accepting, and in-flight calls finish.
