@@ -14,7 +14,10 @@ func service(_ name: String, folder: String, executable: String) -> [Target] {
   [
     .target(
       name: name,
-      dependencies: ["GroundswellRuntime", "GroundswellModel", "GroundswellAPI"] + grpc,
+      dependencies: [
+        "GroundswellRuntime", "GroundswellModel", "GroundswellAPI",
+        .product(name: "Crypto", package: "swift-crypto"),
+      ] + grpc,
       path: "Services/\(folder)/Sources"
     ),
     .executableTarget(

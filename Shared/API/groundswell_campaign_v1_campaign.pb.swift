@@ -21,31 +21,396 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
 }
 
 /// A campaign groups petitions, possibly of several organizations, behind one
-/// cause.
-public nonisolated struct Groundswell_Campaign_V1_Campaign: Sendable {
+/// cause, with a coalition, a list of demands and actions to take.
+public nonisolated struct Groundswell_Campaign_V1_Campaign: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// The resource name, `campaigns/{campaign}`.
-  public var name: String = String()
+  public var name: String {
+    get {_storage._name}
+    set {_uniqueStorage()._name = newValue}
+  }
 
   /// The organization that created the campaign, `organizations/{organization}`.
   /// Output only: it is the `parent` of the create request.
-  public var organization: String = String()
+  public var organization: String {
+    get {_storage._organization}
+    set {_uniqueStorage()._organization = newValue}
+  }
 
   /// The campaign's title, 1 to 200 characters.
-  public var title: String = String()
+  public var title: String {
+    get {_storage._title}
+    set {_uniqueStorage()._title = newValue}
+  }
 
   /// What the campaign is about, at most 5,000 characters.
-  public var description_p: String = String()
+  public var description_p: String {
+    get {_storage._description_p}
+    set {_uniqueStorage()._description_p = newValue}
+  }
 
   /// The petitions that belong to the campaign, `petitions/{petition}`, in the
   /// order they were added, at most 1,000. Output only: change them with
   /// `AddCampaignPetition` and `RemoveCampaignPetition`.
-  public var petitions: [String] = []
+  public var petitions: [String] {
+    get {_storage._petitions}
+    set {_uniqueStorage()._petitions = newValue}
+  }
 
   /// When the campaign was created. Output only.
+  public var createTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_storage._createTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._createTime = newValue}
+  }
+  /// Returns true if `createTime` has been explicitly set.
+  public var hasCreateTime: Bool {_storage._createTime != nil}
+  /// Clears the value of `createTime`. Subsequent reads from it will return its default value.
+  public mutating func clearCreateTime() {_uniqueStorage()._createTime = nil}
+
+  /// When the campaign, its coalition or its petitions last changed. Output
+  /// only.
+  public var updateTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_storage._updateTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._updateTime = newValue}
+  }
+  /// Returns true if `updateTime` has been explicitly set.
+  public var hasUpdateTime: Bool {_storage._updateTime != nil}
+  /// Clears the value of `updateTime`. Subsequent reads from it will return its default value.
+  public mutating func clearUpdateTime() {_uniqueStorage()._updateTime = nil}
+
+  /// The campaign's hashtag, `#` and 1 to 50 letters, digits and underscores;
+  /// may be empty.
+  public var hashtag: String {
+    get {_storage._hashtag}
+    set {_uniqueStorage()._hashtag = newValue}
+  }
+
+  /// Whether the campaign is running; a new campaign is ACTIVE.
+  public var state: Groundswell_Campaign_V1_Campaign.State {
+    get {_storage._state}
+    set {_uniqueStorage()._state = newValue}
+  }
+
+  /// When the campaign starts; may be unset.
+  public var startTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_storage._startTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._startTime = newValue}
+  }
+  /// Returns true if `startTime` has been explicitly set.
+  public var hasStartTime: Bool {_storage._startTime != nil}
+  /// Clears the value of `startTime`. Subsequent reads from it will return its default value.
+  public mutating func clearStartTime() {_uniqueStorage()._startTime = nil}
+
+  /// When the campaign ends; may be unset; if both are set it is after
+  /// `start_time`.
+  public var endTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_storage._endTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._endTime = newValue}
+  }
+  /// Returns true if `endTime` has been explicitly set.
+  public var hasEndTime: Bool {_storage._endTime != nil}
+  /// Clears the value of `endTime`. Subsequent reads from it will return its default value.
+  public mutating func clearEndTime() {_uniqueStorage()._endTime = nil}
+
+  /// The coalition: the creating organization (role CREATOR, added at
+  /// creation) and the organizations that joined it, at most 100. Output only:
+  /// change it with `AddCoalitionMember` and `RemoveCoalitionMember`.
+  public var members: [Groundswell_Campaign_V1_CoalitionMember] {
+    get {_storage._members}
+    set {_uniqueStorage()._members = newValue}
+  }
+
+  /// What the campaign asks for, in order, at most 20, each 1 to 1,000
+  /// characters.
+  public var demands: [String] {
+    get {_storage._demands}
+    set {_uniqueStorage()._demands = newValue}
+  }
+
+  /// What supporters can do, in order, at most 20.
+  public var actions: [Groundswell_Campaign_V1_Action] {
+    get {_storage._actions}
+    set {_uniqueStorage()._actions = newValue}
+  }
+
+  /// How many organizations and people endorse the campaign. Output only.
+  public var endorsementCount: Int64 {
+    get {_storage._endorsementCount}
+    set {_uniqueStorage()._endorsementCount = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  /// Whether a campaign is still running.
+  public nonisolated enum State: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+
+    /// Not set; a new campaign is ACTIVE.
+    case unspecified // = 0
+
+    /// The campaign is running.
+    case active // = 1
+
+    /// The campaign is over.
+    case concluded // = 2
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .unspecified
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .unspecified
+      case 1: self = .active
+      case 2: self = .concluded
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .unspecified: return 0
+      case .active: return 1
+      case .concluded: return 2
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Groundswell_Campaign_V1_Campaign.State] = [
+      .unspecified,
+      .active,
+      .concluded,
+    ]
+
+  }
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// An organization's place in a campaign's coalition.
+public nonisolated struct Groundswell_Campaign_V1_CoalitionMember: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The organization, `organizations/{organization}`.
+  public var organization: String = String()
+
+  /// Its role.
+  public var role: Groundswell_Campaign_V1_CoalitionMember.Role = .unspecified
+
+  /// Where it organizes: an ISO 3166-2 code such as `US-TX`, or a country;
+  /// may be empty.
+  public var jurisdiction: String = String()
+
+  /// When it joined the coalition. Output only.
+  public var joinTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_joinTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_joinTime = newValue}
+  }
+  /// Returns true if `joinTime` has been explicitly set.
+  public var hasJoinTime: Bool {self._joinTime != nil}
+  /// Clears the value of `joinTime`. Subsequent reads from it will return its default value.
+  public mutating func clearJoinTime() {self._joinTime = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  /// What an organization does in a campaign.
+  public nonisolated enum Role: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+
+    /// Not set; never stored.
+    case unspecified // = 0
+
+    /// The organization that created the campaign; exactly one.
+    case creator // = 1
+
+    /// Runs the campaign (in `jurisdiction`, if set); may change it.
+    case organizer // = 2
+
+    /// Takes part in the campaign.
+    case partner // = 3
+
+    /// Lends its name to the campaign.
+    case endorser // = 4
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .unspecified
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .unspecified
+      case 1: self = .creator
+      case 2: self = .organizer
+      case 3: self = .partner
+      case 4: self = .endorser
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .unspecified: return 0
+      case .creator: return 1
+      case .organizer: return 2
+      case .partner: return 3
+      case .endorser: return 4
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Groundswell_Campaign_V1_CoalitionMember.Role] = [
+      .unspecified,
+      .creator,
+      .organizer,
+      .partner,
+      .endorser,
+    ]
+
+  }
+
+  public init() {}
+
+  fileprivate var _joinTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
+/// Something a supporter can do for a campaign.
+public nonisolated struct Groundswell_Campaign_V1_Action: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The kind of action. Required.
+  public var kind: Groundswell_Campaign_V1_Action.Kind = .unspecified
+
+  /// What the action is called, 1 to 200 characters.
+  public var title: String = String()
+
+  /// Where to take it: an https:// or http:// URL of at most 2,000
+  /// characters; required for DONATE.
+  public var uri: String = String()
+
+  /// For SIGN_PETITION: the petition, `petitions/{petition}`; required.
+  public var petition: String = String()
+
+  /// For CALL: whom to call (name and office), 1 to 200 characters.
+  public var callTarget: String = String()
+
+  /// For CALL: the phone number to call, at most 50 characters.
+  public var phoneNumber: String = String()
+
+  /// For CALL: what to say, 1 to 5,000 characters.
+  public var script: String = String()
+
+  /// For ATTEND_EVENT: when the event starts; required.
+  public var eventTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_eventTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_eventTime = newValue}
+  }
+  /// Returns true if `eventTime` has been explicitly set.
+  public var hasEventTime: Bool {self._eventTime != nil}
+  /// Clears the value of `eventTime`. Subsequent reads from it will return its default value.
+  public mutating func clearEventTime() {self._eventTime = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  /// The kind of action.
+  public nonisolated enum Kind: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+
+    /// Not set; never stored.
+    case unspecified // = 0
+
+    /// Sign one of the campaign's petitions; `petition` names it.
+    case signPetition // = 1
+
+    /// Call a decision maker; `call_target` and `script` say whom and what.
+    case call // = 2
+
+    /// Donate; `uri` is the donation page.
+    case donate // = 3
+
+    /// Endorse the campaign.
+    case endorse // = 4
+
+    /// Attend an event; `event_time` says when.
+    case attendEvent // = 5
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .unspecified
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .unspecified
+      case 1: self = .signPetition
+      case 2: self = .call
+      case 3: self = .donate
+      case 4: self = .endorse
+      case 5: self = .attendEvent
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .unspecified: return 0
+      case .signPetition: return 1
+      case .call: return 2
+      case .donate: return 3
+      case .endorse: return 4
+      case .attendEvent: return 5
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Groundswell_Campaign_V1_Action.Kind] = [
+      .unspecified,
+      .signPetition,
+      .call,
+      .donate,
+      .endorse,
+      .attendEvent,
+    ]
+
+  }
+
+  public init() {}
+
+  fileprivate var _eventTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
+/// One organization's or person's endorsement of a campaign.
+public nonisolated struct Groundswell_Campaign_V1_Endorsement: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The resource name, `campaigns/{campaign}/endorsements/{endorsement}`.
+  /// Output only.
+  public var name: String = String()
+
+  /// The endorsing organization, `organizations/{organization}`; empty when a
+  /// person endorsed. Output only.
+  public var organization: String = String()
+
+  /// The endorsing person's name as shown, 1 to 100 characters; empty when an
+  /// organization endorsed.
+  public var displayName: String = String()
+
+  /// When the endorsement was recorded. Output only.
   public var createTime: SwiftProtobuf.Google_Protobuf_Timestamp {
     get {_createTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
     set {_createTime = newValue}
@@ -55,22 +420,11 @@ public nonisolated struct Groundswell_Campaign_V1_Campaign: Sendable {
   /// Clears the value of `createTime`. Subsequent reads from it will return its default value.
   public mutating func clearCreateTime() {self._createTime = nil}
 
-  /// When the campaign or its list of petitions last changed. Output only.
-  public var updateTime: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_updateTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_updateTime = newValue}
-  }
-  /// Returns true if `updateTime` has been explicitly set.
-  public var hasUpdateTime: Bool {self._updateTime != nil}
-  /// Clears the value of `updateTime`. Subsequent reads from it will return its default value.
-  public mutating func clearUpdateTime() {self._updateTime = nil}
-
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _createTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
-  fileprivate var _updateTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -79,7 +433,305 @@ fileprivate nonisolated let _protobuf_package = "groundswell.campaign.v1"
 
 nonisolated extension Groundswell_Campaign_V1_Campaign: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Campaign"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}organization\0\u{1}title\0\u{1}description\0\u{1}petitions\0\u{3}create_time\0\u{3}update_time\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}organization\0\u{1}title\0\u{1}description\0\u{1}petitions\0\u{3}create_time\0\u{3}update_time\0\u{1}hashtag\0\u{1}state\0\u{3}start_time\0\u{3}end_time\0\u{1}members\0\u{1}demands\0\u{1}actions\0\u{3}endorsement_count\0")
+
+  fileprivate class _StorageClass {
+    var _name: String = String()
+    var _organization: String = String()
+    var _title: String = String()
+    var _description_p: String = String()
+    var _petitions: [String] = []
+    var _createTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _updateTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _hashtag: String = String()
+    var _state: Groundswell_Campaign_V1_Campaign.State = .unspecified
+    var _startTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _endTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _members: [Groundswell_Campaign_V1_CoalitionMember] = []
+    var _demands: [String] = []
+    var _actions: [Groundswell_Campaign_V1_Action] = []
+    var _endorsementCount: Int64 = 0
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _name = source._name
+      _organization = source._organization
+      _title = source._title
+      _description_p = source._description_p
+      _petitions = source._petitions
+      _createTime = source._createTime
+      _updateTime = source._updateTime
+      _hashtag = source._hashtag
+      _state = source._state
+      _startTime = source._startTime
+      _endTime = source._endTime
+      _members = source._members
+      _demands = source._demands
+      _actions = source._actions
+      _endorsementCount = source._endorsementCount
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._name) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._organization) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._title) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._description_p) }()
+        case 5: try { try decoder.decodeRepeatedStringField(value: &_storage._petitions) }()
+        case 6: try { try decoder.decodeSingularMessageField(value: &_storage._createTime) }()
+        case 7: try { try decoder.decodeSingularMessageField(value: &_storage._updateTime) }()
+        case 8: try { try decoder.decodeSingularStringField(value: &_storage._hashtag) }()
+        case 9: try { try decoder.decodeSingularEnumField(value: &_storage._state) }()
+        case 10: try { try decoder.decodeSingularMessageField(value: &_storage._startTime) }()
+        case 11: try { try decoder.decodeSingularMessageField(value: &_storage._endTime) }()
+        case 12: try { try decoder.decodeRepeatedMessageField(value: &_storage._members) }()
+        case 13: try { try decoder.decodeRepeatedStringField(value: &_storage._demands) }()
+        case 14: try { try decoder.decodeRepeatedMessageField(value: &_storage._actions) }()
+        case 15: try { try decoder.decodeSingularInt64Field(value: &_storage._endorsementCount) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._name.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._name, fieldNumber: 1)
+      }
+      if !_storage._organization.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._organization, fieldNumber: 2)
+      }
+      if !_storage._title.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._title, fieldNumber: 3)
+      }
+      if !_storage._description_p.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._description_p, fieldNumber: 4)
+      }
+      if !_storage._petitions.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._petitions, fieldNumber: 5)
+      }
+      try { if let v = _storage._createTime {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+      } }()
+      try { if let v = _storage._updateTime {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+      } }()
+      if !_storage._hashtag.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._hashtag, fieldNumber: 8)
+      }
+      if _storage._state != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._state, fieldNumber: 9)
+      }
+      try { if let v = _storage._startTime {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+      } }()
+      try { if let v = _storage._endTime {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+      } }()
+      if !_storage._members.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._members, fieldNumber: 12)
+      }
+      if !_storage._demands.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._demands, fieldNumber: 13)
+      }
+      if !_storage._actions.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._actions, fieldNumber: 14)
+      }
+      if _storage._endorsementCount != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._endorsementCount, fieldNumber: 15)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Campaign_V1_Campaign, rhs: Groundswell_Campaign_V1_Campaign) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._name != rhs_storage._name {return false}
+        if _storage._organization != rhs_storage._organization {return false}
+        if _storage._title != rhs_storage._title {return false}
+        if _storage._description_p != rhs_storage._description_p {return false}
+        if _storage._petitions != rhs_storage._petitions {return false}
+        if _storage._createTime != rhs_storage._createTime {return false}
+        if _storage._updateTime != rhs_storage._updateTime {return false}
+        if _storage._hashtag != rhs_storage._hashtag {return false}
+        if _storage._state != rhs_storage._state {return false}
+        if _storage._startTime != rhs_storage._startTime {return false}
+        if _storage._endTime != rhs_storage._endTime {return false}
+        if _storage._members != rhs_storage._members {return false}
+        if _storage._demands != rhs_storage._demands {return false}
+        if _storage._actions != rhs_storage._actions {return false}
+        if _storage._endorsementCount != rhs_storage._endorsementCount {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Campaign_V1_Campaign.State: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0STATE_UNSPECIFIED\0\u{1}ACTIVE\0\u{1}CONCLUDED\0")
+}
+
+nonisolated extension Groundswell_Campaign_V1_CoalitionMember: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CoalitionMember"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}organization\0\u{1}role\0\u{1}jurisdiction\0\u{3}join_time\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.organization) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.role) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.jurisdiction) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._joinTime) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.organization.isEmpty {
+      try visitor.visitSingularStringField(value: self.organization, fieldNumber: 1)
+    }
+    if self.role != .unspecified {
+      try visitor.visitSingularEnumField(value: self.role, fieldNumber: 2)
+    }
+    if !self.jurisdiction.isEmpty {
+      try visitor.visitSingularStringField(value: self.jurisdiction, fieldNumber: 3)
+    }
+    try { if let v = self._joinTime {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Campaign_V1_CoalitionMember, rhs: Groundswell_Campaign_V1_CoalitionMember) -> Bool {
+    if lhs.organization != rhs.organization {return false}
+    if lhs.role != rhs.role {return false}
+    if lhs.jurisdiction != rhs.jurisdiction {return false}
+    if lhs._joinTime != rhs._joinTime {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Campaign_V1_CoalitionMember.Role: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ROLE_UNSPECIFIED\0\u{1}CREATOR\0\u{1}ORGANIZER\0\u{1}PARTNER\0\u{1}ENDORSER\0")
+}
+
+nonisolated extension Groundswell_Campaign_V1_Action: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Action"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}title\0\u{1}uri\0\u{1}petition\0\u{3}call_target\0\u{3}phone_number\0\u{1}script\0\u{3}event_time\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.title) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.uri) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.petition) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.callTarget) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.phoneNumber) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.script) }()
+      case 8: try { try decoder.decodeSingularMessageField(value: &self._eventTime) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.kind != .unspecified {
+      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 1)
+    }
+    if !self.title.isEmpty {
+      try visitor.visitSingularStringField(value: self.title, fieldNumber: 2)
+    }
+    if !self.uri.isEmpty {
+      try visitor.visitSingularStringField(value: self.uri, fieldNumber: 3)
+    }
+    if !self.petition.isEmpty {
+      try visitor.visitSingularStringField(value: self.petition, fieldNumber: 4)
+    }
+    if !self.callTarget.isEmpty {
+      try visitor.visitSingularStringField(value: self.callTarget, fieldNumber: 5)
+    }
+    if !self.phoneNumber.isEmpty {
+      try visitor.visitSingularStringField(value: self.phoneNumber, fieldNumber: 6)
+    }
+    if !self.script.isEmpty {
+      try visitor.visitSingularStringField(value: self.script, fieldNumber: 7)
+    }
+    try { if let v = self._eventTime {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Campaign_V1_Action, rhs: Groundswell_Campaign_V1_Action) -> Bool {
+    if lhs.kind != rhs.kind {return false}
+    if lhs.title != rhs.title {return false}
+    if lhs.uri != rhs.uri {return false}
+    if lhs.petition != rhs.petition {return false}
+    if lhs.callTarget != rhs.callTarget {return false}
+    if lhs.phoneNumber != rhs.phoneNumber {return false}
+    if lhs.script != rhs.script {return false}
+    if lhs._eventTime != rhs._eventTime {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Campaign_V1_Action.Kind: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0KIND_UNSPECIFIED\0\u{1}SIGN_PETITION\0\u{1}CALL\0\u{1}DONATE\0\u{1}ENDORSE\0\u{1}ATTEND_EVENT\0")
+}
+
+nonisolated extension Groundswell_Campaign_V1_Endorsement: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Endorsement"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}organization\0\u{3}display_name\0\u{3}create_time\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -89,11 +741,8 @@ nonisolated extension Groundswell_Campaign_V1_Campaign: SwiftProtobuf.Message, S
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.organization) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.title) }()
-      case 4: try { try decoder.decodeSingularStringField(value: &self.description_p) }()
-      case 5: try { try decoder.decodeRepeatedStringField(value: &self.petitions) }()
-      case 6: try { try decoder.decodeSingularMessageField(value: &self._createTime) }()
-      case 7: try { try decoder.decodeSingularMessageField(value: &self._updateTime) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.displayName) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._createTime) }()
       default: break
       }
     }
@@ -110,32 +759,20 @@ nonisolated extension Groundswell_Campaign_V1_Campaign: SwiftProtobuf.Message, S
     if !self.organization.isEmpty {
       try visitor.visitSingularStringField(value: self.organization, fieldNumber: 2)
     }
-    if !self.title.isEmpty {
-      try visitor.visitSingularStringField(value: self.title, fieldNumber: 3)
-    }
-    if !self.description_p.isEmpty {
-      try visitor.visitSingularStringField(value: self.description_p, fieldNumber: 4)
-    }
-    if !self.petitions.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.petitions, fieldNumber: 5)
+    if !self.displayName.isEmpty {
+      try visitor.visitSingularStringField(value: self.displayName, fieldNumber: 3)
     }
     try { if let v = self._createTime {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
-    } }()
-    try { if let v = self._updateTime {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
     } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Groundswell_Campaign_V1_Campaign, rhs: Groundswell_Campaign_V1_Campaign) -> Bool {
+  public static func ==(lhs: Groundswell_Campaign_V1_Endorsement, rhs: Groundswell_Campaign_V1_Endorsement) -> Bool {
     if lhs.name != rhs.name {return false}
     if lhs.organization != rhs.organization {return false}
-    if lhs.title != rhs.title {return false}
-    if lhs.description_p != rhs.description_p {return false}
-    if lhs.petitions != rhs.petitions {return false}
+    if lhs.displayName != rhs.displayName {return false}
     if lhs._createTime != rhs._createTime {return false}
-    if lhs._updateTime != rhs._updateTime {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -59,6 +59,71 @@ public enum Groundswell_Campaign_V1_CampaignService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "UpdateCampaign" metadata.
+        public enum UpdateCampaign: Sendable {
+            /// Request type for "UpdateCampaign".
+            public typealias Input = Groundswell_Campaign_V1_UpdateCampaignRequest
+            /// Response type for "UpdateCampaign".
+            public typealias Output = Groundswell_Campaign_V1_UpdateCampaignResponse
+            /// Descriptor for "UpdateCampaign".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.campaign.v1.CampaignService"),
+                method: "UpdateCampaign",
+                type: .unary
+            )
+        }
+        /// Namespace for "AddCoalitionMember" metadata.
+        public enum AddCoalitionMember: Sendable {
+            /// Request type for "AddCoalitionMember".
+            public typealias Input = Groundswell_Campaign_V1_AddCoalitionMemberRequest
+            /// Response type for "AddCoalitionMember".
+            public typealias Output = Groundswell_Campaign_V1_AddCoalitionMemberResponse
+            /// Descriptor for "AddCoalitionMember".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.campaign.v1.CampaignService"),
+                method: "AddCoalitionMember",
+                type: .unary
+            )
+        }
+        /// Namespace for "RemoveCoalitionMember" metadata.
+        public enum RemoveCoalitionMember: Sendable {
+            /// Request type for "RemoveCoalitionMember".
+            public typealias Input = Groundswell_Campaign_V1_RemoveCoalitionMemberRequest
+            /// Response type for "RemoveCoalitionMember".
+            public typealias Output = Groundswell_Campaign_V1_RemoveCoalitionMemberResponse
+            /// Descriptor for "RemoveCoalitionMember".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.campaign.v1.CampaignService"),
+                method: "RemoveCoalitionMember",
+                type: .unary
+            )
+        }
+        /// Namespace for "EndorseCampaign" metadata.
+        public enum EndorseCampaign: Sendable {
+            /// Request type for "EndorseCampaign".
+            public typealias Input = Groundswell_Campaign_V1_EndorseCampaignRequest
+            /// Response type for "EndorseCampaign".
+            public typealias Output = Groundswell_Campaign_V1_EndorseCampaignResponse
+            /// Descriptor for "EndorseCampaign".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.campaign.v1.CampaignService"),
+                method: "EndorseCampaign",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListEndorsements" metadata.
+        public enum ListEndorsements: Sendable {
+            /// Request type for "ListEndorsements".
+            public typealias Input = Groundswell_Campaign_V1_ListEndorsementsRequest
+            /// Response type for "ListEndorsements".
+            public typealias Output = Groundswell_Campaign_V1_ListEndorsementsResponse
+            /// Descriptor for "ListEndorsements".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.campaign.v1.CampaignService"),
+                method: "ListEndorsements",
+                type: .unary
+            )
+        }
         /// Namespace for "AddCampaignPetition" metadata.
         public enum AddCampaignPetition: Sendable {
             /// Request type for "AddCampaignPetition".
@@ -90,6 +155,11 @@ public enum Groundswell_Campaign_V1_CampaignService: Sendable {
             CreateCampaign.descriptor,
             GetCampaign.descriptor,
             ListCampaigns.descriptor,
+            UpdateCampaign.descriptor,
+            AddCoalitionMember.descriptor,
+            RemoveCoalitionMember.descriptor,
+            EndorseCampaign.descriptor,
+            ListEndorsements.descriptor,
             AddCampaignPetition.descriptor,
             RemoveCampaignPetition.descriptor
         ]
@@ -120,8 +190,9 @@ extension Groundswell_Campaign_V1_CampaignService {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > The campaign service owns campaigns and which petitions belong to them.
-    /// > Only the organization that created a campaign may change it.
+    /// > The campaign service owns campaigns, their coalitions, demands, actions,
+    /// > endorsements and which petitions belong to them. Only a campaign's creator
+    /// > and its ORGANIZER members may change it.
     public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
         /// Handle the "CreateCampaign" method.
         ///
@@ -178,6 +249,98 @@ extension Groundswell_Campaign_V1_CampaignService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Campaign_V1_ListCampaignsResponse>
 
+        /// Handle the "UpdateCampaign" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Changes the fields named in `update_mask`.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Campaign_V1_UpdateCampaignRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Campaign_V1_UpdateCampaignResponse` messages.
+        func updateCampaign(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Campaign_V1_UpdateCampaignRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Campaign_V1_UpdateCampaignResponse>
+
+        /// Handle the "AddCoalitionMember" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds an organization to the coalition, or changes its role.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Campaign_V1_AddCoalitionMemberRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Campaign_V1_AddCoalitionMemberResponse` messages.
+        func addCoalitionMember(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Campaign_V1_AddCoalitionMemberRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Campaign_V1_AddCoalitionMemberResponse>
+
+        /// Handle the "RemoveCoalitionMember" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Removes an organization from the coalition; the creator cannot be
+        /// > removed.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Campaign_V1_RemoveCoalitionMemberRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Campaign_V1_RemoveCoalitionMemberResponse` messages.
+        func removeCoalitionMember(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Campaign_V1_RemoveCoalitionMemberRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Campaign_V1_RemoveCoalitionMemberResponse>
+
+        /// Handle the "EndorseCampaign" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Records an endorsement by the caller's organization, or by a person the
+        /// > caller's organization collected. Endorsing twice counts once.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Campaign_V1_EndorseCampaignRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Campaign_V1_EndorseCampaignResponse` messages.
+        func endorseCampaign(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Campaign_V1_EndorseCampaignRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Campaign_V1_EndorseCampaignResponse>
+
+        /// Handle the "ListEndorsements" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists a campaign's endorsements, oldest first.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Campaign_V1_ListEndorsementsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Campaign_V1_ListEndorsementsResponse` messages.
+        func listEndorsements(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Campaign_V1_ListEndorsementsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Campaign_V1_ListEndorsementsResponse>
+
         /// Handle the "AddCampaignPetition" method.
         ///
         /// > Source IDL Documentation:
@@ -226,8 +389,9 @@ extension Groundswell_Campaign_V1_CampaignService {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > The campaign service owns campaigns and which petitions belong to them.
-    /// > Only the organization that created a campaign may change it.
+    /// > The campaign service owns campaigns, their coalitions, demands, actions,
+    /// > endorsements and which petitions belong to them. Only a campaign's creator
+    /// > and its ORGANIZER members may change it.
     public protocol ServiceProtocol: Groundswell_Campaign_V1_CampaignService.StreamingServiceProtocol {
         /// Handle the "CreateCampaign" method.
         ///
@@ -284,6 +448,98 @@ extension Groundswell_Campaign_V1_CampaignService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Groundswell_Campaign_V1_ListCampaignsResponse>
 
+        /// Handle the "UpdateCampaign" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Changes the fields named in `update_mask`.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Campaign_V1_UpdateCampaignRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Campaign_V1_UpdateCampaignResponse` message.
+        func updateCampaign(
+            request: GRPCCore.ServerRequest<Groundswell_Campaign_V1_UpdateCampaignRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Campaign_V1_UpdateCampaignResponse>
+
+        /// Handle the "AddCoalitionMember" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds an organization to the coalition, or changes its role.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Campaign_V1_AddCoalitionMemberRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Campaign_V1_AddCoalitionMemberResponse` message.
+        func addCoalitionMember(
+            request: GRPCCore.ServerRequest<Groundswell_Campaign_V1_AddCoalitionMemberRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Campaign_V1_AddCoalitionMemberResponse>
+
+        /// Handle the "RemoveCoalitionMember" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Removes an organization from the coalition; the creator cannot be
+        /// > removed.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Campaign_V1_RemoveCoalitionMemberRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Campaign_V1_RemoveCoalitionMemberResponse` message.
+        func removeCoalitionMember(
+            request: GRPCCore.ServerRequest<Groundswell_Campaign_V1_RemoveCoalitionMemberRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Campaign_V1_RemoveCoalitionMemberResponse>
+
+        /// Handle the "EndorseCampaign" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Records an endorsement by the caller's organization, or by a person the
+        /// > caller's organization collected. Endorsing twice counts once.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Campaign_V1_EndorseCampaignRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Campaign_V1_EndorseCampaignResponse` message.
+        func endorseCampaign(
+            request: GRPCCore.ServerRequest<Groundswell_Campaign_V1_EndorseCampaignRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Campaign_V1_EndorseCampaignResponse>
+
+        /// Handle the "ListEndorsements" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists a campaign's endorsements, oldest first.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Campaign_V1_ListEndorsementsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Campaign_V1_ListEndorsementsResponse` message.
+        func listEndorsements(
+            request: GRPCCore.ServerRequest<Groundswell_Campaign_V1_ListEndorsementsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Campaign_V1_ListEndorsementsResponse>
+
         /// Handle the "AddCampaignPetition" method.
         ///
         /// > Source IDL Documentation:
@@ -330,8 +586,9 @@ extension Groundswell_Campaign_V1_CampaignService {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > The campaign service owns campaigns and which petitions belong to them.
-    /// > Only the organization that created a campaign may change it.
+    /// > The campaign service owns campaigns, their coalitions, demands, actions,
+    /// > endorsements and which petitions belong to them. Only a campaign's creator
+    /// > and its ORGANIZER members may change it.
     public protocol SimpleServiceProtocol: Groundswell_Campaign_V1_CampaignService.ServiceProtocol {
         /// Handle the "CreateCampaign" method.
         ///
@@ -387,6 +644,98 @@ extension Groundswell_Campaign_V1_CampaignService {
             request: Groundswell_Campaign_V1_ListCampaignsRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Groundswell_Campaign_V1_ListCampaignsResponse
+
+        /// Handle the "UpdateCampaign" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Changes the fields named in `update_mask`.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Campaign_V1_UpdateCampaignRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Campaign_V1_UpdateCampaignResponse` to respond with.
+        func updateCampaign(
+            request: Groundswell_Campaign_V1_UpdateCampaignRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Campaign_V1_UpdateCampaignResponse
+
+        /// Handle the "AddCoalitionMember" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds an organization to the coalition, or changes its role.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Campaign_V1_AddCoalitionMemberRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Campaign_V1_AddCoalitionMemberResponse` to respond with.
+        func addCoalitionMember(
+            request: Groundswell_Campaign_V1_AddCoalitionMemberRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Campaign_V1_AddCoalitionMemberResponse
+
+        /// Handle the "RemoveCoalitionMember" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Removes an organization from the coalition; the creator cannot be
+        /// > removed.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Campaign_V1_RemoveCoalitionMemberRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Campaign_V1_RemoveCoalitionMemberResponse` to respond with.
+        func removeCoalitionMember(
+            request: Groundswell_Campaign_V1_RemoveCoalitionMemberRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Campaign_V1_RemoveCoalitionMemberResponse
+
+        /// Handle the "EndorseCampaign" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Records an endorsement by the caller's organization, or by a person the
+        /// > caller's organization collected. Endorsing twice counts once.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Campaign_V1_EndorseCampaignRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Campaign_V1_EndorseCampaignResponse` to respond with.
+        func endorseCampaign(
+            request: Groundswell_Campaign_V1_EndorseCampaignRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Campaign_V1_EndorseCampaignResponse
+
+        /// Handle the "ListEndorsements" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists a campaign's endorsements, oldest first.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Campaign_V1_ListEndorsementsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Campaign_V1_ListEndorsementsResponse` to respond with.
+        func listEndorsements(
+            request: Groundswell_Campaign_V1_ListEndorsementsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Campaign_V1_ListEndorsementsResponse
 
         /// Handle the "AddCampaignPetition" method.
         ///
@@ -465,6 +814,61 @@ extension Groundswell_Campaign_V1_CampaignService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Groundswell_Campaign_V1_CampaignService.Method.UpdateCampaign.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Campaign_V1_UpdateCampaignRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Campaign_V1_UpdateCampaignResponse>(),
+            handler: { request, context in
+                try await self.updateCampaign(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Campaign_V1_CampaignService.Method.AddCoalitionMember.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Campaign_V1_AddCoalitionMemberRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Campaign_V1_AddCoalitionMemberResponse>(),
+            handler: { request, context in
+                try await self.addCoalitionMember(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Campaign_V1_CampaignService.Method.RemoveCoalitionMember.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Campaign_V1_RemoveCoalitionMemberRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Campaign_V1_RemoveCoalitionMemberResponse>(),
+            handler: { request, context in
+                try await self.removeCoalitionMember(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Campaign_V1_CampaignService.Method.EndorseCampaign.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Campaign_V1_EndorseCampaignRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Campaign_V1_EndorseCampaignResponse>(),
+            handler: { request, context in
+                try await self.endorseCampaign(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Campaign_V1_CampaignService.Method.ListEndorsements.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Campaign_V1_ListEndorsementsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Campaign_V1_ListEndorsementsResponse>(),
+            handler: { request, context in
+                try await self.listEndorsements(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Groundswell_Campaign_V1_CampaignService.Method.AddCampaignPetition.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Campaign_V1_AddCampaignPetitionRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Campaign_V1_AddCampaignPetitionResponse>(),
@@ -519,6 +923,61 @@ extension Groundswell_Campaign_V1_CampaignService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Campaign_V1_ListCampaignsResponse> {
         let response = try await self.listCampaigns(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func updateCampaign(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Campaign_V1_UpdateCampaignRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Campaign_V1_UpdateCampaignResponse> {
+        let response = try await self.updateCampaign(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func addCoalitionMember(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Campaign_V1_AddCoalitionMemberRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Campaign_V1_AddCoalitionMemberResponse> {
+        let response = try await self.addCoalitionMember(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func removeCoalitionMember(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Campaign_V1_RemoveCoalitionMemberRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Campaign_V1_RemoveCoalitionMemberResponse> {
+        let response = try await self.removeCoalitionMember(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func endorseCampaign(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Campaign_V1_EndorseCampaignRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Campaign_V1_EndorseCampaignResponse> {
+        let response = try await self.endorseCampaign(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listEndorsements(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Campaign_V1_ListEndorsementsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Campaign_V1_ListEndorsementsResponse> {
+        let response = try await self.listEndorsements(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -590,6 +1049,71 @@ extension Groundswell_Campaign_V1_CampaignService.SimpleServiceProtocol {
         )
     }
 
+    public func updateCampaign(
+        request: GRPCCore.ServerRequest<Groundswell_Campaign_V1_UpdateCampaignRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Campaign_V1_UpdateCampaignResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Campaign_V1_UpdateCampaignResponse>(
+            message: try await self.updateCampaign(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func addCoalitionMember(
+        request: GRPCCore.ServerRequest<Groundswell_Campaign_V1_AddCoalitionMemberRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Campaign_V1_AddCoalitionMemberResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Campaign_V1_AddCoalitionMemberResponse>(
+            message: try await self.addCoalitionMember(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func removeCoalitionMember(
+        request: GRPCCore.ServerRequest<Groundswell_Campaign_V1_RemoveCoalitionMemberRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Campaign_V1_RemoveCoalitionMemberResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Campaign_V1_RemoveCoalitionMemberResponse>(
+            message: try await self.removeCoalitionMember(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func endorseCampaign(
+        request: GRPCCore.ServerRequest<Groundswell_Campaign_V1_EndorseCampaignRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Campaign_V1_EndorseCampaignResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Campaign_V1_EndorseCampaignResponse>(
+            message: try await self.endorseCampaign(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listEndorsements(
+        request: GRPCCore.ServerRequest<Groundswell_Campaign_V1_ListEndorsementsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Campaign_V1_ListEndorsementsResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Campaign_V1_ListEndorsementsResponse>(
+            message: try await self.listEndorsements(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
     public func addCampaignPetition(
         request: GRPCCore.ServerRequest<Groundswell_Campaign_V1_AddCampaignPetitionRequest>,
         context: GRPCCore.ServerContext
@@ -628,8 +1152,9 @@ extension Groundswell_Campaign_V1_CampaignService {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > The campaign service owns campaigns and which petitions belong to them.
-    /// > Only the organization that created a campaign may change it.
+    /// > The campaign service owns campaigns, their coalitions, demands, actions,
+    /// > endorsements and which petitions belong to them. Only a campaign's creator
+    /// > and its ORGANIZER members may change it.
     public protocol ClientProtocol: Sendable {
         /// Call the "CreateCampaign" method.
         ///
@@ -701,6 +1226,123 @@ extension Groundswell_Campaign_V1_CampaignService {
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_ListCampaignsResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
+        /// Call the "UpdateCampaign" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Changes the fields named in `update_mask`.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Campaign_V1_UpdateCampaignRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Campaign_V1_UpdateCampaignRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Campaign_V1_UpdateCampaignResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func updateCampaign<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Campaign_V1_UpdateCampaignRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Campaign_V1_UpdateCampaignRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Campaign_V1_UpdateCampaignResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_UpdateCampaignResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "AddCoalitionMember" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds an organization to the coalition, or changes its role.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Campaign_V1_AddCoalitionMemberRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Campaign_V1_AddCoalitionMemberRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Campaign_V1_AddCoalitionMemberResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func addCoalitionMember<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Campaign_V1_AddCoalitionMemberRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Campaign_V1_AddCoalitionMemberRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Campaign_V1_AddCoalitionMemberResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_AddCoalitionMemberResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RemoveCoalitionMember" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Removes an organization from the coalition; the creator cannot be
+        /// > removed.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Campaign_V1_RemoveCoalitionMemberRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Campaign_V1_RemoveCoalitionMemberRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Campaign_V1_RemoveCoalitionMemberResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func removeCoalitionMember<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Campaign_V1_RemoveCoalitionMemberRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Campaign_V1_RemoveCoalitionMemberRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Campaign_V1_RemoveCoalitionMemberResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_RemoveCoalitionMemberResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "EndorseCampaign" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Records an endorsement by the caller's organization, or by a person the
+        /// > caller's organization collected. Endorsing twice counts once.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Campaign_V1_EndorseCampaignRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Campaign_V1_EndorseCampaignRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Campaign_V1_EndorseCampaignResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func endorseCampaign<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Campaign_V1_EndorseCampaignRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Campaign_V1_EndorseCampaignRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Campaign_V1_EndorseCampaignResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_EndorseCampaignResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListEndorsements" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists a campaign's endorsements, oldest first.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Campaign_V1_ListEndorsementsRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Campaign_V1_ListEndorsementsRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Campaign_V1_ListEndorsementsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listEndorsements<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Campaign_V1_ListEndorsementsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Campaign_V1_ListEndorsementsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Campaign_V1_ListEndorsementsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_ListEndorsementsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
         /// Call the "AddCampaignPetition" method.
         ///
         /// > Source IDL Documentation:
@@ -757,8 +1399,9 @@ extension Groundswell_Campaign_V1_CampaignService {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > The campaign service owns campaigns and which petitions belong to them.
-    /// > Only the organization that created a campaign may change it.
+    /// > The campaign service owns campaigns, their coalitions, demands, actions,
+    /// > endorsements and which petitions belong to them. Only a campaign's creator
+    /// > and its ORGANIZER members may change it.
     public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
         private let client: GRPCCore.GRPCClient<Transport>
 
@@ -866,6 +1509,178 @@ extension Groundswell_Campaign_V1_CampaignService {
             try await self.client.unary(
                 request: request,
                 descriptor: Groundswell_Campaign_V1_CampaignService.Method.ListCampaigns.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "UpdateCampaign" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Changes the fields named in `update_mask`.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Campaign_V1_UpdateCampaignRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Campaign_V1_UpdateCampaignRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Campaign_V1_UpdateCampaignResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func updateCampaign<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Campaign_V1_UpdateCampaignRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Campaign_V1_UpdateCampaignRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Campaign_V1_UpdateCampaignResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_UpdateCampaignResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Campaign_V1_CampaignService.Method.UpdateCampaign.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "AddCoalitionMember" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds an organization to the coalition, or changes its role.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Campaign_V1_AddCoalitionMemberRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Campaign_V1_AddCoalitionMemberRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Campaign_V1_AddCoalitionMemberResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func addCoalitionMember<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Campaign_V1_AddCoalitionMemberRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Campaign_V1_AddCoalitionMemberRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Campaign_V1_AddCoalitionMemberResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_AddCoalitionMemberResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Campaign_V1_CampaignService.Method.AddCoalitionMember.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "RemoveCoalitionMember" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Removes an organization from the coalition; the creator cannot be
+        /// > removed.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Campaign_V1_RemoveCoalitionMemberRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Campaign_V1_RemoveCoalitionMemberRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Campaign_V1_RemoveCoalitionMemberResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func removeCoalitionMember<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Campaign_V1_RemoveCoalitionMemberRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Campaign_V1_RemoveCoalitionMemberRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Campaign_V1_RemoveCoalitionMemberResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_RemoveCoalitionMemberResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Campaign_V1_CampaignService.Method.RemoveCoalitionMember.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "EndorseCampaign" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Records an endorsement by the caller's organization, or by a person the
+        /// > caller's organization collected. Endorsing twice counts once.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Campaign_V1_EndorseCampaignRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Campaign_V1_EndorseCampaignRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Campaign_V1_EndorseCampaignResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func endorseCampaign<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Campaign_V1_EndorseCampaignRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Campaign_V1_EndorseCampaignRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Campaign_V1_EndorseCampaignResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_EndorseCampaignResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Campaign_V1_CampaignService.Method.EndorseCampaign.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListEndorsements" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists a campaign's endorsements, oldest first.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Campaign_V1_ListEndorsementsRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Campaign_V1_ListEndorsementsRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Campaign_V1_ListEndorsementsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listEndorsements<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Campaign_V1_ListEndorsementsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Campaign_V1_ListEndorsementsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Campaign_V1_ListEndorsementsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_ListEndorsementsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Campaign_V1_CampaignService.Method.ListEndorsements.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -1035,6 +1850,153 @@ extension Groundswell_Campaign_V1_CampaignService.ClientProtocol {
         )
     }
 
+    /// Call the "UpdateCampaign" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Changes the fields named in `update_mask`.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Campaign_V1_UpdateCampaignRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func updateCampaign<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Campaign_V1_UpdateCampaignRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_UpdateCampaignResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.updateCampaign(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Campaign_V1_UpdateCampaignRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Campaign_V1_UpdateCampaignResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AddCoalitionMember" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Adds an organization to the coalition, or changes its role.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Campaign_V1_AddCoalitionMemberRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func addCoalitionMember<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Campaign_V1_AddCoalitionMemberRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_AddCoalitionMemberResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.addCoalitionMember(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Campaign_V1_AddCoalitionMemberRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Campaign_V1_AddCoalitionMemberResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RemoveCoalitionMember" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Removes an organization from the coalition; the creator cannot be
+    /// > removed.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Campaign_V1_RemoveCoalitionMemberRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func removeCoalitionMember<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Campaign_V1_RemoveCoalitionMemberRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_RemoveCoalitionMemberResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.removeCoalitionMember(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Campaign_V1_RemoveCoalitionMemberRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Campaign_V1_RemoveCoalitionMemberResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "EndorseCampaign" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Records an endorsement by the caller's organization, or by a person the
+    /// > caller's organization collected. Endorsing twice counts once.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Campaign_V1_EndorseCampaignRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func endorseCampaign<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Campaign_V1_EndorseCampaignRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_EndorseCampaignResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.endorseCampaign(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Campaign_V1_EndorseCampaignRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Campaign_V1_EndorseCampaignResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListEndorsements" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lists a campaign's endorsements, oldest first.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Campaign_V1_ListEndorsementsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listEndorsements<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Campaign_V1_ListEndorsementsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_ListEndorsementsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listEndorsements(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Campaign_V1_ListEndorsementsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Campaign_V1_ListEndorsementsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "AddCampaignPetition" method.
     ///
     /// > Source IDL Documentation:
@@ -1192,6 +2154,173 @@ extension Groundswell_Campaign_V1_CampaignService.ClientProtocol {
             metadata: metadata
         )
         return try await self.listCampaigns(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "UpdateCampaign" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Changes the fields named in `update_mask`.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func updateCampaign<Result>(
+        _ message: Groundswell_Campaign_V1_UpdateCampaignRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_UpdateCampaignResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Campaign_V1_UpdateCampaignRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.updateCampaign(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AddCoalitionMember" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Adds an organization to the coalition, or changes its role.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func addCoalitionMember<Result>(
+        _ message: Groundswell_Campaign_V1_AddCoalitionMemberRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_AddCoalitionMemberResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Campaign_V1_AddCoalitionMemberRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.addCoalitionMember(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RemoveCoalitionMember" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Removes an organization from the coalition; the creator cannot be
+    /// > removed.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func removeCoalitionMember<Result>(
+        _ message: Groundswell_Campaign_V1_RemoveCoalitionMemberRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_RemoveCoalitionMemberResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Campaign_V1_RemoveCoalitionMemberRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.removeCoalitionMember(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "EndorseCampaign" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Records an endorsement by the caller's organization, or by a person the
+    /// > caller's organization collected. Endorsing twice counts once.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func endorseCampaign<Result>(
+        _ message: Groundswell_Campaign_V1_EndorseCampaignRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_EndorseCampaignResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Campaign_V1_EndorseCampaignRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.endorseCampaign(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListEndorsements" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lists a campaign's endorsements, oldest first.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listEndorsements<Result>(
+        _ message: Groundswell_Campaign_V1_ListEndorsementsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_ListEndorsementsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Campaign_V1_ListEndorsementsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listEndorsements(
             request: request,
             options: options,
             onResponse: handleResponse

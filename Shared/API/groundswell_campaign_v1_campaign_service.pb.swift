@@ -30,7 +30,8 @@ public nonisolated struct Groundswell_Campaign_V1_CreateCampaignRequest: Sendabl
   /// It must be the organization of the caller's API key.
   public var parent: String = String()
 
-  /// The campaign to create; `title` is required.
+  /// The campaign to create; `title` is required, output-only fields are
+  /// ignored.
   public var campaign: Groundswell_Campaign_V1_Campaign {
     get {_campaign ?? Groundswell_Campaign_V1_Campaign()}
     set {_campaign = newValue}
@@ -143,6 +144,245 @@ public nonisolated struct Groundswell_Campaign_V1_ListCampaignsResponse: Sendabl
 
   /// The campaigns of this page.
   public var campaigns: [Groundswell_Campaign_V1_Campaign] = []
+
+  /// The token for the next page; empty when this is the last page.
+  public var nextPageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The request to change a campaign.
+public nonisolated struct Groundswell_Campaign_V1_UpdateCampaignRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The campaign with its `name` set and the new values of the fields in
+  /// `update_mask`.
+  public var campaign: Groundswell_Campaign_V1_Campaign {
+    get {_campaign ?? Groundswell_Campaign_V1_Campaign()}
+    set {_campaign = newValue}
+  }
+  /// Returns true if `campaign` has been explicitly set.
+  public var hasCampaign: Bool {self._campaign != nil}
+  /// Clears the value of `campaign`. Subsequent reads from it will return its default value.
+  public mutating func clearCampaign() {self._campaign = nil}
+
+  /// The fields to change: any of `title`, `description`, `hashtag`, `state`,
+  /// `start_time`, `end_time`, `demands`, `actions`. Required.
+  public var updateMask: SwiftProtobuf.Google_Protobuf_FieldMask {
+    get {_updateMask ?? SwiftProtobuf.Google_Protobuf_FieldMask()}
+    set {_updateMask = newValue}
+  }
+  /// Returns true if `updateMask` has been explicitly set.
+  public var hasUpdateMask: Bool {self._updateMask != nil}
+  /// Clears the value of `updateMask`. Subsequent reads from it will return its default value.
+  public mutating func clearUpdateMask() {self._updateMask = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _campaign: Groundswell_Campaign_V1_Campaign? = nil
+  fileprivate var _updateMask: SwiftProtobuf.Google_Protobuf_FieldMask? = nil
+}
+
+/// The response to `UpdateCampaign`.
+public nonisolated struct Groundswell_Campaign_V1_UpdateCampaignResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The campaign as stored after the change.
+  public var campaign: Groundswell_Campaign_V1_Campaign {
+    get {_campaign ?? Groundswell_Campaign_V1_Campaign()}
+    set {_campaign = newValue}
+  }
+  /// Returns true if `campaign` has been explicitly set.
+  public var hasCampaign: Bool {self._campaign != nil}
+  /// Clears the value of `campaign`. Subsequent reads from it will return its default value.
+  public mutating func clearCampaign() {self._campaign = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _campaign: Groundswell_Campaign_V1_Campaign? = nil
+}
+
+/// The request to add an organization to a campaign's coalition.
+public nonisolated struct Groundswell_Campaign_V1_AddCoalitionMemberRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The campaign, `campaigns/{campaign}`.
+  public var campaign: String = String()
+
+  /// The member; `organization` must exist and `role` must be ORGANIZER,
+  /// PARTNER or ENDORSER.
+  public var member: Groundswell_Campaign_V1_CoalitionMember {
+    get {_member ?? Groundswell_Campaign_V1_CoalitionMember()}
+    set {_member = newValue}
+  }
+  /// Returns true if `member` has been explicitly set.
+  public var hasMember: Bool {self._member != nil}
+  /// Clears the value of `member`. Subsequent reads from it will return its default value.
+  public mutating func clearMember() {self._member = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _member: Groundswell_Campaign_V1_CoalitionMember? = nil
+}
+
+/// The response to `AddCoalitionMember`.
+public nonisolated struct Groundswell_Campaign_V1_AddCoalitionMemberResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The campaign with its updated coalition.
+  public var campaign: Groundswell_Campaign_V1_Campaign {
+    get {_campaign ?? Groundswell_Campaign_V1_Campaign()}
+    set {_campaign = newValue}
+  }
+  /// Returns true if `campaign` has been explicitly set.
+  public var hasCampaign: Bool {self._campaign != nil}
+  /// Clears the value of `campaign`. Subsequent reads from it will return its default value.
+  public mutating func clearCampaign() {self._campaign = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _campaign: Groundswell_Campaign_V1_Campaign? = nil
+}
+
+/// The request to remove an organization from a campaign's coalition.
+public nonisolated struct Groundswell_Campaign_V1_RemoveCoalitionMemberRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The campaign, `campaigns/{campaign}`.
+  public var campaign: String = String()
+
+  /// The organization, `organizations/{organization}`.
+  public var organization: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The response to `RemoveCoalitionMember`.
+public nonisolated struct Groundswell_Campaign_V1_RemoveCoalitionMemberResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The campaign with its updated coalition.
+  public var campaign: Groundswell_Campaign_V1_Campaign {
+    get {_campaign ?? Groundswell_Campaign_V1_Campaign()}
+    set {_campaign = newValue}
+  }
+  /// Returns true if `campaign` has been explicitly set.
+  public var hasCampaign: Bool {self._campaign != nil}
+  /// Clears the value of `campaign`. Subsequent reads from it will return its default value.
+  public mutating func clearCampaign() {self._campaign = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _campaign: Groundswell_Campaign_V1_Campaign? = nil
+}
+
+/// The request to endorse a campaign.
+public nonisolated struct Groundswell_Campaign_V1_EndorseCampaignRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The campaign, `campaigns/{campaign}`.
+  public var campaign: String = String()
+
+  /// A person who endorses: their name as shown, 1 to 100 characters. Empty
+  /// when the caller's organization itself endorses.
+  public var displayName: String = String()
+
+  /// The person's email address, required with `display_name`. It only makes
+  /// a second endorsement by the same person count once; it is stored as a
+  /// one-way hash, never shown.
+  public var email: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The response to `EndorseCampaign`.
+public nonisolated struct Groundswell_Campaign_V1_EndorseCampaignResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The endorsement: the new one, or the first one of this endorser.
+  public var endorsement: Groundswell_Campaign_V1_Endorsement {
+    get {_endorsement ?? Groundswell_Campaign_V1_Endorsement()}
+    set {_endorsement = newValue}
+  }
+  /// Returns true if `endorsement` has been explicitly set.
+  public var hasEndorsement: Bool {self._endorsement != nil}
+  /// Clears the value of `endorsement`. Subsequent reads from it will return its default value.
+  public mutating func clearEndorsement() {self._endorsement = nil}
+
+  /// True when this endorser had endorsed already and nothing was counted.
+  public var alreadyEndorsed: Bool = false
+
+  /// The campaign's endorsement count after this call.
+  public var endorsementCount: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _endorsement: Groundswell_Campaign_V1_Endorsement? = nil
+}
+
+/// The request to list a campaign's endorsements.
+public nonisolated struct Groundswell_Campaign_V1_ListEndorsementsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The campaign, `campaigns/{campaign}`.
+  public var parent: String = String()
+
+  /// The most endorsements to return, 1 to 100; 0 means 25, larger values are
+  /// lowered to 100.
+  public var pageSize: Int32 = 0
+
+  /// The `next_page_token` of a previous call for the same campaign.
+  public var pageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The response to `ListEndorsements`.
+public nonisolated struct Groundswell_Campaign_V1_ListEndorsementsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The endorsements of this page, oldest first.
+  public var endorsements: [Groundswell_Campaign_V1_Endorsement] = []
 
   /// The token for the next page; empty when this is the last page.
   public var nextPageToken: String = String()
@@ -447,6 +687,380 @@ nonisolated extension Groundswell_Campaign_V1_ListCampaignsResponse: SwiftProtob
 
   public static func ==(lhs: Groundswell_Campaign_V1_ListCampaignsResponse, rhs: Groundswell_Campaign_V1_ListCampaignsResponse) -> Bool {
     if lhs.campaigns != rhs.campaigns {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Campaign_V1_UpdateCampaignRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UpdateCampaignRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaign\0\u{3}update_mask\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._campaign) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._updateMask) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._campaign {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._updateMask {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Campaign_V1_UpdateCampaignRequest, rhs: Groundswell_Campaign_V1_UpdateCampaignRequest) -> Bool {
+    if lhs._campaign != rhs._campaign {return false}
+    if lhs._updateMask != rhs._updateMask {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Campaign_V1_UpdateCampaignResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UpdateCampaignResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaign\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._campaign) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._campaign {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Campaign_V1_UpdateCampaignResponse, rhs: Groundswell_Campaign_V1_UpdateCampaignResponse) -> Bool {
+    if lhs._campaign != rhs._campaign {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Campaign_V1_AddCoalitionMemberRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AddCoalitionMemberRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaign\0\u{1}member\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.campaign) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._member) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.campaign.isEmpty {
+      try visitor.visitSingularStringField(value: self.campaign, fieldNumber: 1)
+    }
+    try { if let v = self._member {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Campaign_V1_AddCoalitionMemberRequest, rhs: Groundswell_Campaign_V1_AddCoalitionMemberRequest) -> Bool {
+    if lhs.campaign != rhs.campaign {return false}
+    if lhs._member != rhs._member {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Campaign_V1_AddCoalitionMemberResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AddCoalitionMemberResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaign\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._campaign) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._campaign {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Campaign_V1_AddCoalitionMemberResponse, rhs: Groundswell_Campaign_V1_AddCoalitionMemberResponse) -> Bool {
+    if lhs._campaign != rhs._campaign {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Campaign_V1_RemoveCoalitionMemberRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RemoveCoalitionMemberRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaign\0\u{1}organization\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.campaign) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.organization) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.campaign.isEmpty {
+      try visitor.visitSingularStringField(value: self.campaign, fieldNumber: 1)
+    }
+    if !self.organization.isEmpty {
+      try visitor.visitSingularStringField(value: self.organization, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Campaign_V1_RemoveCoalitionMemberRequest, rhs: Groundswell_Campaign_V1_RemoveCoalitionMemberRequest) -> Bool {
+    if lhs.campaign != rhs.campaign {return false}
+    if lhs.organization != rhs.organization {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Campaign_V1_RemoveCoalitionMemberResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RemoveCoalitionMemberResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaign\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._campaign) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._campaign {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Campaign_V1_RemoveCoalitionMemberResponse, rhs: Groundswell_Campaign_V1_RemoveCoalitionMemberResponse) -> Bool {
+    if lhs._campaign != rhs._campaign {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Campaign_V1_EndorseCampaignRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".EndorseCampaignRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaign\0\u{3}display_name\0\u{1}email\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.campaign) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.displayName) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.email) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.campaign.isEmpty {
+      try visitor.visitSingularStringField(value: self.campaign, fieldNumber: 1)
+    }
+    if !self.displayName.isEmpty {
+      try visitor.visitSingularStringField(value: self.displayName, fieldNumber: 2)
+    }
+    if !self.email.isEmpty {
+      try visitor.visitSingularStringField(value: self.email, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Campaign_V1_EndorseCampaignRequest, rhs: Groundswell_Campaign_V1_EndorseCampaignRequest) -> Bool {
+    if lhs.campaign != rhs.campaign {return false}
+    if lhs.displayName != rhs.displayName {return false}
+    if lhs.email != rhs.email {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Campaign_V1_EndorseCampaignResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".EndorseCampaignResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}endorsement\0\u{3}already_endorsed\0\u{3}endorsement_count\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._endorsement) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.alreadyEndorsed) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.endorsementCount) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._endorsement {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.alreadyEndorsed != false {
+      try visitor.visitSingularBoolField(value: self.alreadyEndorsed, fieldNumber: 2)
+    }
+    if self.endorsementCount != 0 {
+      try visitor.visitSingularInt64Field(value: self.endorsementCount, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Campaign_V1_EndorseCampaignResponse, rhs: Groundswell_Campaign_V1_EndorseCampaignResponse) -> Bool {
+    if lhs._endorsement != rhs._endorsement {return false}
+    if lhs.alreadyEndorsed != rhs.alreadyEndorsed {return false}
+    if lhs.endorsementCount != rhs.endorsementCount {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Campaign_V1_ListEndorsementsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListEndorsementsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}parent\0\u{3}page_size\0\u{3}page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.parent) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.parent.isEmpty {
+      try visitor.visitSingularStringField(value: self.parent, fieldNumber: 1)
+    }
+    if self.pageSize != 0 {
+      try visitor.visitSingularInt32Field(value: self.pageSize, fieldNumber: 2)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Campaign_V1_ListEndorsementsRequest, rhs: Groundswell_Campaign_V1_ListEndorsementsRequest) -> Bool {
+    if lhs.parent != rhs.parent {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Campaign_V1_ListEndorsementsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListEndorsementsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}endorsements\0\u{3}next_page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.endorsements) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.endorsements.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.endorsements, fieldNumber: 1)
+    }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Campaign_V1_ListEndorsementsResponse, rhs: Groundswell_Campaign_V1_ListEndorsementsResponse) -> Bool {
+    if lhs.endorsements != rhs.endorsements {return false}
     if lhs.nextPageToken != rhs.nextPageToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true

@@ -50,6 +50,14 @@ public nonisolated struct Groundswell_Campaign_V1_Organization: Sendable {
   /// Clears the value of `createTime`. Subsequent reads from it will return its default value.
   public mutating func clearCreateTime() {self._createTime = nil}
 
+  /// How many distinct supporters currently opt in to hear from the
+  /// organization. Output only.
+  public var supporterCount: Int64 = 0
+
+  /// How many petitions the organization has published (removed ones do not
+  /// count). Output only.
+  public var petitionsStarted: Int64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -63,7 +71,7 @@ fileprivate nonisolated let _protobuf_package = "groundswell.campaign.v1"
 
 nonisolated extension Groundswell_Campaign_V1_Organization: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Organization"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}display_name\0\u{1}description\0\u{3}website_uri\0\u{3}create_time\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}display_name\0\u{1}description\0\u{3}website_uri\0\u{3}create_time\0\u{3}supporter_count\0\u{3}petitions_started\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -76,6 +84,8 @@ nonisolated extension Groundswell_Campaign_V1_Organization: SwiftProtobuf.Messag
       case 3: try { try decoder.decodeSingularStringField(value: &self.description_p) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.websiteUri) }()
       case 5: try { try decoder.decodeSingularMessageField(value: &self._createTime) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.supporterCount) }()
+      case 7: try { try decoder.decodeSingularInt64Field(value: &self.petitionsStarted) }()
       default: break
       }
     }
@@ -101,6 +111,12 @@ nonisolated extension Groundswell_Campaign_V1_Organization: SwiftProtobuf.Messag
     try { if let v = self._createTime {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
     } }()
+    if self.supporterCount != 0 {
+      try visitor.visitSingularInt64Field(value: self.supporterCount, fieldNumber: 6)
+    }
+    if self.petitionsStarted != 0 {
+      try visitor.visitSingularInt64Field(value: self.petitionsStarted, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -110,6 +126,8 @@ nonisolated extension Groundswell_Campaign_V1_Organization: SwiftProtobuf.Messag
     if lhs.description_p != rhs.description_p {return false}
     if lhs.websiteUri != rhs.websiteUri {return false}
     if lhs._createTime != rhs._createTime {return false}
+    if lhs.supporterCount != rhs.supporterCount {return false}
+    if lhs.petitionsStarted != rhs.petitionsStarted {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

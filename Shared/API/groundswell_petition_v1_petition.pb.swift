@@ -22,71 +22,191 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
 
 /// A petition is a public request, addressed to decision makers, that people
 /// sign. It belongs to the organization that started it.
-public nonisolated struct Groundswell_Petition_V1_Petition: Sendable {
+public nonisolated struct Groundswell_Petition_V1_Petition: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// The resource name of the petition, `petitions/{petition}`. Output only.
-  public var name: String = String()
+  public var name: String {
+    get {_storage._name}
+    set {_uniqueStorage()._name = newValue}
+  }
 
   /// The organization that started the petition, `organizations/{organization}`.
   /// Output only: it is the `parent` of the create request.
-  public var organization: String = String()
+  public var organization: String {
+    get {_storage._organization}
+    set {_uniqueStorage()._organization = newValue}
+  }
 
-  /// The headline of the petition, 1 to 200 characters.
-  public var title: String = String()
+  /// The headline of the petition, 1 to 200 characters. Cannot change once
+  /// the petition has signatures: its signers signed this text.
+  public var title: String {
+    get {_storage._title}
+    set {_uniqueStorage()._title = newValue}
+  }
 
   /// A one-paragraph summary shown in lists, at most 500 characters.
-  public var summary: String = String()
+  public var summary: String {
+    get {_storage._summary}
+    set {_uniqueStorage()._summary = newValue}
+  }
 
   /// The full story of the petition, at most 20,000 characters.
-  public var body: String = String()
+  public var body: String {
+    get {_storage._body}
+    set {_uniqueStorage()._body = newValue}
+  }
 
   /// The current state of the petition. Output only: change it with
-  /// `PublishPetition` and `ClosePetition`.
-  public var state: Groundswell_Petition_V1_Petition.State = .unspecified
+  /// `PublishPetition`, `ClosePetition`, `DeclareVictory`, `WithdrawPetition`
+  /// and `RemovePetition`. An OPEN petition past its `deadline_time` reads as
+  /// CLOSED.
+  public var state: Groundswell_Petition_V1_Petition.State {
+    get {_storage._state}
+    set {_uniqueStorage()._state = newValue}
+  }
 
   /// How many people have signed, read from the petition's counter. Output only.
-  public var signatureCount: Int64 = 0
+  public var signatureCount: Int64 {
+    get {_storage._signatureCount}
+    set {_uniqueStorage()._signatureCount = newValue}
+  }
 
   /// When the petition was created. Output only.
   public var createTime: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_createTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_createTime = newValue}
+    get {_storage._createTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._createTime = newValue}
   }
   /// Returns true if `createTime` has been explicitly set.
-  public var hasCreateTime: Bool {self._createTime != nil}
+  public var hasCreateTime: Bool {_storage._createTime != nil}
   /// Clears the value of `createTime`. Subsequent reads from it will return its default value.
-  public mutating func clearCreateTime() {self._createTime = nil}
+  public mutating func clearCreateTime() {_uniqueStorage()._createTime = nil}
 
-  /// When the petition last changed (its state or its count). Output only.
+  /// When the petition last changed (its text, state or count). Output only.
   public var updateTime: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_updateTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_updateTime = newValue}
+    get {_storage._updateTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._updateTime = newValue}
   }
   /// Returns true if `updateTime` has been explicitly set.
-  public var hasUpdateTime: Bool {self._updateTime != nil}
+  public var hasUpdateTime: Bool {_storage._updateTime != nil}
   /// Clears the value of `updateTime`. Subsequent reads from it will return its default value.
-  public mutating func clearUpdateTime() {self._updateTime = nil}
+  public mutating func clearUpdateTime() {_uniqueStorage()._updateTime = nil}
+
+  /// The letter delivered to the targets, at most 5,000 characters. Cannot
+  /// change once the petition has signatures.
+  public var letter: String {
+    get {_storage._letter}
+    set {_uniqueStorage()._letter = newValue}
+  }
+
+  /// Tags for finding the petition, at most 10, each 1 to 32 lower-case
+  /// letters, digits and hyphens, no repeats.
+  public var tags: [String] {
+    get {_storage._tags}
+    set {_uniqueStorage()._tags = newValue}
+  }
+
+  /// An image shown with the petition: an https:// or http:// URL of at most
+  /// 2,000 characters; may be empty.
+  public var imageUri: String {
+    get {_storage._imageUri}
+    set {_uniqueStorage()._imageUri = newValue}
+  }
+
+  /// When the petition stops accepting signatures; unset for no deadline.
+  /// When set it must be in the future.
+  public var deadlineTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_storage._deadlineTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._deadlineTime = newValue}
+  }
+  /// Returns true if `deadlineTime` has been explicitly set.
+  public var hasDeadlineTime: Bool {_storage._deadlineTime != nil}
+  /// Clears the value of `deadlineTime`. Subsequent reads from it will return its default value.
+  public mutating func clearDeadlineTime() {_uniqueStorage()._deadlineTime = nil}
+
+  /// The decision makers the petition addresses, at most 20. A petition needs
+  /// at least one to be published.
+  public var targets: [Groundswell_Petition_V1_Target] {
+    get {_storage._targets}
+    set {_uniqueStorage()._targets = newValue}
+  }
+
+  /// The goal shown next to the count: the first step of the deployment's
+  /// goal ladder above `signature_count` (at 1,562 signatures the goal is
+  /// 2,500). Output only.
+  public var goal: Int64 {
+    get {_storage._goal}
+    set {_uniqueStorage()._goal = newValue}
+  }
+
+  /// Thresholds the organization watches, at most 20, with distinct
+  /// thresholds; listed in increasing order. `reach_time` is output only.
+  public var milestones: [Groundswell_Petition_V1_Milestone] {
+    get {_storage._milestones}
+    set {_uniqueStorage()._milestones = newValue}
+  }
+
+  /// The outcome, set when the organization declared victory. Output only.
+  public var victory: Groundswell_Petition_V1_Outcome {
+    get {_storage._victory ?? Groundswell_Petition_V1_Outcome()}
+    set {_uniqueStorage()._victory = newValue}
+  }
+  /// Returns true if `victory` has been explicitly set.
+  public var hasVictory: Bool {_storage._victory != nil}
+  /// Clears the value of `victory`. Subsequent reads from it will return its default value.
+  public mutating func clearVictory() {_uniqueStorage()._victory = nil}
+
+  /// Why and when an operator removed the petition. Output only.
+  public var removal: Groundswell_Petition_V1_Removal {
+    get {_storage._removal ?? Groundswell_Petition_V1_Removal()}
+    set {_uniqueStorage()._removal = newValue}
+  }
+  /// Returns true if `removal` has been explicitly set.
+  public var hasRemoval: Bool {_storage._removal != nil}
+  /// Clears the value of `removal`. Subsequent reads from it will return its default value.
+  public mutating func clearRemoval() {_uniqueStorage()._removal = nil}
+
+  /// When the petition was published; unset while DRAFT. Output only.
+  public var publishTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_storage._publishTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._publishTime = newValue}
+  }
+  /// Returns true if `publishTime` has been explicitly set.
+  public var hasPublishTime: Bool {_storage._publishTime != nil}
+  /// Clears the value of `publishTime`. Subsequent reads from it will return its default value.
+  public mutating func clearPublishTime() {_uniqueStorage()._publishTime = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
-  /// The state of a petition decides whether it can be signed.
+  /// The lifecycle of a petition: DRAFT → OPEN → CLOSED, VICTORY or
+  /// WITHDRAWN; an operator may move any petition to REMOVED.
   public nonisolated enum State: SwiftProtobuf.Enum, Swift.CaseIterable {
     public typealias RawValue = Int
 
     /// The state was not set; never stored.
     case unspecified // = 0
 
-    /// The petition is being written and cannot be signed yet.
+    /// The petition is being written; only its organization can see it.
     case draft // = 1
 
-    /// The petition is published and accepts signatures.
+    /// The petition is published and accepts signatures until its deadline.
     case `open` // = 2
 
-    /// The petition no longer accepts signatures.
+    /// The petition no longer accepts signatures: closed by its organization,
+    /// or its deadline passed.
     case closed // = 3
+
+    /// The organization declared that the petition won; see `victory`.
+    case victory // = 4
+
+    /// The organization withdrew the petition; it accepts no signatures.
+    case withdrawn // = 5
+
+    /// An operator removed the petition. Reads return only its name, its
+    /// organization, this state and `removal`; its text is no longer served.
+    case removed // = 6
     case UNRECOGNIZED(Int)
 
     public init() {
@@ -99,6 +219,9 @@ public nonisolated struct Groundswell_Petition_V1_Petition: Sendable {
       case 1: self = .draft
       case 2: self = .open
       case 3: self = .closed
+      case 4: self = .victory
+      case 5: self = .withdrawn
+      case 6: self = .removed
       default: self = .UNRECOGNIZED(rawValue)
       }
     }
@@ -109,6 +232,9 @@ public nonisolated struct Groundswell_Petition_V1_Petition: Sendable {
       case .draft: return 1
       case .open: return 2
       case .closed: return 3
+      case .victory: return 4
+      case .withdrawn: return 5
+      case .removed: return 6
       case .UNRECOGNIZED(let i): return i
       }
     }
@@ -119,14 +245,159 @@ public nonisolated struct Groundswell_Petition_V1_Petition: Sendable {
       .draft,
       .open,
       .closed,
+      .victory,
+      .withdrawn,
+      .removed,
     ]
 
   }
 
   public init() {}
 
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// A decision maker a petition is addressed to.
+public nonisolated struct Groundswell_Petition_V1_Target: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The person's name, 1 to 100 characters.
+  public var displayName: String = String()
+
+  /// Their office or title, 1 to 200 characters, e.g. "Governor" or
+  /// "District Attorney, Dallas County".
+  public var office: String = String()
+
+  /// Where they hold office: an ISO 3166-2 code such as `US-CT`, or a country
+  /// such as `US`. Required.
+  public var jurisdiction: String = String()
+
+  /// How to reach them (an address, phone number or URL), at most 500
+  /// characters; may be empty.
+  public var contact: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A signature threshold an organization watches.
+public nonisolated struct Groundswell_Petition_V1_Milestone: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The signature count that reaches the milestone, at least 1.
+  public var threshold: Int64 = 0
+
+  /// What the milestone means, at most 200 characters, e.g. "the governor's
+  /// office must respond".
+  public var label: String = String()
+
+  /// When the count first reached the threshold; unset while it has not, and
+  /// cleared again if withdrawn signatures drop the count below it. Output
+  /// only.
+  public var reachTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_reachTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_reachTime = newValue}
+  }
+  /// Returns true if `reachTime` has been explicitly set.
+  public var hasReachTime: Bool {self._reachTime != nil}
+  /// Clears the value of `reachTime`. Subsequent reads from it will return its default value.
+  public mutating func clearReachTime() {self._reachTime = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _reachTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
+/// How a petition ended in victory.
+public nonisolated struct Groundswell_Petition_V1_Outcome: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// What was won, 1 to 5,000 characters.
+  public var note: String = String()
+
+  /// When victory was declared. Output only.
+  public var declareTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_declareTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_declareTime = newValue}
+  }
+  /// Returns true if `declareTime` has been explicitly set.
+  public var hasDeclareTime: Bool {self._declareTime != nil}
+  /// Clears the value of `declareTime`. Subsequent reads from it will return its default value.
+  public mutating func clearDeclareTime() {self._declareTime = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _declareTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
+/// An operator's removal of a petition.
+public nonisolated struct Groundswell_Petition_V1_Removal: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Why the petition was removed, 1 to 1,000 characters.
+  public var reason: String = String()
+
+  /// When it was removed.
+  public var removeTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_removeTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_removeTime = newValue}
+  }
+  /// Returns true if `removeTime` has been explicitly set.
+  public var hasRemoveTime: Bool {self._removeTime != nil}
+  /// Clears the value of `removeTime`. Subsequent reads from it will return its default value.
+  public mutating func clearRemoveTime() {self._removeTime = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _removeTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
+/// A dated update (an addendum) that an organization posts on its petition,
+/// the way to add to a petition whose text signers already signed.
+public nonisolated struct Groundswell_Petition_V1_PetitionUpdate: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The resource name, `petitions/{petition}/updates/{update}`. Output only.
+  public var name: String = String()
+
+  /// The update's headline, 1 to 200 characters.
+  public var title: String = String()
+
+  /// The text of the update, 1 to 10,000 characters.
+  public var body: String = String()
+
+  /// When it was posted. Output only.
+  public var createTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_createTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_createTime = newValue}
+  }
+  /// Returns true if `createTime` has been explicitly set.
+  public var hasCreateTime: Bool {self._createTime != nil}
+  /// Clears the value of `createTime`. Subsequent reads from it will return its default value.
+  public mutating func clearCreateTime() {self._createTime = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
   fileprivate var _createTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
-  fileprivate var _updateTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
 /// The person who signs a petition, as the partner collected them.
@@ -136,7 +407,8 @@ public nonisolated struct Groundswell_Petition_V1_Signer: Sendable {
   // methods supported on all messages.
 
   /// The signer's email address, at most 254 characters. It identifies the
-  /// signer: letter case and surrounding spaces are ignored.
+  /// signer: letter case, surrounding spaces and the parts a mail provider
+  /// ignores (dots and `+tag` at Gmail) are ignored.
   public var email: String = String()
 
   /// The signer's given (first) name, 1 to 100 characters.
@@ -144,6 +416,13 @@ public nonisolated struct Groundswell_Petition_V1_Signer: Sendable {
 
   /// The signer's family (last) name, at most 100 characters; may be empty.
   public var familyName: String = String()
+
+  /// The signer's postal code, at most 16 characters; checked for US ZIP
+  /// codes and Canadian postal codes. Requires `country`.
+  public var postalCode: String = String()
+
+  /// The signer's country, an ISO 3166-1 code such as `US`; may be empty.
+  public var country: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -160,7 +439,8 @@ public nonisolated struct Groundswell_Petition_V1_Signature: Sendable {
   /// The resource name, `petitions/{petition}/signatures/{signature}`.
   public var name: String = String()
 
-  /// The supporter who signed, `supporters/{supporter}`.
+  /// The supporter who signed, `supporters/{supporter}`. Empty in public
+  /// lists read by organizations other than the petition's.
   public var supporter: String = String()
 
   /// When the signature was first recorded.
@@ -172,6 +452,30 @@ public nonisolated struct Groundswell_Petition_V1_Signature: Sendable {
   public var hasCreateTime: Bool {self._createTime != nil}
   /// Clears the value of `createTime`. Subsequent reads from it will return its default value.
   public mutating func clearCreateTime() {self._createTime = nil}
+
+  /// The signer's reason for signing, at most 1,000 characters; may be empty.
+  public var comment: String = String()
+
+  /// Whether the signer allowed their name to be shown publicly.
+  public var showName: Bool = false
+
+  /// Where the signature came from (a partner page or referrer), at most 200
+  /// characters; may be empty.
+  public var source: String = String()
+
+  /// The signer's country, ISO 3166-1; empty when not given.
+  public var country: String = String()
+
+  /// The signer's subdivision, ISO 3166-2 (`US-CA`), derived from the postal
+  /// code; empty when it cannot be told.
+  public var subdivision: String = String()
+
+  /// The name shown publicly: given name and family initial ("Ana R."),
+  /// empty when `show_name` is false.
+  public var publicName: String = String()
+
+  /// The organization whose API key collected the signature. Output only.
+  public var collectedBy: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -209,13 +513,400 @@ public nonisolated struct Groundswell_Petition_V1_SignatureCount: Sendable {
   fileprivate var _updateTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
+/// How many signatures of one petition came from one region.
+public nonisolated struct Groundswell_Petition_V1_RegionCount: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The country, ISO 3166-1; empty for signers who gave none.
+  public var country: String = String()
+
+  /// The subdivision, ISO 3166-2; empty when the postal code did not tell it.
+  public var subdivision: String = String()
+
+  /// The number of signatures from this region.
+  public var signatureCount: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "groundswell.petition.v1"
 
 nonisolated extension Groundswell_Petition_V1_Petition: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Petition"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}organization\0\u{1}title\0\u{1}summary\0\u{1}body\0\u{1}state\0\u{3}signature_count\0\u{3}create_time\0\u{3}update_time\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}organization\0\u{1}title\0\u{1}summary\0\u{1}body\0\u{1}state\0\u{3}signature_count\0\u{3}create_time\0\u{3}update_time\0\u{1}letter\0\u{1}tags\0\u{3}image_uri\0\u{3}deadline_time\0\u{1}targets\0\u{1}goal\0\u{1}milestones\0\u{1}victory\0\u{1}removal\0\u{3}publish_time\0")
+
+  fileprivate class _StorageClass {
+    var _name: String = String()
+    var _organization: String = String()
+    var _title: String = String()
+    var _summary: String = String()
+    var _body: String = String()
+    var _state: Groundswell_Petition_V1_Petition.State = .unspecified
+    var _signatureCount: Int64 = 0
+    var _createTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _updateTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _letter: String = String()
+    var _tags: [String] = []
+    var _imageUri: String = String()
+    var _deadlineTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _targets: [Groundswell_Petition_V1_Target] = []
+    var _goal: Int64 = 0
+    var _milestones: [Groundswell_Petition_V1_Milestone] = []
+    var _victory: Groundswell_Petition_V1_Outcome? = nil
+    var _removal: Groundswell_Petition_V1_Removal? = nil
+    var _publishTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _name = source._name
+      _organization = source._organization
+      _title = source._title
+      _summary = source._summary
+      _body = source._body
+      _state = source._state
+      _signatureCount = source._signatureCount
+      _createTime = source._createTime
+      _updateTime = source._updateTime
+      _letter = source._letter
+      _tags = source._tags
+      _imageUri = source._imageUri
+      _deadlineTime = source._deadlineTime
+      _targets = source._targets
+      _goal = source._goal
+      _milestones = source._milestones
+      _victory = source._victory
+      _removal = source._removal
+      _publishTime = source._publishTime
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._name) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._organization) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._title) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._summary) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._body) }()
+        case 6: try { try decoder.decodeSingularEnumField(value: &_storage._state) }()
+        case 7: try { try decoder.decodeSingularInt64Field(value: &_storage._signatureCount) }()
+        case 8: try { try decoder.decodeSingularMessageField(value: &_storage._createTime) }()
+        case 9: try { try decoder.decodeSingularMessageField(value: &_storage._updateTime) }()
+        case 10: try { try decoder.decodeSingularStringField(value: &_storage._letter) }()
+        case 11: try { try decoder.decodeRepeatedStringField(value: &_storage._tags) }()
+        case 12: try { try decoder.decodeSingularStringField(value: &_storage._imageUri) }()
+        case 13: try { try decoder.decodeSingularMessageField(value: &_storage._deadlineTime) }()
+        case 14: try { try decoder.decodeRepeatedMessageField(value: &_storage._targets) }()
+        case 15: try { try decoder.decodeSingularInt64Field(value: &_storage._goal) }()
+        case 16: try { try decoder.decodeRepeatedMessageField(value: &_storage._milestones) }()
+        case 17: try { try decoder.decodeSingularMessageField(value: &_storage._victory) }()
+        case 18: try { try decoder.decodeSingularMessageField(value: &_storage._removal) }()
+        case 19: try { try decoder.decodeSingularMessageField(value: &_storage._publishTime) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._name.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._name, fieldNumber: 1)
+      }
+      if !_storage._organization.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._organization, fieldNumber: 2)
+      }
+      if !_storage._title.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._title, fieldNumber: 3)
+      }
+      if !_storage._summary.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._summary, fieldNumber: 4)
+      }
+      if !_storage._body.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._body, fieldNumber: 5)
+      }
+      if _storage._state != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._state, fieldNumber: 6)
+      }
+      if _storage._signatureCount != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._signatureCount, fieldNumber: 7)
+      }
+      try { if let v = _storage._createTime {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+      } }()
+      try { if let v = _storage._updateTime {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+      } }()
+      if !_storage._letter.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._letter, fieldNumber: 10)
+      }
+      if !_storage._tags.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._tags, fieldNumber: 11)
+      }
+      if !_storage._imageUri.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._imageUri, fieldNumber: 12)
+      }
+      try { if let v = _storage._deadlineTime {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+      } }()
+      if !_storage._targets.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._targets, fieldNumber: 14)
+      }
+      if _storage._goal != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._goal, fieldNumber: 15)
+      }
+      if !_storage._milestones.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._milestones, fieldNumber: 16)
+      }
+      try { if let v = _storage._victory {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
+      } }()
+      try { if let v = _storage._removal {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 18)
+      } }()
+      try { if let v = _storage._publishTime {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 19)
+      } }()
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_Petition, rhs: Groundswell_Petition_V1_Petition) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._name != rhs_storage._name {return false}
+        if _storage._organization != rhs_storage._organization {return false}
+        if _storage._title != rhs_storage._title {return false}
+        if _storage._summary != rhs_storage._summary {return false}
+        if _storage._body != rhs_storage._body {return false}
+        if _storage._state != rhs_storage._state {return false}
+        if _storage._signatureCount != rhs_storage._signatureCount {return false}
+        if _storage._createTime != rhs_storage._createTime {return false}
+        if _storage._updateTime != rhs_storage._updateTime {return false}
+        if _storage._letter != rhs_storage._letter {return false}
+        if _storage._tags != rhs_storage._tags {return false}
+        if _storage._imageUri != rhs_storage._imageUri {return false}
+        if _storage._deadlineTime != rhs_storage._deadlineTime {return false}
+        if _storage._targets != rhs_storage._targets {return false}
+        if _storage._goal != rhs_storage._goal {return false}
+        if _storage._milestones != rhs_storage._milestones {return false}
+        if _storage._victory != rhs_storage._victory {return false}
+        if _storage._removal != rhs_storage._removal {return false}
+        if _storage._publishTime != rhs_storage._publishTime {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_Petition.State: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0STATE_UNSPECIFIED\0\u{1}DRAFT\0\u{1}OPEN\0\u{1}CLOSED\0\u{1}VICTORY\0\u{1}WITHDRAWN\0\u{1}REMOVED\0")
+}
+
+nonisolated extension Groundswell_Petition_V1_Target: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Target"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}display_name\0\u{1}office\0\u{1}jurisdiction\0\u{1}contact\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.displayName) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.office) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.jurisdiction) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.contact) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.displayName.isEmpty {
+      try visitor.visitSingularStringField(value: self.displayName, fieldNumber: 1)
+    }
+    if !self.office.isEmpty {
+      try visitor.visitSingularStringField(value: self.office, fieldNumber: 2)
+    }
+    if !self.jurisdiction.isEmpty {
+      try visitor.visitSingularStringField(value: self.jurisdiction, fieldNumber: 3)
+    }
+    if !self.contact.isEmpty {
+      try visitor.visitSingularStringField(value: self.contact, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_Target, rhs: Groundswell_Petition_V1_Target) -> Bool {
+    if lhs.displayName != rhs.displayName {return false}
+    if lhs.office != rhs.office {return false}
+    if lhs.jurisdiction != rhs.jurisdiction {return false}
+    if lhs.contact != rhs.contact {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_Milestone: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Milestone"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}threshold\0\u{1}label\0\u{3}reach_time\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.threshold) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.label) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._reachTime) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.threshold != 0 {
+      try visitor.visitSingularInt64Field(value: self.threshold, fieldNumber: 1)
+    }
+    if !self.label.isEmpty {
+      try visitor.visitSingularStringField(value: self.label, fieldNumber: 2)
+    }
+    try { if let v = self._reachTime {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_Milestone, rhs: Groundswell_Petition_V1_Milestone) -> Bool {
+    if lhs.threshold != rhs.threshold {return false}
+    if lhs.label != rhs.label {return false}
+    if lhs._reachTime != rhs._reachTime {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_Outcome: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Outcome"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}note\0\u{3}declare_time\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.note) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._declareTime) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.note.isEmpty {
+      try visitor.visitSingularStringField(value: self.note, fieldNumber: 1)
+    }
+    try { if let v = self._declareTime {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_Outcome, rhs: Groundswell_Petition_V1_Outcome) -> Bool {
+    if lhs.note != rhs.note {return false}
+    if lhs._declareTime != rhs._declareTime {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_Removal: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Removal"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}reason\0\u{3}remove_time\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._removeTime) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 1)
+    }
+    try { if let v = self._removeTime {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_Removal, rhs: Groundswell_Petition_V1_Removal) -> Bool {
+    if lhs.reason != rhs.reason {return false}
+    if lhs._removeTime != rhs._removeTime {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_PetitionUpdate: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PetitionUpdate"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}title\0\u{1}body\0\u{3}create_time\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -224,14 +915,9 @@ nonisolated extension Groundswell_Petition_V1_Petition: SwiftProtobuf.Message, S
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.organization) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.title) }()
-      case 4: try { try decoder.decodeSingularStringField(value: &self.summary) }()
-      case 5: try { try decoder.decodeSingularStringField(value: &self.body) }()
-      case 6: try { try decoder.decodeSingularEnumField(value: &self.state) }()
-      case 7: try { try decoder.decodeSingularInt64Field(value: &self.signatureCount) }()
-      case 8: try { try decoder.decodeSingularMessageField(value: &self._createTime) }()
-      case 9: try { try decoder.decodeSingularMessageField(value: &self._updateTime) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.title) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.body) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._createTime) }()
       default: break
       }
     }
@@ -245,55 +931,31 @@ nonisolated extension Groundswell_Petition_V1_Petition: SwiftProtobuf.Message, S
     if !self.name.isEmpty {
       try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
     }
-    if !self.organization.isEmpty {
-      try visitor.visitSingularStringField(value: self.organization, fieldNumber: 2)
-    }
     if !self.title.isEmpty {
-      try visitor.visitSingularStringField(value: self.title, fieldNumber: 3)
-    }
-    if !self.summary.isEmpty {
-      try visitor.visitSingularStringField(value: self.summary, fieldNumber: 4)
+      try visitor.visitSingularStringField(value: self.title, fieldNumber: 2)
     }
     if !self.body.isEmpty {
-      try visitor.visitSingularStringField(value: self.body, fieldNumber: 5)
-    }
-    if self.state != .unspecified {
-      try visitor.visitSingularEnumField(value: self.state, fieldNumber: 6)
-    }
-    if self.signatureCount != 0 {
-      try visitor.visitSingularInt64Field(value: self.signatureCount, fieldNumber: 7)
+      try visitor.visitSingularStringField(value: self.body, fieldNumber: 3)
     }
     try { if let v = self._createTime {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
-    } }()
-    try { if let v = self._updateTime {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
     } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Groundswell_Petition_V1_Petition, rhs: Groundswell_Petition_V1_Petition) -> Bool {
+  public static func ==(lhs: Groundswell_Petition_V1_PetitionUpdate, rhs: Groundswell_Petition_V1_PetitionUpdate) -> Bool {
     if lhs.name != rhs.name {return false}
-    if lhs.organization != rhs.organization {return false}
     if lhs.title != rhs.title {return false}
-    if lhs.summary != rhs.summary {return false}
     if lhs.body != rhs.body {return false}
-    if lhs.state != rhs.state {return false}
-    if lhs.signatureCount != rhs.signatureCount {return false}
     if lhs._createTime != rhs._createTime {return false}
-    if lhs._updateTime != rhs._updateTime {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
 }
 
-nonisolated extension Groundswell_Petition_V1_Petition.State: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0STATE_UNSPECIFIED\0\u{1}DRAFT\0\u{1}OPEN\0\u{1}CLOSED\0")
-}
-
 nonisolated extension Groundswell_Petition_V1_Signer: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Signer"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}email\0\u{3}given_name\0\u{3}family_name\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}email\0\u{3}given_name\0\u{3}family_name\0\u{3}postal_code\0\u{1}country\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -304,6 +966,8 @@ nonisolated extension Groundswell_Petition_V1_Signer: SwiftProtobuf.Message, Swi
       case 1: try { try decoder.decodeSingularStringField(value: &self.email) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.givenName) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.familyName) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.postalCode) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.country) }()
       default: break
       }
     }
@@ -319,6 +983,12 @@ nonisolated extension Groundswell_Petition_V1_Signer: SwiftProtobuf.Message, Swi
     if !self.familyName.isEmpty {
       try visitor.visitSingularStringField(value: self.familyName, fieldNumber: 3)
     }
+    if !self.postalCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.postalCode, fieldNumber: 4)
+    }
+    if !self.country.isEmpty {
+      try visitor.visitSingularStringField(value: self.country, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -326,6 +996,8 @@ nonisolated extension Groundswell_Petition_V1_Signer: SwiftProtobuf.Message, Swi
     if lhs.email != rhs.email {return false}
     if lhs.givenName != rhs.givenName {return false}
     if lhs.familyName != rhs.familyName {return false}
+    if lhs.postalCode != rhs.postalCode {return false}
+    if lhs.country != rhs.country {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -333,7 +1005,7 @@ nonisolated extension Groundswell_Petition_V1_Signer: SwiftProtobuf.Message, Swi
 
 nonisolated extension Groundswell_Petition_V1_Signature: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Signature"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}supporter\0\u{3}create_time\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}supporter\0\u{3}create_time\0\u{1}comment\0\u{3}show_name\0\u{1}source\0\u{1}country\0\u{1}subdivision\0\u{3}public_name\0\u{3}collected_by\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -344,6 +1016,13 @@ nonisolated extension Groundswell_Petition_V1_Signature: SwiftProtobuf.Message, 
       case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.supporter) }()
       case 3: try { try decoder.decodeSingularMessageField(value: &self._createTime) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.comment) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.showName) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.source) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.country) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.subdivision) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.publicName) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.collectedBy) }()
       default: break
       }
     }
@@ -363,6 +1042,27 @@ nonisolated extension Groundswell_Petition_V1_Signature: SwiftProtobuf.Message, 
     try { if let v = self._createTime {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
     } }()
+    if !self.comment.isEmpty {
+      try visitor.visitSingularStringField(value: self.comment, fieldNumber: 4)
+    }
+    if self.showName != false {
+      try visitor.visitSingularBoolField(value: self.showName, fieldNumber: 5)
+    }
+    if !self.source.isEmpty {
+      try visitor.visitSingularStringField(value: self.source, fieldNumber: 6)
+    }
+    if !self.country.isEmpty {
+      try visitor.visitSingularStringField(value: self.country, fieldNumber: 7)
+    }
+    if !self.subdivision.isEmpty {
+      try visitor.visitSingularStringField(value: self.subdivision, fieldNumber: 8)
+    }
+    if !self.publicName.isEmpty {
+      try visitor.visitSingularStringField(value: self.publicName, fieldNumber: 9)
+    }
+    if !self.collectedBy.isEmpty {
+      try visitor.visitSingularStringField(value: self.collectedBy, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -370,6 +1070,13 @@ nonisolated extension Groundswell_Petition_V1_Signature: SwiftProtobuf.Message, 
     if lhs.name != rhs.name {return false}
     if lhs.supporter != rhs.supporter {return false}
     if lhs._createTime != rhs._createTime {return false}
+    if lhs.comment != rhs.comment {return false}
+    if lhs.showName != rhs.showName {return false}
+    if lhs.source != rhs.source {return false}
+    if lhs.country != rhs.country {return false}
+    if lhs.subdivision != rhs.subdivision {return false}
+    if lhs.publicName != rhs.publicName {return false}
+    if lhs.collectedBy != rhs.collectedBy {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -414,6 +1121,46 @@ nonisolated extension Groundswell_Petition_V1_SignatureCount: SwiftProtobuf.Mess
     if lhs.petition != rhs.petition {return false}
     if lhs.signatureCount != rhs.signatureCount {return false}
     if lhs._updateTime != rhs._updateTime {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_RegionCount: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RegionCount"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}country\0\u{1}subdivision\0\u{3}signature_count\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.country) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.subdivision) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.signatureCount) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.country.isEmpty {
+      try visitor.visitSingularStringField(value: self.country, fieldNumber: 1)
+    }
+    if !self.subdivision.isEmpty {
+      try visitor.visitSingularStringField(value: self.subdivision, fieldNumber: 2)
+    }
+    if self.signatureCount != 0 {
+      try visitor.visitSingularInt64Field(value: self.signatureCount, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_RegionCount, rhs: Groundswell_Petition_V1_RegionCount) -> Bool {
+    if lhs.country != rhs.country {return false}
+    if lhs.subdivision != rhs.subdivision {return false}
+    if lhs.signatureCount != rhs.signatureCount {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -59,6 +59,19 @@ public enum Groundswell_Petition_V1_PetitionService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "UpdatePetition" metadata.
+        public enum UpdatePetition: Sendable {
+            /// Request type for "UpdatePetition".
+            public typealias Input = Groundswell_Petition_V1_UpdatePetitionRequest
+            /// Response type for "UpdatePetition".
+            public typealias Output = Groundswell_Petition_V1_UpdatePetitionResponse
+            /// Descriptor for "UpdatePetition".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.petition.v1.PetitionService"),
+                method: "UpdatePetition",
+                type: .unary
+            )
+        }
         /// Namespace for "PublishPetition" metadata.
         public enum PublishPetition: Sendable {
             /// Request type for "PublishPetition".
@@ -85,6 +98,71 @@ public enum Groundswell_Petition_V1_PetitionService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "DeclareVictory" metadata.
+        public enum DeclareVictory: Sendable {
+            /// Request type for "DeclareVictory".
+            public typealias Input = Groundswell_Petition_V1_DeclareVictoryRequest
+            /// Response type for "DeclareVictory".
+            public typealias Output = Groundswell_Petition_V1_DeclareVictoryResponse
+            /// Descriptor for "DeclareVictory".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.petition.v1.PetitionService"),
+                method: "DeclareVictory",
+                type: .unary
+            )
+        }
+        /// Namespace for "WithdrawPetition" metadata.
+        public enum WithdrawPetition: Sendable {
+            /// Request type for "WithdrawPetition".
+            public typealias Input = Groundswell_Petition_V1_WithdrawPetitionRequest
+            /// Response type for "WithdrawPetition".
+            public typealias Output = Groundswell_Petition_V1_WithdrawPetitionResponse
+            /// Descriptor for "WithdrawPetition".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.petition.v1.PetitionService"),
+                method: "WithdrawPetition",
+                type: .unary
+            )
+        }
+        /// Namespace for "RemovePetition" metadata.
+        public enum RemovePetition: Sendable {
+            /// Request type for "RemovePetition".
+            public typealias Input = Groundswell_Petition_V1_RemovePetitionRequest
+            /// Response type for "RemovePetition".
+            public typealias Output = Groundswell_Petition_V1_RemovePetitionResponse
+            /// Descriptor for "RemovePetition".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.petition.v1.PetitionService"),
+                method: "RemovePetition",
+                type: .unary
+            )
+        }
+        /// Namespace for "CreatePetitionUpdate" metadata.
+        public enum CreatePetitionUpdate: Sendable {
+            /// Request type for "CreatePetitionUpdate".
+            public typealias Input = Groundswell_Petition_V1_CreatePetitionUpdateRequest
+            /// Response type for "CreatePetitionUpdate".
+            public typealias Output = Groundswell_Petition_V1_CreatePetitionUpdateResponse
+            /// Descriptor for "CreatePetitionUpdate".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.petition.v1.PetitionService"),
+                method: "CreatePetitionUpdate",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListPetitionUpdates" metadata.
+        public enum ListPetitionUpdates: Sendable {
+            /// Request type for "ListPetitionUpdates".
+            public typealias Input = Groundswell_Petition_V1_ListPetitionUpdatesRequest
+            /// Response type for "ListPetitionUpdates".
+            public typealias Output = Groundswell_Petition_V1_ListPetitionUpdatesResponse
+            /// Descriptor for "ListPetitionUpdates".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.petition.v1.PetitionService"),
+                method: "ListPetitionUpdates",
+                type: .unary
+            )
+        }
         /// Namespace for "SignPetition" metadata.
         public enum SignPetition: Sendable {
             /// Request type for "SignPetition".
@@ -95,6 +173,58 @@ public enum Groundswell_Petition_V1_PetitionService: Sendable {
             public static let descriptor = GRPCCore.MethodDescriptor(
                 service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.petition.v1.PetitionService"),
                 method: "SignPetition",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListSignatures" metadata.
+        public enum ListSignatures: Sendable {
+            /// Request type for "ListSignatures".
+            public typealias Input = Groundswell_Petition_V1_ListSignaturesRequest
+            /// Response type for "ListSignatures".
+            public typealias Output = Groundswell_Petition_V1_ListSignaturesResponse
+            /// Descriptor for "ListSignatures".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.petition.v1.PetitionService"),
+                method: "ListSignatures",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListSupporterSignatures" metadata.
+        public enum ListSupporterSignatures: Sendable {
+            /// Request type for "ListSupporterSignatures".
+            public typealias Input = Groundswell_Petition_V1_ListSupporterSignaturesRequest
+            /// Response type for "ListSupporterSignatures".
+            public typealias Output = Groundswell_Petition_V1_ListSupporterSignaturesResponse
+            /// Descriptor for "ListSupporterSignatures".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.petition.v1.PetitionService"),
+                method: "ListSupporterSignatures",
+                type: .unary
+            )
+        }
+        /// Namespace for "WithdrawSignature" metadata.
+        public enum WithdrawSignature: Sendable {
+            /// Request type for "WithdrawSignature".
+            public typealias Input = Groundswell_Petition_V1_WithdrawSignatureRequest
+            /// Response type for "WithdrawSignature".
+            public typealias Output = Groundswell_Petition_V1_WithdrawSignatureResponse
+            /// Descriptor for "WithdrawSignature".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.petition.v1.PetitionService"),
+                method: "WithdrawSignature",
+                type: .unary
+            )
+        }
+        /// Namespace for "GetRegionCounts" metadata.
+        public enum GetRegionCounts: Sendable {
+            /// Request type for "GetRegionCounts".
+            public typealias Input = Groundswell_Petition_V1_GetRegionCountsRequest
+            /// Response type for "GetRegionCounts".
+            public typealias Output = Groundswell_Petition_V1_GetRegionCountsResponse
+            /// Descriptor for "GetRegionCounts".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.petition.v1.PetitionService"),
+                method: "GetRegionCounts",
                 type: .unary
             )
         }
@@ -124,16 +254,40 @@ public enum Groundswell_Petition_V1_PetitionService: Sendable {
                 type: .serverStreaming
             )
         }
+        /// Namespace for "BatchGetPetitionsStarted" metadata.
+        public enum BatchGetPetitionsStarted: Sendable {
+            /// Request type for "BatchGetPetitionsStarted".
+            public typealias Input = Groundswell_Petition_V1_BatchGetPetitionsStartedRequest
+            /// Response type for "BatchGetPetitionsStarted".
+            public typealias Output = Groundswell_Petition_V1_BatchGetPetitionsStartedResponse
+            /// Descriptor for "BatchGetPetitionsStarted".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.petition.v1.PetitionService"),
+                method: "BatchGetPetitionsStarted",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "groundswell.petition.v1.PetitionService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             CreatePetition.descriptor,
             GetPetition.descriptor,
             ListPetitions.descriptor,
+            UpdatePetition.descriptor,
             PublishPetition.descriptor,
             ClosePetition.descriptor,
+            DeclareVictory.descriptor,
+            WithdrawPetition.descriptor,
+            RemovePetition.descriptor,
+            CreatePetitionUpdate.descriptor,
+            ListPetitionUpdates.descriptor,
             SignPetition.descriptor,
+            ListSignatures.descriptor,
+            ListSupporterSignatures.descriptor,
+            WithdrawSignature.descriptor,
+            GetRegionCounts.descriptor,
             BatchGetSignatureCounts.descriptor,
-            WatchSignatureCounts.descriptor
+            WatchSignatureCounts.descriptor,
+            BatchGetPetitionsStarted.descriptor
         ]
     }
 }
@@ -162,8 +316,9 @@ extension Groundswell_Petition_V1_PetitionService {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > The petition service owns petitions and their signatures. Partners reach it
-    /// > through the gateway; the organization of the caller's API key is the only
+    /// > The petition service owns petitions, their targets, updates, goals and
+    /// > milestones, and their signatures with counters. Partners reach it through
+    /// > the gateway; the organization of the caller's API key is the only
     /// > organization whose petitions it may create or change.
     public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
         /// Handle the "CreatePetition" method.
@@ -188,7 +343,8 @@ extension Groundswell_Petition_V1_PetitionService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Returns one petition with its current signature count.
+        /// > Returns one petition with its count, goal and milestones. A removed
+        /// > petition is returned as a tombstone (state REMOVED, with `removal`).
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Groundswell_Petition_V1_GetPetitionRequest` messages.
@@ -206,7 +362,7 @@ extension Groundswell_Petition_V1_PetitionService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Lists petitions, newest first, optionally of one organization.
+        /// > Lists petitions of one organization or of all, filtered and ordered.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Groundswell_Petition_V1_ListPetitionsRequest` messages.
@@ -220,11 +376,31 @@ extension Groundswell_Petition_V1_PetitionService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_ListPetitionsResponse>
 
+        /// Handle the "UpdatePetition" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Changes the fields named in `update_mask` of a DRAFT or OPEN petition.
+        /// > `title` and `letter` cannot change once the petition has signatures;
+        /// > post an update instead.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Petition_V1_UpdatePetitionRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Petition_V1_UpdatePetitionResponse` messages.
+        func updatePetition(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_UpdatePetitionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_UpdatePetitionResponse>
+
         /// Handle the "PublishPetition" method.
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Moves a DRAFT petition to OPEN so that it can be signed.
+        /// > Moves a DRAFT petition with at least one target to OPEN.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Groundswell_Petition_V1_PublishPetitionRequest` messages.
@@ -256,14 +432,107 @@ extension Groundswell_Petition_V1_PetitionService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_ClosePetitionResponse>
 
+        /// Handle the "DeclareVictory" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Moves an OPEN or CLOSED petition to VICTORY with a dated outcome note.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Petition_V1_DeclareVictoryRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Petition_V1_DeclareVictoryResponse` messages.
+        func declareVictory(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_DeclareVictoryRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_DeclareVictoryResponse>
+
+        /// Handle the "WithdrawPetition" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Moves a DRAFT, OPEN or CLOSED petition to WITHDRAWN.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Petition_V1_WithdrawPetitionRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Petition_V1_WithdrawPetitionResponse` messages.
+        func withdrawPetition(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_WithdrawPetitionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_WithdrawPetitionResponse>
+
+        /// Handle the "RemovePetition" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Removes a petition of any state (operator keys only); reads then say it
+        /// > was removed, and why.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Petition_V1_RemovePetitionRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Petition_V1_RemovePetitionResponse` messages.
+        func removePetition(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_RemovePetitionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_RemovePetitionResponse>
+
+        /// Handle the "CreatePetitionUpdate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Posts a dated update on a petition of the caller's organization that is
+        /// > not DRAFT or REMOVED.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Petition_V1_CreatePetitionUpdateRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Petition_V1_CreatePetitionUpdateResponse` messages.
+        func createPetitionUpdate(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_CreatePetitionUpdateRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_CreatePetitionUpdateResponse>
+
+        /// Handle the "ListPetitionUpdates" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists a petition's updates, newest first.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Petition_V1_ListPetitionUpdatesRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Petition_V1_ListPetitionUpdatesResponse` messages.
+        func listPetitionUpdates(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_ListPetitionUpdatesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_ListPetitionUpdatesResponse>
+
         /// Handle the "SignPetition" method.
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Records a signature on an OPEN petition. Signing again with the same
-        /// > email (in any letter case) returns the first signature, marked as
-        /// > already signed, and counts nothing twice. The answer comes only after
-        /// > the signature is durably stored.
+        /// > Records a signature on an OPEN petition before its deadline. Signing
+        /// > again with the same email returns the first signature, marked as already
+        /// > signed, and counts nothing twice. A repeated `request_id` returns the
+        /// > first answer again. The answer comes only after the signature is
+        /// > durably stored.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Groundswell_Petition_V1_SignPetitionRequest` messages.
@@ -276,6 +545,82 @@ extension Groundswell_Petition_V1_PetitionService {
             request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_SignPetitionRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_SignPetitionResponse>
+
+        /// Handle the "ListSignatures" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists a petition's signatures newest first, as the public sees them:
+        /// > names only where the signer allowed it.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Petition_V1_ListSignaturesRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Petition_V1_ListSignaturesResponse` messages.
+        func listSignatures(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_ListSignaturesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_ListSignaturesResponse>
+
+        /// Handle the "ListSupporterSignatures" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists what one supporter signed: every petition for operator keys, the
+        /// > caller organization's petitions for partner keys.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Petition_V1_ListSupporterSignaturesRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Petition_V1_ListSupporterSignaturesResponse` messages.
+        func listSupporterSignatures(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_ListSupporterSignaturesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_ListSupporterSignaturesResponse>
+
+        /// Handle the "WithdrawSignature" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Withdraws a supporter's signature on a petition of the caller's
+        /// > organization: the count drops by one, exactly once, and milestones above
+        /// > the new count are cleared.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Petition_V1_WithdrawSignatureRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Petition_V1_WithdrawSignatureResponse` messages.
+        func withdrawSignature(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_WithdrawSignatureRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_WithdrawSignatureResponse>
+
+        /// Handle the "GetRegionCounts" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns a petition's signature counts by country and subdivision.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Petition_V1_GetRegionCountsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Petition_V1_GetRegionCountsResponse` messages.
+        func getRegionCounts(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_GetRegionCountsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_GetRegionCountsResponse>
 
         /// Handle the "BatchGetSignatureCounts" method.
         ///
@@ -313,6 +658,25 @@ extension Groundswell_Petition_V1_PetitionService {
             request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_WatchSignatureCountsRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_WatchSignatureCountsResponse>
+
+        /// Handle the "BatchGetPetitionsStarted" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns how many petitions each organization has started (published,
+        /// > not removed).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Petition_V1_BatchGetPetitionsStartedRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Petition_V1_BatchGetPetitionsStartedResponse` messages.
+        func batchGetPetitionsStarted(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_BatchGetPetitionsStartedRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_BatchGetPetitionsStartedResponse>
     }
 
     /// Service protocol for the "groundswell.petition.v1.PetitionService" service.
@@ -325,8 +689,9 @@ extension Groundswell_Petition_V1_PetitionService {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > The petition service owns petitions and their signatures. Partners reach it
-    /// > through the gateway; the organization of the caller's API key is the only
+    /// > The petition service owns petitions, their targets, updates, goals and
+    /// > milestones, and their signatures with counters. Partners reach it through
+    /// > the gateway; the organization of the caller's API key is the only
     /// > organization whose petitions it may create or change.
     public protocol ServiceProtocol: Groundswell_Petition_V1_PetitionService.StreamingServiceProtocol {
         /// Handle the "CreatePetition" method.
@@ -351,7 +716,8 @@ extension Groundswell_Petition_V1_PetitionService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Returns one petition with its current signature count.
+        /// > Returns one petition with its count, goal and milestones. A removed
+        /// > petition is returned as a tombstone (state REMOVED, with `removal`).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Petition_V1_GetPetitionRequest` message.
@@ -369,7 +735,7 @@ extension Groundswell_Petition_V1_PetitionService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Lists petitions, newest first, optionally of one organization.
+        /// > Lists petitions of one organization or of all, filtered and ordered.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Petition_V1_ListPetitionsRequest` message.
@@ -383,11 +749,31 @@ extension Groundswell_Petition_V1_PetitionService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_ListPetitionsResponse>
 
+        /// Handle the "UpdatePetition" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Changes the fields named in `update_mask` of a DRAFT or OPEN petition.
+        /// > `title` and `letter` cannot change once the petition has signatures;
+        /// > post an update instead.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_UpdatePetitionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Petition_V1_UpdatePetitionResponse` message.
+        func updatePetition(
+            request: GRPCCore.ServerRequest<Groundswell_Petition_V1_UpdatePetitionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_UpdatePetitionResponse>
+
         /// Handle the "PublishPetition" method.
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Moves a DRAFT petition to OPEN so that it can be signed.
+        /// > Moves a DRAFT petition with at least one target to OPEN.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Petition_V1_PublishPetitionRequest` message.
@@ -419,14 +805,107 @@ extension Groundswell_Petition_V1_PetitionService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_ClosePetitionResponse>
 
+        /// Handle the "DeclareVictory" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Moves an OPEN or CLOSED petition to VICTORY with a dated outcome note.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_DeclareVictoryRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Petition_V1_DeclareVictoryResponse` message.
+        func declareVictory(
+            request: GRPCCore.ServerRequest<Groundswell_Petition_V1_DeclareVictoryRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_DeclareVictoryResponse>
+
+        /// Handle the "WithdrawPetition" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Moves a DRAFT, OPEN or CLOSED petition to WITHDRAWN.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_WithdrawPetitionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Petition_V1_WithdrawPetitionResponse` message.
+        func withdrawPetition(
+            request: GRPCCore.ServerRequest<Groundswell_Petition_V1_WithdrawPetitionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_WithdrawPetitionResponse>
+
+        /// Handle the "RemovePetition" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Removes a petition of any state (operator keys only); reads then say it
+        /// > was removed, and why.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_RemovePetitionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Petition_V1_RemovePetitionResponse` message.
+        func removePetition(
+            request: GRPCCore.ServerRequest<Groundswell_Petition_V1_RemovePetitionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_RemovePetitionResponse>
+
+        /// Handle the "CreatePetitionUpdate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Posts a dated update on a petition of the caller's organization that is
+        /// > not DRAFT or REMOVED.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_CreatePetitionUpdateRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Petition_V1_CreatePetitionUpdateResponse` message.
+        func createPetitionUpdate(
+            request: GRPCCore.ServerRequest<Groundswell_Petition_V1_CreatePetitionUpdateRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_CreatePetitionUpdateResponse>
+
+        /// Handle the "ListPetitionUpdates" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists a petition's updates, newest first.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_ListPetitionUpdatesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Petition_V1_ListPetitionUpdatesResponse` message.
+        func listPetitionUpdates(
+            request: GRPCCore.ServerRequest<Groundswell_Petition_V1_ListPetitionUpdatesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_ListPetitionUpdatesResponse>
+
         /// Handle the "SignPetition" method.
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Records a signature on an OPEN petition. Signing again with the same
-        /// > email (in any letter case) returns the first signature, marked as
-        /// > already signed, and counts nothing twice. The answer comes only after
-        /// > the signature is durably stored.
+        /// > Records a signature on an OPEN petition before its deadline. Signing
+        /// > again with the same email returns the first signature, marked as already
+        /// > signed, and counts nothing twice. A repeated `request_id` returns the
+        /// > first answer again. The answer comes only after the signature is
+        /// > durably stored.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Petition_V1_SignPetitionRequest` message.
@@ -439,6 +918,82 @@ extension Groundswell_Petition_V1_PetitionService {
             request: GRPCCore.ServerRequest<Groundswell_Petition_V1_SignPetitionRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_SignPetitionResponse>
+
+        /// Handle the "ListSignatures" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists a petition's signatures newest first, as the public sees them:
+        /// > names only where the signer allowed it.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_ListSignaturesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Petition_V1_ListSignaturesResponse` message.
+        func listSignatures(
+            request: GRPCCore.ServerRequest<Groundswell_Petition_V1_ListSignaturesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_ListSignaturesResponse>
+
+        /// Handle the "ListSupporterSignatures" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists what one supporter signed: every petition for operator keys, the
+        /// > caller organization's petitions for partner keys.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_ListSupporterSignaturesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Petition_V1_ListSupporterSignaturesResponse` message.
+        func listSupporterSignatures(
+            request: GRPCCore.ServerRequest<Groundswell_Petition_V1_ListSupporterSignaturesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_ListSupporterSignaturesResponse>
+
+        /// Handle the "WithdrawSignature" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Withdraws a supporter's signature on a petition of the caller's
+        /// > organization: the count drops by one, exactly once, and milestones above
+        /// > the new count are cleared.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_WithdrawSignatureRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Petition_V1_WithdrawSignatureResponse` message.
+        func withdrawSignature(
+            request: GRPCCore.ServerRequest<Groundswell_Petition_V1_WithdrawSignatureRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_WithdrawSignatureResponse>
+
+        /// Handle the "GetRegionCounts" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns a petition's signature counts by country and subdivision.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_GetRegionCountsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Petition_V1_GetRegionCountsResponse` message.
+        func getRegionCounts(
+            request: GRPCCore.ServerRequest<Groundswell_Petition_V1_GetRegionCountsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_GetRegionCountsResponse>
 
         /// Handle the "BatchGetSignatureCounts" method.
         ///
@@ -476,6 +1031,25 @@ extension Groundswell_Petition_V1_PetitionService {
             request: GRPCCore.ServerRequest<Groundswell_Petition_V1_WatchSignatureCountsRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_WatchSignatureCountsResponse>
+
+        /// Handle the "BatchGetPetitionsStarted" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns how many petitions each organization has started (published,
+        /// > not removed).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_BatchGetPetitionsStartedRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Petition_V1_BatchGetPetitionsStartedResponse` message.
+        func batchGetPetitionsStarted(
+            request: GRPCCore.ServerRequest<Groundswell_Petition_V1_BatchGetPetitionsStartedRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_BatchGetPetitionsStartedResponse>
     }
 
     /// Simple service protocol for the "groundswell.petition.v1.PetitionService" service.
@@ -486,8 +1060,9 @@ extension Groundswell_Petition_V1_PetitionService {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > The petition service owns petitions and their signatures. Partners reach it
-    /// > through the gateway; the organization of the caller's API key is the only
+    /// > The petition service owns petitions, their targets, updates, goals and
+    /// > milestones, and their signatures with counters. Partners reach it through
+    /// > the gateway; the organization of the caller's API key is the only
     /// > organization whose petitions it may create or change.
     public protocol SimpleServiceProtocol: Groundswell_Petition_V1_PetitionService.ServiceProtocol {
         /// Handle the "CreatePetition" method.
@@ -512,7 +1087,8 @@ extension Groundswell_Petition_V1_PetitionService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Returns one petition with its current signature count.
+        /// > Returns one petition with its count, goal and milestones. A removed
+        /// > petition is returned as a tombstone (state REMOVED, with `removal`).
         ///
         /// - Parameters:
         ///   - request: A `Groundswell_Petition_V1_GetPetitionRequest` message.
@@ -530,7 +1106,7 @@ extension Groundswell_Petition_V1_PetitionService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Lists petitions, newest first, optionally of one organization.
+        /// > Lists petitions of one organization or of all, filtered and ordered.
         ///
         /// - Parameters:
         ///   - request: A `Groundswell_Petition_V1_ListPetitionsRequest` message.
@@ -544,11 +1120,31 @@ extension Groundswell_Petition_V1_PetitionService {
             context: GRPCCore.ServerContext
         ) async throws -> Groundswell_Petition_V1_ListPetitionsResponse
 
+        /// Handle the "UpdatePetition" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Changes the fields named in `update_mask` of a DRAFT or OPEN petition.
+        /// > `title` and `letter` cannot change once the petition has signatures;
+        /// > post an update instead.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Petition_V1_UpdatePetitionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Petition_V1_UpdatePetitionResponse` to respond with.
+        func updatePetition(
+            request: Groundswell_Petition_V1_UpdatePetitionRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Petition_V1_UpdatePetitionResponse
+
         /// Handle the "PublishPetition" method.
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Moves a DRAFT petition to OPEN so that it can be signed.
+        /// > Moves a DRAFT petition with at least one target to OPEN.
         ///
         /// - Parameters:
         ///   - request: A `Groundswell_Petition_V1_PublishPetitionRequest` message.
@@ -580,14 +1176,107 @@ extension Groundswell_Petition_V1_PetitionService {
             context: GRPCCore.ServerContext
         ) async throws -> Groundswell_Petition_V1_ClosePetitionResponse
 
+        /// Handle the "DeclareVictory" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Moves an OPEN or CLOSED petition to VICTORY with a dated outcome note.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Petition_V1_DeclareVictoryRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Petition_V1_DeclareVictoryResponse` to respond with.
+        func declareVictory(
+            request: Groundswell_Petition_V1_DeclareVictoryRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Petition_V1_DeclareVictoryResponse
+
+        /// Handle the "WithdrawPetition" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Moves a DRAFT, OPEN or CLOSED petition to WITHDRAWN.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Petition_V1_WithdrawPetitionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Petition_V1_WithdrawPetitionResponse` to respond with.
+        func withdrawPetition(
+            request: Groundswell_Petition_V1_WithdrawPetitionRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Petition_V1_WithdrawPetitionResponse
+
+        /// Handle the "RemovePetition" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Removes a petition of any state (operator keys only); reads then say it
+        /// > was removed, and why.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Petition_V1_RemovePetitionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Petition_V1_RemovePetitionResponse` to respond with.
+        func removePetition(
+            request: Groundswell_Petition_V1_RemovePetitionRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Petition_V1_RemovePetitionResponse
+
+        /// Handle the "CreatePetitionUpdate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Posts a dated update on a petition of the caller's organization that is
+        /// > not DRAFT or REMOVED.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Petition_V1_CreatePetitionUpdateRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Petition_V1_CreatePetitionUpdateResponse` to respond with.
+        func createPetitionUpdate(
+            request: Groundswell_Petition_V1_CreatePetitionUpdateRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Petition_V1_CreatePetitionUpdateResponse
+
+        /// Handle the "ListPetitionUpdates" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists a petition's updates, newest first.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Petition_V1_ListPetitionUpdatesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Petition_V1_ListPetitionUpdatesResponse` to respond with.
+        func listPetitionUpdates(
+            request: Groundswell_Petition_V1_ListPetitionUpdatesRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Petition_V1_ListPetitionUpdatesResponse
+
         /// Handle the "SignPetition" method.
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Records a signature on an OPEN petition. Signing again with the same
-        /// > email (in any letter case) returns the first signature, marked as
-        /// > already signed, and counts nothing twice. The answer comes only after
-        /// > the signature is durably stored.
+        /// > Records a signature on an OPEN petition before its deadline. Signing
+        /// > again with the same email returns the first signature, marked as already
+        /// > signed, and counts nothing twice. A repeated `request_id` returns the
+        /// > first answer again. The answer comes only after the signature is
+        /// > durably stored.
         ///
         /// - Parameters:
         ///   - request: A `Groundswell_Petition_V1_SignPetitionRequest` message.
@@ -600,6 +1289,82 @@ extension Groundswell_Petition_V1_PetitionService {
             request: Groundswell_Petition_V1_SignPetitionRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Groundswell_Petition_V1_SignPetitionResponse
+
+        /// Handle the "ListSignatures" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists a petition's signatures newest first, as the public sees them:
+        /// > names only where the signer allowed it.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Petition_V1_ListSignaturesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Petition_V1_ListSignaturesResponse` to respond with.
+        func listSignatures(
+            request: Groundswell_Petition_V1_ListSignaturesRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Petition_V1_ListSignaturesResponse
+
+        /// Handle the "ListSupporterSignatures" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists what one supporter signed: every petition for operator keys, the
+        /// > caller organization's petitions for partner keys.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Petition_V1_ListSupporterSignaturesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Petition_V1_ListSupporterSignaturesResponse` to respond with.
+        func listSupporterSignatures(
+            request: Groundswell_Petition_V1_ListSupporterSignaturesRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Petition_V1_ListSupporterSignaturesResponse
+
+        /// Handle the "WithdrawSignature" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Withdraws a supporter's signature on a petition of the caller's
+        /// > organization: the count drops by one, exactly once, and milestones above
+        /// > the new count are cleared.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Petition_V1_WithdrawSignatureRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Petition_V1_WithdrawSignatureResponse` to respond with.
+        func withdrawSignature(
+            request: Groundswell_Petition_V1_WithdrawSignatureRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Petition_V1_WithdrawSignatureResponse
+
+        /// Handle the "GetRegionCounts" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns a petition's signature counts by country and subdivision.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Petition_V1_GetRegionCountsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Petition_V1_GetRegionCountsResponse` to respond with.
+        func getRegionCounts(
+            request: Groundswell_Petition_V1_GetRegionCountsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Petition_V1_GetRegionCountsResponse
 
         /// Handle the "BatchGetSignatureCounts" method.
         ///
@@ -638,6 +1403,25 @@ extension Groundswell_Petition_V1_PetitionService {
             response: GRPCCore.RPCWriter<Groundswell_Petition_V1_WatchSignatureCountsResponse>,
             context: GRPCCore.ServerContext
         ) async throws
+
+        /// Handle the "BatchGetPetitionsStarted" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns how many petitions each organization has started (published,
+        /// > not removed).
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Petition_V1_BatchGetPetitionsStartedRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Petition_V1_BatchGetPetitionsStartedResponse` to respond with.
+        func batchGetPetitionsStarted(
+            request: Groundswell_Petition_V1_BatchGetPetitionsStartedRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Petition_V1_BatchGetPetitionsStartedResponse
     }
 }
 
@@ -679,6 +1463,17 @@ extension Groundswell_Petition_V1_PetitionService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Groundswell_Petition_V1_PetitionService.Method.UpdatePetition.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_UpdatePetitionRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_UpdatePetitionResponse>(),
+            handler: { request, context in
+                try await self.updatePetition(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Groundswell_Petition_V1_PetitionService.Method.PublishPetition.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_PublishPetitionRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_PublishPetitionResponse>(),
@@ -701,11 +1496,110 @@ extension Groundswell_Petition_V1_PetitionService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Groundswell_Petition_V1_PetitionService.Method.DeclareVictory.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_DeclareVictoryRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_DeclareVictoryResponse>(),
+            handler: { request, context in
+                try await self.declareVictory(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Petition_V1_PetitionService.Method.WithdrawPetition.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_WithdrawPetitionRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_WithdrawPetitionResponse>(),
+            handler: { request, context in
+                try await self.withdrawPetition(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Petition_V1_PetitionService.Method.RemovePetition.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_RemovePetitionRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_RemovePetitionResponse>(),
+            handler: { request, context in
+                try await self.removePetition(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Petition_V1_PetitionService.Method.CreatePetitionUpdate.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_CreatePetitionUpdateRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_CreatePetitionUpdateResponse>(),
+            handler: { request, context in
+                try await self.createPetitionUpdate(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Petition_V1_PetitionService.Method.ListPetitionUpdates.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_ListPetitionUpdatesRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_ListPetitionUpdatesResponse>(),
+            handler: { request, context in
+                try await self.listPetitionUpdates(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Groundswell_Petition_V1_PetitionService.Method.SignPetition.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_SignPetitionRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_SignPetitionResponse>(),
             handler: { request, context in
                 try await self.signPetition(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Petition_V1_PetitionService.Method.ListSignatures.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_ListSignaturesRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_ListSignaturesResponse>(),
+            handler: { request, context in
+                try await self.listSignatures(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Petition_V1_PetitionService.Method.ListSupporterSignatures.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_ListSupporterSignaturesRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_ListSupporterSignaturesResponse>(),
+            handler: { request, context in
+                try await self.listSupporterSignatures(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Petition_V1_PetitionService.Method.WithdrawSignature.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_WithdrawSignatureRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_WithdrawSignatureResponse>(),
+            handler: { request, context in
+                try await self.withdrawSignature(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Petition_V1_PetitionService.Method.GetRegionCounts.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_GetRegionCountsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_GetRegionCountsResponse>(),
+            handler: { request, context in
+                try await self.getRegionCounts(
                     request: request,
                     context: context
                 )
@@ -728,6 +1622,17 @@ extension Groundswell_Petition_V1_PetitionService.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_WatchSignatureCountsResponse>(),
             handler: { request, context in
                 try await self.watchSignatureCounts(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Petition_V1_PetitionService.Method.BatchGetPetitionsStarted.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_BatchGetPetitionsStartedRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_BatchGetPetitionsStartedResponse>(),
+            handler: { request, context in
+                try await self.batchGetPetitionsStarted(
                     request: request,
                     context: context
                 )
@@ -772,6 +1677,17 @@ extension Groundswell_Petition_V1_PetitionService.ServiceProtocol {
         return GRPCCore.StreamingServerResponse(single: response)
     }
 
+    public func updatePetition(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_UpdatePetitionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_UpdatePetitionResponse> {
+        let response = try await self.updatePetition(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
     public func publishPetition(
         request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_PublishPetitionRequest>,
         context: GRPCCore.ServerContext
@@ -794,11 +1710,110 @@ extension Groundswell_Petition_V1_PetitionService.ServiceProtocol {
         return GRPCCore.StreamingServerResponse(single: response)
     }
 
+    public func declareVictory(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_DeclareVictoryRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_DeclareVictoryResponse> {
+        let response = try await self.declareVictory(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func withdrawPetition(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_WithdrawPetitionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_WithdrawPetitionResponse> {
+        let response = try await self.withdrawPetition(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func removePetition(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_RemovePetitionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_RemovePetitionResponse> {
+        let response = try await self.removePetition(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func createPetitionUpdate(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_CreatePetitionUpdateRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_CreatePetitionUpdateResponse> {
+        let response = try await self.createPetitionUpdate(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listPetitionUpdates(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_ListPetitionUpdatesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_ListPetitionUpdatesResponse> {
+        let response = try await self.listPetitionUpdates(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
     public func signPetition(
         request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_SignPetitionRequest>,
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_SignPetitionResponse> {
         let response = try await self.signPetition(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listSignatures(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_ListSignaturesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_ListSignaturesResponse> {
+        let response = try await self.listSignatures(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listSupporterSignatures(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_ListSupporterSignaturesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_ListSupporterSignaturesResponse> {
+        let response = try await self.listSupporterSignatures(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func withdrawSignature(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_WithdrawSignatureRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_WithdrawSignatureResponse> {
+        let response = try await self.withdrawSignature(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getRegionCounts(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_GetRegionCountsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_GetRegionCountsResponse> {
+        let response = try await self.getRegionCounts(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -825,6 +1840,17 @@ extension Groundswell_Petition_V1_PetitionService.ServiceProtocol {
             context: context
         )
         return response
+    }
+
+    public func batchGetPetitionsStarted(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_BatchGetPetitionsStartedRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_BatchGetPetitionsStartedResponse> {
+        let response = try await self.batchGetPetitionsStarted(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
     }
 }
 
@@ -870,6 +1896,19 @@ extension Groundswell_Petition_V1_PetitionService.SimpleServiceProtocol {
         )
     }
 
+    public func updatePetition(
+        request: GRPCCore.ServerRequest<Groundswell_Petition_V1_UpdatePetitionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_UpdatePetitionResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Petition_V1_UpdatePetitionResponse>(
+            message: try await self.updatePetition(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
     public func publishPetition(
         request: GRPCCore.ServerRequest<Groundswell_Petition_V1_PublishPetitionRequest>,
         context: GRPCCore.ServerContext
@@ -896,12 +1935,129 @@ extension Groundswell_Petition_V1_PetitionService.SimpleServiceProtocol {
         )
     }
 
+    public func declareVictory(
+        request: GRPCCore.ServerRequest<Groundswell_Petition_V1_DeclareVictoryRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_DeclareVictoryResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Petition_V1_DeclareVictoryResponse>(
+            message: try await self.declareVictory(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func withdrawPetition(
+        request: GRPCCore.ServerRequest<Groundswell_Petition_V1_WithdrawPetitionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_WithdrawPetitionResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Petition_V1_WithdrawPetitionResponse>(
+            message: try await self.withdrawPetition(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func removePetition(
+        request: GRPCCore.ServerRequest<Groundswell_Petition_V1_RemovePetitionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_RemovePetitionResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Petition_V1_RemovePetitionResponse>(
+            message: try await self.removePetition(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func createPetitionUpdate(
+        request: GRPCCore.ServerRequest<Groundswell_Petition_V1_CreatePetitionUpdateRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_CreatePetitionUpdateResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Petition_V1_CreatePetitionUpdateResponse>(
+            message: try await self.createPetitionUpdate(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listPetitionUpdates(
+        request: GRPCCore.ServerRequest<Groundswell_Petition_V1_ListPetitionUpdatesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_ListPetitionUpdatesResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Petition_V1_ListPetitionUpdatesResponse>(
+            message: try await self.listPetitionUpdates(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
     public func signPetition(
         request: GRPCCore.ServerRequest<Groundswell_Petition_V1_SignPetitionRequest>,
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_SignPetitionResponse> {
         return GRPCCore.ServerResponse<Groundswell_Petition_V1_SignPetitionResponse>(
             message: try await self.signPetition(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listSignatures(
+        request: GRPCCore.ServerRequest<Groundswell_Petition_V1_ListSignaturesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_ListSignaturesResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Petition_V1_ListSignaturesResponse>(
+            message: try await self.listSignatures(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listSupporterSignatures(
+        request: GRPCCore.ServerRequest<Groundswell_Petition_V1_ListSupporterSignaturesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_ListSupporterSignaturesResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Petition_V1_ListSupporterSignaturesResponse>(
+            message: try await self.listSupporterSignatures(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func withdrawSignature(
+        request: GRPCCore.ServerRequest<Groundswell_Petition_V1_WithdrawSignatureRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_WithdrawSignatureResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Petition_V1_WithdrawSignatureResponse>(
+            message: try await self.withdrawSignature(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getRegionCounts(
+        request: GRPCCore.ServerRequest<Groundswell_Petition_V1_GetRegionCountsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_GetRegionCountsResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Petition_V1_GetRegionCountsResponse>(
+            message: try await self.getRegionCounts(
                 request: request.message,
                 context: context
             ),
@@ -938,6 +2094,19 @@ extension Groundswell_Petition_V1_PetitionService.SimpleServiceProtocol {
             }
         )
     }
+
+    public func batchGetPetitionsStarted(
+        request: GRPCCore.ServerRequest<Groundswell_Petition_V1_BatchGetPetitionsStartedRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_BatchGetPetitionsStartedResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Petition_V1_BatchGetPetitionsStartedResponse>(
+            message: try await self.batchGetPetitionsStarted(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
 }
 
 // MARK: groundswell.petition.v1.PetitionService (client)
@@ -951,8 +2120,9 @@ extension Groundswell_Petition_V1_PetitionService {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > The petition service owns petitions and their signatures. Partners reach it
-    /// > through the gateway; the organization of the caller's API key is the only
+    /// > The petition service owns petitions, their targets, updates, goals and
+    /// > milestones, and their signatures with counters. Partners reach it through
+    /// > the gateway; the organization of the caller's API key is the only
     /// > organization whose petitions it may create or change.
     public protocol ClientProtocol: Sendable {
         /// Call the "CreatePetition" method.
@@ -982,7 +2152,8 @@ extension Groundswell_Petition_V1_PetitionService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Returns one petition with its current signature count.
+        /// > Returns one petition with its count, goal and milestones. A removed
+        /// > petition is returned as a tombstone (state REMOVED, with `removal`).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Petition_V1_GetPetitionRequest` message.
@@ -1005,7 +2176,7 @@ extension Groundswell_Petition_V1_PetitionService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Lists petitions, newest first, optionally of one organization.
+        /// > Lists petitions of one organization or of all, filtered and ordered.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Petition_V1_ListPetitionsRequest` message.
@@ -1024,11 +2195,36 @@ extension Groundswell_Petition_V1_PetitionService {
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_ListPetitionsResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
+        /// Call the "UpdatePetition" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Changes the fields named in `update_mask` of a DRAFT or OPEN petition.
+        /// > `title` and `letter` cannot change once the petition has signatures;
+        /// > post an update instead.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_UpdatePetitionRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_UpdatePetitionRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_UpdatePetitionResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func updatePetition<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_UpdatePetitionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_UpdatePetitionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_UpdatePetitionResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_UpdatePetitionResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
         /// Call the "PublishPetition" method.
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Moves a DRAFT petition to OPEN so that it can be signed.
+        /// > Moves a DRAFT petition with at least one target to OPEN.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Petition_V1_PublishPetitionRequest` message.
@@ -1070,14 +2266,132 @@ extension Groundswell_Petition_V1_PetitionService {
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_ClosePetitionResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
+        /// Call the "DeclareVictory" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Moves an OPEN or CLOSED petition to VICTORY with a dated outcome note.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_DeclareVictoryRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_DeclareVictoryRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_DeclareVictoryResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func declareVictory<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_DeclareVictoryRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_DeclareVictoryRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_DeclareVictoryResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_DeclareVictoryResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "WithdrawPetition" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Moves a DRAFT, OPEN or CLOSED petition to WITHDRAWN.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_WithdrawPetitionRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_WithdrawPetitionRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_WithdrawPetitionResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func withdrawPetition<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_WithdrawPetitionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_WithdrawPetitionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_WithdrawPetitionResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_WithdrawPetitionResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RemovePetition" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Removes a petition of any state (operator keys only); reads then say it
+        /// > was removed, and why.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_RemovePetitionRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_RemovePetitionRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_RemovePetitionResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func removePetition<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_RemovePetitionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_RemovePetitionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_RemovePetitionResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_RemovePetitionResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "CreatePetitionUpdate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Posts a dated update on a petition of the caller's organization that is
+        /// > not DRAFT or REMOVED.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_CreatePetitionUpdateRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_CreatePetitionUpdateRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_CreatePetitionUpdateResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func createPetitionUpdate<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_CreatePetitionUpdateRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_CreatePetitionUpdateRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_CreatePetitionUpdateResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_CreatePetitionUpdateResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListPetitionUpdates" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists a petition's updates, newest first.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_ListPetitionUpdatesRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_ListPetitionUpdatesRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_ListPetitionUpdatesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listPetitionUpdates<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_ListPetitionUpdatesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_ListPetitionUpdatesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_ListPetitionUpdatesResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_ListPetitionUpdatesResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
         /// Call the "SignPetition" method.
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Records a signature on an OPEN petition. Signing again with the same
-        /// > email (in any letter case) returns the first signature, marked as
-        /// > already signed, and counts nothing twice. The answer comes only after
-        /// > the signature is durably stored.
+        /// > Records a signature on an OPEN petition before its deadline. Signing
+        /// > again with the same email returns the first signature, marked as already
+        /// > signed, and counts nothing twice. A repeated `request_id` returns the
+        /// > first answer again. The answer comes only after the signature is
+        /// > durably stored.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Petition_V1_SignPetitionRequest` message.
@@ -1094,6 +2408,102 @@ extension Groundswell_Petition_V1_PetitionService {
             deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_SignPetitionResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_SignPetitionResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListSignatures" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists a petition's signatures newest first, as the public sees them:
+        /// > names only where the signer allowed it.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_ListSignaturesRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_ListSignaturesRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_ListSignaturesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listSignatures<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_ListSignaturesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_ListSignaturesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_ListSignaturesResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_ListSignaturesResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListSupporterSignatures" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists what one supporter signed: every petition for operator keys, the
+        /// > caller organization's petitions for partner keys.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_ListSupporterSignaturesRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_ListSupporterSignaturesRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_ListSupporterSignaturesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listSupporterSignatures<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_ListSupporterSignaturesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_ListSupporterSignaturesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_ListSupporterSignaturesResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_ListSupporterSignaturesResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "WithdrawSignature" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Withdraws a supporter's signature on a petition of the caller's
+        /// > organization: the count drops by one, exactly once, and milestones above
+        /// > the new count are cleared.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_WithdrawSignatureRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_WithdrawSignatureRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_WithdrawSignatureResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func withdrawSignature<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_WithdrawSignatureRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_WithdrawSignatureRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_WithdrawSignatureResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_WithdrawSignatureResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetRegionCounts" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns a petition's signature counts by country and subdivision.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_GetRegionCountsRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_GetRegionCountsRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_GetRegionCountsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getRegionCounts<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_GetRegionCountsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_GetRegionCountsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_GetRegionCountsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_GetRegionCountsResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "BatchGetSignatureCounts" method.
@@ -1142,6 +2552,30 @@ extension Groundswell_Petition_V1_PetitionService {
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Groundswell_Petition_V1_WatchSignatureCountsResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
+
+        /// Call the "BatchGetPetitionsStarted" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns how many petitions each organization has started (published,
+        /// > not removed).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_BatchGetPetitionsStartedRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_BatchGetPetitionsStartedRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_BatchGetPetitionsStartedResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func batchGetPetitionsStarted<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_BatchGetPetitionsStartedRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_BatchGetPetitionsStartedRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_BatchGetPetitionsStartedResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_BatchGetPetitionsStartedResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
     }
 
     /// Generated client for the "groundswell.petition.v1.PetitionService" service.
@@ -1152,8 +2586,9 @@ extension Groundswell_Petition_V1_PetitionService {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > The petition service owns petitions and their signatures. Partners reach it
-    /// > through the gateway; the organization of the caller's API key is the only
+    /// > The petition service owns petitions, their targets, updates, goals and
+    /// > milestones, and their signatures with counters. Partners reach it through
+    /// > the gateway; the organization of the caller's API key is the only
     /// > organization whose petitions it may create or change.
     public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
         private let client: GRPCCore.GRPCClient<Transport>
@@ -1204,7 +2639,8 @@ extension Groundswell_Petition_V1_PetitionService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Returns one petition with its current signature count.
+        /// > Returns one petition with its count, goal and milestones. A removed
+        /// > petition is returned as a tombstone (state REMOVED, with `removal`).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Petition_V1_GetPetitionRequest` message.
@@ -1238,7 +2674,7 @@ extension Groundswell_Petition_V1_PetitionService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Lists petitions, newest first, optionally of one organization.
+        /// > Lists petitions of one organization or of all, filtered and ordered.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Petition_V1_ListPetitionsRequest` message.
@@ -1268,11 +2704,47 @@ extension Groundswell_Petition_V1_PetitionService {
             )
         }
 
+        /// Call the "UpdatePetition" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Changes the fields named in `update_mask` of a DRAFT or OPEN petition.
+        /// > `title` and `letter` cannot change once the petition has signatures;
+        /// > post an update instead.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_UpdatePetitionRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_UpdatePetitionRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_UpdatePetitionResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func updatePetition<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_UpdatePetitionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_UpdatePetitionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_UpdatePetitionResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_UpdatePetitionResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Petition_V1_PetitionService.Method.UpdatePetition.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
         /// Call the "PublishPetition" method.
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Moves a DRAFT petition to OPEN so that it can be signed.
+        /// > Moves a DRAFT petition with at least one target to OPEN.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Petition_V1_PublishPetitionRequest` message.
@@ -1336,14 +2808,187 @@ extension Groundswell_Petition_V1_PetitionService {
             )
         }
 
+        /// Call the "DeclareVictory" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Moves an OPEN or CLOSED petition to VICTORY with a dated outcome note.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_DeclareVictoryRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_DeclareVictoryRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_DeclareVictoryResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func declareVictory<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_DeclareVictoryRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_DeclareVictoryRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_DeclareVictoryResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_DeclareVictoryResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Petition_V1_PetitionService.Method.DeclareVictory.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "WithdrawPetition" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Moves a DRAFT, OPEN or CLOSED petition to WITHDRAWN.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_WithdrawPetitionRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_WithdrawPetitionRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_WithdrawPetitionResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func withdrawPetition<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_WithdrawPetitionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_WithdrawPetitionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_WithdrawPetitionResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_WithdrawPetitionResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Petition_V1_PetitionService.Method.WithdrawPetition.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "RemovePetition" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Removes a petition of any state (operator keys only); reads then say it
+        /// > was removed, and why.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_RemovePetitionRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_RemovePetitionRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_RemovePetitionResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func removePetition<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_RemovePetitionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_RemovePetitionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_RemovePetitionResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_RemovePetitionResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Petition_V1_PetitionService.Method.RemovePetition.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "CreatePetitionUpdate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Posts a dated update on a petition of the caller's organization that is
+        /// > not DRAFT or REMOVED.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_CreatePetitionUpdateRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_CreatePetitionUpdateRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_CreatePetitionUpdateResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func createPetitionUpdate<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_CreatePetitionUpdateRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_CreatePetitionUpdateRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_CreatePetitionUpdateResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_CreatePetitionUpdateResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Petition_V1_PetitionService.Method.CreatePetitionUpdate.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListPetitionUpdates" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists a petition's updates, newest first.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_ListPetitionUpdatesRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_ListPetitionUpdatesRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_ListPetitionUpdatesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listPetitionUpdates<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_ListPetitionUpdatesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_ListPetitionUpdatesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_ListPetitionUpdatesResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_ListPetitionUpdatesResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Petition_V1_PetitionService.Method.ListPetitionUpdates.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
         /// Call the "SignPetition" method.
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Records a signature on an OPEN petition. Signing again with the same
-        /// > email (in any letter case) returns the first signature, marked as
-        /// > already signed, and counts nothing twice. The answer comes only after
-        /// > the signature is durably stored.
+        /// > Records a signature on an OPEN petition before its deadline. Signing
+        /// > again with the same email returns the first signature, marked as already
+        /// > signed, and counts nothing twice. A repeated `request_id` returns the
+        /// > first answer again. The answer comes only after the signature is
+        /// > durably stored.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Petition_V1_SignPetitionRequest` message.
@@ -1366,6 +3011,146 @@ extension Groundswell_Petition_V1_PetitionService {
             try await self.client.unary(
                 request: request,
                 descriptor: Groundswell_Petition_V1_PetitionService.Method.SignPetition.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListSignatures" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists a petition's signatures newest first, as the public sees them:
+        /// > names only where the signer allowed it.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_ListSignaturesRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_ListSignaturesRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_ListSignaturesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listSignatures<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_ListSignaturesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_ListSignaturesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_ListSignaturesResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_ListSignaturesResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Petition_V1_PetitionService.Method.ListSignatures.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListSupporterSignatures" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists what one supporter signed: every petition for operator keys, the
+        /// > caller organization's petitions for partner keys.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_ListSupporterSignaturesRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_ListSupporterSignaturesRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_ListSupporterSignaturesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listSupporterSignatures<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_ListSupporterSignaturesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_ListSupporterSignaturesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_ListSupporterSignaturesResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_ListSupporterSignaturesResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Petition_V1_PetitionService.Method.ListSupporterSignatures.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "WithdrawSignature" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Withdraws a supporter's signature on a petition of the caller's
+        /// > organization: the count drops by one, exactly once, and milestones above
+        /// > the new count are cleared.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_WithdrawSignatureRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_WithdrawSignatureRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_WithdrawSignatureResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func withdrawSignature<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_WithdrawSignatureRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_WithdrawSignatureRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_WithdrawSignatureResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_WithdrawSignatureResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Petition_V1_PetitionService.Method.WithdrawSignature.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetRegionCounts" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns a petition's signature counts by country and subdivision.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_GetRegionCountsRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_GetRegionCountsRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_GetRegionCountsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getRegionCounts<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_GetRegionCountsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_GetRegionCountsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_GetRegionCountsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_GetRegionCountsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Petition_V1_PetitionService.Method.GetRegionCounts.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -1439,6 +3224,41 @@ extension Groundswell_Petition_V1_PetitionService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "BatchGetPetitionsStarted" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns how many petitions each organization has started (published,
+        /// > not removed).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_BatchGetPetitionsStartedRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_BatchGetPetitionsStartedRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_BatchGetPetitionsStartedResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func batchGetPetitionsStarted<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_BatchGetPetitionsStartedRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_BatchGetPetitionsStartedRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_BatchGetPetitionsStartedResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_BatchGetPetitionsStartedResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Petition_V1_PetitionService.Method.BatchGetPetitionsStarted.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1478,7 +3298,8 @@ extension Groundswell_Petition_V1_PetitionService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Returns one petition with its current signature count.
+    /// > Returns one petition with its count, goal and milestones. A removed
+    /// > petition is returned as a tombstone (state REMOVED, with `removal`).
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Groundswell_Petition_V1_GetPetitionRequest` message.
@@ -1507,7 +3328,7 @@ extension Groundswell_Petition_V1_PetitionService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Lists petitions, newest first, optionally of one organization.
+    /// > Lists petitions of one organization or of all, filtered and ordered.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Groundswell_Petition_V1_ListPetitionsRequest` message.
@@ -1532,11 +3353,42 @@ extension Groundswell_Petition_V1_PetitionService.ClientProtocol {
         )
     }
 
+    /// Call the "UpdatePetition" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Changes the fields named in `update_mask` of a DRAFT or OPEN petition.
+    /// > `title` and `letter` cannot change once the petition has signatures;
+    /// > post an update instead.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Petition_V1_UpdatePetitionRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func updatePetition<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Petition_V1_UpdatePetitionRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_UpdatePetitionResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.updatePetition(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_UpdatePetitionRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_UpdatePetitionResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "PublishPetition" method.
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Moves a DRAFT petition to OPEN so that it can be signed.
+    /// > Moves a DRAFT petition with at least one target to OPEN.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Groundswell_Petition_V1_PublishPetitionRequest` message.
@@ -1590,14 +3442,162 @@ extension Groundswell_Petition_V1_PetitionService.ClientProtocol {
         )
     }
 
+    /// Call the "DeclareVictory" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Moves an OPEN or CLOSED petition to VICTORY with a dated outcome note.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Petition_V1_DeclareVictoryRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func declareVictory<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Petition_V1_DeclareVictoryRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_DeclareVictoryResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.declareVictory(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_DeclareVictoryRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_DeclareVictoryResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "WithdrawPetition" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Moves a DRAFT, OPEN or CLOSED petition to WITHDRAWN.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Petition_V1_WithdrawPetitionRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func withdrawPetition<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Petition_V1_WithdrawPetitionRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_WithdrawPetitionResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.withdrawPetition(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_WithdrawPetitionRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_WithdrawPetitionResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RemovePetition" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Removes a petition of any state (operator keys only); reads then say it
+    /// > was removed, and why.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Petition_V1_RemovePetitionRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func removePetition<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Petition_V1_RemovePetitionRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_RemovePetitionResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.removePetition(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_RemovePetitionRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_RemovePetitionResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CreatePetitionUpdate" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Posts a dated update on a petition of the caller's organization that is
+    /// > not DRAFT or REMOVED.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Petition_V1_CreatePetitionUpdateRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func createPetitionUpdate<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Petition_V1_CreatePetitionUpdateRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_CreatePetitionUpdateResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.createPetitionUpdate(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_CreatePetitionUpdateRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_CreatePetitionUpdateResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListPetitionUpdates" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lists a petition's updates, newest first.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Petition_V1_ListPetitionUpdatesRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listPetitionUpdates<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Petition_V1_ListPetitionUpdatesRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_ListPetitionUpdatesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listPetitionUpdates(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_ListPetitionUpdatesRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_ListPetitionUpdatesResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "SignPetition" method.
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Records a signature on an OPEN petition. Signing again with the same
-    /// > email (in any letter case) returns the first signature, marked as
-    /// > already signed, and counts nothing twice. The answer comes only after
-    /// > the signature is durably stored.
+    /// > Records a signature on an OPEN petition before its deadline. Signing
+    /// > again with the same email returns the first signature, marked as already
+    /// > signed, and counts nothing twice. A repeated `request_id` returns the
+    /// > first answer again. The answer comes only after the signature is
+    /// > durably stored.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Groundswell_Petition_V1_SignPetitionRequest` message.
@@ -1617,6 +3617,126 @@ extension Groundswell_Petition_V1_PetitionService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_SignPetitionRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_SignPetitionResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListSignatures" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lists a petition's signatures newest first, as the public sees them:
+    /// > names only where the signer allowed it.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Petition_V1_ListSignaturesRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listSignatures<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Petition_V1_ListSignaturesRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_ListSignaturesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listSignatures(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_ListSignaturesRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_ListSignaturesResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListSupporterSignatures" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lists what one supporter signed: every petition for operator keys, the
+    /// > caller organization's petitions for partner keys.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Petition_V1_ListSupporterSignaturesRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listSupporterSignatures<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Petition_V1_ListSupporterSignaturesRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_ListSupporterSignaturesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listSupporterSignatures(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_ListSupporterSignaturesRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_ListSupporterSignaturesResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "WithdrawSignature" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Withdraws a supporter's signature on a petition of the caller's
+    /// > organization: the count drops by one, exactly once, and milestones above
+    /// > the new count are cleared.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Petition_V1_WithdrawSignatureRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func withdrawSignature<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Petition_V1_WithdrawSignatureRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_WithdrawSignatureResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.withdrawSignature(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_WithdrawSignatureRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_WithdrawSignatureResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetRegionCounts" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Returns a petition's signature counts by country and subdivision.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Petition_V1_GetRegionCountsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getRegionCounts<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Petition_V1_GetRegionCountsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_GetRegionCountsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getRegionCounts(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_GetRegionCountsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_GetRegionCountsResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1678,6 +3798,36 @@ extension Groundswell_Petition_V1_PetitionService.ClientProtocol {
             onResponse: handleResponse
         )
     }
+
+    /// Call the "BatchGetPetitionsStarted" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Returns how many petitions each organization has started (published,
+    /// > not removed).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Petition_V1_BatchGetPetitionsStartedRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func batchGetPetitionsStarted<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Petition_V1_BatchGetPetitionsStartedRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_BatchGetPetitionsStartedResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.batchGetPetitionsStarted(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_BatchGetPetitionsStartedRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_BatchGetPetitionsStartedResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
 }
 
 // Helpers providing sugared APIs for 'ClientProtocol' methods.
@@ -1720,7 +3870,8 @@ extension Groundswell_Petition_V1_PetitionService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Returns one petition with its current signature count.
+    /// > Returns one petition with its count, goal and milestones. A removed
+    /// > petition is returned as a tombstone (state REMOVED, with `removal`).
     ///
     /// - Parameters:
     ///   - message: request message to send.
@@ -1753,7 +3904,7 @@ extension Groundswell_Petition_V1_PetitionService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Lists petitions, newest first, optionally of one organization.
+    /// > Lists petitions of one organization or of all, filtered and ordered.
     ///
     /// - Parameters:
     ///   - message: request message to send.
@@ -1782,11 +3933,46 @@ extension Groundswell_Petition_V1_PetitionService.ClientProtocol {
         )
     }
 
+    /// Call the "UpdatePetition" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Changes the fields named in `update_mask` of a DRAFT or OPEN petition.
+    /// > `title` and `letter` cannot change once the petition has signatures;
+    /// > post an update instead.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func updatePetition<Result>(
+        _ message: Groundswell_Petition_V1_UpdatePetitionRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_UpdatePetitionResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Petition_V1_UpdatePetitionRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.updatePetition(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "PublishPetition" method.
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Moves a DRAFT petition to OPEN so that it can be signed.
+    /// > Moves a DRAFT petition with at least one target to OPEN.
     ///
     /// - Parameters:
     ///   - message: request message to send.
@@ -1848,14 +4034,182 @@ extension Groundswell_Petition_V1_PetitionService.ClientProtocol {
         )
     }
 
+    /// Call the "DeclareVictory" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Moves an OPEN or CLOSED petition to VICTORY with a dated outcome note.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func declareVictory<Result>(
+        _ message: Groundswell_Petition_V1_DeclareVictoryRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_DeclareVictoryResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Petition_V1_DeclareVictoryRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.declareVictory(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "WithdrawPetition" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Moves a DRAFT, OPEN or CLOSED petition to WITHDRAWN.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func withdrawPetition<Result>(
+        _ message: Groundswell_Petition_V1_WithdrawPetitionRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_WithdrawPetitionResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Petition_V1_WithdrawPetitionRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.withdrawPetition(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RemovePetition" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Removes a petition of any state (operator keys only); reads then say it
+    /// > was removed, and why.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func removePetition<Result>(
+        _ message: Groundswell_Petition_V1_RemovePetitionRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_RemovePetitionResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Petition_V1_RemovePetitionRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.removePetition(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CreatePetitionUpdate" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Posts a dated update on a petition of the caller's organization that is
+    /// > not DRAFT or REMOVED.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func createPetitionUpdate<Result>(
+        _ message: Groundswell_Petition_V1_CreatePetitionUpdateRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_CreatePetitionUpdateResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Petition_V1_CreatePetitionUpdateRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.createPetitionUpdate(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListPetitionUpdates" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lists a petition's updates, newest first.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listPetitionUpdates<Result>(
+        _ message: Groundswell_Petition_V1_ListPetitionUpdatesRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_ListPetitionUpdatesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Petition_V1_ListPetitionUpdatesRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listPetitionUpdates(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "SignPetition" method.
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Records a signature on an OPEN petition. Signing again with the same
-    /// > email (in any letter case) returns the first signature, marked as
-    /// > already signed, and counts nothing twice. The answer comes only after
-    /// > the signature is durably stored.
+    /// > Records a signature on an OPEN petition before its deadline. Signing
+    /// > again with the same email returns the first signature, marked as already
+    /// > signed, and counts nothing twice. A repeated `request_id` returns the
+    /// > first answer again. The answer comes only after the signature is
+    /// > durably stored.
     ///
     /// - Parameters:
     ///   - message: request message to send.
@@ -1878,6 +4232,142 @@ extension Groundswell_Petition_V1_PetitionService.ClientProtocol {
             metadata: metadata
         )
         return try await self.signPetition(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListSignatures" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lists a petition's signatures newest first, as the public sees them:
+    /// > names only where the signer allowed it.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listSignatures<Result>(
+        _ message: Groundswell_Petition_V1_ListSignaturesRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_ListSignaturesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Petition_V1_ListSignaturesRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listSignatures(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListSupporterSignatures" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lists what one supporter signed: every petition for operator keys, the
+    /// > caller organization's petitions for partner keys.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listSupporterSignatures<Result>(
+        _ message: Groundswell_Petition_V1_ListSupporterSignaturesRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_ListSupporterSignaturesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Petition_V1_ListSupporterSignaturesRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listSupporterSignatures(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "WithdrawSignature" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Withdraws a supporter's signature on a petition of the caller's
+    /// > organization: the count drops by one, exactly once, and milestones above
+    /// > the new count are cleared.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func withdrawSignature<Result>(
+        _ message: Groundswell_Petition_V1_WithdrawSignatureRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_WithdrawSignatureResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Petition_V1_WithdrawSignatureRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.withdrawSignature(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetRegionCounts" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Returns a petition's signature counts by country and subdivision.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getRegionCounts<Result>(
+        _ message: Groundswell_Petition_V1_GetRegionCountsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_GetRegionCountsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Petition_V1_GetRegionCountsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getRegionCounts(
             request: request,
             options: options,
             onResponse: handleResponse
@@ -1943,6 +4433,40 @@ extension Groundswell_Petition_V1_PetitionService.ClientProtocol {
             metadata: metadata
         )
         return try await self.watchSignatureCounts(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "BatchGetPetitionsStarted" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Returns how many petitions each organization has started (published,
+    /// > not removed).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func batchGetPetitionsStarted<Result>(
+        _ message: Groundswell_Petition_V1_BatchGetPetitionsStartedRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_BatchGetPetitionsStartedResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Petition_V1_BatchGetPetitionsStartedRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.batchGetPetitionsStarted(
             request: request,
             options: options,
             onResponse: handleResponse

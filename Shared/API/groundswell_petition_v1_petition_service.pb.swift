@@ -30,7 +30,8 @@ public nonisolated struct Groundswell_Petition_V1_CreatePetitionRequest: Sendabl
   /// It must be the organization of the caller's API key.
   public var parent: String = String()
 
-  /// The petition to create; `title` is required.
+  /// The petition to create; `title` is required, output-only fields are
+  /// ignored.
   public var petition: Groundswell_Petition_V1_Petition {
     get {_petition ?? Groundswell_Petition_V1_Petition()}
     set {_petition = newValue}
@@ -114,18 +115,82 @@ public nonisolated struct Groundswell_Petition_V1_ListPetitionsRequest: Sendable
   // methods supported on all messages.
 
   /// Only petitions of this organization, `organizations/{organization}`;
-  /// empty lists petitions of all organizations.
+  /// empty lists petitions of all organizations. Drafts are listed only to
+  /// their own organization; removed petitions are never listed.
   public var parent: String = String()
 
   /// The most petitions to return, 1 to 100; 0 means 25, larger values are
   /// lowered to 100.
   public var pageSize: Int32 = 0
 
-  /// The `next_page_token` of a previous call with the same `parent`, to get
-  /// the next page; empty for the first page.
+  /// The `next_page_token` of a previous call with the same filters and
+  /// order, to get the next page; empty for the first page.
   public var pageToken: String = String()
 
+  /// Only petitions in this state; STATE_UNSPECIFIED lists every state but
+  /// REMOVED.
+  public var state: Groundswell_Petition_V1_Petition.State = .unspecified
+
+  /// Only petitions with this tag.
+  public var tag: String = String()
+
+  /// Only petitions with a target in this jurisdiction: `US-CT` matches
+  /// `US-CT`; a country such as `US` matches all of its subdivisions too.
+  public var jurisdiction: String = String()
+
+  /// Only petitions whose title contains this text, ignoring letter case; at
+  /// most 200 characters.
+  public var titleContains: String = String()
+
+  /// The order of the list.
+  public var orderBy: Groundswell_Petition_V1_ListPetitionsRequest.Order = .unspecified
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  /// How a list is ordered.
+  public nonisolated enum Order: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+
+    /// Newest first (the default).
+    case unspecified // = 0
+
+    /// Newest first.
+    case newest // = 1
+
+    /// Most signatures first, newest first among equal counts.
+    case mostSignatures // = 2
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .unspecified
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .unspecified
+      case 1: self = .newest
+      case 2: self = .mostSignatures
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .unspecified: return 0
+      case .newest: return 1
+      case .mostSignatures: return 2
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Groundswell_Petition_V1_ListPetitionsRequest.Order] = [
+      .unspecified,
+      .newest,
+      .mostSignatures,
+    ]
+
+  }
 
   public init() {}
 }
@@ -136,7 +201,7 @@ public nonisolated struct Groundswell_Petition_V1_ListPetitionsResponse: Sendabl
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// The petitions of this page, newest first.
+  /// The petitions of this page.
   public var petitions: [Groundswell_Petition_V1_Petition] = []
 
   /// The token for the next page; empty when this is the last page.
@@ -145,6 +210,65 @@ public nonisolated struct Groundswell_Petition_V1_ListPetitionsResponse: Sendabl
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+}
+
+/// The request to change a petition.
+public nonisolated struct Groundswell_Petition_V1_UpdatePetitionRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The petition with its `name` set and the new values of the fields in
+  /// `update_mask`.
+  public var petition: Groundswell_Petition_V1_Petition {
+    get {_petition ?? Groundswell_Petition_V1_Petition()}
+    set {_petition = newValue}
+  }
+  /// Returns true if `petition` has been explicitly set.
+  public var hasPetition: Bool {self._petition != nil}
+  /// Clears the value of `petition`. Subsequent reads from it will return its default value.
+  public mutating func clearPetition() {self._petition = nil}
+
+  /// The fields to change: any of `title`, `summary`, `body`, `letter`,
+  /// `tags`, `image_uri`, `deadline_time`, `targets`, `milestones`. Required.
+  public var updateMask: SwiftProtobuf.Google_Protobuf_FieldMask {
+    get {_updateMask ?? SwiftProtobuf.Google_Protobuf_FieldMask()}
+    set {_updateMask = newValue}
+  }
+  /// Returns true if `updateMask` has been explicitly set.
+  public var hasUpdateMask: Bool {self._updateMask != nil}
+  /// Clears the value of `updateMask`. Subsequent reads from it will return its default value.
+  public mutating func clearUpdateMask() {self._updateMask = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _petition: Groundswell_Petition_V1_Petition? = nil
+  fileprivate var _updateMask: SwiftProtobuf.Google_Protobuf_FieldMask? = nil
+}
+
+/// The response to `UpdatePetition`.
+public nonisolated struct Groundswell_Petition_V1_UpdatePetitionResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The petition as stored after the change.
+  public var petition: Groundswell_Petition_V1_Petition {
+    get {_petition ?? Groundswell_Petition_V1_Petition()}
+    set {_petition = newValue}
+  }
+  /// Returns true if `petition` has been explicitly set.
+  public var hasPetition: Bool {self._petition != nil}
+  /// Clears the value of `petition`. Subsequent reads from it will return its default value.
+  public mutating func clearPetition() {self._petition = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _petition: Groundswell_Petition_V1_Petition? = nil
 }
 
 /// The request to publish a draft petition.
@@ -221,6 +345,210 @@ public nonisolated struct Groundswell_Petition_V1_ClosePetitionResponse: Sendabl
   fileprivate var _petition: Groundswell_Petition_V1_Petition? = nil
 }
 
+/// The request to declare a petition won.
+public nonisolated struct Groundswell_Petition_V1_DeclareVictoryRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The petition, `petitions/{petition}`.
+  public var name: String = String()
+
+  /// What was won, 1 to 5,000 characters.
+  public var note: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The response to `DeclareVictory`.
+public nonisolated struct Groundswell_Petition_V1_DeclareVictoryResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The petition, now VICTORY, with its `victory` outcome.
+  public var petition: Groundswell_Petition_V1_Petition {
+    get {_petition ?? Groundswell_Petition_V1_Petition()}
+    set {_petition = newValue}
+  }
+  /// Returns true if `petition` has been explicitly set.
+  public var hasPetition: Bool {self._petition != nil}
+  /// Clears the value of `petition`. Subsequent reads from it will return its default value.
+  public mutating func clearPetition() {self._petition = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _petition: Groundswell_Petition_V1_Petition? = nil
+}
+
+/// The request to withdraw a petition.
+public nonisolated struct Groundswell_Petition_V1_WithdrawPetitionRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The petition, `petitions/{petition}`.
+  public var name: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The response to `WithdrawPetition`.
+public nonisolated struct Groundswell_Petition_V1_WithdrawPetitionResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The petition, now WITHDRAWN.
+  public var petition: Groundswell_Petition_V1_Petition {
+    get {_petition ?? Groundswell_Petition_V1_Petition()}
+    set {_petition = newValue}
+  }
+  /// Returns true if `petition` has been explicitly set.
+  public var hasPetition: Bool {self._petition != nil}
+  /// Clears the value of `petition`. Subsequent reads from it will return its default value.
+  public mutating func clearPetition() {self._petition = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _petition: Groundswell_Petition_V1_Petition? = nil
+}
+
+/// The request to remove a petition (operators only).
+public nonisolated struct Groundswell_Petition_V1_RemovePetitionRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The petition, `petitions/{petition}`.
+  public var name: String = String()
+
+  /// Why it is removed, 1 to 1,000 characters; shown to readers.
+  public var reason: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The response to `RemovePetition`.
+public nonisolated struct Groundswell_Petition_V1_RemovePetitionResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The petition's tombstone.
+  public var petition: Groundswell_Petition_V1_Petition {
+    get {_petition ?? Groundswell_Petition_V1_Petition()}
+    set {_petition = newValue}
+  }
+  /// Returns true if `petition` has been explicitly set.
+  public var hasPetition: Bool {self._petition != nil}
+  /// Clears the value of `petition`. Subsequent reads from it will return its default value.
+  public mutating func clearPetition() {self._petition = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _petition: Groundswell_Petition_V1_Petition? = nil
+}
+
+/// The request to post an update on a petition.
+public nonisolated struct Groundswell_Petition_V1_CreatePetitionUpdateRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The petition, `petitions/{petition}`.
+  public var parent: String = String()
+
+  /// The update; `title` and `body` are required.
+  public var update: Groundswell_Petition_V1_PetitionUpdate {
+    get {_update ?? Groundswell_Petition_V1_PetitionUpdate()}
+    set {_update = newValue}
+  }
+  /// Returns true if `update` has been explicitly set.
+  public var hasUpdate: Bool {self._update != nil}
+  /// Clears the value of `update`. Subsequent reads from it will return its default value.
+  public mutating func clearUpdate() {self._update = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _update: Groundswell_Petition_V1_PetitionUpdate? = nil
+}
+
+/// The response to `CreatePetitionUpdate`.
+public nonisolated struct Groundswell_Petition_V1_CreatePetitionUpdateResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The update as stored, with its name and time.
+  public var update: Groundswell_Petition_V1_PetitionUpdate {
+    get {_update ?? Groundswell_Petition_V1_PetitionUpdate()}
+    set {_update = newValue}
+  }
+  /// Returns true if `update` has been explicitly set.
+  public var hasUpdate: Bool {self._update != nil}
+  /// Clears the value of `update`. Subsequent reads from it will return its default value.
+  public mutating func clearUpdate() {self._update = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _update: Groundswell_Petition_V1_PetitionUpdate? = nil
+}
+
+/// The request to list a petition's updates.
+public nonisolated struct Groundswell_Petition_V1_ListPetitionUpdatesRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The petition, `petitions/{petition}`.
+  public var parent: String = String()
+
+  /// The most updates to return, 1 to 100; 0 means 25, larger values are
+  /// lowered to 100.
+  public var pageSize: Int32 = 0
+
+  /// The `next_page_token` of a previous call for the same petition.
+  public var pageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The response to `ListPetitionUpdates`.
+public nonisolated struct Groundswell_Petition_V1_ListPetitionUpdatesResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The updates of this page, newest first.
+  public var updates: [Groundswell_Petition_V1_PetitionUpdate] = []
+
+  /// The token for the next page; empty when this is the last page.
+  public var nextPageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 /// The request to sign a petition.
 public nonisolated struct Groundswell_Petition_V1_SignPetitionRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -239,6 +567,29 @@ public nonisolated struct Groundswell_Petition_V1_SignPetitionRequest: Sendable 
   public var hasSigner: Bool {self._signer != nil}
   /// Clears the value of `signer`. Subsequent reads from it will return its default value.
   public mutating func clearSigner() {self._signer = nil}
+
+  /// The signer's reason for signing, at most 1,000 characters; shown
+  /// publicly.
+  public var comment: String = String()
+
+  /// Whether the signer allows their given name and family initial to be
+  /// shown publicly.
+  public var showName: Bool = false
+
+  /// Where the signature came from (a partner page or referrer), at most 200
+  /// characters.
+  public var source: String = String()
+
+  /// True when the signer agreed to hear from the organization whose API key
+  /// makes this call (the one that asked them); recorded with the time and
+  /// `source` as their consent.
+  public var optIn: Bool = false
+
+  /// A key that makes the call safe to retry: 1 to 64 letters, digits, `-`
+  /// and `_` (a UUID fits), unique per organization. A repeat with the same
+  /// key returns the first answer; the same key with a different request is
+  /// INVALID_ARGUMENT. Empty for no retry protection.
+  public var requestID: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -269,11 +620,150 @@ public nonisolated struct Groundswell_Petition_V1_SignPetitionResponse: Sendable
   /// The petition's signature count after this call.
   public var signatureCount: Int64 = 0
 
+  /// The petition's goal after this call.
+  public var goal: Int64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _signature: Groundswell_Petition_V1_Signature? = nil
+}
+
+/// The request to list a petition's signatures.
+public nonisolated struct Groundswell_Petition_V1_ListSignaturesRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The petition, `petitions/{petition}`.
+  public var parent: String = String()
+
+  /// The most signatures to return, 1 to 100; 0 means 25, larger values are
+  /// lowered to 100.
+  public var pageSize: Int32 = 0
+
+  /// The `next_page_token` of a previous call for the same petition.
+  public var pageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The response to `ListSignatures`.
+public nonisolated struct Groundswell_Petition_V1_ListSignaturesResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The signatures of this page, newest first.
+  public var signatures: [Groundswell_Petition_V1_Signature] = []
+
+  /// The token for the next page; empty when this is the last page.
+  public var nextPageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The request to list what one supporter signed.
+public nonisolated struct Groundswell_Petition_V1_ListSupporterSignaturesRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The supporter, `supporters/{supporter}`.
+  public var supporter: String = String()
+
+  /// The most signatures to return, 1 to 100; 0 means 25, larger values are
+  /// lowered to 100.
+  public var pageSize: Int32 = 0
+
+  /// The `next_page_token` of a previous call for the same supporter.
+  public var pageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The response to `ListSupporterSignatures`.
+public nonisolated struct Groundswell_Petition_V1_ListSupporterSignaturesResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The supporter's signatures of this page, newest first; each `name`
+  /// starts with its petition's name.
+  public var signatures: [Groundswell_Petition_V1_Signature] = []
+
+  /// The token for the next page; empty when this is the last page.
+  public var nextPageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The request to withdraw a signature.
+public nonisolated struct Groundswell_Petition_V1_WithdrawSignatureRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The petition, `petitions/{petition}`, of the caller's organization.
+  public var petition: String = String()
+
+  /// The supporter whose signature is withdrawn, `supporters/{supporter}`.
+  public var supporter: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The response to `WithdrawSignature`.
+public nonisolated struct Groundswell_Petition_V1_WithdrawSignatureResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The petition's signature count after the withdrawal.
+  public var signatureCount: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The request for a petition's counts by region.
+public nonisolated struct Groundswell_Petition_V1_GetRegionCountsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The petition, `petitions/{petition}`.
+  public var petition: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The response to `GetRegionCounts`.
+public nonisolated struct Groundswell_Petition_V1_GetRegionCountsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// One count per region that has signatures, most signatures first.
+  public var regions: [Groundswell_Petition_V1_RegionCount] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 /// The request to read many signature counts.
@@ -328,6 +818,34 @@ public nonisolated struct Groundswell_Petition_V1_WatchSignatureCountsResponse: 
 
   /// The counts that are current as of this message.
   public var counts: [Groundswell_Petition_V1_SignatureCount] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The request for how many petitions organizations have started.
+public nonisolated struct Groundswell_Petition_V1_BatchGetPetitionsStartedRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The organizations, `organizations/{organization}`, at most 1,000.
+  public var organizations: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The response to `BatchGetPetitionsStarted`.
+public nonisolated struct Groundswell_Petition_V1_BatchGetPetitionsStartedResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// One number per requested organization, in the order requested.
+  public var petitionsStarted: [Int64] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -477,7 +995,7 @@ nonisolated extension Groundswell_Petition_V1_GetPetitionResponse: SwiftProtobuf
 
 nonisolated extension Groundswell_Petition_V1_ListPetitionsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListPetitionsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}parent\0\u{3}page_size\0\u{3}page_token\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}parent\0\u{3}page_size\0\u{3}page_token\0\u{1}state\0\u{1}tag\0\u{1}jurisdiction\0\u{3}title_contains\0\u{3}order_by\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -488,6 +1006,11 @@ nonisolated extension Groundswell_Petition_V1_ListPetitionsRequest: SwiftProtobu
       case 1: try { try decoder.decodeSingularStringField(value: &self.parent) }()
       case 2: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      case 4: try { try decoder.decodeSingularEnumField(value: &self.state) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.tag) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.jurisdiction) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.titleContains) }()
+      case 8: try { try decoder.decodeSingularEnumField(value: &self.orderBy) }()
       default: break
       }
     }
@@ -503,6 +1026,21 @@ nonisolated extension Groundswell_Petition_V1_ListPetitionsRequest: SwiftProtobu
     if !self.pageToken.isEmpty {
       try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 3)
     }
+    if self.state != .unspecified {
+      try visitor.visitSingularEnumField(value: self.state, fieldNumber: 4)
+    }
+    if !self.tag.isEmpty {
+      try visitor.visitSingularStringField(value: self.tag, fieldNumber: 5)
+    }
+    if !self.jurisdiction.isEmpty {
+      try visitor.visitSingularStringField(value: self.jurisdiction, fieldNumber: 6)
+    }
+    if !self.titleContains.isEmpty {
+      try visitor.visitSingularStringField(value: self.titleContains, fieldNumber: 7)
+    }
+    if self.orderBy != .unspecified {
+      try visitor.visitSingularEnumField(value: self.orderBy, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -510,9 +1048,18 @@ nonisolated extension Groundswell_Petition_V1_ListPetitionsRequest: SwiftProtobu
     if lhs.parent != rhs.parent {return false}
     if lhs.pageSize != rhs.pageSize {return false}
     if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.state != rhs.state {return false}
+    if lhs.tag != rhs.tag {return false}
+    if lhs.jurisdiction != rhs.jurisdiction {return false}
+    if lhs.titleContains != rhs.titleContains {return false}
+    if lhs.orderBy != rhs.orderBy {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
+}
+
+nonisolated extension Groundswell_Petition_V1_ListPetitionsRequest.Order: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ORDER_UNSPECIFIED\0\u{1}NEWEST\0\u{1}MOST_SIGNATURES\0")
 }
 
 nonisolated extension Groundswell_Petition_V1_ListPetitionsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -545,6 +1092,79 @@ nonisolated extension Groundswell_Petition_V1_ListPetitionsResponse: SwiftProtob
   public static func ==(lhs: Groundswell_Petition_V1_ListPetitionsResponse, rhs: Groundswell_Petition_V1_ListPetitionsResponse) -> Bool {
     if lhs.petitions != rhs.petitions {return false}
     if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_UpdatePetitionRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UpdatePetitionRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}petition\0\u{3}update_mask\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._petition) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._updateMask) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._petition {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._updateMask {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_UpdatePetitionRequest, rhs: Groundswell_Petition_V1_UpdatePetitionRequest) -> Bool {
+    if lhs._petition != rhs._petition {return false}
+    if lhs._updateMask != rhs._updateMask {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_UpdatePetitionResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UpdatePetitionResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}petition\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._petition) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._petition {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_UpdatePetitionResponse, rhs: Groundswell_Petition_V1_UpdatePetitionResponse) -> Bool {
+    if lhs._petition != rhs._petition {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -678,9 +1298,359 @@ nonisolated extension Groundswell_Petition_V1_ClosePetitionResponse: SwiftProtob
   }
 }
 
+nonisolated extension Groundswell_Petition_V1_DeclareVictoryRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DeclareVictoryRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}note\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.note) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if !self.note.isEmpty {
+      try visitor.visitSingularStringField(value: self.note, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_DeclareVictoryRequest, rhs: Groundswell_Petition_V1_DeclareVictoryRequest) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.note != rhs.note {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_DeclareVictoryResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DeclareVictoryResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}petition\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._petition) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._petition {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_DeclareVictoryResponse, rhs: Groundswell_Petition_V1_DeclareVictoryResponse) -> Bool {
+    if lhs._petition != rhs._petition {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_WithdrawPetitionRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WithdrawPetitionRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_WithdrawPetitionRequest, rhs: Groundswell_Petition_V1_WithdrawPetitionRequest) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_WithdrawPetitionResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WithdrawPetitionResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}petition\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._petition) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._petition {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_WithdrawPetitionResponse, rhs: Groundswell_Petition_V1_WithdrawPetitionResponse) -> Bool {
+    if lhs._petition != rhs._petition {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_RemovePetitionRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RemovePetitionRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}reason\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_RemovePetitionRequest, rhs: Groundswell_Petition_V1_RemovePetitionRequest) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_RemovePetitionResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RemovePetitionResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}petition\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._petition) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._petition {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_RemovePetitionResponse, rhs: Groundswell_Petition_V1_RemovePetitionResponse) -> Bool {
+    if lhs._petition != rhs._petition {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_CreatePetitionUpdateRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CreatePetitionUpdateRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}parent\0\u{1}update\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.parent) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._update) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.parent.isEmpty {
+      try visitor.visitSingularStringField(value: self.parent, fieldNumber: 1)
+    }
+    try { if let v = self._update {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_CreatePetitionUpdateRequest, rhs: Groundswell_Petition_V1_CreatePetitionUpdateRequest) -> Bool {
+    if lhs.parent != rhs.parent {return false}
+    if lhs._update != rhs._update {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_CreatePetitionUpdateResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CreatePetitionUpdateResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}update\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._update) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._update {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_CreatePetitionUpdateResponse, rhs: Groundswell_Petition_V1_CreatePetitionUpdateResponse) -> Bool {
+    if lhs._update != rhs._update {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_ListPetitionUpdatesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListPetitionUpdatesRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}parent\0\u{3}page_size\0\u{3}page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.parent) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.parent.isEmpty {
+      try visitor.visitSingularStringField(value: self.parent, fieldNumber: 1)
+    }
+    if self.pageSize != 0 {
+      try visitor.visitSingularInt32Field(value: self.pageSize, fieldNumber: 2)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_ListPetitionUpdatesRequest, rhs: Groundswell_Petition_V1_ListPetitionUpdatesRequest) -> Bool {
+    if lhs.parent != rhs.parent {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_ListPetitionUpdatesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListPetitionUpdatesResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}updates\0\u{3}next_page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.updates) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.updates.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.updates, fieldNumber: 1)
+    }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_ListPetitionUpdatesResponse, rhs: Groundswell_Petition_V1_ListPetitionUpdatesResponse) -> Bool {
+    if lhs.updates != rhs.updates {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Groundswell_Petition_V1_SignPetitionRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SignPetitionRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}petition\0\u{1}signer\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}petition\0\u{1}signer\0\u{1}comment\0\u{3}show_name\0\u{1}source\0\u{3}opt_in\0\u{3}request_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -690,6 +1660,11 @@ nonisolated extension Groundswell_Petition_V1_SignPetitionRequest: SwiftProtobuf
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.petition) }()
       case 2: try { try decoder.decodeSingularMessageField(value: &self._signer) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.comment) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.showName) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.source) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.optIn) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
       default: break
       }
     }
@@ -706,12 +1681,32 @@ nonisolated extension Groundswell_Petition_V1_SignPetitionRequest: SwiftProtobuf
     try { if let v = self._signer {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
     } }()
+    if !self.comment.isEmpty {
+      try visitor.visitSingularStringField(value: self.comment, fieldNumber: 3)
+    }
+    if self.showName != false {
+      try visitor.visitSingularBoolField(value: self.showName, fieldNumber: 4)
+    }
+    if !self.source.isEmpty {
+      try visitor.visitSingularStringField(value: self.source, fieldNumber: 5)
+    }
+    if self.optIn != false {
+      try visitor.visitSingularBoolField(value: self.optIn, fieldNumber: 6)
+    }
+    if !self.requestID.isEmpty {
+      try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Groundswell_Petition_V1_SignPetitionRequest, rhs: Groundswell_Petition_V1_SignPetitionRequest) -> Bool {
     if lhs.petition != rhs.petition {return false}
     if lhs._signer != rhs._signer {return false}
+    if lhs.comment != rhs.comment {return false}
+    if lhs.showName != rhs.showName {return false}
+    if lhs.source != rhs.source {return false}
+    if lhs.optIn != rhs.optIn {return false}
+    if lhs.requestID != rhs.requestID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -719,7 +1714,7 @@ nonisolated extension Groundswell_Petition_V1_SignPetitionRequest: SwiftProtobuf
 
 nonisolated extension Groundswell_Petition_V1_SignPetitionResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SignPetitionResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}signature\0\u{3}already_signed\0\u{3}signature_count\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}signature\0\u{3}already_signed\0\u{3}signature_count\0\u{1}goal\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -730,6 +1725,7 @@ nonisolated extension Groundswell_Petition_V1_SignPetitionResponse: SwiftProtobu
       case 1: try { try decoder.decodeSingularMessageField(value: &self._signature) }()
       case 2: try { try decoder.decodeSingularBoolField(value: &self.alreadySigned) }()
       case 3: try { try decoder.decodeSingularInt64Field(value: &self.signatureCount) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.goal) }()
       default: break
       }
     }
@@ -749,6 +1745,9 @@ nonisolated extension Groundswell_Petition_V1_SignPetitionResponse: SwiftProtobu
     if self.signatureCount != 0 {
       try visitor.visitSingularInt64Field(value: self.signatureCount, fieldNumber: 3)
     }
+    if self.goal != 0 {
+      try visitor.visitSingularInt64Field(value: self.goal, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -756,6 +1755,282 @@ nonisolated extension Groundswell_Petition_V1_SignPetitionResponse: SwiftProtobu
     if lhs._signature != rhs._signature {return false}
     if lhs.alreadySigned != rhs.alreadySigned {return false}
     if lhs.signatureCount != rhs.signatureCount {return false}
+    if lhs.goal != rhs.goal {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_ListSignaturesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListSignaturesRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}parent\0\u{3}page_size\0\u{3}page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.parent) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.parent.isEmpty {
+      try visitor.visitSingularStringField(value: self.parent, fieldNumber: 1)
+    }
+    if self.pageSize != 0 {
+      try visitor.visitSingularInt32Field(value: self.pageSize, fieldNumber: 2)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_ListSignaturesRequest, rhs: Groundswell_Petition_V1_ListSignaturesRequest) -> Bool {
+    if lhs.parent != rhs.parent {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_ListSignaturesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListSignaturesResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}signatures\0\u{3}next_page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.signatures) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.signatures.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.signatures, fieldNumber: 1)
+    }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_ListSignaturesResponse, rhs: Groundswell_Petition_V1_ListSignaturesResponse) -> Bool {
+    if lhs.signatures != rhs.signatures {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_ListSupporterSignaturesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListSupporterSignaturesRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}supporter\0\u{3}page_size\0\u{3}page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.supporter) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.supporter.isEmpty {
+      try visitor.visitSingularStringField(value: self.supporter, fieldNumber: 1)
+    }
+    if self.pageSize != 0 {
+      try visitor.visitSingularInt32Field(value: self.pageSize, fieldNumber: 2)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_ListSupporterSignaturesRequest, rhs: Groundswell_Petition_V1_ListSupporterSignaturesRequest) -> Bool {
+    if lhs.supporter != rhs.supporter {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_ListSupporterSignaturesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListSupporterSignaturesResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}signatures\0\u{3}next_page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.signatures) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.signatures.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.signatures, fieldNumber: 1)
+    }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_ListSupporterSignaturesResponse, rhs: Groundswell_Petition_V1_ListSupporterSignaturesResponse) -> Bool {
+    if lhs.signatures != rhs.signatures {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_WithdrawSignatureRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WithdrawSignatureRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}petition\0\u{1}supporter\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.petition) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.supporter) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.petition.isEmpty {
+      try visitor.visitSingularStringField(value: self.petition, fieldNumber: 1)
+    }
+    if !self.supporter.isEmpty {
+      try visitor.visitSingularStringField(value: self.supporter, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_WithdrawSignatureRequest, rhs: Groundswell_Petition_V1_WithdrawSignatureRequest) -> Bool {
+    if lhs.petition != rhs.petition {return false}
+    if lhs.supporter != rhs.supporter {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_WithdrawSignatureResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WithdrawSignatureResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}signature_count\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.signatureCount) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.signatureCount != 0 {
+      try visitor.visitSingularInt64Field(value: self.signatureCount, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_WithdrawSignatureResponse, rhs: Groundswell_Petition_V1_WithdrawSignatureResponse) -> Bool {
+    if lhs.signatureCount != rhs.signatureCount {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_GetRegionCountsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetRegionCountsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}petition\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.petition) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.petition.isEmpty {
+      try visitor.visitSingularStringField(value: self.petition, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_GetRegionCountsRequest, rhs: Groundswell_Petition_V1_GetRegionCountsRequest) -> Bool {
+    if lhs.petition != rhs.petition {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_GetRegionCountsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetRegionCountsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}regions\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.regions) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.regions.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.regions, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_GetRegionCountsResponse, rhs: Groundswell_Petition_V1_GetRegionCountsResponse) -> Bool {
+    if lhs.regions != rhs.regions {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -876,6 +2151,66 @@ nonisolated extension Groundswell_Petition_V1_WatchSignatureCountsResponse: Swif
 
   public static func ==(lhs: Groundswell_Petition_V1_WatchSignatureCountsResponse, rhs: Groundswell_Petition_V1_WatchSignatureCountsResponse) -> Bool {
     if lhs.counts != rhs.counts {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_BatchGetPetitionsStartedRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".BatchGetPetitionsStartedRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}organizations\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedStringField(value: &self.organizations) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.organizations.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.organizations, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_BatchGetPetitionsStartedRequest, rhs: Groundswell_Petition_V1_BatchGetPetitionsStartedRequest) -> Bool {
+    if lhs.organizations != rhs.organizations {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_BatchGetPetitionsStartedResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".BatchGetPetitionsStartedResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}petitions_started\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedInt64Field(value: &self.petitionsStarted) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.petitionsStarted.isEmpty {
+      try visitor.visitPackedInt64Field(value: self.petitionsStarted, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_BatchGetPetitionsStartedResponse, rhs: Groundswell_Petition_V1_BatchGetPetitionsStartedResponse) -> Bool {
+    if lhs.petitionsStarted != rhs.petitionsStarted {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -30,7 +30,8 @@ public nonisolated struct Groundswell_Supporter_V1_Supporter: Sendable {
   /// The resource name, `supporters/{supporter}`.
   public var name: String = String()
 
-  /// The canonical email address: trimmed and lower-cased.
+  /// The canonical email address: trimmed, lower-cased, and without the parts
+  /// the mail provider ignores (dots and `+tag` at Gmail).
   public var email: String = String()
 
   /// The person's given (first) name, as they last gave it.
@@ -49,11 +50,117 @@ public nonisolated struct Groundswell_Supporter_V1_Supporter: Sendable {
   /// Clears the value of `createTime`. Subsequent reads from it will return its default value.
   public mutating func clearCreateTime() {self._createTime = nil}
 
+  /// The postal code they last gave; may be empty.
+  public var postalCode: String = String()
+
+  /// Their country, ISO 3166-1, as they last gave it; may be empty.
+  public var country: String = String()
+
+  /// Their subdivision, ISO 3166-2 (`US-CA`), derived from the postal code;
+  /// empty when it cannot be told.
+  public var region: String = String()
+
+  /// Their consent to hear from organizations: only the calling
+  /// organization's for partner keys, every organization's for operators.
+  public var consents: [Groundswell_Supporter_V1_Consent] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _createTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
+/// A supporter's consent to hear from one organization, with when and where
+/// they last opted in and out.
+public nonisolated struct Groundswell_Supporter_V1_Consent: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The organization, `organizations/{organization}`.
+  public var organization: String = String()
+
+  /// The current state: the latest of opting in and opting out.
+  public var state: Groundswell_Supporter_V1_Consent.State = .unspecified
+
+  /// When the supporter last opted in; unset if never.
+  public var optInTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_optInTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_optInTime = newValue}
+  }
+  /// Returns true if `optInTime` has been explicitly set.
+  public var hasOptInTime: Bool {self._optInTime != nil}
+  /// Clears the value of `optInTime`. Subsequent reads from it will return its default value.
+  public mutating func clearOptInTime() {self._optInTime = nil}
+
+  /// Where they last opted in (a page or campaign), at most 200 characters.
+  public var optInSource: String = String()
+
+  /// When the supporter last opted out; unset if never.
+  public var optOutTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_optOutTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_optOutTime = newValue}
+  }
+  /// Returns true if `optOutTime` has been explicitly set.
+  public var hasOptOutTime: Bool {self._optOutTime != nil}
+  /// Clears the value of `optOutTime`. Subsequent reads from it will return its default value.
+  public mutating func clearOptOutTime() {self._optOutTime = nil}
+
+  /// Where they last opted out, at most 200 characters.
+  public var optOutSource: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  /// Whether the supporter currently wants to hear from the organization.
+  public nonisolated enum State: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+
+    /// Never recorded.
+    case unspecified // = 0
+
+    /// The supporter opted in.
+    case optedIn // = 1
+
+    /// The supporter opted out.
+    case optedOut // = 2
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .unspecified
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .unspecified
+      case 1: self = .optedIn
+      case 2: self = .optedOut
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .unspecified: return 0
+      case .optedIn: return 1
+      case .optedOut: return 2
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Groundswell_Supporter_V1_Consent.State] = [
+      .unspecified,
+      .optedIn,
+      .optedOut,
+    ]
+
+  }
+
+  public init() {}
+
+  fileprivate var _optInTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _optOutTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -62,7 +169,7 @@ fileprivate nonisolated let _protobuf_package = "groundswell.supporter.v1"
 
 nonisolated extension Groundswell_Supporter_V1_Supporter: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Supporter"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}email\0\u{3}given_name\0\u{3}family_name\0\u{3}create_time\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}email\0\u{3}given_name\0\u{3}family_name\0\u{3}create_time\0\u{3}postal_code\0\u{1}country\0\u{1}region\0\u{1}consents\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -75,6 +182,10 @@ nonisolated extension Groundswell_Supporter_V1_Supporter: SwiftProtobuf.Message,
       case 3: try { try decoder.decodeSingularStringField(value: &self.givenName) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.familyName) }()
       case 5: try { try decoder.decodeSingularMessageField(value: &self._createTime) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.postalCode) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.country) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.region) }()
+      case 9: try { try decoder.decodeRepeatedMessageField(value: &self.consents) }()
       default: break
       }
     }
@@ -100,6 +211,18 @@ nonisolated extension Groundswell_Supporter_V1_Supporter: SwiftProtobuf.Message,
     try { if let v = self._createTime {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
     } }()
+    if !self.postalCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.postalCode, fieldNumber: 6)
+    }
+    if !self.country.isEmpty {
+      try visitor.visitSingularStringField(value: self.country, fieldNumber: 7)
+    }
+    if !self.region.isEmpty {
+      try visitor.visitSingularStringField(value: self.region, fieldNumber: 8)
+    }
+    if !self.consents.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.consents, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -109,7 +232,74 @@ nonisolated extension Groundswell_Supporter_V1_Supporter: SwiftProtobuf.Message,
     if lhs.givenName != rhs.givenName {return false}
     if lhs.familyName != rhs.familyName {return false}
     if lhs._createTime != rhs._createTime {return false}
+    if lhs.postalCode != rhs.postalCode {return false}
+    if lhs.country != rhs.country {return false}
+    if lhs.region != rhs.region {return false}
+    if lhs.consents != rhs.consents {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
+}
+
+nonisolated extension Groundswell_Supporter_V1_Consent: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Consent"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}organization\0\u{1}state\0\u{3}opt_in_time\0\u{3}opt_in_source\0\u{3}opt_out_time\0\u{3}opt_out_source\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.organization) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.state) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._optInTime) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.optInSource) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._optOutTime) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.optOutSource) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.organization.isEmpty {
+      try visitor.visitSingularStringField(value: self.organization, fieldNumber: 1)
+    }
+    if self.state != .unspecified {
+      try visitor.visitSingularEnumField(value: self.state, fieldNumber: 2)
+    }
+    try { if let v = self._optInTime {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    if !self.optInSource.isEmpty {
+      try visitor.visitSingularStringField(value: self.optInSource, fieldNumber: 4)
+    }
+    try { if let v = self._optOutTime {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    if !self.optOutSource.isEmpty {
+      try visitor.visitSingularStringField(value: self.optOutSource, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Supporter_V1_Consent, rhs: Groundswell_Supporter_V1_Consent) -> Bool {
+    if lhs.organization != rhs.organization {return false}
+    if lhs.state != rhs.state {return false}
+    if lhs._optInTime != rhs._optInTime {return false}
+    if lhs.optInSource != rhs.optInSource {return false}
+    if lhs._optOutTime != rhs._optOutTime {return false}
+    if lhs.optOutSource != rhs.optOutSource {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Supporter_V1_Consent.State: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0STATE_UNSPECIFIED\0\u{1}OPTED_IN\0\u{1}OPTED_OUT\0")
 }

@@ -72,7 +72,8 @@ extension Groundswell_Supporter_V1_SupporterResolverService {
         /// > Source IDL Documentation:
         /// >
         /// > Finds the supporter with the signer's canonical email, or creates one,
-        /// > and records that the supporter is known to the organization.
+        /// > updates their name and place, records that the supporter is known to the
+        /// > organization, and records their opt-in when the request carries one.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Groundswell_Supporter_V1_ResolveSupporterRequest` messages.
@@ -105,7 +106,8 @@ extension Groundswell_Supporter_V1_SupporterResolverService {
         /// > Source IDL Documentation:
         /// >
         /// > Finds the supporter with the signer's canonical email, or creates one,
-        /// > and records that the supporter is known to the organization.
+        /// > updates their name and place, records that the supporter is known to the
+        /// > organization, and records their opt-in when the request carries one.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Supporter_V1_ResolveSupporterRequest` message.
@@ -136,7 +138,8 @@ extension Groundswell_Supporter_V1_SupporterResolverService {
         /// > Source IDL Documentation:
         /// >
         /// > Finds the supporter with the signer's canonical email, or creates one,
-        /// > and records that the supporter is known to the organization.
+        /// > updates their name and place, records that the supporter is known to the
+        /// > organization, and records their opt-in when the request carries one.
         ///
         /// - Parameters:
         ///   - request: A `Groundswell_Supporter_V1_ResolveSupporterRequest` message.
@@ -221,7 +224,8 @@ extension Groundswell_Supporter_V1_SupporterResolverService {
         /// > Source IDL Documentation:
         /// >
         /// > Finds the supporter with the signer's canonical email, or creates one,
-        /// > and records that the supporter is known to the organization.
+        /// > updates their name and place, records that the supporter is known to the
+        /// > organization, and records their opt-in when the request carries one.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Supporter_V1_ResolveSupporterRequest` message.
@@ -267,7 +271,8 @@ extension Groundswell_Supporter_V1_SupporterResolverService {
         /// > Source IDL Documentation:
         /// >
         /// > Finds the supporter with the signer's canonical email, or creates one,
-        /// > and records that the supporter is known to the organization.
+        /// > updates their name and place, records that the supporter is known to the
+        /// > organization, and records their opt-in when the request carries one.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Supporter_V1_ResolveSupporterRequest` message.
@@ -307,7 +312,8 @@ extension Groundswell_Supporter_V1_SupporterResolverService.ClientProtocol {
     /// > Source IDL Documentation:
     /// >
     /// > Finds the supporter with the signer's canonical email, or creates one,
-    /// > and records that the supporter is known to the organization.
+    /// > updates their name and place, records that the supporter is known to the
+    /// > organization, and records their opt-in when the request carries one.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Groundswell_Supporter_V1_ResolveSupporterRequest` message.
@@ -341,7 +347,8 @@ extension Groundswell_Supporter_V1_SupporterResolverService.ClientProtocol {
     /// > Source IDL Documentation:
     /// >
     /// > Finds the supporter with the signer's canonical email, or creates one,
-    /// > and records that the supporter is known to the organization.
+    /// > updates their name and place, records that the supporter is known to the
+    /// > organization, and records their opt-in when the request carries one.
     ///
     /// - Parameters:
     ///   - message: request message to send.

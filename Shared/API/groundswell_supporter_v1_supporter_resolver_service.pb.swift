@@ -39,6 +39,22 @@ public nonisolated struct Groundswell_Supporter_V1_ResolveSupporterRequest: Send
   /// `organizations/{organization}`.
   public var organization: String = String()
 
+  /// The signer's postal code, at most 16 characters; may be empty.
+  public var postalCode: String = String()
+
+  /// The signer's country, ISO 3166-1; may be empty.
+  public var country: String = String()
+
+  /// The signer's subdivision, ISO 3166-2, as petition-service derived it.
+  public var region: String = String()
+
+  /// The organization the signer opted in to, `organizations/{organization}`;
+  /// empty when they did not opt in.
+  public var optInOrganization: String = String()
+
+  /// Where they opted in, at most 200 characters.
+  public var optInSource: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -76,7 +92,7 @@ fileprivate nonisolated let _protobuf_package = "groundswell.supporter.v1"
 
 nonisolated extension Groundswell_Supporter_V1_ResolveSupporterRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ResolveSupporterRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}email\0\u{3}given_name\0\u{3}family_name\0\u{1}organization\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}email\0\u{3}given_name\0\u{3}family_name\0\u{1}organization\0\u{3}postal_code\0\u{1}country\0\u{1}region\0\u{3}opt_in_organization\0\u{3}opt_in_source\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -88,6 +104,11 @@ nonisolated extension Groundswell_Supporter_V1_ResolveSupporterRequest: SwiftPro
       case 2: try { try decoder.decodeSingularStringField(value: &self.givenName) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.familyName) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.organization) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.postalCode) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.country) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.region) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.optInOrganization) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.optInSource) }()
       default: break
       }
     }
@@ -106,6 +127,21 @@ nonisolated extension Groundswell_Supporter_V1_ResolveSupporterRequest: SwiftPro
     if !self.organization.isEmpty {
       try visitor.visitSingularStringField(value: self.organization, fieldNumber: 4)
     }
+    if !self.postalCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.postalCode, fieldNumber: 5)
+    }
+    if !self.country.isEmpty {
+      try visitor.visitSingularStringField(value: self.country, fieldNumber: 6)
+    }
+    if !self.region.isEmpty {
+      try visitor.visitSingularStringField(value: self.region, fieldNumber: 7)
+    }
+    if !self.optInOrganization.isEmpty {
+      try visitor.visitSingularStringField(value: self.optInOrganization, fieldNumber: 8)
+    }
+    if !self.optInSource.isEmpty {
+      try visitor.visitSingularStringField(value: self.optInSource, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -114,6 +150,11 @@ nonisolated extension Groundswell_Supporter_V1_ResolveSupporterRequest: SwiftPro
     if lhs.givenName != rhs.givenName {return false}
     if lhs.familyName != rhs.familyName {return false}
     if lhs.organization != rhs.organization {return false}
+    if lhs.postalCode != rhs.postalCode {return false}
+    if lhs.country != rhs.country {return false}
+    if lhs.region != rhs.region {return false}
+    if lhs.optInOrganization != rhs.optInOrganization {return false}
+    if lhs.optInSource != rhs.optInSource {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -33,9 +33,51 @@ public enum Groundswell_Supporter_V1_SupporterService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ListSupporters" metadata.
+        public enum ListSupporters: Sendable {
+            /// Request type for "ListSupporters".
+            public typealias Input = Groundswell_Supporter_V1_ListSupportersRequest
+            /// Response type for "ListSupporters".
+            public typealias Output = Groundswell_Supporter_V1_ListSupportersResponse
+            /// Descriptor for "ListSupporters".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.supporter.v1.SupporterService"),
+                method: "ListSupporters",
+                type: .unary
+            )
+        }
+        /// Namespace for "RecordConsent" metadata.
+        public enum RecordConsent: Sendable {
+            /// Request type for "RecordConsent".
+            public typealias Input = Groundswell_Supporter_V1_RecordConsentRequest
+            /// Response type for "RecordConsent".
+            public typealias Output = Groundswell_Supporter_V1_RecordConsentResponse
+            /// Descriptor for "RecordConsent".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.supporter.v1.SupporterService"),
+                method: "RecordConsent",
+                type: .unary
+            )
+        }
+        /// Namespace for "BatchGetSupporterCounts" metadata.
+        public enum BatchGetSupporterCounts: Sendable {
+            /// Request type for "BatchGetSupporterCounts".
+            public typealias Input = Groundswell_Supporter_V1_BatchGetSupporterCountsRequest
+            /// Response type for "BatchGetSupporterCounts".
+            public typealias Output = Groundswell_Supporter_V1_BatchGetSupporterCountsResponse
+            /// Descriptor for "BatchGetSupporterCounts".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.supporter.v1.SupporterService"),
+                method: "BatchGetSupporterCounts",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "groundswell.supporter.v1.SupporterService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
-            GetSupporter.descriptor
+            GetSupporter.descriptor,
+            ListSupporters.descriptor,
+            RecordConsent.descriptor,
+            BatchGetSupporterCounts.descriptor
         ]
     }
 }
@@ -65,7 +107,8 @@ extension Groundswell_Supporter_V1_SupporterService {
     /// > Source IDL Documentation:
     /// >
     /// > The supporter service owns people. Through the gateway an organization can
-    /// > read only the supporters who signed its petitions.
+    /// > read only the supporters who signed its petitions or gave it their consent
+    /// > — never anyone else's.
     public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
         /// Handle the "GetSupporter" method.
         ///
@@ -84,6 +127,62 @@ extension Groundswell_Supporter_V1_SupporterService {
             request: GRPCCore.StreamingServerRequest<Groundswell_Supporter_V1_GetSupporterRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_GetSupporterResponse>
+
+        /// Handle the "ListSupporters" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the supporters of an organization (those who signed its petitions
+        /// > or opted in or out with it), in the order it came to know them.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Supporter_V1_ListSupportersRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Supporter_V1_ListSupportersResponse` messages.
+        func listSupporters(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Supporter_V1_ListSupportersRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_ListSupportersResponse>
+
+        /// Handle the "RecordConsent" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Records that a supporter known to the caller's organization opted in to
+        /// > or out of hearing from it.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Supporter_V1_RecordConsentRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Supporter_V1_RecordConsentResponse` messages.
+        func recordConsent(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Supporter_V1_RecordConsentRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_RecordConsentResponse>
+
+        /// Handle the "BatchGetSupporterCounts" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns how many supporters currently opt in to each organization.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Supporter_V1_BatchGetSupporterCountsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Supporter_V1_BatchGetSupporterCountsResponse` messages.
+        func batchGetSupporterCounts(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Supporter_V1_BatchGetSupporterCountsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_BatchGetSupporterCountsResponse>
     }
 
     /// Service protocol for the "groundswell.supporter.v1.SupporterService" service.
@@ -97,7 +196,8 @@ extension Groundswell_Supporter_V1_SupporterService {
     /// > Source IDL Documentation:
     /// >
     /// > The supporter service owns people. Through the gateway an organization can
-    /// > read only the supporters who signed its petitions.
+    /// > read only the supporters who signed its petitions or gave it their consent
+    /// > — never anyone else's.
     public protocol ServiceProtocol: Groundswell_Supporter_V1_SupporterService.StreamingServiceProtocol {
         /// Handle the "GetSupporter" method.
         ///
@@ -116,6 +216,62 @@ extension Groundswell_Supporter_V1_SupporterService {
             request: GRPCCore.ServerRequest<Groundswell_Supporter_V1_GetSupporterRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_GetSupporterResponse>
+
+        /// Handle the "ListSupporters" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the supporters of an organization (those who signed its petitions
+        /// > or opted in or out with it), in the order it came to know them.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_ListSupportersRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Supporter_V1_ListSupportersResponse` message.
+        func listSupporters(
+            request: GRPCCore.ServerRequest<Groundswell_Supporter_V1_ListSupportersRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_ListSupportersResponse>
+
+        /// Handle the "RecordConsent" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Records that a supporter known to the caller's organization opted in to
+        /// > or out of hearing from it.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_RecordConsentRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Supporter_V1_RecordConsentResponse` message.
+        func recordConsent(
+            request: GRPCCore.ServerRequest<Groundswell_Supporter_V1_RecordConsentRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_RecordConsentResponse>
+
+        /// Handle the "BatchGetSupporterCounts" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns how many supporters currently opt in to each organization.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_BatchGetSupporterCountsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Supporter_V1_BatchGetSupporterCountsResponse` message.
+        func batchGetSupporterCounts(
+            request: GRPCCore.ServerRequest<Groundswell_Supporter_V1_BatchGetSupporterCountsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_BatchGetSupporterCountsResponse>
     }
 
     /// Simple service protocol for the "groundswell.supporter.v1.SupporterService" service.
@@ -127,7 +283,8 @@ extension Groundswell_Supporter_V1_SupporterService {
     /// > Source IDL Documentation:
     /// >
     /// > The supporter service owns people. Through the gateway an organization can
-    /// > read only the supporters who signed its petitions.
+    /// > read only the supporters who signed its petitions or gave it their consent
+    /// > — never anyone else's.
     public protocol SimpleServiceProtocol: Groundswell_Supporter_V1_SupporterService.ServiceProtocol {
         /// Handle the "GetSupporter" method.
         ///
@@ -146,6 +303,62 @@ extension Groundswell_Supporter_V1_SupporterService {
             request: Groundswell_Supporter_V1_GetSupporterRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Groundswell_Supporter_V1_GetSupporterResponse
+
+        /// Handle the "ListSupporters" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the supporters of an organization (those who signed its petitions
+        /// > or opted in or out with it), in the order it came to know them.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Supporter_V1_ListSupportersRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Supporter_V1_ListSupportersResponse` to respond with.
+        func listSupporters(
+            request: Groundswell_Supporter_V1_ListSupportersRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Supporter_V1_ListSupportersResponse
+
+        /// Handle the "RecordConsent" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Records that a supporter known to the caller's organization opted in to
+        /// > or out of hearing from it.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Supporter_V1_RecordConsentRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Supporter_V1_RecordConsentResponse` to respond with.
+        func recordConsent(
+            request: Groundswell_Supporter_V1_RecordConsentRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Supporter_V1_RecordConsentResponse
+
+        /// Handle the "BatchGetSupporterCounts" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns how many supporters currently opt in to each organization.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Supporter_V1_BatchGetSupporterCountsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Supporter_V1_BatchGetSupporterCountsResponse` to respond with.
+        func batchGetSupporterCounts(
+            request: Groundswell_Supporter_V1_BatchGetSupporterCountsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Supporter_V1_BatchGetSupporterCountsResponse
     }
 }
 
@@ -164,6 +377,39 @@ extension Groundswell_Supporter_V1_SupporterService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Groundswell_Supporter_V1_SupporterService.Method.ListSupporters.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Supporter_V1_ListSupportersRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_ListSupportersResponse>(),
+            handler: { request, context in
+                try await self.listSupporters(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Supporter_V1_SupporterService.Method.RecordConsent.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Supporter_V1_RecordConsentRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_RecordConsentResponse>(),
+            handler: { request, context in
+                try await self.recordConsent(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Supporter_V1_SupporterService.Method.BatchGetSupporterCounts.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Supporter_V1_BatchGetSupporterCountsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_BatchGetSupporterCountsResponse>(),
+            handler: { request, context in
+                try await self.batchGetSupporterCounts(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -175,6 +421,39 @@ extension Groundswell_Supporter_V1_SupporterService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_GetSupporterResponse> {
         let response = try await self.getSupporter(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listSupporters(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Supporter_V1_ListSupportersRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_ListSupportersResponse> {
+        let response = try await self.listSupporters(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func recordConsent(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Supporter_V1_RecordConsentRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_RecordConsentResponse> {
+        let response = try await self.recordConsent(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func batchGetSupporterCounts(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Supporter_V1_BatchGetSupporterCountsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_BatchGetSupporterCountsResponse> {
+        let response = try await self.batchGetSupporterCounts(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -197,6 +476,45 @@ extension Groundswell_Supporter_V1_SupporterService.SimpleServiceProtocol {
             metadata: [:]
         )
     }
+
+    public func listSupporters(
+        request: GRPCCore.ServerRequest<Groundswell_Supporter_V1_ListSupportersRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_ListSupportersResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Supporter_V1_ListSupportersResponse>(
+            message: try await self.listSupporters(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func recordConsent(
+        request: GRPCCore.ServerRequest<Groundswell_Supporter_V1_RecordConsentRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_RecordConsentResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Supporter_V1_RecordConsentResponse>(
+            message: try await self.recordConsent(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func batchGetSupporterCounts(
+        request: GRPCCore.ServerRequest<Groundswell_Supporter_V1_BatchGetSupporterCountsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_BatchGetSupporterCountsResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Supporter_V1_BatchGetSupporterCountsResponse>(
+            message: try await self.batchGetSupporterCounts(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
 }
 
 // MARK: groundswell.supporter.v1.SupporterService (client)
@@ -211,7 +529,8 @@ extension Groundswell_Supporter_V1_SupporterService {
     /// > Source IDL Documentation:
     /// >
     /// > The supporter service owns people. Through the gateway an organization can
-    /// > read only the supporters who signed its petitions.
+    /// > read only the supporters who signed its petitions or gave it their consent
+    /// > — never anyone else's.
     public protocol ClientProtocol: Sendable {
         /// Call the "GetSupporter" method.
         ///
@@ -235,6 +554,77 @@ extension Groundswell_Supporter_V1_SupporterService {
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_GetSupporterResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListSupporters" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the supporters of an organization (those who signed its petitions
+        /// > or opted in or out with it), in the order it came to know them.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_ListSupportersRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Supporter_V1_ListSupportersRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Supporter_V1_ListSupportersResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listSupporters<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_ListSupportersRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Supporter_V1_ListSupportersRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Supporter_V1_ListSupportersResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_ListSupportersResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RecordConsent" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Records that a supporter known to the caller's organization opted in to
+        /// > or out of hearing from it.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_RecordConsentRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Supporter_V1_RecordConsentRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Supporter_V1_RecordConsentResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func recordConsent<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_RecordConsentRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Supporter_V1_RecordConsentRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Supporter_V1_RecordConsentResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_RecordConsentResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "BatchGetSupporterCounts" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns how many supporters currently opt in to each organization.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_BatchGetSupporterCountsRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Supporter_V1_BatchGetSupporterCountsRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Supporter_V1_BatchGetSupporterCountsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func batchGetSupporterCounts<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_BatchGetSupporterCountsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Supporter_V1_BatchGetSupporterCountsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Supporter_V1_BatchGetSupporterCountsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_BatchGetSupporterCountsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
     }
 
     /// Generated client for the "groundswell.supporter.v1.SupporterService" service.
@@ -246,7 +636,8 @@ extension Groundswell_Supporter_V1_SupporterService {
     /// > Source IDL Documentation:
     /// >
     /// > The supporter service owns people. Through the gateway an organization can
-    /// > read only the supporters who signed its petitions.
+    /// > read only the supporters who signed its petitions or gave it their consent
+    /// > — never anyone else's.
     public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
         private let client: GRPCCore.GRPCClient<Transport>
 
@@ -291,6 +682,110 @@ extension Groundswell_Supporter_V1_SupporterService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "ListSupporters" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the supporters of an organization (those who signed its petitions
+        /// > or opted in or out with it), in the order it came to know them.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_ListSupportersRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Supporter_V1_ListSupportersRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Supporter_V1_ListSupportersResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listSupporters<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_ListSupportersRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Supporter_V1_ListSupportersRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Supporter_V1_ListSupportersResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_ListSupportersResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Supporter_V1_SupporterService.Method.ListSupporters.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "RecordConsent" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Records that a supporter known to the caller's organization opted in to
+        /// > or out of hearing from it.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_RecordConsentRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Supporter_V1_RecordConsentRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Supporter_V1_RecordConsentResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func recordConsent<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_RecordConsentRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Supporter_V1_RecordConsentRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Supporter_V1_RecordConsentResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_RecordConsentResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Supporter_V1_SupporterService.Method.RecordConsent.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "BatchGetSupporterCounts" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns how many supporters currently opt in to each organization.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_BatchGetSupporterCountsRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Supporter_V1_BatchGetSupporterCountsRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Supporter_V1_BatchGetSupporterCountsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func batchGetSupporterCounts<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_BatchGetSupporterCountsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Supporter_V1_BatchGetSupporterCountsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Supporter_V1_BatchGetSupporterCountsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_BatchGetSupporterCountsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Supporter_V1_SupporterService.Method.BatchGetSupporterCounts.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -321,6 +816,95 @@ extension Groundswell_Supporter_V1_SupporterService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_GetSupporterRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Supporter_V1_GetSupporterResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListSupporters" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lists the supporters of an organization (those who signed its petitions
+    /// > or opted in or out with it), in the order it came to know them.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Supporter_V1_ListSupportersRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listSupporters<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_ListSupportersRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_ListSupportersResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listSupporters(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_ListSupportersRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Supporter_V1_ListSupportersResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RecordConsent" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Records that a supporter known to the caller's organization opted in to
+    /// > or out of hearing from it.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Supporter_V1_RecordConsentRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func recordConsent<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_RecordConsentRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_RecordConsentResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.recordConsent(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_RecordConsentRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Supporter_V1_RecordConsentResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "BatchGetSupporterCounts" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Returns how many supporters currently opt in to each organization.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Supporter_V1_BatchGetSupporterCountsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func batchGetSupporterCounts<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_BatchGetSupporterCountsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_BatchGetSupporterCountsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.batchGetSupporterCounts(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_BatchGetSupporterCountsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Supporter_V1_BatchGetSupporterCountsResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -357,6 +941,107 @@ extension Groundswell_Supporter_V1_SupporterService.ClientProtocol {
             metadata: metadata
         )
         return try await self.getSupporter(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListSupporters" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lists the supporters of an organization (those who signed its petitions
+    /// > or opted in or out with it), in the order it came to know them.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listSupporters<Result>(
+        _ message: Groundswell_Supporter_V1_ListSupportersRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_ListSupportersResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Supporter_V1_ListSupportersRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listSupporters(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RecordConsent" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Records that a supporter known to the caller's organization opted in to
+    /// > or out of hearing from it.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func recordConsent<Result>(
+        _ message: Groundswell_Supporter_V1_RecordConsentRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_RecordConsentResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Supporter_V1_RecordConsentRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.recordConsent(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "BatchGetSupporterCounts" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Returns how many supporters currently opt in to each organization.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func batchGetSupporterCounts<Result>(
+        _ message: Groundswell_Supporter_V1_BatchGetSupporterCountsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_BatchGetSupporterCountsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Supporter_V1_BatchGetSupporterCountsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.batchGetSupporterCounts(
             request: request,
             options: options,
             onResponse: handleResponse

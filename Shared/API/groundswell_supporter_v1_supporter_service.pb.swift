@@ -57,6 +57,126 @@ public nonisolated struct Groundswell_Supporter_V1_GetSupporterResponse: Sendabl
   fileprivate var _supporter: Groundswell_Supporter_V1_Supporter? = nil
 }
 
+/// The request to list an organization's supporters.
+public nonisolated struct Groundswell_Supporter_V1_ListSupportersRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The organization, `organizations/{organization}`; it must be the
+  /// organization of the caller's API key.
+  public var parent: String = String()
+
+  /// The most supporters to return, 1 to 100; 0 means 25, larger values are
+  /// lowered to 100.
+  public var pageSize: Int32 = 0
+
+  /// The `next_page_token` of a previous call with the same parent and filter.
+  public var pageToken: String = String()
+
+  /// When true, only supporters who currently opt in to the organization.
+  public var optedInOnly: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The response to `ListSupporters`.
+public nonisolated struct Groundswell_Supporter_V1_ListSupportersResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The supporters of this page, each with the organization's consent.
+  public var supporters: [Groundswell_Supporter_V1_Supporter] = []
+
+  /// The token for the next page; empty when this is the last page.
+  public var nextPageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The request to record a supporter's consent.
+public nonisolated struct Groundswell_Supporter_V1_RecordConsentRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The supporter, `supporters/{supporter}`; the caller's organization must
+  /// know them.
+  public var supporter: String = String()
+
+  /// The organization, `organizations/{organization}`; it must be the
+  /// organization of the caller's API key.
+  public var organization: String = String()
+
+  /// True to opt in, false to opt out.
+  public var optedIn: Bool = false
+
+  /// Where the supporter said so (a page, an email link), at most 200
+  /// characters.
+  public var source: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The response to `RecordConsent`.
+public nonisolated struct Groundswell_Supporter_V1_RecordConsentResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The consent as it now stands.
+  public var consent: Groundswell_Supporter_V1_Consent {
+    get {_consent ?? Groundswell_Supporter_V1_Consent()}
+    set {_consent = newValue}
+  }
+  /// Returns true if `consent` has been explicitly set.
+  public var hasConsent: Bool {self._consent != nil}
+  /// Clears the value of `consent`. Subsequent reads from it will return its default value.
+  public mutating func clearConsent() {self._consent = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _consent: Groundswell_Supporter_V1_Consent? = nil
+}
+
+/// The request for organizations' supporter counts.
+public nonisolated struct Groundswell_Supporter_V1_BatchGetSupporterCountsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The organizations, `organizations/{organization}`, at most 1,000.
+  public var organizations: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The response to `BatchGetSupporterCounts`.
+public nonisolated struct Groundswell_Supporter_V1_BatchGetSupporterCountsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// How many distinct supporters currently opt in to each requested
+  /// organization, in the order requested.
+  public var supporterCounts: [Int64] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "groundswell.supporter.v1"
@@ -120,6 +240,225 @@ nonisolated extension Groundswell_Supporter_V1_GetSupporterResponse: SwiftProtob
 
   public static func ==(lhs: Groundswell_Supporter_V1_GetSupporterResponse, rhs: Groundswell_Supporter_V1_GetSupporterResponse) -> Bool {
     if lhs._supporter != rhs._supporter {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Supporter_V1_ListSupportersRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListSupportersRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}parent\0\u{3}page_size\0\u{3}page_token\0\u{3}opted_in_only\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.parent) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.optedInOnly) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.parent.isEmpty {
+      try visitor.visitSingularStringField(value: self.parent, fieldNumber: 1)
+    }
+    if self.pageSize != 0 {
+      try visitor.visitSingularInt32Field(value: self.pageSize, fieldNumber: 2)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 3)
+    }
+    if self.optedInOnly != false {
+      try visitor.visitSingularBoolField(value: self.optedInOnly, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Supporter_V1_ListSupportersRequest, rhs: Groundswell_Supporter_V1_ListSupportersRequest) -> Bool {
+    if lhs.parent != rhs.parent {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.optedInOnly != rhs.optedInOnly {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Supporter_V1_ListSupportersResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListSupportersResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}supporters\0\u{3}next_page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.supporters) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.supporters.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.supporters, fieldNumber: 1)
+    }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Supporter_V1_ListSupportersResponse, rhs: Groundswell_Supporter_V1_ListSupportersResponse) -> Bool {
+    if lhs.supporters != rhs.supporters {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Supporter_V1_RecordConsentRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RecordConsentRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}supporter\0\u{1}organization\0\u{3}opted_in\0\u{1}source\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.supporter) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.organization) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.optedIn) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.source) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.supporter.isEmpty {
+      try visitor.visitSingularStringField(value: self.supporter, fieldNumber: 1)
+    }
+    if !self.organization.isEmpty {
+      try visitor.visitSingularStringField(value: self.organization, fieldNumber: 2)
+    }
+    if self.optedIn != false {
+      try visitor.visitSingularBoolField(value: self.optedIn, fieldNumber: 3)
+    }
+    if !self.source.isEmpty {
+      try visitor.visitSingularStringField(value: self.source, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Supporter_V1_RecordConsentRequest, rhs: Groundswell_Supporter_V1_RecordConsentRequest) -> Bool {
+    if lhs.supporter != rhs.supporter {return false}
+    if lhs.organization != rhs.organization {return false}
+    if lhs.optedIn != rhs.optedIn {return false}
+    if lhs.source != rhs.source {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Supporter_V1_RecordConsentResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RecordConsentResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}consent\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._consent) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._consent {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Supporter_V1_RecordConsentResponse, rhs: Groundswell_Supporter_V1_RecordConsentResponse) -> Bool {
+    if lhs._consent != rhs._consent {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Supporter_V1_BatchGetSupporterCountsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".BatchGetSupporterCountsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}organizations\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedStringField(value: &self.organizations) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.organizations.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.organizations, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Supporter_V1_BatchGetSupporterCountsRequest, rhs: Groundswell_Supporter_V1_BatchGetSupporterCountsRequest) -> Bool {
+    if lhs.organizations != rhs.organizations {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Supporter_V1_BatchGetSupporterCountsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".BatchGetSupporterCountsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}supporter_counts\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedInt64Field(value: &self.supporterCounts) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.supporterCounts.isEmpty {
+      try visitor.visitPackedInt64Field(value: self.supporterCounts, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Supporter_V1_BatchGetSupporterCountsResponse, rhs: Groundswell_Supporter_V1_BatchGetSupporterCountsResponse) -> Bool {
+    if lhs.supporterCounts != rhs.supporterCounts {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -48,10 +48,11 @@ public enum PageToken {
     var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
     while base64.count % 4 != 0 { base64 += "=" }
     guard let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8) else { return nil }
-    let parts = text.split(separator: "|", omittingEmptySubsequences: false)
-    guard parts.count == 3, parts[0] == "v1", parts[1] == query, let position = Int64(parts[2]), position > 0 else {
-      return nil
-    }
+    // The query may itself hold `|`: the position follows the last one.
+    guard text.hasPrefix("v1|"), let last = text.lastIndex(of: "|"), last >= text.index(text.startIndex, offsetBy: 2),
+      text[text.index(text.startIndex, offsetBy: 3)..<last] == query,
+      let position = Int64(text[text.index(after: last)...]), position > 0
+    else { return nil }
     return position
   }
 

@@ -15,13 +15,18 @@ struct CampaignServiceCommand: AsyncParsableCommand {
   @Option(name: .long, help: "Address of petition-service, host:port. [env: GROUNDSWELL_PETITION_SERVICE, default: 127.0.0.1:7401]")
   var petitionService: String?
 
+  @Option(name: .long, help: "Address of supporter-service, host:port. [env: GROUNDSWELL_SUPPORTER_SERVICE, default: 127.0.0.1:7402]")
+  var supporterService: String?
+
   func run() async throws {
     let config = CampaignServiceConfig(
       listen: try options.listenEndpoint(default: "127.0.0.1:7403"),
       dataDirectory: options.dataDirectory(service: CampaignApp.name),
       tls: options.tlsFiles(service: CampaignApp.name),
       petitionService: try endpointSetting(
-        petitionService, env: "GROUNDSWELL_PETITION_SERVICE", default: "127.0.0.1:7401", name: "--petition-service")
+        petitionService, env: "GROUNDSWELL_PETITION_SERVICE", default: "127.0.0.1:7401", name: "--petition-service"),
+      supporterService: try endpointSetting(
+        supporterService, env: "GROUNDSWELL_SUPPORTER_SERVICE", default: "127.0.0.1:7402", name: "--supporter-service")
     )
     await ServiceMain.run(name: CampaignApp.name, logLevel: options.level) { logger in
       try CampaignApp.build(config, logger: logger).services

@@ -9,12 +9,18 @@ public struct CampaignServiceConfig: Sendable {
   public var tls: TLSFiles
   /// Where petition-service listens (to check petitions added to campaigns).
   public var petitionService: ServiceAddress
+  /// Where supporter-service listens (for organizations' supporter counts).
+  public var supporterService: ServiceAddress
 
-  public init(listen: ServiceAddress, dataDirectory: String, tls: TLSFiles, petitionService: ServiceAddress) {
+  public init(
+    listen: ServiceAddress, dataDirectory: String, tls: TLSFiles, petitionService: ServiceAddress,
+    supporterService: ServiceAddress
+  ) {
     self.listen = listen
     self.dataDirectory = dataDirectory
     self.tls = tls
     self.petitionService = petitionService
+    self.supporterService = supporterService
   }
 }
 
@@ -26,12 +32,16 @@ public enum CampaignApp {
     try config.tls.checkReadable()
     let store = try SQLiteCampaignStore(directory: config.dataDirectory)
     let petitionClient = try ClientHost(endpoint: config.petitionService, serverName: ServiceName.petition, security: config.tls.clientMutualTLS)
+    let supporterClient = try ClientHost(
+      endpoint: config.supporterService, serverName: ServiceName.supporter, security: config.tls.clientMutualTLS)
+    let stats = RemoteOrganizationStats(supporters: supporterClient.client, petitions: petitionClient.client)
     let server = ServerHost(
       endpoint: config.listen,
       security: config.tls.serverMutualTLS,
       services: [
-        OrganizationHandlers(repository: store),
-        CampaignHandlers(repository: store, petitions: RemotePetitionDirectory(client: petitionClient.client)),
+        OrganizationHandlers(repository: store, stats: stats),
+        CampaignHandlers(
+          repository: store, organizations: store, petitions: RemotePetitionDirectory(client: petitionClient.client)),
       ],
       serviceNames: [
         Groundswell_Campaign_V1_OrganizationService.descriptor.fullyQualifiedService,
@@ -40,6 +50,6 @@ public enum CampaignApp {
       interceptors: [PeerIdentityInterceptor()],
       logger: logger
     )
-    return BuiltService(server: server, dependencies: [petitionClient])
+    return BuiltService(server: server, dependencies: [petitionClient, supporterClient])
   }
 }

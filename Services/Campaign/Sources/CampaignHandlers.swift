@@ -8,20 +8,43 @@ import SwiftProtobuf
 /// The handlers of `CampaignService`.
 public struct CampaignHandlers: Sendable {
   let repository: any CampaignRepository
+  let organizations: any OrganizationRepository
   let petitions: any PetitionDirectory
 
-  /// The campaign, if the caller may change it: only its organization (or an
-  /// operator) may.
-  func changeableCampaign(_ name: String, petition: String) async throws -> (campaignID: String, record: CampaignRecord) {
+  /// The campaign, if it exists.
+  func existingCampaign(_ name: String, field: String) async throws -> CampaignRecord {
     var validator = Validator()
-    let id = validator.name("campaign", name, collection: "campaigns")
-    validator.name("petition", petition, collection: "petitions")
+    let id = validator.name(field, name, collection: "campaigns")
     try validator.check()
     guard let id, let campaign = try await repository.campaign(id: id) else {
       throw DomainError.notFound("Campaign `\(name)` was not found.")
     }
-    try CallContext.current.requireActing(for: campaign.organization, to: "change `\(name)`")
-    return (id, campaign)
+    return campaign
+  }
+
+  /// The campaign, if the caller may change it: its creator, its organizers
+  /// and operators may.
+  func changeableCampaign(_ name: String, field: String = "campaign") async throws -> CampaignRecord {
+    let campaign = try await existingCampaign(name, field: field)
+    let call = CallContext.current
+    guard call.isTrusted || campaign.isChangeable(by: call.organization) else {
+      throw DomainError.permissionDenied(
+        "Your API key belongs to \(call.organization ?? "no organization"), which is not the creator or an organizer of `\(name)`; only they may change it.")
+    }
+    return campaign
+  }
+
+  /// Checks that the petitions SIGN_PETITION actions name exist and are
+  /// visible to `organization`.
+  func checkActionPetitions(_ actions: [Groundswell_Campaign_V1_Action], organization: String) async throws {
+    var validator = Validator()
+    for (index, action) in actions.enumerated() where action.kind == .signPetition {
+      let petition = try await petitions.petition(named: action.petition)
+      if petition == nil || (petition!.isDraft && petition!.organization != organization) {
+        validator.add("campaign.actions[\(index)].petition", "campaign.actions[\(index)].petition `\(action.petition)` was not found.")
+      }
+    }
+    try validator.check()
   }
 }
 
@@ -31,21 +54,20 @@ extension CampaignHandlers: Groundswell_Campaign_V1_CampaignService.SimpleServic
   ) async throws -> Groundswell_Campaign_V1_CreateCampaignResponse {
     var validator = Validator()
     validator.name("parent", request.parent, collection: "organizations")
-    validator.text("campaign.title", request.campaign.title, minimum: 1, maximum: Limits.title)
-    validator.text("campaign.description", request.campaign.description_p, maximum: Limits.campaignDescription)
+    CampaignFields.validate(request.campaign, paths: CampaignFields.editable, into: &validator)
     if !request.campaignID.isEmpty && !ResourceName.isValidID(request.campaignID) {
       validator.add("campaign_id", "campaign_id must be 3 to 63 lower-case letters, digits and hyphens, starting with a letter.")
     }
     try validator.check()
     try CallContext.current.requireActing(for: request.parent, to: "create campaigns")
+    try await checkActionPetitions(request.campaign.actions, organization: request.parent)
     let id = request.campaignID.isEmpty ? ResourceName.newID() : request.campaignID
     let now = Date()
-    guard
-      let created = try await repository.create(
-        CampaignRecord(
-          id: id, organization: request.parent, title: request.campaign.title.trimmingWhitespace(),
-          description: request.campaign.description_p, petitions: [], createTime: now, updateTime: now, sequence: 0))
-    else {
+    var record = CampaignRecord(
+      id: id, organization: request.parent, title: "", description: "", petitions: [], createTime: now, updateTime: now,
+      sequence: 0)
+    try CampaignFields.apply(request.campaign, paths: CampaignFields.editable, to: &record)
+    guard let created = try await repository.create(record) else {
       throw DomainError.alreadyExists("Campaign `campaigns/\(id)` exists already.")
     }
     return .with { $0.campaign = created.proto }
@@ -54,12 +76,7 @@ extension CampaignHandlers: Groundswell_Campaign_V1_CampaignService.SimpleServic
   public func getCampaign(
     request: Groundswell_Campaign_V1_GetCampaignRequest, context: ServerContext
   ) async throws -> Groundswell_Campaign_V1_GetCampaignResponse {
-    var validator = Validator()
-    let id = validator.name("name", request.name, collection: "campaigns")
-    try validator.check()
-    guard let id, let campaign = try await repository.campaign(id: id) else {
-      throw DomainError.notFound("Campaign `\(request.name)` was not found.")
-    }
+    let campaign = try await existingCampaign(request.name, field: "name")
     return .with { $0.campaign = campaign.proto }
   }
 
@@ -78,10 +95,37 @@ extension CampaignHandlers: Groundswell_Campaign_V1_CampaignService.SimpleServic
     }
   }
 
+  public func updateCampaign(
+    request: Groundswell_Campaign_V1_UpdateCampaignRequest, context: ServerContext
+  ) async throws -> Groundswell_Campaign_V1_UpdateCampaignResponse {
+    var validator = Validator()
+    validator.name("campaign.name", request.campaign.name, collection: "campaigns")
+    let paths = Set(request.updateMask.paths)
+    if paths.isEmpty { validator.add("update_mask", "update_mask must name the fields to change, e.g. `demands`.") }
+    for path in paths.subtracting(CampaignFields.editable).sorted() {
+      validator.add("update_mask", "update_mask names `\(path)`, which cannot be changed; changeable: \(CampaignFields.editable.sorted().joined(separator: ", ")).")
+    }
+    CampaignFields.validate(request.campaign, paths: paths, into: &validator)
+    try validator.check()
+    let campaign = try await changeableCampaign(request.campaign.name, field: "campaign.name")
+    if paths.contains("actions") {
+      try await checkActionPetitions(request.campaign.actions, organization: campaign.organization)
+    }
+    guard let updated = try await repository.modify(id: campaign.id, now: Date(), { record in
+      try CampaignFields.apply(request.campaign, paths: paths, to: &record)
+    }) else {
+      throw DomainError.notFound("Campaign `\(request.campaign.name)` was not found.")
+    }
+    return .with { $0.campaign = updated.proto }
+  }
+
   public func addCampaignPetition(
     request: Groundswell_Campaign_V1_AddCampaignPetitionRequest, context: ServerContext
   ) async throws -> Groundswell_Campaign_V1_AddCampaignPetitionResponse {
-    let (id, campaign) = try await changeableCampaign(request.campaign, petition: request.petition)
+    var validator = Validator()
+    validator.name("petition", request.petition, collection: "petitions")
+    try validator.check()
+    let campaign = try await changeableCampaign(request.campaign)
     if !campaign.petitions.contains(request.petition) && campaign.petitions.count >= Limits.petitionsPerCampaign {
       throw DomainError.failedPrecondition(
         "Campaign `\(request.campaign)` has \(Limits.petitionsPerCampaign) petitions, the most a campaign may have.")
@@ -91,7 +135,7 @@ extension CampaignHandlers: Groundswell_Campaign_V1_CampaignService.SimpleServic
     else {
       throw DomainError.notFound("Petition `\(request.petition)` was not found.")
     }
-    guard let updated = try await repository.setPetition(request.petition, in: id, member: true, now: Date()) else {
+    guard let updated = try await repository.setPetition(request.petition, in: campaign.id, member: true, now: Date()) else {
       throw DomainError.notFound("Campaign `\(request.campaign)` was not found.")
     }
     return .with { $0.campaign = updated.proto }
@@ -100,24 +144,13 @@ extension CampaignHandlers: Groundswell_Campaign_V1_CampaignService.SimpleServic
   public func removeCampaignPetition(
     request: Groundswell_Campaign_V1_RemoveCampaignPetitionRequest, context: ServerContext
   ) async throws -> Groundswell_Campaign_V1_RemoveCampaignPetitionResponse {
-    let (id, _) = try await changeableCampaign(request.campaign, petition: request.petition)
-    guard let updated = try await repository.setPetition(request.petition, in: id, member: false, now: Date()) else {
+    var validator = Validator()
+    validator.name("petition", request.petition, collection: "petitions")
+    try validator.check()
+    let campaign = try await changeableCampaign(request.campaign)
+    guard let updated = try await repository.setPetition(request.petition, in: campaign.id, member: false, now: Date()) else {
       throw DomainError.notFound("Campaign `\(request.campaign)` was not found.")
     }
     return .with { $0.campaign = updated.proto }
-  }
-}
-
-extension CampaignRecord {
-  var proto: Groundswell_Campaign_V1_Campaign {
-    .with {
-      $0.name = "campaigns/\(id)"
-      $0.organization = organization
-      $0.title = title
-      $0.description_p = description
-      $0.petitions = petitions
-      $0.createTime = Google_Protobuf_Timestamp(date: createTime)
-      $0.updateTime = Google_Protobuf_Timestamp(date: updateTime)
-    }
   }
 }

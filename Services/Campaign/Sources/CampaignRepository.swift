@@ -10,15 +10,65 @@ public struct OrganizationRecord: Sendable, Equatable {
   public var sequence: Int64
 }
 
-/// A campaign as stored, with its petitions in the order they were added.
+/// The roles of coalition members, as stored (the proto enum's numbers).
+public enum CoalitionRole: Int, Sendable, CaseIterable {
+  case creator = 1
+  case organizer = 2
+  case partner = 3
+  case endorser = 4
+}
+
+/// An organization's place in a campaign's coalition.
+public struct MemberRecord: Sendable, Equatable {
+  public var organization: String
+  public var role: CoalitionRole
+  public var jurisdiction: String
+  public var joinTime: Date
+}
+
+/// Something supporters can do for a campaign, stored as JSON.
+public struct ActionRecord: Sendable, Equatable, Codable {
+  public var kind: Int
+  public var title: String
+  public var uri: String
+  public var petition: String
+  public var callTarget: String
+  public var phoneNumber: String
+  public var script: String
+  public var eventTime: Date?
+}
+
+/// A campaign as stored, with its coalition and its petitions in the order
+/// they were added.
 public struct CampaignRecord: Sendable, Equatable {
   public var id: String
   public var organization: String
   public var title: String
   public var description: String
+  public var hashtag: String = ""
+  /// 1 active, 2 concluded (the proto enum's numbers).
+  public var state: Int = 1
+  public var startTime: Date?
+  public var endTime: Date?
+  public var members: [MemberRecord] = []
+  public var demands: [String] = []
+  public var actions: [ActionRecord] = []
+  public var endorsementCount: Int64 = 0
   public var petitions: [String]
   public var createTime: Date
   public var updateTime: Date
+  public var sequence: Int64
+}
+
+/// One endorsement of a campaign.
+public struct EndorsementRecord: Sendable, Equatable {
+  public var id: String
+  public var campaignID: String
+  /// The endorsing organization; empty for a person.
+  public var organization: String
+  /// The endorsing person's shown name; empty for an organization.
+  public var displayName: String
+  public var createTime: Date
   public var sequence: Int64
 }
 
@@ -31,13 +81,25 @@ public protocol OrganizationRepository: Sendable {
   func organizations(after: Int64, limit: Int) async throws -> (organizations: [OrganizationRecord], hasMore: Bool)
 }
 
-/// The store of campaigns and their petitions.
+/// The store of campaigns, their coalitions, endorsements and petitions.
 public protocol CampaignRepository: Sendable {
-  /// Inserts; returns nil when the id is taken.
+  /// Inserts with the creating organization as CREATOR; nil when the id is
+  /// taken.
   func create(_ campaign: CampaignRecord) async throws -> CampaignRecord?
   func campaign(id: String) async throws -> CampaignRecord?
   /// A page in creation order after `after`, optionally of one organization.
   func campaigns(organization: String?, after: Int64, limit: Int) async throws -> (campaigns: [CampaignRecord], hasMore: Bool)
+  /// Reads, changes and writes back a campaign (its fields and coalition) in
+  /// one transaction; `change` may throw to refuse. Nil when it is gone.
+  func modify(id: String, now: Date, _ change: @Sendable (inout CampaignRecord) throws -> Void) async throws -> CampaignRecord?
   /// Adds (idempotently) or removes a petition; nil when the campaign is gone.
   func setPetition(_ petition: String, in campaignID: String, member: Bool, now: Date) async throws -> CampaignRecord?
+  /// Records an endorsement unless `endorserKey` endorsed already; returns
+  /// the endorsement (new or first), whether it existed, and the count. Nil
+  /// when the campaign is gone.
+  func endorse(
+    _ endorsement: EndorsementRecord, endorserKey: String
+  ) async throws -> (endorsement: EndorsementRecord, alreadyEndorsed: Bool, count: Int64)?
+  /// A page of a campaign's endorsements, oldest first.
+  func endorsements(campaignID: String, after: Int64, limit: Int) async throws -> (endorsements: [EndorsementRecord], hasMore: Bool)
 }

@@ -8,6 +8,18 @@ import SwiftProtobuf
 /// The handlers of `OrganizationService`.
 public struct OrganizationHandlers: Sendable {
   let repository: any OrganizationRepository
+  let stats: any OrganizationStats
+
+  /// The organizations with their supporter and petition figures.
+  func withFigures(_ organizations: [OrganizationRecord]) async throws -> [Groundswell_Campaign_V1_Organization] {
+    let figures = try await stats.figures(for: organizations.map { "organizations/\($0.id)" })
+    return zip(organizations, figures).map { organization, figures in
+      var proto = organization.proto
+      proto.supporterCount = figures.supporterCount
+      proto.petitionsStarted = figures.petitionsStarted
+      return proto
+    }
+  }
 }
 
 extension OrganizationHandlers: Groundswell_Campaign_V1_OrganizationService.SimpleServiceProtocol {
@@ -21,7 +33,7 @@ extension OrganizationHandlers: Groundswell_Campaign_V1_OrganizationService.Simp
     let organization = request.organization
     validator.text("organization.display_name", organization.displayName, minimum: 1, maximum: Limits.displayName)
     validator.text("organization.description", organization.description_p, maximum: Limits.organizationDescription)
-    validateURI(organization.websiteUri, field: "organization.website_uri", into: &validator)
+    validator.uri("organization.website_uri", organization.websiteUri)
     if !request.organizationID.isEmpty && !ResourceName.isValidID(request.organizationID) {
       validator.add("organization_id", "organization_id must be 3 to 63 lower-case letters, digits and hyphens, starting with a letter.")
     }
@@ -47,7 +59,8 @@ extension OrganizationHandlers: Groundswell_Campaign_V1_OrganizationService.Simp
     guard let id, let organization = try await repository.organization(id: id) else {
       throw DomainError.notFound("Organization `\(request.name)` was not found.")
     }
-    return .with { $0.organization = organization.proto }
+    let figured = try await withFigures([organization])
+    return .with { $0.organization = figured[0] }
   }
 
   public func listOrganizations(
@@ -57,22 +70,11 @@ extension OrganizationHandlers: Groundswell_Campaign_V1_OrganizationService.Simp
     let page = PageRequest.parse(size: request.pageSize, token: request.pageToken, query: "organizations", into: &validator)
     try validator.check()
     let (organizations, hasMore) = try await repository.organizations(after: page.after, limit: page.size)
+    let figured = try await withFigures(organizations)
     return .with {
-      $0.organizations = organizations.map(\.proto)
+      $0.organizations = figured
       $0.nextPageToken = PageToken.next(lastPosition: organizations.last?.sequence, hasMore: hasMore, query: "organizations")
     }
-  }
-}
-
-/// Accepts an empty value or an absolute http(s) URL of bounded length.
-func validateURI(_ value: String, field: String, into validator: inout Validator) {
-  guard !value.isEmpty else { return }
-  if value.count > Limits.uri {
-    validator.add(field, "\(field) must be at most \(Limits.uri) characters.")
-  } else if let url = URL(string: value), ["https", "http"].contains(url.scheme?.lowercased() ?? ""), url.host != nil {
-    return
-  } else {
-    validator.add(field, "\(field) must be an absolute https:// or http:// URL.")
   }
 }
 

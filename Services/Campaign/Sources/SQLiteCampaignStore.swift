@@ -38,6 +38,37 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
           );
           """)
       }
+      migrator.registerMigration("2 coalitions, demands, actions, endorsements") { db in
+        try db.execute(sql: """
+          ALTER TABLE campaigns ADD COLUMN hashtag TEXT NOT NULL DEFAULT '';
+          ALTER TABLE campaigns ADD COLUMN state INTEGER NOT NULL DEFAULT 1;
+          ALTER TABLE campaigns ADD COLUMN start_time INTEGER;
+          ALTER TABLE campaigns ADD COLUMN end_time INTEGER;
+          ALTER TABLE campaigns ADD COLUMN demands TEXT NOT NULL DEFAULT '[]';
+          ALTER TABLE campaigns ADD COLUMN actions TEXT NOT NULL DEFAULT '[]';
+          ALTER TABLE campaigns ADD COLUMN endorsement_count INTEGER NOT NULL DEFAULT 0;
+          CREATE TABLE campaign_members (
+            campaign_id TEXT NOT NULL REFERENCES campaigns(id),
+            organization TEXT NOT NULL,
+            role INTEGER NOT NULL,
+            jurisdiction TEXT NOT NULL,
+            join_time INTEGER NOT NULL,
+            PRIMARY KEY (campaign_id, organization)
+          );
+          INSERT INTO campaign_members (campaign_id, organization, role, jurisdiction, join_time)
+            SELECT id, organization, 1, '', create_time FROM campaigns;
+          CREATE TABLE endorsements (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            campaign_id TEXT NOT NULL REFERENCES campaigns(id),
+            endorser_key TEXT NOT NULL,
+            organization TEXT NOT NULL,
+            display_name TEXT NOT NULL,
+            create_time INTEGER NOT NULL,
+            UNIQUE (campaign_id, endorser_key)
+          );
+          """)
+      }
     }
   }
 
@@ -91,6 +122,9 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
           """,
         arguments: [campaign.id, campaign.organization, campaign.title, campaign.description, now, now])
       guard db.changesCount == 1 else { return nil }
+      var stored = campaign
+      stored.members = [MemberRecord(organization: campaign.organization, role: .creator, jurisdiction: "", joinTime: campaign.createTime)]
+      try Self.write(db, stored, now: campaign.createTime)
       return try Self.fetchCampaign(db, id: campaign.id)
     }
   }
@@ -137,16 +171,108 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
     }
   }
 
+  public func modify(id: String, now: Date, _ change: @Sendable (inout CampaignRecord) throws -> Void) async throws -> CampaignRecord? {
+    try await pool.write { db in
+      guard var campaign = try Self.fetchCampaign(db, id: id) else { return nil }
+      try change(&campaign)
+      try Self.write(db, campaign, now: now)
+      return try Self.fetchCampaign(db, id: id)
+    }
+  }
+
+  /// Writes every changeable column and the coalition of `campaign`.
+  private static func write(_ db: Database, _ campaign: CampaignRecord, now: Date) throws {
+    let encoder = JSONEncoder()
+    try db.execute(
+      sql: """
+        UPDATE campaigns SET title = ?, description = ?, hashtag = ?, state = ?, start_time = ?, end_time = ?,
+          demands = ?, actions = ?, update_time = ?
+        WHERE id = ?
+        """,
+      arguments: [
+        campaign.title, campaign.description, campaign.hashtag, campaign.state,
+        campaign.startTime?.millisecondsSince1970, campaign.endTime?.millisecondsSince1970,
+        String(decoding: try encoder.encode(campaign.demands), as: UTF8.self),
+        String(decoding: try encoder.encode(campaign.actions), as: UTF8.self),
+        now.millisecondsSince1970, campaign.id,
+      ])
+    try db.execute(sql: "DELETE FROM campaign_members WHERE campaign_id = ?", arguments: [campaign.id])
+    for member in campaign.members {
+      try db.execute(
+        sql: "INSERT INTO campaign_members (campaign_id, organization, role, jurisdiction, join_time) VALUES (?, ?, ?, ?, ?)",
+        arguments: [campaign.id, member.organization, member.role.rawValue, member.jurisdiction, member.joinTime.millisecondsSince1970])
+    }
+  }
+
+  // MARK: endorsements
+
+  public func endorse(
+    _ endorsement: EndorsementRecord, endorserKey: String
+  ) async throws -> (endorsement: EndorsementRecord, alreadyEndorsed: Bool, count: Int64)? {
+    try await pool.write { db in
+      guard try Self.fetchCampaign(db, id: endorsement.campaignID) != nil else { return nil }
+      try db.execute(
+        sql: """
+          INSERT OR IGNORE INTO endorsements (id, campaign_id, endorser_key, organization, display_name, create_time)
+          VALUES (?, ?, ?, ?, ?, ?)
+          """,
+        arguments: [endorsement.id, endorsement.campaignID, endorserKey, endorsement.organization, endorsement.displayName,
+                    endorsement.createTime.millisecondsSince1970])
+      let inserted = db.changesCount == 1
+      if inserted {
+        try db.execute(
+          sql: "UPDATE campaigns SET endorsement_count = endorsement_count + 1 WHERE id = ?", arguments: [endorsement.campaignID])
+      }
+      let stored = try Row.fetchOne(
+        db, sql: "SELECT * FROM endorsements WHERE campaign_id = ? AND endorser_key = ?",
+        arguments: [endorsement.campaignID, endorserKey]
+      ).map(Self.endorsementRecord)!
+      let count = try Int64.fetchOne(
+        db, sql: "SELECT endorsement_count FROM campaigns WHERE id = ?", arguments: [endorsement.campaignID])!
+      return (stored, !inserted, count)
+    }
+  }
+
+  public func endorsements(campaignID: String, after: Int64, limit: Int) async throws -> (endorsements: [EndorsementRecord], hasMore: Bool) {
+    try await pool.read { db in
+      let rows = try Row.fetchAll(
+        db, sql: "SELECT * FROM endorsements WHERE campaign_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+        arguments: [campaignID, after, limit + 1])
+      return (rows.prefix(limit).map(Self.endorsementRecord), rows.count > limit)
+    }
+  }
+
+  private static func endorsementRecord(_ row: Row) -> EndorsementRecord {
+    EndorsementRecord(
+      id: row["id"], campaignID: row["campaign_id"], organization: row["organization"], displayName: row["display_name"],
+      createTime: Date(millisecondsSince1970: row["create_time"]), sequence: row["seq"])
+  }
+
   private static func fetchCampaign(_ db: Database, id: String) throws -> CampaignRecord? {
     try Row.fetchOne(db, sql: "SELECT * FROM campaigns WHERE id = ?", arguments: [id]).map { try campaignRecord(db, $0) }
   }
 
   private static func campaignRecord(_ db: Database, _ row: Row) throws -> CampaignRecord {
     let id: String = row["id"]
+    let decoder = JSONDecoder()
     let petitions = try String.fetchAll(
       db, sql: "SELECT petition FROM campaign_petitions WHERE campaign_id = ? ORDER BY position", arguments: [id])
+    let members = try Row.fetchAll(
+      db, sql: "SELECT * FROM campaign_members WHERE campaign_id = ? ORDER BY role, join_time, organization", arguments: [id]
+    ).map { member in
+      MemberRecord(
+        organization: member["organization"], role: CoalitionRole(rawValue: member["role"]) ?? .partner,
+        jurisdiction: member["jurisdiction"], joinTime: Date(millisecondsSince1970: member["join_time"]))
+    }
     return CampaignRecord(
       id: id, organization: row["organization"], title: row["title"], description: row["description"],
+      hashtag: row["hashtag"], state: row["state"],
+      startTime: (row["start_time"] as Int64?).map(Date.init(millisecondsSince1970:)),
+      endTime: (row["end_time"] as Int64?).map(Date.init(millisecondsSince1970:)),
+      members: members,
+      demands: try decoder.decode([String].self, from: Data((row["demands"] as String).utf8)),
+      actions: try decoder.decode([ActionRecord].self, from: Data((row["actions"] as String).utf8)),
+      endorsementCount: row["endorsement_count"],
       petitions: petitions, createTime: Date(millisecondsSince1970: row["create_time"]),
       updateTime: Date(millisecondsSince1970: row["update_time"]), sequence: row["seq"])
   }

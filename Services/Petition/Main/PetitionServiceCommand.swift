@@ -1,4 +1,5 @@
 import ArgumentParser
+import GroundswellModel
 import GroundswellRuntime
 import PetitionService
 
@@ -15,13 +16,21 @@ struct PetitionServiceCommand: AsyncParsableCommand {
   @Option(name: .long, help: "Address of supporter-service, host:port. [env: GROUNDSWELL_SUPPORTER_SERVICE, default: 127.0.0.1:7402]")
   var supporterService: String?
 
+  @Option(name: .long, help: "The goal ladder, increasing signature counts separated by commas; past the last step each goal is ×1.5. [env: GROUNDSWELL_GOAL_LADDER, default: 100,200,500,1000,…,1000000]")
+  var goalLadder: String?
+
   func run() async throws {
+    let ladderText = setting(goalLadder, env: "GROUNDSWELL_GOAL_LADDER", default: "")
+    guard let ladder = ladderText.isEmpty ? GoalLadder.standard : GoalLadder(parsing: ladderText) else {
+      throw ValidationError("--goal-ladder must be increasing positive whole numbers separated by commas, e.g. 100,500,1000; got `\(ladderText)`")
+    }
     let config = PetitionServiceConfig(
       listen: try options.listenEndpoint(default: "127.0.0.1:7401"),
       dataDirectory: options.dataDirectory(service: PetitionApp.name),
       tls: options.tlsFiles(service: PetitionApp.name),
       supporterService: try endpointSetting(
-        supporterService, env: "GROUNDSWELL_SUPPORTER_SERVICE", default: "127.0.0.1:7402", name: "--supporter-service")
+        supporterService, env: "GROUNDSWELL_SUPPORTER_SERVICE", default: "127.0.0.1:7402", name: "--supporter-service"),
+      goalLadder: ladder
     )
     await ServiceMain.run(name: PetitionApp.name, logLevel: options.level) { logger in
       try PetitionApp.build(config, logger: logger).services

@@ -1,4 +1,5 @@
 import GroundswellAPI
+import GroundswellModel
 import GroundswellRuntime
 import Logging
 
@@ -9,12 +10,18 @@ public struct PetitionServiceConfig: Sendable {
   public var tls: TLSFiles
   /// Where supporter-service listens.
   public var supporterService: ServiceAddress
+  /// The steps of the goal ladder petitions show.
+  public var goalLadder: GoalLadder
 
-  public init(listen: ServiceAddress, dataDirectory: String, tls: TLSFiles, supporterService: ServiceAddress) {
+  public init(
+    listen: ServiceAddress, dataDirectory: String, tls: TLSFiles, supporterService: ServiceAddress,
+    goalLadder: GoalLadder = .standard
+  ) {
     self.listen = listen
     self.dataDirectory = dataDirectory
     self.tls = tls
     self.supporterService = supporterService
+    self.goalLadder = goalLadder
   }
 }
 
@@ -28,7 +35,8 @@ public enum PetitionApp {
     let supporters = try ClientHost(endpoint: config.supporterService, serverName: ServiceName.supporter, security: config.tls.clientMutualTLS)
     let broadcaster = CountBroadcaster()
     let handlers = PetitionHandlers(
-      repository: repository, resolver: RemoteSupporterResolver(client: supporters.client), broadcaster: broadcaster)
+      repository: repository, resolver: RemoteSupporterResolver(client: supporters.client), broadcaster: broadcaster,
+      ladder: config.goalLadder)
     let server = ServerHost(
       endpoint: config.listen,
       security: config.tls.serverMutualTLS,

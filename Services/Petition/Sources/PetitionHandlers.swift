@@ -10,11 +10,16 @@ public struct PetitionHandlers: Sendable {
   let repository: any PetitionRepository
   let resolver: any SupporterResolver
   let broadcaster: CountBroadcaster
+  let ladder: GoalLadder
 
-  public init(repository: any PetitionRepository, resolver: any SupporterResolver, broadcaster: CountBroadcaster) {
+  public init(
+    repository: any PetitionRepository, resolver: any SupporterResolver, broadcaster: CountBroadcaster,
+    ladder: GoalLadder = .standard
+  ) {
     self.repository = repository
     self.resolver = resolver
     self.broadcaster = broadcaster
+    self.ladder = ladder
   }
 
   /// Reads a petition the caller may see: drafts only by their organization,
@@ -30,16 +35,15 @@ public struct PetitionHandlers: Sendable {
     return petition
   }
 
-  /// Changes the state of a petition the caller's organization owns.
-  func transition(_ name: String, from: PetitionState, to: PetitionState, verb: String) async throws -> PetitionRecord {
-    let petition = try await visiblePetition(named: name)
+  /// Reads a petition the caller's organization owns, to change it.
+  func ownPetition(named name: String, field: String = "name", to verb: String) async throws -> PetitionRecord {
+    let petition = try await visiblePetition(named: name, field: field)
     try CallContext.current.requireActing(for: petition.organization, to: verb)
-    do {
-      return try await repository.transition(id: petition.id, from: from, to: to, now: Date())
-    } catch PetitionStoreError.wrongState(let current) {
-      throw DomainError.failedPrecondition(
-        "Petition `\(name)` is \(current.label); only a \(from.label) petition can be \(verb)ed.")
-    }
+    return petition
+  }
+
+  func proto(_ petition: PetitionRecord) -> Groundswell_Petition_V1_Petition {
+    petition.proto(ladder: ladder)
   }
 }
 
@@ -47,34 +51,36 @@ extension CallContext {
   func canSee(_ petition: PetitionRecord) -> Bool {
     petition.state != .draft || isTrusted || organization == petition.organization
   }
+
+  /// Whether the caller may see who signed `petition`.
+  func seesSupporters(of petition: PetitionRecord) -> Bool {
+    isTrusted || organization == petition.organization
+  }
 }
 
 extension PetitionHandlers: Groundswell_Petition_V1_PetitionService.SimpleServiceProtocol {
   public func createPetition(
     request: Groundswell_Petition_V1_CreatePetitionRequest, context: ServerContext
   ) async throws -> Groundswell_Petition_V1_CreatePetitionResponse {
+    let now = Date()
     var validator = Validator()
     validator.name("parent", request.parent, collection: "organizations")
-    let petition = request.petition
-    validator.text("petition.title", petition.title, minimum: 1, maximum: Limits.title)
-    validator.text("petition.summary", petition.summary, maximum: Limits.summary)
-    validator.text("petition.body", petition.body, maximum: Limits.petitionBody)
+    PetitionFields.validate(request.petition, paths: PetitionFields.editable, now: now, into: &validator)
     try validator.check()
     try CallContext.current.requireActing(for: request.parent, to: "create petitions")
-    let now = Date()
-    let record = try await repository.create(
-      PetitionRecord(
-        id: ResourceName.newID(), organization: request.parent, title: petition.title.trimmingWhitespace(),
-        summary: petition.summary, body: petition.body, state: .draft, signatureCount: 0,
-        createTime: now, updateTime: now, sequence: 0))
-    return .with { $0.petition = record.proto }
+    var record = PetitionRecord(
+      id: ResourceName.newID(), organization: request.parent, title: "", summary: "", body: "", state: .draft,
+      signatureCount: 0, createTime: now, updateTime: now, sequence: 0)
+    PetitionFields.apply(request.petition, paths: PetitionFields.editable, to: &record)
+    let stored = try await repository.create(record)
+    return .with { $0.petition = proto(stored) }
   }
 
   public func getPetition(
     request: Groundswell_Petition_V1_GetPetitionRequest, context: ServerContext
   ) async throws -> Groundswell_Petition_V1_GetPetitionResponse {
     let petition = try await visiblePetition(named: request.name)
-    return .with { $0.petition = petition.proto }
+    return .with { $0.petition = proto(petition) }
   }
 
   public func listPetitions(
@@ -82,83 +88,75 @@ extension PetitionHandlers: Groundswell_Petition_V1_PetitionService.SimpleServic
   ) async throws -> Groundswell_Petition_V1_ListPetitionsResponse {
     var validator = Validator()
     if !request.parent.isEmpty { validator.name("parent", request.parent, collection: "organizations") }
-    let page = PageRequest.parse(size: request.pageSize, token: request.pageToken, query: request.parent, into: &validator)
+    var query = PetitionQuery()
+    if request.state != .unspecified {
+      query.state = PetitionState(rawValue: request.state.rawValue)
+      if query.state == nil { validator.add("state", "state \(request.state.rawValue) is not a petition state.") }
+    }
+    if !request.tag.isEmpty {
+      validator.tags("tag", [request.tag])
+      query.tag = request.tag
+    }
+    if !request.jurisdiction.isEmpty {
+      validator.jurisdiction("jurisdiction", request.jurisdiction)
+      query.jurisdiction = request.jurisdiction
+    }
+    let text = request.titleContains.trimmingWhitespace()
+    if !text.isEmpty {
+      validator.text("title_contains", text, maximum: Limits.searchText)
+      query.titleContains = text
+    }
+    switch request.orderBy {
+    case .unspecified, .newest: query.order = .newest
+    case .mostSignatures: query.order = .mostSignatures
+    case .UNRECOGNIZED(let value): validator.add("order_by", "order_by \(value) is not an order; use NEWEST or MOST_SIGNATURES.")
+    }
+    let filters = [request.parent, "\(request.state.rawValue)", request.tag, request.jurisdiction, text, "\(request.orderBy.rawValue)"]
+      .joined(separator: "|")
+    let page = PageRequest.parse(size: request.pageSize, token: request.pageToken, query: filters, into: &validator)
     try validator.check()
-    let call = CallContext.current
-    let (petitions, hasMore) = try await repository.petitions(
-      organization: request.parent.isEmpty ? nil : request.parent,
-      includeDraftsOf: call.organization, before: page.after, limit: page.size)
+    query.organization = request.parent.isEmpty ? nil : request.parent
+    query.viewer = CallContext.current.organization
+    query.after = page.after
+    query.limit = page.size
+    let (petitions, hasMore) = try await repository.petitions(query)
+    let last = query.order == .newest ? petitions.last?.sequence : page.after + Int64(petitions.count)
     return .with {
-      $0.petitions = petitions.map(\.proto)
-      $0.nextPageToken = PageToken.next(lastPosition: petitions.last?.sequence, hasMore: hasMore, query: request.parent)
+      $0.petitions = petitions.map(proto)
+      $0.nextPageToken = PageToken.next(lastPosition: last, hasMore: hasMore, query: filters)
     }
   }
 
-  public func publishPetition(
-    request: Groundswell_Petition_V1_PublishPetitionRequest, context: ServerContext
-  ) async throws -> Groundswell_Petition_V1_PublishPetitionResponse {
-    let petition = try await transition(request.name, from: .draft, to: .open, verb: "publish")
-    return .with { $0.petition = petition.proto }
-  }
-
-  public func closePetition(
-    request: Groundswell_Petition_V1_ClosePetitionRequest, context: ServerContext
-  ) async throws -> Groundswell_Petition_V1_ClosePetitionResponse {
-    let petition = try await transition(request.name, from: .open, to: .closed, verb: "close")
-    return .with { $0.petition = petition.proto }
-  }
-
-  public func batchGetSignatureCounts(
-    request: Groundswell_Petition_V1_BatchGetSignatureCountsRequest, context: ServerContext
-  ) async throws -> Groundswell_Petition_V1_BatchGetSignatureCountsResponse {
-    let ids = try Self.petitionIDs(request.petitions, field: "petitions")
-    let counts = try await repository.counts(ids: ids)
-    if let missing = ids.firstIndex(where: { counts[$0] == nil }) {
-      throw DomainError.notFound("Petition `\(request.petitions[missing])` was not found.")
-    }
-    return .with {
-      $0.counts = ids.map { id in
-        let count = counts[id]!
-        return .with {
-          $0.petition = "petitions/\(id)"
-          $0.signatureCount = count.count
-          $0.updateTime = Google_Protobuf_Timestamp(date: count.updateTime)
-        }
-      }
-    }
-  }
-
-  public func watchSignatureCounts(
-    request: Groundswell_Petition_V1_WatchSignatureCountsRequest,
-    response: RPCWriter<Groundswell_Petition_V1_WatchSignatureCountsResponse>,
-    context: ServerContext
-  ) async throws {
-    let ids = try Self.petitionIDs(request.petitions, field: "petitions")
-    // Subscribe before reading the current counts, so no change falls between.
-    let (changes, cancel) = broadcaster.subscribe(to: ids.isEmpty ? nil : Set(ids))
-    if !ids.isEmpty {
-      let current = try await batchGetSignatureCounts(request: .with { $0.petitions = request.petitions }, context: context)
-      try await response.write(.with { $0.counts = current.counts })
-    }
-    try await withRPCCancellationHandler {
-      for await change in changes {
-        try await response.write(.with { $0.counts = [change.proto] })
-      }
-    } onCancelRPC: {
-      cancel()
-    }
-  }
-
-  /// Validates a list of petition names and returns their ids.
-  static func petitionIDs(_ names: [String], field: String) throws -> [String] {
+  public func updatePetition(
+    request: Groundswell_Petition_V1_UpdatePetitionRequest, context: ServerContext
+  ) async throws -> Groundswell_Petition_V1_UpdatePetitionResponse {
+    let now = Date()
     var validator = Validator()
-    if names.count > Limits.batchSize {
-      validator.add(field, "\(field) may name at most \(Limits.batchSize) petitions; it names \(names.count).")
+    validator.name("petition.name", request.petition.name, collection: "petitions")
+    let paths = Set(request.updateMask.paths)
+    if paths.isEmpty {
+      validator.add("update_mask", "update_mask must name the fields to change, e.g. `summary`.")
     }
-    let ids = names.enumerated().compactMap { index, name in
-      validator.name("\(field)[\(index)]", name, collection: "petitions")
+    for path in paths.subtracting(PetitionFields.editable).sorted() {
+      validator.add("update_mask", "update_mask names `\(path)`, which cannot be changed; changeable: \(PetitionFields.editable.sorted().joined(separator: ", ")).")
     }
+    PetitionFields.validate(request.petition, paths: paths, now: now, into: &validator)
     try validator.check()
-    return ids
+    let name = request.petition.name
+    let petition = try await ownPetition(named: name, field: "petition.name", to: "change `\(name)`")
+    let updated = try await repository.modify(id: petition.id, now: now) { record in
+      let state = record.state(at: now)
+      guard state == .draft || state == .open else {
+        throw DomainError.failedPrecondition("Petition `\(name)` is \(state.label); only a DRAFT or OPEN petition can be changed.")
+      }
+      var changed = record
+      PetitionFields.apply(request.petition, paths: paths, to: &changed)
+      if record.signatureCount > 0 && (changed.title != record.title || changed.letter != record.letter) {
+        throw DomainError.failedPrecondition(
+          "Petition `\(name)` has \(record.signatureCount) signatures; its title and letter cannot change because its signers signed them. Post an update with CreatePetitionUpdate instead.")
+      }
+      record = changed
+    }
+    return .with { $0.petition = proto(updated) }
   }
 }

@@ -1,32 +1,82 @@
 import Foundation
+import GroundswellModel
 
 /// The lifecycle states of a petition, as stored (the proto enum's numbers).
-public enum PetitionState: Int, Sendable {
+public enum PetitionState: Int, Sendable, CaseIterable {
   case draft = 1
   case open = 2
   case closed = 3
+  case victory = 4
+  case withdrawn = 5
+  case removed = 6
 
   var label: String {
     switch self {
     case .draft: "DRAFT"
     case .open: "OPEN"
     case .closed: "CLOSED"
+    case .victory: "VICTORY"
+    case .withdrawn: "WITHDRAWN"
+    case .removed: "REMOVED"
     }
   }
 }
 
-/// A petition as stored, with its counter.
+/// A decision maker a petition addresses.
+public struct TargetRecord: Sendable, Equatable, Codable {
+  public var displayName: String
+  public var office: String
+  public var jurisdiction: String
+  public var contact: String
+}
+
+/// A signature threshold of a petition and when it was reached.
+public struct MilestoneRecord: Sendable, Equatable {
+  public var threshold: Int64
+  public var label: String
+  public var reachTime: Date?
+}
+
+/// A petition as stored, with its counter and milestones.
 public struct PetitionRecord: Sendable, Equatable {
   public var id: String
   public var organization: String
   public var title: String
   public var summary: String
   public var body: String
+  public var letter: String = ""
+  public var tags: [String] = []
+  public var imageURI: String = ""
+  public var deadline: Date?
+  public var targets: [TargetRecord] = []
+  public var milestones: [MilestoneRecord] = []
   public var state: PetitionState
   public var signatureCount: Int64
   public var createTime: Date
   public var updateTime: Date
+  public var publishTime: Date?
+  public var victoryNote: String = ""
+  public var victoryTime: Date?
+  public var removalReason: String = ""
+  public var removeTime: Date?
   /// The insertion order, used for keyset pagination.
+  public var sequence: Int64
+
+  /// The state as callers see it: an OPEN petition past its deadline is
+  /// CLOSED.
+  public func state(at now: Date) -> PetitionState {
+    if state == .open, let deadline, deadline <= now { return .closed }
+    return state
+  }
+}
+
+/// A dated update posted on a petition.
+public struct PetitionUpdateRecord: Sendable, Equatable {
+  public var id: String
+  public var petitionID: String
+  public var title: String
+  public var body: String
+  public var createTime: Date
   public var sequence: Int64
 }
 
@@ -36,6 +86,15 @@ public struct SignatureRecord: Sendable, Equatable {
   public var petitionID: String
   public var supporter: String
   public var createTime: Date
+  public var comment: String = ""
+  public var showName: Bool = false
+  public var source: String = ""
+  public var country: String = ""
+  public var subdivision: String = ""
+  /// Given name and family initial; empty unless the signer allowed it.
+  public var publicName: String = ""
+  public var collectedBy: String = ""
+  public var sequence: Int64 = 0
 }
 
 /// What signing did.
@@ -46,26 +105,84 @@ public struct SignOutcome: Sendable, Equatable {
   public var updateTime: Date
 }
 
+/// A caller's retry key for a sign request and the request it stands for.
+public struct SignRequestKey: Sendable, Equatable {
+  /// Who made the call: the organization, or `operator`.
+  public var caller: String
+  public var requestID: String
+  /// The request as serialized, to tell a retry from a different request.
+  public var fingerprint: Data
+}
+
+/// The result of a sign call with a retry key.
+public enum SignResult: Sendable {
+  /// The signature was recorded now (or found, if the person had signed).
+  case signed(SignOutcome)
+  /// The same request was answered before; this is that answer.
+  case replayed(Data)
+}
+
+/// The filters and order of a petition listing.
+public struct PetitionQuery: Sendable {
+  public enum Order: Sendable { case newest, mostSignatures }
+  public var organization: String?
+  /// Drafts of this organization are listed too.
+  public var viewer: String?
+  public var state: PetitionState?
+  public var tag: String?
+  public var jurisdiction: String?
+  public var titleContains: String?
+  public var order: Order = .newest
+  /// The position after which the page starts (a sequence for `newest`, an
+  /// offset for `mostSignatures`); 0 for the first page.
+  public var after: Int64 = 0
+  public var limit: Int = 25
+  public var now = Date()
+}
+
 /// Why a state change or a signature was refused.
 public enum PetitionStoreError: Error, Equatable {
   case notFound
   case wrongState(current: PetitionState)
+  case requestMismatch
 }
 
-/// The store of petitions, their signatures and counters. Handlers talk to
-/// this protocol, never to SQL.
+/// The store of petitions, their updates, signatures and counters. Handlers
+/// talk to this protocol, never to SQL.
 public protocol PetitionRepository: Sendable {
   func create(_ petition: PetitionRecord) async throws -> PetitionRecord
   func petition(id: String) async throws -> PetitionRecord?
-  /// A page of petitions newest first: `limit` rows with a sequence below
-  /// `before` (0 = from the newest), optionally of one organization, plus
-  /// whether more follow.
-  func petitions(organization: String?, includeDraftsOf viewer: String?, before: Int64, limit: Int) async throws -> (petitions: [PetitionRecord], hasMore: Bool)
-  /// Moves a petition from `from` to `to`; throws `wrongState` otherwise.
-  func transition(id: String, from: PetitionState, to: PetitionState, now: Date) async throws -> PetitionRecord
-  /// In one transaction: checks the petition is OPEN, inserts the signature
-  /// unless this supporter signed already, and bumps the counter once.
-  func sign(petitionID: String, supporter: String, now: Date) async throws -> SignOutcome
+  /// A page of petitions and whether more follow.
+  func petitions(_ query: PetitionQuery) async throws -> (petitions: [PetitionRecord], hasMore: Bool)
+  /// Reads, changes and writes back one petition in one transaction; `change`
+  /// may throw to refuse. Milestones keep their reach times; new ones at or
+  /// below the count are reached now.
+  func modify(id: String, now: Date, _ change: @Sendable (inout PetitionRecord) throws -> Void) async throws -> PetitionRecord
+  func addUpdate(_ update: PetitionUpdateRecord) async throws -> PetitionUpdateRecord
+  /// A page of a petition's updates, newest first.
+  func updates(petitionID: String, before: Int64, limit: Int) async throws -> (updates: [PetitionUpdateRecord], hasMore: Bool)
+  /// The first answer to a retried request, if there was one.
+  func replay(caller: String, requestID: String) async throws -> (fingerprint: Data, answer: Data)?
+  /// In one transaction: checks the petition is OPEN and before its
+  /// deadline, inserts the signature unless this supporter signed already,
+  /// bumps the counters once, marks milestones reached, and — with a key —
+  /// stores `answer(outcome)` as the first answer (or returns the stored
+  /// one, or throws `requestMismatch`).
+  func sign(
+    _ signature: SignatureRecord, key: SignRequestKey?, now: Date, answer: @Sendable (SignOutcome) throws -> Data
+  ) async throws -> SignResult
+  /// Deletes the supporter's signature and lowers the counters once; clears
+  /// milestones above the new count. Nil when there was no signature.
+  func withdraw(petitionID: String, supporter: String, now: Date) async throws -> SignOutcome?
+  /// A page of a petition's signatures, newest first.
+  func signatures(petitionID: String, before: Int64, limit: Int) async throws -> (signatures: [SignatureRecord], hasMore: Bool)
+  /// A page of a supporter's signatures, newest first, optionally only on
+  /// petitions of one organization.
+  func signatures(supporter: String, organization: String?, before: Int64, limit: Int) async throws -> (signatures: [SignatureRecord], hasMore: Bool)
+  /// Signature counts by (country, subdivision), most first.
+  func regionCounts(petitionID: String) async throws -> [(region: Region, count: Int64)]
   /// The counters of these petitions, keyed by id; unknown ids are absent.
   func counts(ids: [String]) async throws -> [String: (count: Int64, updateTime: Date)]
+  /// How many petitions each organization published (not removed).
+  func petitionsStarted(organizations: [String]) async throws -> [String: Int64]
 }

@@ -3,9 +3,9 @@ import GRDB
 import GroundswellModel
 import GroundswellRuntime
 
-/// `PetitionRepository` on the service's own SQLite file. The counter lives
-/// in its own table, created with the petition, and is bumped in the same
-/// transaction as the signature insert.
+/// `PetitionRepository` on the service's own SQLite file. Counters (per
+/// petition and per region) live in their own tables and change in the same
+/// transaction as the signature rows, so reads never count rows.
 public struct SQLitePetitionRepository: PetitionRepository {
   let pool: DatabasePool
 
@@ -39,6 +39,64 @@ public struct SQLitePetitionRepository: PetitionRepository {
           );
           """)
       }
+      migrator.registerMigration("2 targets, milestones, updates, regions, retries") { db in
+        try db.execute(sql: """
+          ALTER TABLE petitions ADD COLUMN letter TEXT NOT NULL DEFAULT '';
+          ALTER TABLE petitions ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+          ALTER TABLE petitions ADD COLUMN image_uri TEXT NOT NULL DEFAULT '';
+          ALTER TABLE petitions ADD COLUMN deadline_time INTEGER;
+          ALTER TABLE petitions ADD COLUMN targets TEXT NOT NULL DEFAULT '[]';
+          ALTER TABLE petitions ADD COLUMN publish_time INTEGER;
+          ALTER TABLE petitions ADD COLUMN victory_note TEXT NOT NULL DEFAULT '';
+          ALTER TABLE petitions ADD COLUMN victory_time INTEGER;
+          ALTER TABLE petitions ADD COLUMN removal_reason TEXT NOT NULL DEFAULT '';
+          ALTER TABLE petitions ADD COLUMN remove_time INTEGER;
+          UPDATE petitions SET publish_time = create_time WHERE state != 1;
+          CREATE TABLE petition_milestones (
+            petition_id TEXT NOT NULL REFERENCES petitions(id),
+            threshold INTEGER NOT NULL,
+            label TEXT NOT NULL,
+            reach_time INTEGER,
+            PRIMARY KEY (petition_id, threshold)
+          );
+          CREATE TABLE petition_updates (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            petition_id TEXT NOT NULL REFERENCES petitions(id),
+            title TEXT NOT NULL,
+            body TEXT NOT NULL,
+            create_time INTEGER NOT NULL
+          );
+          CREATE INDEX updates_by_petition ON petition_updates (petition_id, seq);
+          ALTER TABLE signatures ADD COLUMN comment TEXT NOT NULL DEFAULT '';
+          ALTER TABLE signatures ADD COLUMN show_name INTEGER NOT NULL DEFAULT 0;
+          ALTER TABLE signatures ADD COLUMN source TEXT NOT NULL DEFAULT '';
+          ALTER TABLE signatures ADD COLUMN country TEXT NOT NULL DEFAULT '';
+          ALTER TABLE signatures ADD COLUMN subdivision TEXT NOT NULL DEFAULT '';
+          ALTER TABLE signatures ADD COLUMN public_name TEXT NOT NULL DEFAULT '';
+          ALTER TABLE signatures ADD COLUMN collected_by TEXT NOT NULL DEFAULT '';
+          CREATE INDEX signatures_by_petition ON signatures (petition_id);
+          -- Indexes hold the rowid after their columns, so these serve keyset pages.
+          CREATE INDEX signatures_by_supporter ON signatures (supporter);
+          CREATE TABLE region_counters (
+            petition_id TEXT NOT NULL REFERENCES petitions(id),
+            country TEXT NOT NULL,
+            subdivision TEXT NOT NULL,
+            signature_count INTEGER NOT NULL,
+            PRIMARY KEY (petition_id, country, subdivision)
+          );
+          INSERT INTO region_counters (petition_id, country, subdivision, signature_count)
+            SELECT petition_id, '', '', COUNT(*) FROM signatures GROUP BY petition_id;
+          CREATE TABLE sign_requests (
+            caller TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            fingerprint BLOB NOT NULL,
+            answer BLOB NOT NULL,
+            create_time INTEGER NOT NULL,
+            PRIMARY KEY (caller, request_id)
+          );
+          """)
+      }
     }
   }
 
@@ -49,6 +107,8 @@ public struct SQLitePetitionRepository: PetitionRepository {
     SELECT p.*, c.signature_count, c.update_time AS count_time FROM petitions p
     JOIN petition_counters c ON c.petition_id = p.id
     """
+
+  // MARK: petitions
 
   public func create(_ petition: PetitionRecord) async throws -> PetitionRecord {
     try await pool.write { db in
@@ -63,6 +123,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
       try db.execute(
         sql: "INSERT INTO petition_counters (petition_id, signature_count, update_time) VALUES (?, 0, ?)",
         arguments: [petition.id, now])
+      try Self.write(db, petition, now: petition.createTime)
       return try Self.fetch(db, id: petition.id)!
     }
   }
@@ -71,61 +132,245 @@ public struct SQLitePetitionRepository: PetitionRepository {
     try await pool.read { try Self.fetch($0, id: id) }
   }
 
-  public func petitions(organization: String?, includeDraftsOf viewer: String?, before: Int64, limit: Int) async throws -> (petitions: [PetitionRecord], hasMore: Bool) {
+  public func petitions(_ query: PetitionQuery) async throws -> (petitions: [PetitionRecord], hasMore: Bool) {
     try await pool.read { db in
-      var conditions = ["p.seq < ?"]
-      var arguments: StatementArguments = [before > 0 ? before : Int64.max]
-      if let organization {
-        conditions.append("p.organization = ?")
-        _ = arguments.append(contentsOf: [organization])
+      var conditions = ["p.state != ?", "(p.state != ? OR p.organization = ?)"]
+      var arguments: StatementArguments = [PetitionState.removed.rawValue, PetitionState.draft.rawValue, query.viewer ?? ""]
+      func add(_ condition: String, _ values: [(any DatabaseValueConvertible)?]) {
+        conditions.append(condition)
+        _ = arguments.append(contentsOf: StatementArguments(values))
       }
-      conditions.append("(p.state != ? OR p.organization = ?)")
-      _ = arguments.append(contentsOf: [PetitionState.draft.rawValue, viewer ?? ""])
-      _ = arguments.append(contentsOf: [limit + 1])
+      let now = query.now.millisecondsSince1970
+      if let organization = query.organization { add("p.organization = ?", [organization]) }
+      switch query.state {
+      case .open?: add("p.state = ? AND (p.deadline_time IS NULL OR p.deadline_time > ?)", [PetitionState.open.rawValue, now])
+      case .closed?:
+        add("(p.state = ? OR (p.state = ? AND p.deadline_time <= ?))", [PetitionState.closed.rawValue, PetitionState.open.rawValue, now])
+      case let state?: add("p.state = ?", [state.rawValue])
+      case nil: break
+      }
+      if let tag = query.tag { add("EXISTS (SELECT 1 FROM json_each(p.tags) WHERE value = ?)", [tag]) }
+      if let jurisdiction = query.jurisdiction {
+        add(
+          """
+          EXISTS (SELECT 1 FROM json_each(p.targets) t WHERE json_extract(t.value, '$.jurisdiction') = ?
+            OR substr(json_extract(t.value, '$.jurisdiction'), 1, ?) = ?)
+          """,
+          [jurisdiction, jurisdiction.count + 1, jurisdiction + "-"])
+      }
+      if let text = query.titleContains { add("instr(lower(p.title), ?) > 0", [text.lowercased()]) }
+      let order: String
+      switch query.order {
+      case .newest:
+        add("p.seq < ?", [query.after > 0 ? query.after : Int64.max])
+        order = " ORDER BY p.seq DESC LIMIT ?"
+        _ = arguments.append(contentsOf: [query.limit + 1])
+      case .mostSignatures:
+        order = " ORDER BY c.signature_count DESC, p.seq DESC LIMIT ? OFFSET ?"
+        _ = arguments.append(contentsOf: [query.limit + 1, query.after])
+      }
       let rows = try Row.fetchAll(
-        db, sql: Self.select + " WHERE " + conditions.joined(separator: " AND ") + " ORDER BY p.seq DESC LIMIT ?",
-        arguments: arguments)
-      let records = rows.prefix(limit).map(Self.record)
-      return (records, rows.count > limit)
+        db, sql: Self.select + " WHERE " + conditions.joined(separator: " AND ") + order, arguments: arguments)
+      let records = try rows.prefix(query.limit).map { try Self.record(db, $0) }
+      return (records, rows.count > query.limit)
     }
   }
 
-  public func transition(id: String, from: PetitionState, to: PetitionState, now: Date) async throws -> PetitionRecord {
+  public func modify(id: String, now: Date, _ change: @Sendable (inout PetitionRecord) throws -> Void) async throws -> PetitionRecord {
     try await pool.write { db in
-      guard let current = try Self.fetch(db, id: id) else { throw PetitionStoreError.notFound }
-      guard current.state == from else { throw PetitionStoreError.wrongState(current: current.state) }
-      try db.execute(
-        sql: "UPDATE petitions SET state = ?, update_time = ? WHERE id = ?",
-        arguments: [to.rawValue, now.millisecondsSince1970, id])
+      guard var petition = try Self.fetch(db, id: id) else { throw PetitionStoreError.notFound }
+      try change(&petition)
+      try Self.write(db, petition, now: now)
       return try Self.fetch(db, id: id)!
     }
   }
 
-  public func sign(petitionID: String, supporter: String, now: Date) async throws -> SignOutcome {
+  /// Writes every changeable column and the milestones of `petition`.
+  private static func write(_ db: Database, _ petition: PetitionRecord, now: Date) throws {
+    let encoder = JSONEncoder()
+    try db.execute(
+      sql: """
+        UPDATE petitions SET title = ?, summary = ?, body = ?, letter = ?, tags = ?, image_uri = ?, deadline_time = ?,
+          targets = ?, state = ?, publish_time = ?, victory_note = ?, victory_time = ?, removal_reason = ?,
+          remove_time = ?, update_time = ?
+        WHERE id = ?
+        """,
+      arguments: [
+        petition.title, petition.summary, petition.body, petition.letter,
+        String(decoding: try encoder.encode(petition.tags), as: UTF8.self), petition.imageURI,
+        petition.deadline?.millisecondsSince1970, String(decoding: try encoder.encode(petition.targets), as: UTF8.self),
+        petition.state.rawValue, petition.publishTime?.millisecondsSince1970, petition.victoryNote,
+        petition.victoryTime?.millisecondsSince1970, petition.removalReason, petition.removeTime?.millisecondsSince1970,
+        now.millisecondsSince1970, petition.id,
+      ])
+    let kept = try Dictionary(
+      uniqueKeysWithValues: Row.fetchAll(
+        db, sql: "SELECT threshold, reach_time FROM petition_milestones WHERE petition_id = ?", arguments: [petition.id]
+      ).map { ($0["threshold"] as Int64, $0["reach_time"] as Int64?) })
+    try db.execute(sql: "DELETE FROM petition_milestones WHERE petition_id = ?", arguments: [petition.id])
+    for milestone in petition.milestones {
+      let reached = kept[milestone.threshold] ?? nil
+      let reach = reached ?? (milestone.threshold <= petition.signatureCount ? now.millisecondsSince1970 : nil)
+      try db.execute(
+        sql: "INSERT INTO petition_milestones (petition_id, threshold, label, reach_time) VALUES (?, ?, ?, ?)",
+        arguments: [petition.id, milestone.threshold, milestone.label, reach])
+    }
+  }
+
+  // MARK: updates
+
+  public func addUpdate(_ update: PetitionUpdateRecord) async throws -> PetitionUpdateRecord {
     try await pool.write { db in
-      guard let petition = try Self.fetch(db, id: petitionID) else { throw PetitionStoreError.notFound }
-      guard petition.state == .open else { throw PetitionStoreError.wrongState(current: petition.state) }
+      try db.execute(
+        sql: "INSERT INTO petition_updates (id, petition_id, title, body, create_time) VALUES (?, ?, ?, ?, ?)",
+        arguments: [update.id, update.petitionID, update.title, update.body, update.createTime.millisecondsSince1970])
+      var stored = update
+      stored.sequence = db.lastInsertedRowID
+      return stored
+    }
+  }
+
+  public func updates(petitionID: String, before: Int64, limit: Int) async throws -> (updates: [PetitionUpdateRecord], hasMore: Bool) {
+    try await pool.read { db in
+      let rows = try Row.fetchAll(
+        db, sql: "SELECT * FROM petition_updates WHERE petition_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+        arguments: [petitionID, before > 0 ? before : Int64.max, limit + 1])
+      let updates = rows.prefix(limit).map { row in
+        PetitionUpdateRecord(
+          id: row["id"], petitionID: row["petition_id"], title: row["title"], body: row["body"],
+          createTime: Date(millisecondsSince1970: row["create_time"]), sequence: row["seq"])
+      }
+      return (updates, rows.count > limit)
+    }
+  }
+
+  // MARK: signatures
+
+  public func replay(caller: String, requestID: String) async throws -> (fingerprint: Data, answer: Data)? {
+    try await pool.read { db in
+      try Row.fetchOne(
+        db, sql: "SELECT fingerprint, answer FROM sign_requests WHERE caller = ? AND request_id = ?",
+        arguments: [caller, requestID]
+      ).map { ($0["fingerprint"], $0["answer"]) }
+    }
+  }
+
+  public func sign(
+    _ signature: SignatureRecord, key: SignRequestKey?, now: Date, answer: @Sendable (SignOutcome) throws -> Data
+  ) async throws -> SignResult {
+    try await pool.write { db in
+      if let key, let first = try Row.fetchOne(
+        db, sql: "SELECT fingerprint, answer FROM sign_requests WHERE caller = ? AND request_id = ?",
+        arguments: [key.caller, key.requestID])
+      {
+        guard (first["fingerprint"] as Data) == key.fingerprint else { throw PetitionStoreError.requestMismatch }
+        return .replayed(first["answer"])
+      }
+      guard let petition = try Self.fetch(db, id: signature.petitionID) else { throw PetitionStoreError.notFound }
+      guard petition.state(at: now) == .open else { throw PetitionStoreError.wrongState(current: petition.state(at: now)) }
       let time = now.millisecondsSince1970
       try db.execute(
-        sql: "INSERT OR IGNORE INTO signatures (id, petition_id, supporter, create_time) VALUES (?, ?, ?, ?)",
-        arguments: [ResourceName.newID(), petitionID, supporter, time])
+        sql: """
+          INSERT OR IGNORE INTO signatures (id, petition_id, supporter, create_time, comment, show_name, source, country,
+            subdivision, public_name, collected_by)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          """,
+        arguments: [signature.id, signature.petitionID, signature.supporter, time, signature.comment, signature.showName,
+                    signature.source, signature.country, signature.subdivision, signature.publicName, signature.collectedBy])
       let inserted = db.changesCount == 1
       if inserted {
-        try db.execute(
-          sql: "UPDATE petition_counters SET signature_count = signature_count + 1, update_time = ? WHERE petition_id = ?",
-          arguments: [time, petitionID])
+        try Self.count(db, signature, by: 1, now: time)
       }
-      let row = try Row.fetchOne(
-        db, sql: "SELECT * FROM signatures WHERE petition_id = ? AND supporter = ?", arguments: [petitionID, supporter])!
-      let counter = try Row.fetchOne(
-        db, sql: "SELECT signature_count, update_time FROM petition_counters WHERE petition_id = ?", arguments: [petitionID])!
-      return SignOutcome(
-        signature: SignatureRecord(
-          id: row["id"], petitionID: petitionID, supporter: row["supporter"],
-          createTime: Date(millisecondsSince1970: row["create_time"])),
-        alreadySigned: !inserted,
-        signatureCount: counter["signature_count"],
-        updateTime: Date(millisecondsSince1970: counter["update_time"]))
+      let stored = try Row.fetchOne(
+        db, sql: "SELECT rowid, * FROM signatures WHERE petition_id = ? AND supporter = ?",
+        arguments: [signature.petitionID, signature.supporter]
+      ).map(Self.signatureRecord)!
+      let outcome = try Self.outcome(db, stored, alreadySigned: !inserted)
+      if let key {
+        try db.execute(
+          sql: "INSERT INTO sign_requests (caller, request_id, fingerprint, answer, create_time) VALUES (?, ?, ?, ?, ?)",
+          arguments: [key.caller, key.requestID, key.fingerprint, answer(outcome), time])
+      }
+      return .signed(outcome)
+    }
+  }
+
+  public func withdraw(petitionID: String, supporter: String, now: Date) async throws -> SignOutcome? {
+    try await pool.write { db in
+      guard let stored = try Row.fetchOne(
+        db, sql: "SELECT rowid, * FROM signatures WHERE petition_id = ? AND supporter = ?", arguments: [petitionID, supporter]
+      ).map(Self.signatureRecord) else { return nil }
+      try db.execute(sql: "DELETE FROM signatures WHERE id = ?", arguments: [stored.id])
+      try Self.count(db, stored, by: -1, now: now.millisecondsSince1970)
+      return try Self.outcome(db, stored, alreadySigned: false)
+    }
+  }
+
+  /// Moves the petition's and the region's counters by `delta` and marks
+  /// milestones reached (or no longer reached) at the new count.
+  private static func count(_ db: Database, _ signature: SignatureRecord, by delta: Int, now: Int64) throws {
+    try db.execute(
+      sql: "UPDATE petition_counters SET signature_count = signature_count + ?, update_time = ? WHERE petition_id = ?",
+      arguments: [delta, now, signature.petitionID])
+    try db.execute(
+      sql: """
+        INSERT INTO region_counters (petition_id, country, subdivision, signature_count) VALUES (?, ?, ?, ?)
+        ON CONFLICT (petition_id, country, subdivision) DO UPDATE SET signature_count = signature_count + excluded.signature_count
+        """,
+      arguments: [signature.petitionID, signature.country, signature.subdivision, delta])
+    let count = try Int64.fetchOne(
+      db, sql: "SELECT signature_count FROM petition_counters WHERE petition_id = ?", arguments: [signature.petitionID])!
+    try db.execute(
+      sql: "UPDATE petition_milestones SET reach_time = ? WHERE petition_id = ? AND threshold <= ? AND reach_time IS NULL",
+      arguments: [now, signature.petitionID, count])
+    try db.execute(
+      sql: "UPDATE petition_milestones SET reach_time = NULL WHERE petition_id = ? AND threshold > ?",
+      arguments: [signature.petitionID, count])
+  }
+
+  private static func outcome(_ db: Database, _ signature: SignatureRecord, alreadySigned: Bool) throws -> SignOutcome {
+    let counter = try Row.fetchOne(
+      db, sql: "SELECT signature_count, update_time FROM petition_counters WHERE petition_id = ?",
+      arguments: [signature.petitionID])!
+    return SignOutcome(
+      signature: signature, alreadySigned: alreadySigned, signatureCount: counter["signature_count"],
+      updateTime: Date(millisecondsSince1970: counter["update_time"]))
+  }
+
+  public func signatures(petitionID: String, before: Int64, limit: Int) async throws -> (signatures: [SignatureRecord], hasMore: Bool) {
+    try await pageOfSignatures(where: "petition_id = ?", [petitionID], before: before, limit: limit)
+  }
+
+  public func signatures(supporter: String, organization: String?, before: Int64, limit: Int) async throws -> (signatures: [SignatureRecord], hasMore: Bool) {
+    guard let organization else {
+      return try await pageOfSignatures(where: "supporter = ?", [supporter], before: before, limit: limit)
+    }
+    return try await pageOfSignatures(
+      where: "supporter = ? AND petition_id IN (SELECT id FROM petitions WHERE organization = ?)",
+      [supporter, organization], before: before, limit: limit)
+  }
+
+  private func pageOfSignatures(
+    where condition: String, _ values: [String], before: Int64, limit: Int
+  ) async throws -> (signatures: [SignatureRecord], hasMore: Bool) {
+    try await pool.read { db in
+      let rows = try Row.fetchAll(
+        db, sql: "SELECT rowid, * FROM signatures WHERE \(condition) AND rowid < ? ORDER BY rowid DESC LIMIT ?",
+        arguments: StatementArguments(values) + [before > 0 ? before : Int64.max, limit + 1])
+      return (rows.prefix(limit).map(Self.signatureRecord), rows.count > limit)
+    }
+  }
+
+  public func regionCounts(petitionID: String) async throws -> [(region: Region, count: Int64)] {
+    try await pool.read { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT country, subdivision, signature_count FROM region_counters
+          WHERE petition_id = ? AND signature_count > 0 ORDER BY signature_count DESC, country, subdivision
+          """,
+        arguments: [petitionID]
+      ).map { (Region(country: $0["country"], subdivision: $0["subdivision"]), $0["signature_count"]) }
     }
   }
 
@@ -143,17 +388,55 @@ public struct SQLitePetitionRepository: PetitionRepository {
     }
   }
 
-  private static func fetch(_ db: Database, id: String) throws -> PetitionRecord? {
-    try Row.fetchOne(db, sql: select + " WHERE p.id = ?", arguments: [id]).map(record)
+  public func petitionsStarted(organizations: [String]) async throws -> [String: Int64] {
+    guard !organizations.isEmpty else { return [:] }
+    return try await pool.read { db in
+      let marks = Array(repeating: "?", count: organizations.count).joined(separator: ",")
+      let rows = try Row.fetchAll(
+        db,
+        sql: """
+          SELECT organization, COUNT(*) AS started FROM petitions
+          WHERE organization IN (\(marks)) AND publish_time IS NOT NULL AND state != ? GROUP BY organization
+          """,
+        arguments: StatementArguments(organizations) + [PetitionState.removed.rawValue])
+      return Dictionary(uniqueKeysWithValues: rows.map { ($0["organization"], $0["started"]) })
+    }
   }
 
-  private static func record(_ row: Row) -> PetitionRecord {
-    PetitionRecord(
-      id: row["id"], organization: row["organization"], title: row["title"], summary: row["summary"],
-      body: row["body"], state: PetitionState(rawValue: row["state"]) ?? .draft,
+  // MARK: rows
+
+  private static func fetch(_ db: Database, id: String) throws -> PetitionRecord? {
+    try Row.fetchOne(db, sql: select + " WHERE p.id = ?", arguments: [id]).map { try record(db, $0) }
+  }
+
+  private static func record(_ db: Database, _ row: Row) throws -> PetitionRecord {
+    let decoder = JSONDecoder()
+    let id: String = row["id"]
+    let milestones = try Row.fetchAll(
+      db, sql: "SELECT * FROM petition_milestones WHERE petition_id = ? ORDER BY threshold", arguments: [id]
+    ).map { MilestoneRecord(threshold: $0["threshold"], label: $0["label"], reachTime: ($0["reach_time"] as Int64?).map(Date.init(millisecondsSince1970:))) }
+    return PetitionRecord(
+      id: id, organization: row["organization"], title: row["title"], summary: row["summary"], body: row["body"],
+      letter: row["letter"], tags: try decoder.decode([String].self, from: Data((row["tags"] as String).utf8)),
+      imageURI: row["image_uri"], deadline: date(row["deadline_time"]),
+      targets: try decoder.decode([TargetRecord].self, from: Data((row["targets"] as String).utf8)),
+      milestones: milestones, state: PetitionState(rawValue: row["state"]) ?? .draft,
       signatureCount: row["signature_count"],
       createTime: Date(millisecondsSince1970: row["create_time"]),
       updateTime: Date(millisecondsSince1970: max(row["update_time"] as Int64, row["count_time"] as Int64)),
-      sequence: row["seq"])
+      publishTime: date(row["publish_time"]), victoryNote: row["victory_note"], victoryTime: date(row["victory_time"]),
+      removalReason: row["removal_reason"], removeTime: date(row["remove_time"]), sequence: row["seq"])
+  }
+
+  private static func date(_ milliseconds: Int64?) -> Date? {
+    milliseconds.map(Date.init(millisecondsSince1970:))
+  }
+
+  private static func signatureRecord(_ row: Row) -> SignatureRecord {
+    SignatureRecord(
+      id: row["id"], petitionID: row["petition_id"], supporter: row["supporter"],
+      createTime: Date(millisecondsSince1970: row["create_time"]), comment: row["comment"], showName: row["show_name"],
+      source: row["source"], country: row["country"], subdivision: row["subdivision"], publicName: row["public_name"],
+      collectedBy: row["collected_by"], sequence: row["rowid"])
   }
 }

@@ -6,8 +6,9 @@ import GroundswellRuntime
 import SwiftProtobuf
 
 extension PetitionHandlers {
-  /// The sign path: validate, check the petition is open, resolve the signer
-  /// to a supporter, then insert and count in one durable transaction.
+  /// The sign path: validate, answer a retry from its first answer, check the
+  /// petition is open, resolve the signer to a supporter (recording consent),
+  /// then insert and count in one durable transaction.
   public func signPetition(
     request: Groundswell_Petition_V1_SignPetitionRequest, context: ServerContext
   ) async throws -> Groundswell_Petition_V1_SignPetitionResponse {
@@ -23,34 +24,114 @@ extension PetitionHandlers {
     }
     validator.text("signer.given_name", signer.givenName, minimum: 1, maximum: Limits.personName)
     validator.text("signer.family_name", signer.familyName, maximum: Limits.personName)
+    var region: Region?
+    switch Region.derive(country: signer.country, postalCode: signer.postalCode) {
+    case .success(let derived): region = derived
+    case .failure(.country(let problem)): validator.add("signer.country", "signer.country \(problem)")
+    case .failure(.postalCode(let problem)): validator.add("signer.postal_code", "signer.postal_code \(problem)")
+    }
+    validator.text("comment", request.comment, maximum: Limits.comment)
+    validator.text("source", request.source, maximum: Limits.source)
+    validator.requestID("request_id", request.requestID)
     try validator.check()
 
+    let call = CallContext.current
+    let key = request.requestID.isEmpty
+      ? nil
+      : SignRequestKey(
+        caller: call.organization ?? (call.isOperator ? "operator" : call.peerService ?? "internal"),
+        requestID: request.requestID, fingerprint: try request.serializedBytes())
+    if let key, let first = try await repository.replay(caller: key.caller, requestID: key.requestID) {
+      return try Self.replayed(first, key: key)
+    }
+
     let petition = try await visiblePetition(named: request.petition, field: "petition")
-    guard petition.state == .open else {
-      throw DomainError.failedPrecondition(
-        "Petition `\(request.petition)` is \(petition.state.label); only an OPEN petition can be signed.")
-    }
+    let state = petition.state(at: Date())
+    guard state == .open else { throw Self.notSignable(request.petition, state) }
+    let givenName = signer.givenName.trimmingWhitespace()
+    let familyName = signer.familyName.trimmingWhitespace()
     let supporter = try await resolver.resolve(
-      email: signer.email, givenName: signer.givenName, familyName: signer.familyName,
-      organization: petition.organization)
-    let outcome: SignOutcome
+      SignerDetails(
+        email: signer.email, givenName: givenName, familyName: familyName,
+        postalCode: signer.postalCode.trimmingWhitespace().uppercased(), region: region, organization: petition.organization,
+        optInOrganization: request.optIn ? (call.organization ?? petition.organization) : nil,
+        optInSource: request.source))
+    let signature = SignatureRecord(
+      id: ResourceName.newID(), petitionID: petition.id, supporter: supporter, createTime: Date(),
+      comment: request.comment.trimmingWhitespace(), showName: request.showName, source: request.source.trimmingWhitespace(),
+      country: region?.country ?? "", subdivision: region?.subdivision ?? "",
+      publicName: request.showName ? Self.publicName(given: givenName, family: familyName) : "",
+      collectedBy: call.organization ?? "")
+    let ladder = ladder
+    let withSupporter = call.seesSupporters(of: petition)
+    let result: SignResult
     do {
-      outcome = try await repository.sign(petitionID: petition.id, supporter: supporter, now: Date())
-    } catch PetitionStoreError.wrongState(let current) {
-      throw DomainError.failedPrecondition(
-        "Petition `\(request.petition)` is \(current.label); only an OPEN petition can be signed.")
-    }
-    if !outcome.alreadySigned {
-      broadcaster.publish(CountChange(petitionID: petition.id, count: outcome.signatureCount, updateTime: outcome.updateTime))
-    }
-    return .with {
-      $0.signature = .with {
-        $0.name = "petitions/\(petition.id)/signatures/\(outcome.signature.id)"
-        $0.supporter = outcome.signature.supporter
-        $0.createTime = Google_Protobuf_Timestamp(date: outcome.signature.createTime)
+      result = try await repository.sign(signature, key: key, now: Date()) { outcome in
+        try Self.response(outcome, ladder: ladder, withSupporter: withSupporter).serializedBytes()
       }
+    } catch PetitionStoreError.wrongState(let current) {
+      throw Self.notSignable(request.petition, current)
+    } catch PetitionStoreError.requestMismatch {
+      throw Self.requestMismatch
+    }
+    switch result {
+    case .replayed(let answer):
+      return try Groundswell_Petition_V1_SignPetitionResponse(serializedBytes: answer)
+    case .signed(let outcome):
+      if !outcome.alreadySigned {
+        broadcaster.publish(CountChange(petitionID: petition.id, count: outcome.signatureCount, updateTime: outcome.updateTime))
+      }
+      return Self.response(outcome, ladder: ladder, withSupporter: withSupporter)
+    }
+  }
+
+  public func withdrawSignature(
+    request: Groundswell_Petition_V1_WithdrawSignatureRequest, context: ServerContext
+  ) async throws -> Groundswell_Petition_V1_WithdrawSignatureResponse {
+    var validator = Validator()
+    validator.name("petition", request.petition, collection: "petitions")
+    validator.name("supporter", request.supporter, collection: "supporters")
+    try validator.check()
+    let petition = try await ownPetition(
+      named: request.petition, field: "petition", to: "withdraw signatures from `\(request.petition)`")
+    guard let outcome = try await repository.withdraw(petitionID: petition.id, supporter: request.supporter, now: Date()) else {
+      throw DomainError.notFound("`\(request.supporter)` has no signature on `\(request.petition)`.")
+    }
+    broadcaster.publish(CountChange(petitionID: petition.id, count: outcome.signatureCount, updateTime: outcome.updateTime))
+    return .with { $0.signatureCount = outcome.signatureCount }
+  }
+
+  static func response(
+    _ outcome: SignOutcome, ladder: GoalLadder, withSupporter: Bool
+  ) -> Groundswell_Petition_V1_SignPetitionResponse {
+    .with {
+      $0.signature = outcome.signature.proto(withSupporter: withSupporter)
       $0.alreadySigned = outcome.alreadySigned
       $0.signatureCount = outcome.signatureCount
+      $0.goal = ladder.goal(for: outcome.signatureCount)
     }
+  }
+
+  static func replayed(
+    _ first: (fingerprint: Data, answer: Data), key: SignRequestKey
+  ) throws -> Groundswell_Petition_V1_SignPetitionResponse {
+    guard first.fingerprint == key.fingerprint else { throw requestMismatch }
+    return try Groundswell_Petition_V1_SignPetitionResponse(serializedBytes: first.answer)
+  }
+
+  static let requestMismatch = DomainError.invalidArgument([
+    FieldViolation(
+      field: "request_id",
+      description: "request_id was already used for a different request; use a new request_id for a new signature.")
+  ])
+
+  static func notSignable(_ name: String, _ state: PetitionState) -> DomainError {
+    .failedPrecondition("Petition `\(name)` is \(state.label); only an OPEN petition before its deadline can be signed.")
+  }
+
+  /// "Ana R.": the given name and the family initial.
+  static func publicName(given: String, family: String) -> String {
+    guard let initial = family.first else { return given }
+    return "\(given) \(initial)."
   }
 }

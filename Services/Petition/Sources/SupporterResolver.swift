@@ -4,10 +4,24 @@ import GroundswellAPI
 import GroundswellModel
 import GroundswellRuntime
 
-/// Turns a signer into a supporter id; supporter-service does it in
+/// What petition-service tells supporter-service about a signer.
+public struct SignerDetails: Sendable, Equatable {
+  public var email: String
+  public var givenName: String
+  public var familyName: String
+  public var postalCode: String = ""
+  public var region: Region?
+  /// The organization whose petition is signed.
+  public var organization: String
+  /// The organization the signer opted in to, if they did.
+  public var optInOrganization: String?
+  public var optInSource: String = ""
+}
+
+/// Turns a signer into a supporter name; supporter-service does it in
 /// production, tests may substitute their own.
 public protocol SupporterResolver: Sendable {
-  func resolve(email: String, givenName: String, familyName: String, organization: String) async throws -> String
+  func resolve(_ signer: SignerDetails) async throws -> String
 }
 
 /// Resolves signers by calling supporter-service over mutual TLS, within the
@@ -19,12 +33,17 @@ public struct RemoteSupporterResolver: SupporterResolver {
     self.client = .init(wrapping: client)
   }
 
-  public func resolve(email: String, givenName: String, familyName: String, organization: String) async throws -> String {
+  public func resolve(_ signer: SignerDetails) async throws -> String {
     let request = Groundswell_Supporter_V1_ResolveSupporterRequest.with {
-      $0.email = email
-      $0.givenName = givenName
-      $0.familyName = familyName
-      $0.organization = organization
+      $0.email = signer.email
+      $0.givenName = signer.givenName
+      $0.familyName = signer.familyName
+      $0.organization = signer.organization
+      $0.postalCode = signer.postalCode
+      $0.country = signer.region?.country ?? ""
+      $0.region = signer.region?.subdivision ?? ""
+      $0.optInOrganization = signer.optInOrganization ?? ""
+      $0.optInSource = signer.optInSource
     }
     return try await callingBackend(ServiceName.supporter, consequence: "the signature was not recorded.") {
       try await client.resolveSupporter(request, options: CallContext.current.callOptions()).supporter.name

@@ -26,51 +26,158 @@ public struct SQLiteSupporterRepository: SupporterRepository {
           );
           """)
       }
+      migrator.registerMigration("2 places and consent") { db in
+        try db.execute(sql: """
+          ALTER TABLE supporters ADD COLUMN postal_code TEXT NOT NULL DEFAULT '';
+          ALTER TABLE supporters ADD COLUMN country TEXT NOT NULL DEFAULT '';
+          ALTER TABLE supporters ADD COLUMN region TEXT NOT NULL DEFAULT '';
+          CREATE INDEX supporters_by_organization ON supporter_organizations (organization);
+          CREATE TABLE consents (
+            supporter_id TEXT NOT NULL REFERENCES supporters(id),
+            organization TEXT NOT NULL,
+            opted_in INTEGER NOT NULL,
+            opt_in_time INTEGER,
+            opt_in_source TEXT NOT NULL DEFAULT '',
+            opt_out_time INTEGER,
+            opt_out_source TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (supporter_id, organization)
+          );
+          CREATE INDEX consents_by_organization ON consents (organization, opted_in);
+          """)
+      }
     }
   }
 
-  public func resolve(
-    canonicalEmail: String, givenName: String, familyName: String, organization: String, now: Date
-  ) async throws -> (supporter: SupporterRecord, created: Bool) {
+  public func resolve(_ signer: SignerInput, now: Date) async throws -> (supporter: SupporterRecord, created: Bool) {
     try await pool.write { db in
+      let time = now.millisecondsSince1970
       var created = false
-      if let existing = try Self.fetch(db, sql: "SELECT * FROM supporters WHERE email = ?", canonicalEmail) {
+      if let id = try String.fetchOne(db, sql: "SELECT id FROM supporters WHERE email = ?", arguments: [signer.canonicalEmail]) {
         try db.execute(
           sql: "UPDATE supporters SET given_name = ?, family_name = ? WHERE id = ?",
-          arguments: [givenName, familyName, existing.id])
+          arguments: [signer.givenName, signer.familyName, id])
+        if !signer.country.isEmpty {
+          try db.execute(
+            sql: "UPDATE supporters SET postal_code = ?, country = ?, region = ? WHERE id = ?",
+            arguments: [signer.postalCode, signer.country, signer.region, id])
+        }
       } else {
         created = true
         try db.execute(
-          sql: "INSERT INTO supporters (id, email, given_name, family_name, create_time) VALUES (?, ?, ?, ?, ?)",
-          arguments: [ResourceName.newID(), canonicalEmail, givenName, familyName, now.millisecondsSince1970])
+          sql: """
+            INSERT INTO supporters (id, email, given_name, family_name, create_time, postal_code, country, region)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+          arguments: [ResourceName.newID(), signer.canonicalEmail, signer.givenName, signer.familyName, time,
+                      signer.postalCode, signer.country, signer.region])
       }
-      let supporter = try Self.fetch(db, sql: "SELECT * FROM supporters WHERE email = ?", canonicalEmail)!
-      try db.execute(
-        sql: "INSERT OR IGNORE INTO supporter_organizations (supporter_id, organization, first_seen_time) VALUES (?, ?, ?)",
-        arguments: [supporter.id, organization, now.millisecondsSince1970])
-      return (supporter, created)
+      let id = try String.fetchOne(db, sql: "SELECT id FROM supporters WHERE email = ?", arguments: [signer.canonicalEmail])!
+      for organization in [signer.organization] + (signer.optInOrganization.map { [$0] } ?? []) {
+        try db.execute(
+          sql: "INSERT OR IGNORE INTO supporter_organizations (supporter_id, organization, first_seen_time) VALUES (?, ?, ?)",
+          arguments: [id, organization, time])
+      }
+      if let organization = signer.optInOrganization {
+        try Self.record(db, supporterID: id, organization: organization, optedIn: true, source: signer.optInSource, time: time)
+      }
+      return (try Self.fetch(db, id: id, consentOf: nil)!, created)
     }
   }
 
   public func supporter(id: String, knownTo organization: String?) async throws -> SupporterRecord? {
     try await pool.read { db in
       if let organization {
-        return try Self.fetch(
-          db,
-          sql: """
-            SELECT s.* FROM supporters s JOIN supporter_organizations o ON o.supporter_id = s.id
-            WHERE s.id = ? AND o.organization = ?
-            """,
-          id, organization)
+        let known = try Bool.fetchOne(
+          db, sql: "SELECT 1 FROM supporter_organizations WHERE supporter_id = ? AND organization = ?",
+          arguments: [id, organization]) ?? false
+        guard known else { return nil }
       }
-      return try Self.fetch(db, sql: "SELECT * FROM supporters WHERE id = ?", id)
+      return try Self.fetch(db, id: id, consentOf: organization)
     }
   }
 
-  private static func fetch(_ db: Database, sql: String, _ arguments: any DatabaseValueConvertible...) throws -> SupporterRecord? {
-    guard let row = try Row.fetchOne(db, sql: sql, arguments: StatementArguments(arguments)) else { return nil }
+  public func supporters(of organization: String, optedInOnly: Bool, after: Int64, limit: Int) async throws -> (supporters: [SupporterRecord], hasMore: Bool) {
+    try await pool.read { db in
+      let filter = optedInOnly
+        ? "AND EXISTS (SELECT 1 FROM consents c WHERE c.supporter_id = o.supporter_id AND c.organization = o.organization AND c.opted_in = 1)"
+        : ""
+      let rows = try Row.fetchAll(
+        db,
+        sql: """
+          SELECT o.rowid AS position, s.* FROM supporter_organizations o JOIN supporters s ON s.id = o.supporter_id
+          WHERE o.organization = ? AND o.rowid > ? \(filter) ORDER BY o.rowid LIMIT ?
+          """,
+        arguments: [organization, after, limit + 1])
+      let supporters = try rows.prefix(limit).map { row in
+        var supporter = try Self.record(db, row, consentOf: organization)
+        supporter.sequence = row["position"]
+        return supporter
+      }
+      return (supporters, rows.count > limit)
+    }
+  }
+
+  public func recordConsent(supporterID: String, organization: String, optedIn: Bool, source: String, now: Date) async throws -> ConsentRecord? {
+    try await pool.write { db in
+      let known = try Bool.fetchOne(
+        db, sql: "SELECT 1 FROM supporter_organizations WHERE supporter_id = ? AND organization = ?",
+        arguments: [supporterID, organization]) ?? false
+      guard known else { return nil }
+      try Self.record(db, supporterID: supporterID, organization: organization, optedIn: optedIn, source: source, time: now.millisecondsSince1970)
+      return try Self.consents(db, supporterID: supporterID, organization: organization).first
+    }
+  }
+
+  public func optedInCounts(organizations: [String]) async throws -> [String: Int64] {
+    guard !organizations.isEmpty else { return [:] }
+    return try await pool.read { db in
+      let marks = Array(repeating: "?", count: organizations.count).joined(separator: ",")
+      let rows = try Row.fetchAll(
+        db,
+        sql: "SELECT organization, COUNT(*) AS n FROM consents WHERE opted_in = 1 AND organization IN (\(marks)) GROUP BY organization",
+        arguments: StatementArguments(organizations))
+      return Dictionary(uniqueKeysWithValues: rows.map { ($0["organization"], $0["n"]) })
+    }
+  }
+
+  /// Sets the current consent and the time and source of this opt-in or out.
+  private static func record(_ db: Database, supporterID: String, organization: String, optedIn: Bool, source: String, time: Int64) throws {
+    let (timeColumn, sourceColumn) = optedIn ? ("opt_in_time", "opt_in_source") : ("opt_out_time", "opt_out_source")
+    try db.execute(
+      sql: """
+        INSERT INTO consents (supporter_id, organization, opted_in, \(timeColumn), \(sourceColumn)) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (supporter_id, organization) DO UPDATE
+          SET opted_in = excluded.opted_in, \(timeColumn) = excluded.\(timeColumn), \(sourceColumn) = excluded.\(sourceColumn)
+        """,
+      arguments: [supporterID, organization, optedIn, time, source])
+  }
+
+  private static func fetch(_ db: Database, id: String, consentOf organization: String?) throws -> SupporterRecord? {
+    try Row.fetchOne(db, sql: "SELECT * FROM supporters WHERE id = ?", arguments: [id]).map {
+      try record(db, $0, consentOf: organization)
+    }
+  }
+
+  private static func record(_ db: Database, _ row: Row, consentOf organization: String?) throws -> SupporterRecord {
+    let id: String = row["id"]
     return SupporterRecord(
-      id: row["id"], email: row["email"], givenName: row["given_name"], familyName: row["family_name"],
-      createTime: Date(millisecondsSince1970: row["create_time"]))
+      id: id, email: row["email"], givenName: row["given_name"], familyName: row["family_name"],
+      createTime: Date(millisecondsSince1970: row["create_time"]), postalCode: row["postal_code"],
+      country: row["country"], region: row["region"],
+      consents: try consents(db, supporterID: id, organization: organization))
+  }
+
+  /// The supporter's consents: with one organization, or all of them.
+  private static func consents(_ db: Database, supporterID: String, organization: String?) throws -> [ConsentRecord] {
+    let rows = try Row.fetchAll(
+      db,
+      sql: "SELECT * FROM consents WHERE supporter_id = ? AND (? IS NULL OR organization = ?) ORDER BY organization",
+      arguments: [supporterID, organization, organization])
+    return rows.map { row in
+      ConsentRecord(
+        organization: row["organization"], optedIn: row["opted_in"],
+        optInTime: (row["opt_in_time"] as Int64?).map(Date.init(millisecondsSince1970:)), optInSource: row["opt_in_source"],
+        optOutTime: (row["opt_out_time"] as Int64?).map(Date.init(millisecondsSince1970:)), optOutSource: row["opt_out_source"])
+    }
   }
 }

@@ -10,11 +10,6 @@ public struct SupporterHandlers: Sendable {
   let repository: any SupporterRepository
 }
 
-/// The handlers of the internal `SupporterResolverService`.
-public struct SupporterResolverHandlers: Sendable {
-  let repository: any SupporterRepository
-}
-
 extension SupporterHandlers: Groundswell_Supporter_V1_SupporterService.SimpleServiceProtocol {
   public func getSupporter(
     request: Groundswell_Supporter_V1_GetSupporterRequest, context: ServerContext
@@ -22,7 +17,8 @@ extension SupporterHandlers: Groundswell_Supporter_V1_SupporterService.SimpleSer
     var validator = Validator()
     let id = validator.name("name", request.name, collection: "supporters")
     try validator.check()
-    // Through the gateway a partner sees only the supporters its petitions know.
+    // Through the gateway a partner sees only the supporters its petitions
+    // know, with its own consent only.
     let call = CallContext.current
     let scope = call.isTrusted ? nil : (call.organization ?? "")
     guard let id, let supporter = try await repository.supporter(id: id, knownTo: scope) else {
@@ -30,26 +26,54 @@ extension SupporterHandlers: Groundswell_Supporter_V1_SupporterService.SimpleSer
     }
     return .with { $0.supporter = supporter.proto }
   }
-}
 
-extension SupporterResolverHandlers: Groundswell_Supporter_V1_SupporterResolverService.SimpleServiceProtocol {
-  public func resolveSupporter(
-    request: Groundswell_Supporter_V1_ResolveSupporterRequest, context: ServerContext
-  ) async throws -> Groundswell_Supporter_V1_ResolveSupporterResponse {
+  public func listSupporters(
+    request: Groundswell_Supporter_V1_ListSupportersRequest, context: ServerContext
+  ) async throws -> Groundswell_Supporter_V1_ListSupportersResponse {
     var validator = Validator()
-    let email = Email.canonical(request.email)
-    if email == nil { validator.add("email", "email must be an address like name@example.org.") }
-    validator.text("given_name", request.givenName, minimum: 1, maximum: Limits.personName)
-    validator.text("family_name", request.familyName, maximum: Limits.personName)
-    validator.name("organization", request.organization, collection: "organizations")
+    validator.name("parent", request.parent, collection: "organizations")
+    let query = "\(request.parent)|\(request.optedInOnly)"
+    let page = PageRequest.parse(size: request.pageSize, token: request.pageToken, query: query, into: &validator)
     try validator.check()
-    let (supporter, created) = try await repository.resolve(
-      canonicalEmail: email!, givenName: request.givenName.trimmingWhitespace(),
-      familyName: request.familyName.trimmingWhitespace(), organization: request.organization, now: Date())
+    try CallContext.current.requireActing(for: request.parent, to: "list the supporters of")
+    let (supporters, hasMore) = try await repository.supporters(
+      of: request.parent, optedInOnly: request.optedInOnly, after: page.after, limit: page.size)
     return .with {
-      $0.supporter = supporter.proto
-      $0.created = created
+      $0.supporters = supporters.map(\.proto)
+      $0.nextPageToken = PageToken.next(lastPosition: supporters.last?.sequence, hasMore: hasMore, query: query)
     }
+  }
+
+  public func recordConsent(
+    request: Groundswell_Supporter_V1_RecordConsentRequest, context: ServerContext
+  ) async throws -> Groundswell_Supporter_V1_RecordConsentResponse {
+    var validator = Validator()
+    let id = validator.name("supporter", request.supporter, collection: "supporters")
+    validator.name("organization", request.organization, collection: "organizations")
+    validator.text("source", request.source, maximum: Limits.source)
+    try validator.check()
+    try CallContext.current.requireActing(for: request.organization, to: "record consent for")
+    guard let id,
+      let consent = try await repository.recordConsent(
+        supporterID: id, organization: request.organization, optedIn: request.optedIn,
+        source: request.source.trimmingWhitespace(), now: Date())
+    else {
+      throw DomainError.notFound("Supporter `\(request.supporter)` was not found.")
+    }
+    return .with { $0.consent = consent.proto }
+  }
+
+  public func batchGetSupporterCounts(
+    request: Groundswell_Supporter_V1_BatchGetSupporterCountsRequest, context: ServerContext
+  ) async throws -> Groundswell_Supporter_V1_BatchGetSupporterCountsResponse {
+    var validator = Validator()
+    validator.count("organizations", request.organizations, maximum: Limits.batchSize)
+    for (index, name) in request.organizations.enumerated() {
+      validator.name("organizations[\(index)]", name, collection: "organizations")
+    }
+    try validator.check()
+    let counts = try await repository.optedInCounts(organizations: request.organizations)
+    return .with { $0.supporterCounts = request.organizations.map { counts[$0] ?? 0 } }
   }
 }
 
@@ -61,6 +85,23 @@ extension SupporterRecord {
       $0.givenName = givenName
       $0.familyName = familyName
       $0.createTime = Google_Protobuf_Timestamp(date: createTime)
+      $0.postalCode = postalCode
+      $0.country = country
+      $0.region = region
+      $0.consents = consents.map(\.proto)
+    }
+  }
+}
+
+extension ConsentRecord {
+  var proto: Groundswell_Supporter_V1_Consent {
+    .with {
+      $0.organization = organization
+      $0.state = optedIn ? .optedIn : .optedOut
+      if let optInTime { $0.optInTime = Google_Protobuf_Timestamp(date: optInTime) }
+      $0.optInSource = optInSource
+      if let optOutTime { $0.optOutTime = Google_Protobuf_Timestamp(date: optOutTime) }
+      $0.optOutSource = optOutSource
     }
   }
 }

@@ -64,7 +64,7 @@ struct Stack: Sendable {
     let campaign = try await RunningService(
       CampaignApp.build(
         .init(listen: any, dataDirectory: "\(dataRoot)/campaign", tls: pki.files(for: "campaign-service"),
-              petitionService: petition.endpoint), logger: logger))
+              petitionService: petition.endpoint, supporterService: supporter.endpoint), logger: logger))
     let gateway = try await RunningService(
       GatewayApp.build(
         .init(listen: any, dataDirectory: "\(dataRoot)/gateway", tls: pki.files(for: "gateway"),
@@ -128,7 +128,14 @@ struct Stack: Sendable {
       let petition = try await api.petitions.createPetition(
         .with {
           $0.parent = organization
-          $0.petition = .with { $0.title = title }
+          $0.petition = .with {
+            $0.title = title
+            $0.targets = [.with {
+              $0.displayName = "Pat Example"
+              $0.office = "Governor"
+              $0.jurisdiction = "US-CT"
+            }]
+          }
         }, metadata: bearer(key)
       ).petition
       _ = try await api.petitions.publishPetition(.with { $0.name = petition.name }, metadata: bearer(key))

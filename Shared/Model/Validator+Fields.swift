@@ -1,0 +1,62 @@
+/// Checks for the kinds of field that recur across the API.
+extension Validator {
+  /// An empty value or an absolute http(s) URL of bounded length.
+  public mutating func uri(_ field: String, _ value: String) {
+    guard !value.isEmpty else { return }
+    if value.count > Limits.uri {
+      add(field, "\(field) must be at most \(Limits.uri) characters.")
+      return
+    }
+    let lower = value.lowercased()
+    let rest = lower.hasPrefix("https://") ? lower.dropFirst(8) : lower.hasPrefix("http://") ? lower.dropFirst(7) : nil
+    guard let rest, let host = rest.split(separator: "/", maxSplits: 1).first, !host.isEmpty,
+      !value.contains(where: { $0.isWhitespace })
+    else {
+      add(field, "\(field) must be an absolute https:// or http:// URL.")
+      return
+    }
+  }
+
+  /// Tags: at most `Limits.tags`, each 1 to `Limits.tag` lower-case letters,
+  /// digits and hyphens, no repeats. Returns them as given.
+  public mutating func tags(_ field: String, _ values: [String]) {
+    if values.count > Limits.tags {
+      add(field, "\(field) may hold at most \(Limits.tags) tags; it holds \(values.count).")
+    }
+    for (index, tag) in values.enumerated() where !Self.isTag(tag) {
+      add("\(field)[\(index)]", "\(field)[\(index)] must be 1 to \(Limits.tag) lower-case letters, digits and hyphens; got `\(tag.prefix(40))`.")
+    }
+    if Set(values).count != values.count { add(field, "\(field) must not repeat a tag.") }
+  }
+
+  /// A jurisdiction: an ISO 3166-2 code such as `US-CT`, or a country.
+  public mutating func jurisdiction(_ field: String, _ value: String, required: Bool = true) {
+    if value.isEmpty {
+      if required { add(field, "\(field) is required, as an ISO 3166-2 code such as `US-CT` (or a country such as `US`).") }
+    } else if !Region.isJurisdictionCode(value) {
+      add(field, "\(field) must be an ISO 3166-2 code such as `US-CT` (or a country such as `US`); got `\(value.prefix(20))`.")
+    }
+  }
+
+  /// A caller's retry key: empty, or 1 to `Limits.requestID` letters, digits,
+  /// hyphens and underscores (a UUID fits).
+  public mutating func requestID(_ field: String, _ value: String) {
+    guard !value.isEmpty else { return }
+    let allowed = value.utf8.allSatisfy { byte in
+      (byte >= 48 && byte <= 57) || (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || byte == 45 || byte == 95
+    }
+    if value.utf8.count > Limits.requestID || !allowed {
+      add(field, "\(field) must be at most \(Limits.requestID) letters, digits, `-` and `_` (a UUID fits).")
+    }
+  }
+
+  /// A list length.
+  public mutating func count<T>(_ field: String, _ values: [T], maximum: Int) {
+    if values.count > maximum { add(field, "\(field) may hold at most \(maximum) entries; it holds \(values.count).") }
+  }
+
+  static func isTag(_ tag: String) -> Bool {
+    (1...Limits.tag).contains(tag.utf8.count)
+      && tag.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
+  }
+}
