@@ -2,6 +2,7 @@ import CampaignService
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import GRPCProtobuf
 import GatewayService
 import GroundswellAPI
 import GroundswellRuntime
@@ -168,4 +169,10 @@ func rpcError(_ body: () async throws -> Void) async -> RPCError? {
   } catch {
     return RPCError(code: .unknown, message: "not an RPCError: \(error)")
   }
+}
+
+/// The fields an INVALID_ARGUMENT error names in its BadRequest details.
+func badFields(_ error: RPCError?) -> Set<String> {
+  let violations = (try? error?.unpackGoogleRPCStatus()?.details.compactMap(\.badRequest).flatMap(\.violations)) ?? []
+  return Set(violations.map(\.field))
 }
