@@ -439,8 +439,9 @@ public nonisolated struct Groundswell_Petition_V1_Signature: Sendable {
   /// The resource name, `petitions/{petition}/signatures/{signature}`.
   public var name: String = String()
 
-  /// The supporter who signed, `supporters/{supporter}`. Empty in public
-  /// lists read by organizations other than the petition's.
+  /// The supporter who signed, `supporters/{supporter}`. Shown to the
+  /// organization that collected the signature and the petition's own
+  /// organization; empty for everyone else.
   public var supporter: String = String()
 
   /// When the signature was first recorded.

@@ -63,7 +63,8 @@ extension PetitionHandlers {
       publicName: request.showName ? Self.publicName(given: givenName, family: familyName) : "",
       collectedBy: call.organization ?? "")
     let ladder = ladder
-    let withSupporter = call.seesSupporters(of: petition)
+    // The caller handed over this person's details: it may know who they are.
+    let withSupporter = true
     let result: SignResult
     do {
       result = try await repository.sign(signature, key: key, now: Date()) { outcome in

@@ -16,9 +16,12 @@ extension PetitionHandlers {
     try validator.check()
     let petition = try await readablePetition(named: request.parent, field: "parent")
     let (signatures, hasMore) = try await repository.signatures(petitionID: petition.id, before: page.after, limit: page.size)
-    let withSupporter = CallContext.current.seesSupporters(of: petition)
+    let call = CallContext.current
+    let seesAll = call.seesSupporters(of: petition)
     return .with {
-      $0.signatures = signatures.map { $0.proto(withSupporter: withSupporter) }
+      // Supporters are shown to the petition's organization, and to the
+      // organization that collected each signature.
+      $0.signatures = signatures.map { $0.proto(withSupporter: seesAll || $0.collectedBy == call.organization) }
       $0.nextPageToken = PageToken.next(lastPosition: signatures.last?.sequence, hasMore: hasMore, query: request.parent)
     }
   }
