@@ -35,9 +35,11 @@ struct Petitions: AsyncParsableCommand {
       }
       print(
         Table.render(
-          header: ["PETITION", "STATE", "SIGNATURES", "TITLE"],
-          rows: petitions.map { [$0.name, "\($0.state)".uppercased(), $0.signatureCount.formatted(), String($0.title.prefix(60))] },
-          rightAligned: [2]))
+          header: ["PETITION", "STATE", "SIGNATURES", "GOAL", "TITLE"],
+          rows: petitions.map {
+            [$0.name, "\($0.state)".uppercased(), $0.signatureCount.formatted(), $0.goal.formatted(), String($0.title.prefix(60))]
+          },
+          rightAligned: [2, 3]))
     }
   }
 }
