@@ -6,6 +6,8 @@ public enum Limits {
   public static let letter = 5_000
   public static let personName = 100
   public static let email = 254
+  public static let postalCode = 16
+  public static let phoneNumber = 50
   public static let displayName = 200
   public static let organizationDescription = 2_000
   public static let campaignDescription = 5_000

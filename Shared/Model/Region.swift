@@ -29,7 +29,7 @@ public struct Region: Sendable, Equatable, Hashable {
     guard isCountryCode(country) else {
       return .failure(.country("must be a two-letter ISO 3166-1 code such as `US` or `GB`; got `\(rawCountry.prefix(20))`."))
     }
-    guard postal.count <= 16 else { return .failure(.postalCode("must be at most 16 characters.")) }
+    guard postal.count <= Limits.postalCode else { return .failure(.postalCode("must be at most \(Limits.postalCode) characters.")) }
     switch country {
     case "US":
       guard postal.isEmpty || isUSZip(postal) else {

@@ -60,3 +60,15 @@ extension Validator {
       && tag.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
   }
 }
+
+extension Validator {
+  /// A batch of resource names in one collection: at most `Limits.batchSize`,
+  /// each well formed. Returns the ids of the valid ones.
+  @discardableResult
+  public mutating func names(_ field: String, _ values: [String], collection: String) -> [String] {
+    if values.count > Limits.batchSize {
+      add(field, "\(field) may name at most \(Limits.batchSize) \(collection); it names \(values.count).")
+    }
+    return values.enumerated().compactMap { index, value in name("\(field)[\(index)]", value, collection: collection) }
+  }
+}

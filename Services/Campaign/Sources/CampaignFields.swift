@@ -45,7 +45,7 @@ enum CampaignFields {
       validator.name("\(field).petition", action.petition, collection: "petitions")
     case .call:
       validator.text("\(field).call_target", action.callTarget, minimum: 1, maximum: Limits.actionTitle)
-      validator.text("\(field).phone_number", action.phoneNumber, maximum: 50)
+      validator.text("\(field).phone_number", action.phoneNumber, maximum: Limits.phoneNumber)
       validator.text("\(field).script", action.script, minimum: 1, maximum: Limits.script)
     case .donate:
       if action.uri.isEmpty { validator.add("\(field).uri", "\(field).uri is required for a DONATE action: the donation page.") }

@@ -40,7 +40,7 @@ public struct CampaignHandlers: Sendable {
     var validator = Validator()
     for (index, action) in actions.enumerated() where action.kind == .signPetition {
       let petition = try await petitions.petition(named: action.petition)
-      if petition == nil || (petition!.isDraft && petition!.organization != organization) {
+      if !(petition?.isVisible(to: organization) ?? false) {
         validator.add("campaign.actions[\(index)].petition", "campaign.actions[\(index)].petition `\(action.petition)` was not found.")
       }
     }
@@ -130,9 +130,7 @@ extension CampaignHandlers: Groundswell_Campaign_V1_CampaignService.SimpleServic
       throw DomainError.failedPrecondition(
         "Campaign `\(request.campaign)` has \(Limits.petitionsPerCampaign) petitions, the most a campaign may have.")
     }
-    guard let petition = try await petitions.petition(named: request.petition),
-      !petition.isDraft || petition.organization == campaign.organization
-    else {
+    guard let petition = try await petitions.petition(named: request.petition), petition.isVisible(to: campaign.organization) else {
       throw DomainError.notFound("Petition `\(request.petition)` was not found.")
     }
     guard let updated = try await repository.setPetition(request.petition, in: campaign.id, member: true, now: Date()) else {

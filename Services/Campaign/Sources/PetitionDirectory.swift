@@ -8,6 +8,12 @@ import GroundswellRuntime
 public struct PetitionSummary: Sendable {
   public var organization: String
   public var isDraft: Bool
+
+  /// Whether a campaign of `organization` may refer to it: another
+  /// organization's draft counts as not found.
+  func isVisible(to organization: String) -> Bool {
+    !isDraft || self.organization == organization
+  }
 }
 
 /// Looks petitions up; petition-service answers in production.

@@ -182,7 +182,6 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
 
   /// Writes every changeable column and the coalition of `campaign`.
   private static func write(_ db: Database, _ campaign: CampaignRecord, now: Date) throws {
-    let encoder = JSONEncoder()
     try db.execute(
       sql: """
         UPDATE campaigns SET title = ?, description = ?, hashtag = ?, state = ?, start_time = ?, end_time = ?,
@@ -192,8 +191,8 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
       arguments: [
         campaign.title, campaign.description, campaign.hashtag, campaign.state,
         campaign.startTime?.millisecondsSince1970, campaign.endTime?.millisecondsSince1970,
-        String(decoding: try encoder.encode(campaign.demands), as: UTF8.self),
-        String(decoding: try encoder.encode(campaign.actions), as: UTF8.self),
+        try SQLiteColumns.json(campaign.demands),
+        try SQLiteColumns.json(campaign.actions),
         now.millisecondsSince1970, campaign.id,
       ])
     try db.execute(sql: "DELETE FROM campaign_members WHERE campaign_id = ?", arguments: [campaign.id])
@@ -254,7 +253,6 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
 
   private static func campaignRecord(_ db: Database, _ row: Row) throws -> CampaignRecord {
     let id: String = row["id"]
-    let decoder = JSONDecoder()
     let petitions = try String.fetchAll(
       db, sql: "SELECT petition FROM campaign_petitions WHERE campaign_id = ? ORDER BY position", arguments: [id])
     let members = try Row.fetchAll(
@@ -267,11 +265,11 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
     return CampaignRecord(
       id: id, organization: row["organization"], title: row["title"], description: row["description"],
       hashtag: row["hashtag"], state: row["state"],
-      startTime: (row["start_time"] as Int64?).map(Date.init(millisecondsSince1970:)),
-      endTime: (row["end_time"] as Int64?).map(Date.init(millisecondsSince1970:)),
+      startTime: row.date("start_time"),
+      endTime: row.date("end_time"),
       members: members,
-      demands: try decoder.decode([String].self, from: Data((row["demands"] as String).utf8)),
-      actions: try decoder.decode([ActionRecord].self, from: Data((row["actions"] as String).utf8)),
+      demands: try row.json("demands"),
+      actions: try row.json("actions"),
       endorsementCount: row["endorsement_count"],
       petitions: petitions, createTime: Date(millisecondsSince1970: row["create_time"]),
       updateTime: Date(millisecondsSince1970: row["update_time"]), sequence: row["seq"])

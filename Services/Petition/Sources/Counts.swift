@@ -3,28 +3,35 @@ import GRPCCore
 import GroundswellAPI
 import GroundswellModel
 import GroundswellRuntime
-import SwiftProtobuf
 
 /// Counters for other services and dashboards: signature counts (batched and
 /// streamed) and petitions started per organization.
 extension PetitionHandlers {
+  /// Validates a batch of resource names and returns their ids.
+  static func ids(_ names: [String], field: String, collection: String) throws -> [String] {
+    var validator = Validator()
+    let ids = validator.names(field, names, collection: collection)
+    try validator.check()
+    return ids
+  }
+
   public func batchGetSignatureCounts(
     request: Groundswell_Petition_V1_BatchGetSignatureCountsRequest, context: ServerContext
   ) async throws -> Groundswell_Petition_V1_BatchGetSignatureCountsResponse {
     let ids = try Self.ids(request.petitions, field: "petitions", collection: "petitions")
+    let counts = try await currentCounts(ids: ids, names: request.petitions)
+    return .with { $0.counts = counts }
+  }
+
+  /// The counts of `ids` (named `names` in the request); NOT_FOUND names the
+  /// first unknown one.
+  func currentCounts(ids: [String], names: [String]) async throws -> [Groundswell_Petition_V1_SignatureCount] {
     let counts = try await repository.counts(ids: ids)
     if let missing = ids.firstIndex(where: { counts[$0] == nil }) {
-      throw DomainError.notFound("Petition `\(request.petitions[missing])` was not found.")
+      throw DomainError.notFound("Petition `\(names[missing])` was not found.")
     }
-    return .with {
-      $0.counts = ids.map { id in
-        let count = counts[id]!
-        return .with {
-          $0.petition = "petitions/\(id)"
-          $0.signatureCount = count.count
-          $0.updateTime = Google_Protobuf_Timestamp(date: count.updateTime)
-        }
-      }
+    return ids.map { id in
+      CountChange(petitionID: id, count: counts[id]!.count, updateTime: counts[id]!.updateTime).proto
     }
   }
 
@@ -37,8 +44,8 @@ extension PetitionHandlers {
     // Subscribe before reading the current counts, so no change falls between.
     let (changes, cancel) = broadcaster.subscribe(to: ids.isEmpty ? nil : Set(ids))
     if !ids.isEmpty {
-      let current = try await batchGetSignatureCounts(request: .with { $0.petitions = request.petitions }, context: context)
-      try await response.write(.with { $0.counts = current.counts })
+      let current = try await currentCounts(ids: ids, names: request.petitions)
+      try await response.write(.with { $0.counts = current })
     }
     try await withRPCCancellationHandler {
       for await change in changes {
@@ -55,18 +62,5 @@ extension PetitionHandlers {
     _ = try Self.ids(request.organizations, field: "organizations", collection: "organizations")
     let started = try await repository.petitionsStarted(organizations: request.organizations)
     return .with { $0.petitionsStarted = request.organizations.map { started[$0] ?? 0 } }
-  }
-
-  /// Validates a batch of resource names and returns their ids.
-  static func ids(_ names: [String], field: String, collection: String) throws -> [String] {
-    var validator = Validator()
-    if names.count > Limits.batchSize {
-      validator.add(field, "\(field) may name at most \(Limits.batchSize) \(collection); it names \(names.count).")
-    }
-    let ids = names.enumerated().compactMap { index, name in
-      validator.name("\(field)[\(index)]", name, collection: collection)
-    }
-    try validator.check()
-    return ids
   }
 }

@@ -8,7 +8,7 @@ import GroundswellRuntime
 /// by an operator from any state. A refused move names the current state.
 extension PetitionHandlers {
   /// Moves a petition of the caller's organization from one of `from` to
-  /// `to`, after `check` and `change` had their say.
+  /// `to`, in one transaction with `change` (which may refuse by throwing).
   func transition(
     _ name: String, from: Set<PetitionState>, to: PetitionState, verb: String,
     change: @escaping @Sendable (inout PetitionRecord, Date) throws -> Void = { _, _ in }

@@ -187,7 +187,6 @@ public struct SQLitePetitionRepository: PetitionRepository {
 
   /// Writes every changeable column and the milestones of `petition`.
   private static func write(_ db: Database, _ petition: PetitionRecord, now: Date) throws {
-    let encoder = JSONEncoder()
     try db.execute(
       sql: """
         UPDATE petitions SET title = ?, summary = ?, body = ?, letter = ?, tags = ?, image_uri = ?, deadline_time = ?,
@@ -197,8 +196,8 @@ public struct SQLitePetitionRepository: PetitionRepository {
         """,
       arguments: [
         petition.title, petition.summary, petition.body, petition.letter,
-        String(decoding: try encoder.encode(petition.tags), as: UTF8.self), petition.imageURI,
-        petition.deadline?.millisecondsSince1970, String(decoding: try encoder.encode(petition.targets), as: UTF8.self),
+        try SQLiteColumns.json(petition.tags), petition.imageURI,
+        petition.deadline?.millisecondsSince1970, try SQLiteColumns.json(petition.targets),
         petition.state.rawValue, petition.publishTime?.millisecondsSince1970, petition.victoryNote,
         petition.victoryTime?.millisecondsSince1970, petition.removalReason, petition.removeTime?.millisecondsSince1970,
         now.millisecondsSince1970, petition.id,
@@ -247,24 +246,23 @@ public struct SQLitePetitionRepository: PetitionRepository {
   // MARK: signatures
 
   public func replay(caller: String, requestID: String) async throws -> (fingerprint: Data, answer: Data)? {
-    try await pool.read { db in
-      try Row.fetchOne(
-        db, sql: "SELECT fingerprint, answer FROM sign_requests WHERE caller = ? AND request_id = ?",
-        arguments: [caller, requestID]
-      ).map { ($0["fingerprint"], $0["answer"]) }
-    }
+    try await pool.read { try Self.firstAnswer($0, caller: caller, requestID: requestID) }
+  }
+
+  private static func firstAnswer(_ db: Database, caller: String, requestID: String) throws -> (fingerprint: Data, answer: Data)? {
+    try Row.fetchOne(
+      db, sql: "SELECT fingerprint, answer FROM sign_requests WHERE caller = ? AND request_id = ?",
+      arguments: [caller, requestID]
+    ).map { ($0["fingerprint"], $0["answer"]) }
   }
 
   public func sign(
     _ signature: SignatureRecord, key: SignRequestKey?, now: Date, answer: @Sendable (SignOutcome) throws -> Data
   ) async throws -> SignResult {
     try await pool.write { db in
-      if let key, let first = try Row.fetchOne(
-        db, sql: "SELECT fingerprint, answer FROM sign_requests WHERE caller = ? AND request_id = ?",
-        arguments: [key.caller, key.requestID])
-      {
-        guard (first["fingerprint"] as Data) == key.fingerprint else { throw PetitionStoreError.requestMismatch }
-        return .replayed(first["answer"])
+      if let key, let first = try Self.firstAnswer(db, caller: key.caller, requestID: key.requestID) {
+        guard first.fingerprint == key.fingerprint else { throw PetitionStoreError.requestMismatch }
+        return .replayed(first.answer)
       }
       guard let petition = try Self.fetch(db, id: signature.petitionID) else { throw PetitionStoreError.notFound }
       guard petition.state(at: now) == .open else { throw PetitionStoreError.wrongState(current: petition.state(at: now)) }
@@ -377,9 +375,9 @@ public struct SQLitePetitionRepository: PetitionRepository {
   public func counts(ids: [String]) async throws -> [String: (count: Int64, updateTime: Date)] {
     guard !ids.isEmpty else { return [:] }
     return try await pool.read { db in
-      let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
       let rows = try Row.fetchAll(
-        db, sql: "SELECT * FROM petition_counters WHERE petition_id IN (\(marks))", arguments: StatementArguments(ids))
+        db, sql: "SELECT * FROM petition_counters WHERE petition_id IN (\(SQLiteColumns.placeholders(ids.count)))",
+        arguments: StatementArguments(ids))
       var result: [String: (count: Int64, updateTime: Date)] = [:]
       for row in rows {
         result[row["petition_id"]] = (row["signature_count"], Date(millisecondsSince1970: row["update_time"]))
@@ -391,12 +389,13 @@ public struct SQLitePetitionRepository: PetitionRepository {
   public func petitionsStarted(organizations: [String]) async throws -> [String: Int64] {
     guard !organizations.isEmpty else { return [:] }
     return try await pool.read { db in
-      let marks = Array(repeating: "?", count: organizations.count).joined(separator: ",")
       let rows = try Row.fetchAll(
         db,
         sql: """
           SELECT organization, COUNT(*) AS started FROM petitions
-          WHERE organization IN (\(marks)) AND publish_time IS NOT NULL AND state != ? GROUP BY organization
+          WHERE organization IN (\(SQLiteColumns.placeholders(organizations.count)))
+            AND publish_time IS NOT NULL AND state != ?
+          GROUP BY organization
           """,
         arguments: StatementArguments(organizations) + [PetitionState.removed.rawValue])
       return Dictionary(uniqueKeysWithValues: rows.map { ($0["organization"], $0["started"]) })
@@ -410,26 +409,21 @@ public struct SQLitePetitionRepository: PetitionRepository {
   }
 
   private static func record(_ db: Database, _ row: Row) throws -> PetitionRecord {
-    let decoder = JSONDecoder()
     let id: String = row["id"]
     let milestones = try Row.fetchAll(
       db, sql: "SELECT * FROM petition_milestones WHERE petition_id = ? ORDER BY threshold", arguments: [id]
-    ).map { MilestoneRecord(threshold: $0["threshold"], label: $0["label"], reachTime: ($0["reach_time"] as Int64?).map(Date.init(millisecondsSince1970:))) }
+    ).map { MilestoneRecord(threshold: $0["threshold"], label: $0["label"], reachTime: $0.date("reach_time")) }
     return PetitionRecord(
       id: id, organization: row["organization"], title: row["title"], summary: row["summary"], body: row["body"],
-      letter: row["letter"], tags: try decoder.decode([String].self, from: Data((row["tags"] as String).utf8)),
-      imageURI: row["image_uri"], deadline: date(row["deadline_time"]),
-      targets: try decoder.decode([TargetRecord].self, from: Data((row["targets"] as String).utf8)),
+      letter: row["letter"], tags: try row.json("tags"),
+      imageURI: row["image_uri"], deadline: row.date("deadline_time"),
+      targets: try row.json("targets"),
       milestones: milestones, state: PetitionState(rawValue: row["state"]) ?? .draft,
       signatureCount: row["signature_count"],
       createTime: Date(millisecondsSince1970: row["create_time"]),
       updateTime: Date(millisecondsSince1970: max(row["update_time"] as Int64, row["count_time"] as Int64)),
-      publishTime: date(row["publish_time"]), victoryNote: row["victory_note"], victoryTime: date(row["victory_time"]),
-      removalReason: row["removal_reason"], removeTime: date(row["remove_time"]), sequence: row["seq"])
-  }
-
-  private static func date(_ milliseconds: Int64?) -> Date? {
-    milliseconds.map(Date.init(millisecondsSince1970:))
+      publishTime: row.date("publish_time"), victoryNote: row["victory_note"], victoryTime: row.date("victory_time"),
+      removalReason: row["removal_reason"], removeTime: row.date("remove_time"), sequence: row["seq"])
   }
 
   private static func signatureRecord(_ row: Row) -> SignatureRecord {

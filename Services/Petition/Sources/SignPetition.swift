@@ -63,12 +63,10 @@ extension PetitionHandlers {
       publicName: request.showName ? Self.publicName(given: givenName, family: familyName) : "",
       collectedBy: call.organization ?? "")
     let ladder = ladder
-    // The caller handed over this person's details: it may know who they are.
-    let withSupporter = true
     let result: SignResult
     do {
       result = try await repository.sign(signature, key: key, now: Date()) { outcome in
-        try Self.response(outcome, ladder: ladder, withSupporter: withSupporter).serializedBytes()
+        try Self.response(outcome, ladder: ladder).serializedBytes()
       }
     } catch PetitionStoreError.wrongState(let current) {
       throw Self.notSignable(request.petition, current)
@@ -82,7 +80,7 @@ extension PetitionHandlers {
       if !outcome.alreadySigned {
         broadcaster.publish(CountChange(petitionID: petition.id, count: outcome.signatureCount, updateTime: outcome.updateTime))
       }
-      return Self.response(outcome, ladder: ladder, withSupporter: withSupporter)
+      return Self.response(outcome, ladder: ladder)
     }
   }
 
@@ -103,10 +101,11 @@ extension PetitionHandlers {
   }
 
   static func response(
-    _ outcome: SignOutcome, ladder: GoalLadder, withSupporter: Bool
+    _ outcome: SignOutcome, ladder: GoalLadder
   ) -> Groundswell_Petition_V1_SignPetitionResponse {
     .with {
-      $0.signature = outcome.signature.proto(withSupporter: withSupporter)
+      // The caller handed over this person's details: it may know who they are.
+      $0.signature = outcome.signature.proto(withSupporter: true)
       $0.alreadySigned = outcome.alreadySigned
       $0.signatureCount = outcome.signatureCount
       $0.goal = ladder.goal(for: outcome.signatureCount)

@@ -131,10 +131,9 @@ public struct SQLiteSupporterRepository: SupporterRepository {
   public func optedInCounts(organizations: [String]) async throws -> [String: Int64] {
     guard !organizations.isEmpty else { return [:] }
     return try await pool.read { db in
-      let marks = Array(repeating: "?", count: organizations.count).joined(separator: ",")
       let rows = try Row.fetchAll(
         db,
-        sql: "SELECT organization, COUNT(*) AS n FROM consents WHERE opted_in = 1 AND organization IN (\(marks)) GROUP BY organization",
+        sql: "SELECT organization, COUNT(*) AS n FROM consents WHERE opted_in = 1 AND organization IN (\(SQLiteColumns.placeholders(organizations.count))) GROUP BY organization",
         arguments: StatementArguments(organizations))
       return Dictionary(uniqueKeysWithValues: rows.map { ($0["organization"], $0["n"]) })
     }
@@ -176,8 +175,8 @@ public struct SQLiteSupporterRepository: SupporterRepository {
     return rows.map { row in
       ConsentRecord(
         organization: row["organization"], optedIn: row["opted_in"],
-        optInTime: (row["opt_in_time"] as Int64?).map(Date.init(millisecondsSince1970:)), optInSource: row["opt_in_source"],
-        optOutTime: (row["opt_out_time"] as Int64?).map(Date.init(millisecondsSince1970:)), optOutSource: row["opt_out_source"])
+        optInTime: row.date("opt_in_time"), optInSource: row["opt_in_source"],
+        optOutTime: row.date("opt_out_time"), optOutSource: row["opt_out_source"])
     }
   }
 }

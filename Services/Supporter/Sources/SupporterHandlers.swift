@@ -67,10 +67,7 @@ extension SupporterHandlers: Groundswell_Supporter_V1_SupporterService.SimpleSer
     request: Groundswell_Supporter_V1_BatchGetSupporterCountsRequest, context: ServerContext
   ) async throws -> Groundswell_Supporter_V1_BatchGetSupporterCountsResponse {
     var validator = Validator()
-    validator.count("organizations", request.organizations, maximum: Limits.batchSize)
-    for (index, name) in request.organizations.enumerated() {
-      validator.name("organizations[\(index)]", name, collection: "organizations")
-    }
+    validator.names("organizations", request.organizations, collection: "organizations")
     try validator.check()
     let counts = try await repository.optedInCounts(organizations: request.organizations)
     return .with { $0.supporterCounts = request.organizations.map { counts[$0] ?? 0 } }

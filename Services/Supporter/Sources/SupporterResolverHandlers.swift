@@ -19,7 +19,7 @@ extension SupporterResolverHandlers: Groundswell_Supporter_V1_SupporterResolverS
     validator.text("given_name", request.givenName, minimum: 1, maximum: Limits.personName)
     validator.text("family_name", request.familyName, maximum: Limits.personName)
     validator.name("organization", request.organization, collection: "organizations")
-    validator.text("postal_code", request.postalCode, maximum: 16)
+    validator.text("postal_code", request.postalCode, maximum: Limits.postalCode)
     if !request.country.isEmpty && !Region.isCountryCode(request.country) {
       validator.add("country", "country must be a two-letter ISO 3166-1 code.")
     }

@@ -54,3 +54,29 @@ extension Date {
     self.init(timeIntervalSince1970: Double(milliseconds) / 1000)
   }
 }
+
+/// Column conventions shared by the services' SQLite repositories: lists as
+/// JSON text, times as milliseconds (NULL when unset).
+public enum SQLiteColumns {
+  /// `?,?,…` for an `IN (…)` list of `count` values.
+  public static func placeholders(_ count: Int) -> String {
+    Array(repeating: "?", count: count).joined(separator: ",")
+  }
+
+  /// The JSON text a column stores for `value`.
+  public static func json<T: Encodable>(_ value: T) throws -> String {
+    String(decoding: try JSONEncoder().encode(value), as: UTF8.self)
+  }
+}
+
+extension Row {
+  /// A JSON text column, decoded.
+  public func json<T: Decodable>(_ column: String, as type: T.Type = T.self) throws -> T {
+    try JSONDecoder().decode(type, from: Data((self[column] as String).utf8))
+  }
+
+  /// A nullable millisecond-timestamp column.
+  public func date(_ column: String) -> Date? {
+    (self[column] as Int64?).map(Date.init(millisecondsSince1970:))
+  }
+}
