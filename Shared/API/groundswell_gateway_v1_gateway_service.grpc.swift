@@ -59,11 +59,67 @@ public enum Groundswell_Gateway_V1_GatewayService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "GetOrganizationTotals" metadata.
+        public enum GetOrganizationTotals: Sendable {
+            /// Request type for "GetOrganizationTotals".
+            public typealias Input = Groundswell_Gateway_V1_GetOrganizationTotalsRequest
+            /// Response type for "GetOrganizationTotals".
+            public typealias Output = Groundswell_Gateway_V1_GetOrganizationTotalsResponse
+            /// Descriptor for "GetOrganizationTotals".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.gateway.v1.GatewayService"),
+                method: "GetOrganizationTotals",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListTrending" metadata.
+        public enum ListTrending: Sendable {
+            /// Request type for "ListTrending".
+            public typealias Input = Groundswell_Gateway_V1_ListTrendingRequest
+            /// Response type for "ListTrending".
+            public typealias Output = Groundswell_Gateway_V1_ListTrendingResponse
+            /// Descriptor for "ListTrending".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.gateway.v1.GatewayService"),
+                method: "ListTrending",
+                type: .unary
+            )
+        }
+        /// Namespace for "WatchCampaignTotals" metadata.
+        public enum WatchCampaignTotals: Sendable {
+            /// Request type for "WatchCampaignTotals".
+            public typealias Input = Groundswell_Gateway_V1_WatchCampaignTotalsRequest
+            /// Response type for "WatchCampaignTotals".
+            public typealias Output = Groundswell_Gateway_V1_WatchCampaignTotalsResponse
+            /// Descriptor for "WatchCampaignTotals".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.gateway.v1.GatewayService"),
+                method: "WatchCampaignTotals",
+                type: .serverStreaming
+            )
+        }
+        /// Namespace for "GetSignatureHistory" metadata.
+        public enum GetSignatureHistory: Sendable {
+            /// Request type for "GetSignatureHistory".
+            public typealias Input = Groundswell_Gateway_V1_GetSignatureHistoryRequest
+            /// Response type for "GetSignatureHistory".
+            public typealias Output = Groundswell_Gateway_V1_GetSignatureHistoryResponse
+            /// Descriptor for "GetSignatureHistory".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.gateway.v1.GatewayService"),
+                method: "GetSignatureHistory",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "groundswell.gateway.v1.GatewayService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             GetCampaignTotals.descriptor,
             ListCampaignTotals.descriptor,
-            GetGrandTotal.descriptor
+            GetGrandTotal.descriptor,
+            GetOrganizationTotals.descriptor,
+            ListTrending.descriptor,
+            WatchCampaignTotals.descriptor,
+            GetSignatureHistory.descriptor
         ]
     }
 }
@@ -93,7 +149,9 @@ extension Groundswell_Gateway_V1_GatewayService {
     /// > Source IDL Documentation:
     /// >
     /// > The gateway's own service: signature totals across campaigns, for
-    /// > dashboards. Any valid API key may read them.
+    /// > dashboards, answered from a live in-memory view that the gateway keeps
+    /// > from petition-service's and campaign-service's feeds. Any valid API key
+    /// > may read them.
     public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
         /// Handle the "GetCampaignTotals" method.
         ///
@@ -148,6 +206,84 @@ extension Groundswell_Gateway_V1_GatewayService {
             request: GRPCCore.StreamingServerRequest<Groundswell_Gateway_V1_GetGrandTotalRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Gateway_V1_GetGrandTotalResponse>
+
+        /// Handle the "GetOrganizationTotals" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns the totals over the campaigns an organization created or is a
+        /// > coalition member of.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Gateway_V1_GetOrganizationTotalsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Gateway_V1_GetOrganizationTotalsResponse` messages.
+        func getOrganizationTotals(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Gateway_V1_GetOrganizationTotalsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Gateway_V1_GetOrganizationTotalsResponse>
+
+        /// Handle the "ListTrending" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns the campaigns and petitions with the most signatures in the last
+        /// > hour or day.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Gateway_V1_ListTrendingRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Gateway_V1_ListTrendingResponse` messages.
+        func listTrending(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Gateway_V1_ListTrendingRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Gateway_V1_ListTrendingResponse>
+
+        /// Handle the "WatchCampaignTotals" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Sends the current totals of the watched campaigns at once, then their
+        /// > totals again whenever they change, at most four times a second per
+        /// > campaign, for as long as the caller stays connected. A slow reader gets
+        /// > the latest totals, never a backlog.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Gateway_V1_WatchCampaignTotalsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Gateway_V1_WatchCampaignTotalsResponse` messages.
+        func watchCampaignTotals(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Gateway_V1_WatchCampaignTotalsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Gateway_V1_WatchCampaignTotalsResponse>
+
+        /// Handle the "GetSignatureHistory" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns signatures per minute (last day), hour (last 92 days) or day
+        /// > (forever) of a petition or a campaign.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Gateway_V1_GetSignatureHistoryRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Gateway_V1_GetSignatureHistoryResponse` messages.
+        func getSignatureHistory(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Gateway_V1_GetSignatureHistoryRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Gateway_V1_GetSignatureHistoryResponse>
     }
 
     /// Service protocol for the "groundswell.gateway.v1.GatewayService" service.
@@ -161,7 +297,9 @@ extension Groundswell_Gateway_V1_GatewayService {
     /// > Source IDL Documentation:
     /// >
     /// > The gateway's own service: signature totals across campaigns, for
-    /// > dashboards. Any valid API key may read them.
+    /// > dashboards, answered from a live in-memory view that the gateway keeps
+    /// > from petition-service's and campaign-service's feeds. Any valid API key
+    /// > may read them.
     public protocol ServiceProtocol: Groundswell_Gateway_V1_GatewayService.StreamingServiceProtocol {
         /// Handle the "GetCampaignTotals" method.
         ///
@@ -216,6 +354,84 @@ extension Groundswell_Gateway_V1_GatewayService {
             request: GRPCCore.ServerRequest<Groundswell_Gateway_V1_GetGrandTotalRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Groundswell_Gateway_V1_GetGrandTotalResponse>
+
+        /// Handle the "GetOrganizationTotals" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns the totals over the campaigns an organization created or is a
+        /// > coalition member of.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Gateway_V1_GetOrganizationTotalsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Gateway_V1_GetOrganizationTotalsResponse` message.
+        func getOrganizationTotals(
+            request: GRPCCore.ServerRequest<Groundswell_Gateway_V1_GetOrganizationTotalsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Gateway_V1_GetOrganizationTotalsResponse>
+
+        /// Handle the "ListTrending" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns the campaigns and petitions with the most signatures in the last
+        /// > hour or day.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Gateway_V1_ListTrendingRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Gateway_V1_ListTrendingResponse` message.
+        func listTrending(
+            request: GRPCCore.ServerRequest<Groundswell_Gateway_V1_ListTrendingRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Gateway_V1_ListTrendingResponse>
+
+        /// Handle the "WatchCampaignTotals" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Sends the current totals of the watched campaigns at once, then their
+        /// > totals again whenever they change, at most four times a second per
+        /// > campaign, for as long as the caller stays connected. A slow reader gets
+        /// > the latest totals, never a backlog.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Gateway_V1_WatchCampaignTotalsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Gateway_V1_WatchCampaignTotalsResponse` messages.
+        func watchCampaignTotals(
+            request: GRPCCore.ServerRequest<Groundswell_Gateway_V1_WatchCampaignTotalsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Gateway_V1_WatchCampaignTotalsResponse>
+
+        /// Handle the "GetSignatureHistory" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns signatures per minute (last day), hour (last 92 days) or day
+        /// > (forever) of a petition or a campaign.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Gateway_V1_GetSignatureHistoryRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Gateway_V1_GetSignatureHistoryResponse` message.
+        func getSignatureHistory(
+            request: GRPCCore.ServerRequest<Groundswell_Gateway_V1_GetSignatureHistoryRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Gateway_V1_GetSignatureHistoryResponse>
     }
 
     /// Simple service protocol for the "groundswell.gateway.v1.GatewayService" service.
@@ -227,7 +443,9 @@ extension Groundswell_Gateway_V1_GatewayService {
     /// > Source IDL Documentation:
     /// >
     /// > The gateway's own service: signature totals across campaigns, for
-    /// > dashboards. Any valid API key may read them.
+    /// > dashboards, answered from a live in-memory view that the gateway keeps
+    /// > from petition-service's and campaign-service's feeds. Any valid API key
+    /// > may read them.
     public protocol SimpleServiceProtocol: Groundswell_Gateway_V1_GatewayService.ServiceProtocol {
         /// Handle the "GetCampaignTotals" method.
         ///
@@ -282,6 +500,85 @@ extension Groundswell_Gateway_V1_GatewayService {
             request: Groundswell_Gateway_V1_GetGrandTotalRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Groundswell_Gateway_V1_GetGrandTotalResponse
+
+        /// Handle the "GetOrganizationTotals" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns the totals over the campaigns an organization created or is a
+        /// > coalition member of.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Gateway_V1_GetOrganizationTotalsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Gateway_V1_GetOrganizationTotalsResponse` to respond with.
+        func getOrganizationTotals(
+            request: Groundswell_Gateway_V1_GetOrganizationTotalsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Gateway_V1_GetOrganizationTotalsResponse
+
+        /// Handle the "ListTrending" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns the campaigns and petitions with the most signatures in the last
+        /// > hour or day.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Gateway_V1_ListTrendingRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Gateway_V1_ListTrendingResponse` to respond with.
+        func listTrending(
+            request: Groundswell_Gateway_V1_ListTrendingRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Gateway_V1_ListTrendingResponse
+
+        /// Handle the "WatchCampaignTotals" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Sends the current totals of the watched campaigns at once, then their
+        /// > totals again whenever they change, at most four times a second per
+        /// > campaign, for as long as the caller stays connected. A slow reader gets
+        /// > the latest totals, never a backlog.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Gateway_V1_WatchCampaignTotalsRequest` message.
+        ///   - response: A response stream of `Groundswell_Gateway_V1_WatchCampaignTotalsResponse` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        func watchCampaignTotals(
+            request: Groundswell_Gateway_V1_WatchCampaignTotalsRequest,
+            response: GRPCCore.RPCWriter<Groundswell_Gateway_V1_WatchCampaignTotalsResponse>,
+            context: GRPCCore.ServerContext
+        ) async throws
+
+        /// Handle the "GetSignatureHistory" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns signatures per minute (last day), hour (last 92 days) or day
+        /// > (forever) of a petition or a campaign.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Gateway_V1_GetSignatureHistoryRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Gateway_V1_GetSignatureHistoryResponse` to respond with.
+        func getSignatureHistory(
+            request: Groundswell_Gateway_V1_GetSignatureHistoryRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Gateway_V1_GetSignatureHistoryResponse
     }
 }
 
@@ -322,6 +619,50 @@ extension Groundswell_Gateway_V1_GatewayService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Groundswell_Gateway_V1_GatewayService.Method.GetOrganizationTotals.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Gateway_V1_GetOrganizationTotalsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Gateway_V1_GetOrganizationTotalsResponse>(),
+            handler: { request, context in
+                try await self.getOrganizationTotals(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Gateway_V1_GatewayService.Method.ListTrending.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Gateway_V1_ListTrendingRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Gateway_V1_ListTrendingResponse>(),
+            handler: { request, context in
+                try await self.listTrending(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Gateway_V1_GatewayService.Method.WatchCampaignTotals.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Gateway_V1_WatchCampaignTotalsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Gateway_V1_WatchCampaignTotalsResponse>(),
+            handler: { request, context in
+                try await self.watchCampaignTotals(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Gateway_V1_GatewayService.Method.GetSignatureHistory.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Gateway_V1_GetSignatureHistoryRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Gateway_V1_GetSignatureHistoryResponse>(),
+            handler: { request, context in
+                try await self.getSignatureHistory(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -355,6 +696,50 @@ extension Groundswell_Gateway_V1_GatewayService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Gateway_V1_GetGrandTotalResponse> {
         let response = try await self.getGrandTotal(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getOrganizationTotals(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Gateway_V1_GetOrganizationTotalsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Gateway_V1_GetOrganizationTotalsResponse> {
+        let response = try await self.getOrganizationTotals(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listTrending(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Gateway_V1_ListTrendingRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Gateway_V1_ListTrendingResponse> {
+        let response = try await self.listTrending(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func watchCampaignTotals(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Gateway_V1_WatchCampaignTotalsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Gateway_V1_WatchCampaignTotalsResponse> {
+        let response = try await self.watchCampaignTotals(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return response
+    }
+
+    public func getSignatureHistory(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Gateway_V1_GetSignatureHistoryRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Gateway_V1_GetSignatureHistoryResponse> {
+        let response = try await self.getSignatureHistory(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -403,6 +788,62 @@ extension Groundswell_Gateway_V1_GatewayService.SimpleServiceProtocol {
             metadata: [:]
         )
     }
+
+    public func getOrganizationTotals(
+        request: GRPCCore.ServerRequest<Groundswell_Gateway_V1_GetOrganizationTotalsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Gateway_V1_GetOrganizationTotalsResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Gateway_V1_GetOrganizationTotalsResponse>(
+            message: try await self.getOrganizationTotals(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listTrending(
+        request: GRPCCore.ServerRequest<Groundswell_Gateway_V1_ListTrendingRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Gateway_V1_ListTrendingResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Gateway_V1_ListTrendingResponse>(
+            message: try await self.listTrending(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func watchCampaignTotals(
+        request: GRPCCore.ServerRequest<Groundswell_Gateway_V1_WatchCampaignTotalsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Gateway_V1_WatchCampaignTotalsResponse> {
+        return GRPCCore.StreamingServerResponse<Groundswell_Gateway_V1_WatchCampaignTotalsResponse>(
+            metadata: [:],
+            producer: { writer in
+                try await self.watchCampaignTotals(
+                    request: request.message,
+                    response: writer,
+                    context: context
+                )
+                return [:]
+            }
+        )
+    }
+
+    public func getSignatureHistory(
+        request: GRPCCore.ServerRequest<Groundswell_Gateway_V1_GetSignatureHistoryRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Gateway_V1_GetSignatureHistoryResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Gateway_V1_GetSignatureHistoryResponse>(
+            message: try await self.getSignatureHistory(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
 }
 
 // MARK: groundswell.gateway.v1.GatewayService (client)
@@ -417,7 +858,9 @@ extension Groundswell_Gateway_V1_GatewayService {
     /// > Source IDL Documentation:
     /// >
     /// > The gateway's own service: signature totals across campaigns, for
-    /// > dashboards. Any valid API key may read them.
+    /// > dashboards, answered from a live in-memory view that the gateway keeps
+    /// > from petition-service's and campaign-service's feeds. Any valid API key
+    /// > may read them.
     public protocol ClientProtocol: Sendable {
         /// Call the "GetCampaignTotals" method.
         ///
@@ -487,6 +930,104 @@ extension Groundswell_Gateway_V1_GatewayService {
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Gateway_V1_GetGrandTotalResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetOrganizationTotals" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns the totals over the campaigns an organization created or is a
+        /// > coalition member of.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Gateway_V1_GetOrganizationTotalsRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Gateway_V1_GetOrganizationTotalsRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Gateway_V1_GetOrganizationTotalsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getOrganizationTotals<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Gateway_V1_GetOrganizationTotalsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Gateway_V1_GetOrganizationTotalsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Gateway_V1_GetOrganizationTotalsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Gateway_V1_GetOrganizationTotalsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListTrending" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns the campaigns and petitions with the most signatures in the last
+        /// > hour or day.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Gateway_V1_ListTrendingRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Gateway_V1_ListTrendingRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Gateway_V1_ListTrendingResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listTrending<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Gateway_V1_ListTrendingRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Gateway_V1_ListTrendingRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Gateway_V1_ListTrendingResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Gateway_V1_ListTrendingResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "WatchCampaignTotals" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Sends the current totals of the watched campaigns at once, then their
+        /// > totals again whenever they change, at most four times a second per
+        /// > campaign, for as long as the caller stays connected. A slow reader gets
+        /// > the latest totals, never a backlog.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Gateway_V1_WatchCampaignTotalsRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Gateway_V1_WatchCampaignTotalsRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Gateway_V1_WatchCampaignTotalsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func watchCampaignTotals<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Gateway_V1_WatchCampaignTotalsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Gateway_V1_WatchCampaignTotalsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Gateway_V1_WatchCampaignTotalsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Groundswell_Gateway_V1_WatchCampaignTotalsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetSignatureHistory" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns signatures per minute (last day), hour (last 92 days) or day
+        /// > (forever) of a petition or a campaign.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Gateway_V1_GetSignatureHistoryRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Gateway_V1_GetSignatureHistoryRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Gateway_V1_GetSignatureHistoryResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getSignatureHistory<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Gateway_V1_GetSignatureHistoryRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Gateway_V1_GetSignatureHistoryRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Gateway_V1_GetSignatureHistoryResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Gateway_V1_GetSignatureHistoryResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
     }
 
     /// Generated client for the "groundswell.gateway.v1.GatewayService" service.
@@ -498,7 +1039,9 @@ extension Groundswell_Gateway_V1_GatewayService {
     /// > Source IDL Documentation:
     /// >
     /// > The gateway's own service: signature totals across campaigns, for
-    /// > dashboards. Any valid API key may read them.
+    /// > dashboards, answered from a live in-memory view that the gateway keeps
+    /// > from petition-service's and campaign-service's feeds. Any valid API key
+    /// > may read them.
     public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
         private let client: GRPCCore.GRPCClient<Transport>
 
@@ -611,6 +1154,146 @@ extension Groundswell_Gateway_V1_GatewayService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "GetOrganizationTotals" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns the totals over the campaigns an organization created or is a
+        /// > coalition member of.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Gateway_V1_GetOrganizationTotalsRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Gateway_V1_GetOrganizationTotalsRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Gateway_V1_GetOrganizationTotalsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getOrganizationTotals<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Gateway_V1_GetOrganizationTotalsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Gateway_V1_GetOrganizationTotalsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Gateway_V1_GetOrganizationTotalsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Gateway_V1_GetOrganizationTotalsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Gateway_V1_GatewayService.Method.GetOrganizationTotals.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListTrending" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns the campaigns and petitions with the most signatures in the last
+        /// > hour or day.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Gateway_V1_ListTrendingRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Gateway_V1_ListTrendingRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Gateway_V1_ListTrendingResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listTrending<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Gateway_V1_ListTrendingRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Gateway_V1_ListTrendingRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Gateway_V1_ListTrendingResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Gateway_V1_ListTrendingResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Gateway_V1_GatewayService.Method.ListTrending.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "WatchCampaignTotals" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Sends the current totals of the watched campaigns at once, then their
+        /// > totals again whenever they change, at most four times a second per
+        /// > campaign, for as long as the caller stays connected. A slow reader gets
+        /// > the latest totals, never a backlog.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Gateway_V1_WatchCampaignTotalsRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Gateway_V1_WatchCampaignTotalsRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Gateway_V1_WatchCampaignTotalsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func watchCampaignTotals<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Gateway_V1_WatchCampaignTotalsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Gateway_V1_WatchCampaignTotalsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Gateway_V1_WatchCampaignTotalsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Groundswell_Gateway_V1_WatchCampaignTotalsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.serverStreaming(
+                request: request,
+                descriptor: Groundswell_Gateway_V1_GatewayService.Method.WatchCampaignTotals.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetSignatureHistory" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns signatures per minute (last day), hour (last 92 days) or day
+        /// > (forever) of a petition or a campaign.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Gateway_V1_GetSignatureHistoryRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Gateway_V1_GetSignatureHistoryRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Gateway_V1_GetSignatureHistoryResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getSignatureHistory<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Gateway_V1_GetSignatureHistoryRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Gateway_V1_GetSignatureHistoryRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Gateway_V1_GetSignatureHistoryResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Gateway_V1_GetSignatureHistoryResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Gateway_V1_GatewayService.Method.GetSignatureHistory.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -699,6 +1382,126 @@ extension Groundswell_Gateway_V1_GatewayService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Gateway_V1_GetGrandTotalRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Gateway_V1_GetGrandTotalResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetOrganizationTotals" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Returns the totals over the campaigns an organization created or is a
+    /// > coalition member of.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Gateway_V1_GetOrganizationTotalsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getOrganizationTotals<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Gateway_V1_GetOrganizationTotalsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Gateway_V1_GetOrganizationTotalsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getOrganizationTotals(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Gateway_V1_GetOrganizationTotalsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Gateway_V1_GetOrganizationTotalsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListTrending" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Returns the campaigns and petitions with the most signatures in the last
+    /// > hour or day.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Gateway_V1_ListTrendingRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listTrending<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Gateway_V1_ListTrendingRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Gateway_V1_ListTrendingResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listTrending(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Gateway_V1_ListTrendingRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Gateway_V1_ListTrendingResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "WatchCampaignTotals" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Sends the current totals of the watched campaigns at once, then their
+    /// > totals again whenever they change, at most four times a second per
+    /// > campaign, for as long as the caller stays connected. A slow reader gets
+    /// > the latest totals, never a backlog.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Gateway_V1_WatchCampaignTotalsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func watchCampaignTotals<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Gateway_V1_WatchCampaignTotalsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Groundswell_Gateway_V1_WatchCampaignTotalsResponse>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        try await self.watchCampaignTotals(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Gateway_V1_WatchCampaignTotalsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Gateway_V1_WatchCampaignTotalsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetSignatureHistory" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Returns signatures per minute (last day), hour (last 92 days) or day
+    /// > (forever) of a petition or a campaign.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Gateway_V1_GetSignatureHistoryRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getSignatureHistory<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Gateway_V1_GetSignatureHistoryRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Gateway_V1_GetSignatureHistoryResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getSignatureHistory(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Gateway_V1_GetSignatureHistoryRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Gateway_V1_GetSignatureHistoryResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -801,6 +1604,142 @@ extension Groundswell_Gateway_V1_GatewayService.ClientProtocol {
             metadata: metadata
         )
         return try await self.getGrandTotal(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetOrganizationTotals" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Returns the totals over the campaigns an organization created or is a
+    /// > coalition member of.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getOrganizationTotals<Result>(
+        _ message: Groundswell_Gateway_V1_GetOrganizationTotalsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Gateway_V1_GetOrganizationTotalsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Gateway_V1_GetOrganizationTotalsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getOrganizationTotals(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListTrending" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Returns the campaigns and petitions with the most signatures in the last
+    /// > hour or day.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listTrending<Result>(
+        _ message: Groundswell_Gateway_V1_ListTrendingRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Gateway_V1_ListTrendingResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Gateway_V1_ListTrendingRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listTrending(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "WatchCampaignTotals" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Sends the current totals of the watched campaigns at once, then their
+    /// > totals again whenever they change, at most four times a second per
+    /// > campaign, for as long as the caller stays connected. A slow reader gets
+    /// > the latest totals, never a backlog.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func watchCampaignTotals<Result>(
+        _ message: Groundswell_Gateway_V1_WatchCampaignTotalsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Groundswell_Gateway_V1_WatchCampaignTotalsResponse>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Gateway_V1_WatchCampaignTotalsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.watchCampaignTotals(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetSignatureHistory" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Returns signatures per minute (last day), hour (last 92 days) or day
+    /// > (forever) of a petition or a campaign.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getSignatureHistory<Result>(
+        _ message: Groundswell_Gateway_V1_GetSignatureHistoryRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Gateway_V1_GetSignatureHistoryResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Gateway_V1_GetSignatureHistoryRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getSignatureHistory(
             request: request,
             options: options,
             onResponse: handleResponse

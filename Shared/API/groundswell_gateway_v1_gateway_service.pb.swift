@@ -20,39 +20,253 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
-/// The signature totals of one campaign.
-public nonisolated struct Groundswell_Gateway_V1_CampaignTotals: Sendable {
+/// A window of recent time.
+public nonisolated enum Groundswell_Gateway_V1_TrendingWindow: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// Not allowed.
+  case unspecified // = 0
+
+  /// The last 60 minutes, the current one included.
+  case lastHour // = 1
+
+  /// The last 1,440 minutes, the current one included.
+  case lastDay // = 2
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .lastHour
+    case 2: self = .lastDay
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .lastHour: return 1
+    case .lastDay: return 2
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Groundswell_Gateway_V1_TrendingWindow] = [
+    .unspecified,
+    .lastHour,
+    .lastDay,
+  ]
+
+}
+
+/// The size of the buckets of a signature history.
+public nonisolated enum Groundswell_Gateway_V1_HistoryGranularity: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// Not allowed.
+  case unspecified // = 0
+
+  /// Per minute; minutes older than a day are not kept.
+  case minute // = 1
+
+  /// Per hour; hours older than 92 days are not kept.
+  case hour // = 2
+
+  /// Per day (UTC), kept forever.
+  case day // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .minute
+    case 2: self = .hour
+    case 3: self = .day
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .minute: return 1
+    case .hour: return 2
+    case .day: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Groundswell_Gateway_V1_HistoryGranularity] = [
+    .unspecified,
+    .minute,
+    .hour,
+    .day,
+  ]
+
+}
+
+/// How current a group of figures is. The gateway's figures come from two
+/// feeds: signature figures from petition-service and membership figures
+/// (which petitions and organizations belong to a campaign) from
+/// campaign-service.
+public nonisolated struct Groundswell_Gateway_V1_Freshness: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// The campaign, `campaigns/{campaign}`.
-  public var campaign: String = String()
-
-  /// The campaign's title.
-  public var title: String = String()
-
-  /// The sum of the signature counts of the campaign's petitions.
-  public var signatureCount: Int64 = 0
-
-  /// How many petitions belong to the campaign.
-  public var petitionCount: Int32 = 0
-
-  /// When these figures were computed.
-  public var computeTime: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_computeTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_computeTime = newValue}
+  /// The figures are current as of this time: the last time the feed they
+  /// come from confirmed them.
+  public var asOfTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_asOfTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_asOfTime = newValue}
   }
-  /// Returns true if `computeTime` has been explicitly set.
-  public var hasComputeTime: Bool {self._computeTime != nil}
-  /// Clears the value of `computeTime`. Subsequent reads from it will return its default value.
-  public mutating func clearComputeTime() {self._computeTime = nil}
+  /// Returns true if `asOfTime` has been explicitly set.
+  public var hasAsOfTime: Bool {self._asOfTime != nil}
+  /// Clears the value of `asOfTime`. Subsequent reads from it will return its default value.
+  public mutating func clearAsOfTime() {self._asOfTime = nil}
+
+  /// True when the feed has not confirmed the figures for more than three
+  /// seconds (its service is unreachable or silent). Stale figures are the
+  /// last known ones, never guesses.
+  public var stale: Bool = false
+
+  /// When the figures stopped being current; set only when `stale`.
+  public var staleSinceTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_staleSinceTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_staleSinceTime = newValue}
+  }
+  /// Returns true if `staleSinceTime` has been explicitly set.
+  public var hasStaleSinceTime: Bool {self._staleSinceTime != nil}
+  /// Clears the value of `staleSinceTime`. Subsequent reads from it will return its default value.
+  public mutating func clearStaleSinceTime() {self._staleSinceTime = nil}
+
+  /// Why the figures are stale, e.g. "petition-service is unreachable";
+  /// empty when fresh.
+  public var staleReason: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _computeTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _asOfTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _staleSinceTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
+/// The signature totals of one campaign.
+public nonisolated struct Groundswell_Gateway_V1_CampaignTotals: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The campaign, `campaigns/{campaign}`.
+  public var campaign: String {
+    get {_storage._campaign}
+    set {_uniqueStorage()._campaign = newValue}
+  }
+
+  /// The campaign's title.
+  public var title: String {
+    get {_storage._title}
+    set {_uniqueStorage()._title = newValue}
+  }
+
+  /// The sum of the signature counts of the campaign's petitions.
+  public var signatureCount: Int64 {
+    get {_storage._signatureCount}
+    set {_uniqueStorage()._signatureCount = newValue}
+  }
+
+  /// How many petitions belong to the campaign.
+  public var petitionCount: Int32 {
+    get {_storage._petitionCount}
+    set {_uniqueStorage()._petitionCount = newValue}
+  }
+
+  /// When this answer was assembled.
+  public var computeTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_storage._computeTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._computeTime = newValue}
+  }
+  /// Returns true if `computeTime` has been explicitly set.
+  public var hasComputeTime: Bool {_storage._computeTime != nil}
+  /// Clears the value of `computeTime`. Subsequent reads from it will return its default value.
+  public mutating func clearComputeTime() {_uniqueStorage()._computeTime = nil}
+
+  /// How many different supporters signed at least one of the campaign's
+  /// petitions: a supporter who signed three of them counts once.
+  public var uniqueSupporterCount: Int64 {
+    get {_storage._uniqueSupporterCount}
+    set {_uniqueStorage()._uniqueSupporterCount = newValue}
+  }
+
+  /// How many organizations are in the campaign's coalition, its creator
+  /// included.
+  public var organizationCount: Int32 {
+    get {_storage._organizationCount}
+    set {_uniqueStorage()._organizationCount = newValue}
+  }
+
+  /// When the newest signature on any of its petitions was made; unset
+  /// without signatures.
+  public var lastSignatureTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_storage._lastSignatureTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._lastSignatureTime = newValue}
+  }
+  /// Returns true if `lastSignatureTime` has been explicitly set.
+  public var hasLastSignatureTime: Bool {_storage._lastSignatureTime != nil}
+  /// Clears the value of `lastSignatureTime`. Subsequent reads from it will return its default value.
+  public mutating func clearLastSignatureTime() {_uniqueStorage()._lastSignatureTime = nil}
+
+  /// The organization that created the campaign.
+  public var organization: String {
+    get {_storage._organization}
+    set {_uniqueStorage()._organization = newValue}
+  }
+
+  /// How current `signature_count`, `unique_supporter_count`,
+  /// `last_signature_time` and `recent_minutes` are.
+  public var signaturesFreshness: Groundswell_Gateway_V1_Freshness {
+    get {_storage._signaturesFreshness ?? Groundswell_Gateway_V1_Freshness()}
+    set {_uniqueStorage()._signaturesFreshness = newValue}
+  }
+  /// Returns true if `signaturesFreshness` has been explicitly set.
+  public var hasSignaturesFreshness: Bool {_storage._signaturesFreshness != nil}
+  /// Clears the value of `signaturesFreshness`. Subsequent reads from it will return its default value.
+  public mutating func clearSignaturesFreshness() {_uniqueStorage()._signaturesFreshness = nil}
+
+  /// How current `title`, `petition_count` and `organization_count` are.
+  public var membershipFreshness: Groundswell_Gateway_V1_Freshness {
+    get {_storage._membershipFreshness ?? Groundswell_Gateway_V1_Freshness()}
+    set {_uniqueStorage()._membershipFreshness = newValue}
+  }
+  /// Returns true if `membershipFreshness` has been explicitly set.
+  public var hasMembershipFreshness: Bool {_storage._membershipFreshness != nil}
+  /// Clears the value of `membershipFreshness`. Subsequent reads from it will return its default value.
+  public mutating func clearMembershipFreshness() {_uniqueStorage()._membershipFreshness = nil}
+
+  /// Signatures per minute over the last hour, oldest first, 60 values (the
+  /// last one is the current minute); only when the request asks for them.
+  public var recentMinutes: [Int64] {
+    get {_storage._recentMinutes}
+    set {_uniqueStorage()._recentMinutes = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// The request for one campaign's totals.
@@ -63,6 +277,9 @@ public nonisolated struct Groundswell_Gateway_V1_GetCampaignTotalsRequest: Senda
 
   /// The campaign, `campaigns/{campaign}`.
   public var campaign: String = String()
+
+  /// Fill `recent_minutes`.
+  public var includeRecentMinutes: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -105,6 +322,9 @@ public nonisolated struct Groundswell_Gateway_V1_ListCampaignTotalsRequest: Send
   /// The `next_page_token` of a previous call; empty for the first page.
   public var pageToken: String = String()
 
+  /// Fill `recent_minutes`.
+  public var includeRecentMinutes: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -139,22 +359,392 @@ public nonisolated struct Groundswell_Gateway_V1_GetGrandTotalRequest: Sendable 
 }
 
 /// The response to `GetGrandTotal`.
-public nonisolated struct Groundswell_Gateway_V1_GetGrandTotalResponse: Sendable {
+public nonisolated struct Groundswell_Gateway_V1_GetGrandTotalResponse: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// The sum of the signature counts of every petition that belongs to at
   /// least one campaign; a petition in two campaigns counts once.
-  public var signatureCount: Int64 = 0
+  public var signatureCount: Int64 {
+    get {_storage._signatureCount}
+    set {_uniqueStorage()._signatureCount = newValue}
+  }
 
   /// How many campaigns there are.
-  public var campaignCount: Int32 = 0
+  public var campaignCount: Int32 {
+    get {_storage._campaignCount}
+    set {_uniqueStorage()._campaignCount = newValue}
+  }
 
   /// How many distinct petitions belong to at least one campaign.
-  public var petitionCount: Int32 = 0
+  public var petitionCount: Int32 {
+    get {_storage._petitionCount}
+    set {_uniqueStorage()._petitionCount = newValue}
+  }
 
-  /// When these figures were computed.
+  /// When this answer was assembled.
+  public var computeTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_storage._computeTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._computeTime = newValue}
+  }
+  /// Returns true if `computeTime` has been explicitly set.
+  public var hasComputeTime: Bool {_storage._computeTime != nil}
+  /// Clears the value of `computeTime`. Subsequent reads from it will return its default value.
+  public mutating func clearComputeTime() {_uniqueStorage()._computeTime = nil}
+
+  /// How current `signature_count` is.
+  public var signaturesFreshness: Groundswell_Gateway_V1_Freshness {
+    get {_storage._signaturesFreshness ?? Groundswell_Gateway_V1_Freshness()}
+    set {_uniqueStorage()._signaturesFreshness = newValue}
+  }
+  /// Returns true if `signaturesFreshness` has been explicitly set.
+  public var hasSignaturesFreshness: Bool {_storage._signaturesFreshness != nil}
+  /// Clears the value of `signaturesFreshness`. Subsequent reads from it will return its default value.
+  public mutating func clearSignaturesFreshness() {_uniqueStorage()._signaturesFreshness = nil}
+
+  /// How current `campaign_count` and `petition_count` are.
+  public var membershipFreshness: Groundswell_Gateway_V1_Freshness {
+    get {_storage._membershipFreshness ?? Groundswell_Gateway_V1_Freshness()}
+    set {_uniqueStorage()._membershipFreshness = newValue}
+  }
+  /// Returns true if `membershipFreshness` has been explicitly set.
+  public var hasMembershipFreshness: Bool {_storage._membershipFreshness != nil}
+  /// Clears the value of `membershipFreshness`. Subsequent reads from it will return its default value.
+  public mutating func clearMembershipFreshness() {_uniqueStorage()._membershipFreshness = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// The request for an organization's totals.
+public nonisolated struct Groundswell_Gateway_V1_GetOrganizationTotalsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The organization, `organizations/{organization}`.
+  public var organization: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The totals over the campaigns of one organization.
+public nonisolated struct Groundswell_Gateway_V1_OrganizationTotals: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The organization, `organizations/{organization}`.
+  public var organization: String {
+    get {_storage._organization}
+    set {_uniqueStorage()._organization = newValue}
+  }
+
+  /// Campaigns it created or is a coalition member of.
+  public var campaignCount: Int32 {
+    get {_storage._campaignCount}
+    set {_uniqueStorage()._campaignCount = newValue}
+  }
+
+  /// Distinct petitions of those campaigns.
+  public var petitionCount: Int32 {
+    get {_storage._petitionCount}
+    set {_uniqueStorage()._petitionCount = newValue}
+  }
+
+  /// Signatures on those petitions; a petition in two of its campaigns
+  /// counts once.
+  public var signatureCount: Int64 {
+    get {_storage._signatureCount}
+    set {_uniqueStorage()._signatureCount = newValue}
+  }
+
+  /// Different supporters who signed at least one of those petitions.
+  public var uniqueSupporterCount: Int64 {
+    get {_storage._uniqueSupporterCount}
+    set {_uniqueStorage()._uniqueSupporterCount = newValue}
+  }
+
+  /// When the newest signature on those petitions was made.
+  public var lastSignatureTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_storage._lastSignatureTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._lastSignatureTime = newValue}
+  }
+  /// Returns true if `lastSignatureTime` has been explicitly set.
+  public var hasLastSignatureTime: Bool {_storage._lastSignatureTime != nil}
+  /// Clears the value of `lastSignatureTime`. Subsequent reads from it will return its default value.
+  public mutating func clearLastSignatureTime() {_uniqueStorage()._lastSignatureTime = nil}
+
+  /// When this answer was assembled.
+  public var computeTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_storage._computeTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._computeTime = newValue}
+  }
+  /// Returns true if `computeTime` has been explicitly set.
+  public var hasComputeTime: Bool {_storage._computeTime != nil}
+  /// Clears the value of `computeTime`. Subsequent reads from it will return its default value.
+  public mutating func clearComputeTime() {_uniqueStorage()._computeTime = nil}
+
+  /// How current the signature figures are.
+  public var signaturesFreshness: Groundswell_Gateway_V1_Freshness {
+    get {_storage._signaturesFreshness ?? Groundswell_Gateway_V1_Freshness()}
+    set {_uniqueStorage()._signaturesFreshness = newValue}
+  }
+  /// Returns true if `signaturesFreshness` has been explicitly set.
+  public var hasSignaturesFreshness: Bool {_storage._signaturesFreshness != nil}
+  /// Clears the value of `signaturesFreshness`. Subsequent reads from it will return its default value.
+  public mutating func clearSignaturesFreshness() {_uniqueStorage()._signaturesFreshness = nil}
+
+  /// How current the campaign and petition counts are.
+  public var membershipFreshness: Groundswell_Gateway_V1_Freshness {
+    get {_storage._membershipFreshness ?? Groundswell_Gateway_V1_Freshness()}
+    set {_uniqueStorage()._membershipFreshness = newValue}
+  }
+  /// Returns true if `membershipFreshness` has been explicitly set.
+  public var hasMembershipFreshness: Bool {_storage._membershipFreshness != nil}
+  /// Clears the value of `membershipFreshness`. Subsequent reads from it will return its default value.
+  public mutating func clearMembershipFreshness() {_uniqueStorage()._membershipFreshness = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// The response to `GetOrganizationTotals`.
+public nonisolated struct Groundswell_Gateway_V1_GetOrganizationTotalsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The organization's totals.
+  public var totals: Groundswell_Gateway_V1_OrganizationTotals {
+    get {_totals ?? Groundswell_Gateway_V1_OrganizationTotals()}
+    set {_totals = newValue}
+  }
+  /// Returns true if `totals` has been explicitly set.
+  public var hasTotals: Bool {self._totals != nil}
+  /// Clears the value of `totals`. Subsequent reads from it will return its default value.
+  public mutating func clearTotals() {self._totals = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _totals: Groundswell_Gateway_V1_OrganizationTotals? = nil
+}
+
+/// The request for what is trending.
+public nonisolated struct Groundswell_Gateway_V1_ListTrendingRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The window to rank by.
+  public var window: Groundswell_Gateway_V1_TrendingWindow = .unspecified
+
+  /// How many campaigns and how many petitions to return, 1 to 100; 0 means 10.
+  public var limit: Int32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A campaign or petition and its signatures in the window.
+public nonisolated struct Groundswell_Gateway_V1_TrendingEntry: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// `campaigns/{campaign}` or `petitions/{petition}`.
+  public var name: String = String()
+
+  /// The campaign's title; empty for petitions.
+  public var title: String = String()
+
+  /// Signatures made in the window (and not withdrawn since).
+  public var signatureCount: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The response to `ListTrending`.
+public nonisolated struct Groundswell_Gateway_V1_ListTrendingResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Campaigns by signatures in the window, most first; ties by name.
+  public var campaigns: [Groundswell_Gateway_V1_TrendingEntry] = []
+
+  /// Petitions in at least one campaign, by signatures in the window.
+  public var petitions: [Groundswell_Gateway_V1_TrendingEntry] = []
+
+  /// When this answer was assembled.
+  public var computeTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_computeTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_computeTime = newValue}
+  }
+  /// Returns true if `computeTime` has been explicitly set.
+  public var hasComputeTime: Bool {self._computeTime != nil}
+  /// Clears the value of `computeTime`. Subsequent reads from it will return its default value.
+  public mutating func clearComputeTime() {self._computeTime = nil}
+
+  /// How current the signature figures are.
+  public var signaturesFreshness: Groundswell_Gateway_V1_Freshness {
+    get {_signaturesFreshness ?? Groundswell_Gateway_V1_Freshness()}
+    set {_signaturesFreshness = newValue}
+  }
+  /// Returns true if `signaturesFreshness` has been explicitly set.
+  public var hasSignaturesFreshness: Bool {self._signaturesFreshness != nil}
+  /// Clears the value of `signaturesFreshness`. Subsequent reads from it will return its default value.
+  public mutating func clearSignaturesFreshness() {self._signaturesFreshness = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _computeTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _signaturesFreshness: Groundswell_Gateway_V1_Freshness? = nil
+}
+
+/// The request to watch campaign totals.
+public nonisolated struct Groundswell_Gateway_V1_WatchCampaignTotalsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The campaigns to watch, `campaigns/{campaign}`, at most 1,000; empty
+  /// watches every campaign, including ones created later.
+  public var campaigns: [String] = []
+
+  /// Fill `recent_minutes` in every update.
+  public var includeRecentMinutes: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// One message of the `WatchCampaignTotals` stream.
+public nonisolated struct Groundswell_Gateway_V1_WatchCampaignTotalsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The totals of the campaigns that changed (in the first messages: of
+  /// every watched campaign).
+  public var totals: [Groundswell_Gateway_V1_CampaignTotals] = []
+
+  /// Set on the last message that carries the initial totals.
+  public var initialComplete: Bool = false
+
+  /// The grand total, when every campaign is watched.
+  public var grandTotal: Groundswell_Gateway_V1_GetGrandTotalResponse {
+    get {_grandTotal ?? Groundswell_Gateway_V1_GetGrandTotalResponse()}
+    set {_grandTotal = newValue}
+  }
+  /// Returns true if `grandTotal` has been explicitly set.
+  public var hasGrandTotal: Bool {self._grandTotal != nil}
+  /// Clears the value of `grandTotal`. Subsequent reads from it will return its default value.
+  public mutating func clearGrandTotal() {self._grandTotal = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _grandTotal: Groundswell_Gateway_V1_GetGrandTotalResponse? = nil
+}
+
+/// The request for a signature history.
+public nonisolated struct Groundswell_Gateway_V1_GetSignatureHistoryRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// A petition, `petitions/{petition}`, or a campaign, `campaigns/{campaign}`
+  /// (summed over its petitions).
+  public var name: String = String()
+
+  /// The bucket size.
+  public var granularity: Groundswell_Gateway_V1_HistoryGranularity = .unspecified
+
+  /// The first bucket starts at or after this time; unset means a day, 7 days
+  /// or 90 days before `end_time` for minutes, hours or days.
+  public var startTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_startTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_startTime = newValue}
+  }
+  /// Returns true if `startTime` has been explicitly set.
+  public var hasStartTime: Bool {self._startTime != nil}
+  /// Clears the value of `startTime`. Subsequent reads from it will return its default value.
+  public mutating func clearStartTime() {self._startTime = nil}
+
+  /// Buckets start before this time; unset means now.
+  public var endTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_endTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_endTime = newValue}
+  }
+  /// Returns true if `endTime` has been explicitly set.
+  public var hasEndTime: Bool {self._endTime != nil}
+  /// Clears the value of `endTime`. Subsequent reads from it will return its default value.
+  public mutating func clearEndTime() {self._endTime = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _startTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _endTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
+/// One bucket of a signature history.
+public nonisolated struct Groundswell_Gateway_V1_HistoryBucket: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The start of the bucket.
+  public var startTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_startTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_startTime = newValue}
+  }
+  /// Returns true if `startTime` has been explicitly set.
+  public var hasStartTime: Bool {self._startTime != nil}
+  /// Clears the value of `startTime`. Subsequent reads from it will return its default value.
+  public mutating func clearStartTime() {self._startTime = nil}
+
+  /// Signatures made in the bucket and not withdrawn since.
+  public var signatureCount: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _startTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
+/// The response to `GetSignatureHistory`.
+public nonisolated struct Groundswell_Gateway_V1_GetSignatureHistoryResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Every bucket in the range, oldest first, empty ones included; at most
+  /// 5,000.
+  public var buckets: [Groundswell_Gateway_V1_HistoryBucket] = []
+
+  /// When this answer was assembled from petition-service's counters.
   public var computeTime: SwiftProtobuf.Google_Protobuf_Timestamp {
     get {_computeTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
     set {_computeTime = newValue}
@@ -175,9 +765,17 @@ public nonisolated struct Groundswell_Gateway_V1_GetGrandTotalResponse: Sendable
 
 fileprivate nonisolated let _protobuf_package = "groundswell.gateway.v1"
 
-nonisolated extension Groundswell_Gateway_V1_CampaignTotals: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".CampaignTotals"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaign\0\u{1}title\0\u{3}signature_count\0\u{3}petition_count\0\u{3}compute_time\0")
+nonisolated extension Groundswell_Gateway_V1_TrendingWindow: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0TRENDING_WINDOW_UNSPECIFIED\0\u{1}LAST_HOUR\0\u{1}LAST_DAY\0")
+}
+
+nonisolated extension Groundswell_Gateway_V1_HistoryGranularity: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0HISTORY_GRANULARITY_UNSPECIFIED\0\u{1}MINUTE\0\u{1}HOUR\0\u{1}DAY\0")
+}
+
+nonisolated extension Groundswell_Gateway_V1_Freshness: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Freshness"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}as_of_time\0\u{1}stale\0\u{3}stale_since_time\0\u{3}stale_reason\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -185,11 +783,10 @@ nonisolated extension Groundswell_Gateway_V1_CampaignTotals: SwiftProtobuf.Messa
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.campaign) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.title) }()
-      case 3: try { try decoder.decodeSingularInt64Field(value: &self.signatureCount) }()
-      case 4: try { try decoder.decodeSingularInt32Field(value: &self.petitionCount) }()
-      case 5: try { try decoder.decodeSingularMessageField(value: &self._computeTime) }()
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._asOfTime) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.stale) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._staleSinceTime) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.staleReason) }()
       default: break
       }
     }
@@ -200,30 +797,173 @@ nonisolated extension Groundswell_Gateway_V1_CampaignTotals: SwiftProtobuf.Messa
     // allocates stack space for every if/case branch local when no optimizations
     // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
     // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.campaign.isEmpty {
-      try visitor.visitSingularStringField(value: self.campaign, fieldNumber: 1)
-    }
-    if !self.title.isEmpty {
-      try visitor.visitSingularStringField(value: self.title, fieldNumber: 2)
-    }
-    if self.signatureCount != 0 {
-      try visitor.visitSingularInt64Field(value: self.signatureCount, fieldNumber: 3)
-    }
-    if self.petitionCount != 0 {
-      try visitor.visitSingularInt32Field(value: self.petitionCount, fieldNumber: 4)
-    }
-    try { if let v = self._computeTime {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    try { if let v = self._asOfTime {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
     } }()
+    if self.stale != false {
+      try visitor.visitSingularBoolField(value: self.stale, fieldNumber: 2)
+    }
+    try { if let v = self._staleSinceTime {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    if !self.staleReason.isEmpty {
+      try visitor.visitSingularStringField(value: self.staleReason, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Gateway_V1_Freshness, rhs: Groundswell_Gateway_V1_Freshness) -> Bool {
+    if lhs._asOfTime != rhs._asOfTime {return false}
+    if lhs.stale != rhs.stale {return false}
+    if lhs._staleSinceTime != rhs._staleSinceTime {return false}
+    if lhs.staleReason != rhs.staleReason {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Gateway_V1_CampaignTotals: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CampaignTotals"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaign\0\u{1}title\0\u{3}signature_count\0\u{3}petition_count\0\u{3}compute_time\0\u{3}unique_supporter_count\0\u{3}organization_count\0\u{3}last_signature_time\0\u{1}organization\0\u{3}signatures_freshness\0\u{3}membership_freshness\0\u{3}recent_minutes\0")
+
+  fileprivate class _StorageClass {
+    var _campaign: String = String()
+    var _title: String = String()
+    var _signatureCount: Int64 = 0
+    var _petitionCount: Int32 = 0
+    var _computeTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _uniqueSupporterCount: Int64 = 0
+    var _organizationCount: Int32 = 0
+    var _lastSignatureTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _organization: String = String()
+    var _signaturesFreshness: Groundswell_Gateway_V1_Freshness? = nil
+    var _membershipFreshness: Groundswell_Gateway_V1_Freshness? = nil
+    var _recentMinutes: [Int64] = []
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _campaign = source._campaign
+      _title = source._title
+      _signatureCount = source._signatureCount
+      _petitionCount = source._petitionCount
+      _computeTime = source._computeTime
+      _uniqueSupporterCount = source._uniqueSupporterCount
+      _organizationCount = source._organizationCount
+      _lastSignatureTime = source._lastSignatureTime
+      _organization = source._organization
+      _signaturesFreshness = source._signaturesFreshness
+      _membershipFreshness = source._membershipFreshness
+      _recentMinutes = source._recentMinutes
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._campaign) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._title) }()
+        case 3: try { try decoder.decodeSingularInt64Field(value: &_storage._signatureCount) }()
+        case 4: try { try decoder.decodeSingularInt32Field(value: &_storage._petitionCount) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._computeTime) }()
+        case 6: try { try decoder.decodeSingularInt64Field(value: &_storage._uniqueSupporterCount) }()
+        case 7: try { try decoder.decodeSingularInt32Field(value: &_storage._organizationCount) }()
+        case 8: try { try decoder.decodeSingularMessageField(value: &_storage._lastSignatureTime) }()
+        case 9: try { try decoder.decodeSingularStringField(value: &_storage._organization) }()
+        case 10: try { try decoder.decodeSingularMessageField(value: &_storage._signaturesFreshness) }()
+        case 11: try { try decoder.decodeSingularMessageField(value: &_storage._membershipFreshness) }()
+        case 12: try { try decoder.decodeRepeatedInt64Field(value: &_storage._recentMinutes) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._campaign.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._campaign, fieldNumber: 1)
+      }
+      if !_storage._title.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._title, fieldNumber: 2)
+      }
+      if _storage._signatureCount != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._signatureCount, fieldNumber: 3)
+      }
+      if _storage._petitionCount != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._petitionCount, fieldNumber: 4)
+      }
+      try { if let v = _storage._computeTime {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
+      if _storage._uniqueSupporterCount != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._uniqueSupporterCount, fieldNumber: 6)
+      }
+      if _storage._organizationCount != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._organizationCount, fieldNumber: 7)
+      }
+      try { if let v = _storage._lastSignatureTime {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+      } }()
+      if !_storage._organization.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._organization, fieldNumber: 9)
+      }
+      try { if let v = _storage._signaturesFreshness {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+      } }()
+      try { if let v = _storage._membershipFreshness {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+      } }()
+      if !_storage._recentMinutes.isEmpty {
+        try visitor.visitPackedInt64Field(value: _storage._recentMinutes, fieldNumber: 12)
+      }
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Groundswell_Gateway_V1_CampaignTotals, rhs: Groundswell_Gateway_V1_CampaignTotals) -> Bool {
-    if lhs.campaign != rhs.campaign {return false}
-    if lhs.title != rhs.title {return false}
-    if lhs.signatureCount != rhs.signatureCount {return false}
-    if lhs.petitionCount != rhs.petitionCount {return false}
-    if lhs._computeTime != rhs._computeTime {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._campaign != rhs_storage._campaign {return false}
+        if _storage._title != rhs_storage._title {return false}
+        if _storage._signatureCount != rhs_storage._signatureCount {return false}
+        if _storage._petitionCount != rhs_storage._petitionCount {return false}
+        if _storage._computeTime != rhs_storage._computeTime {return false}
+        if _storage._uniqueSupporterCount != rhs_storage._uniqueSupporterCount {return false}
+        if _storage._organizationCount != rhs_storage._organizationCount {return false}
+        if _storage._lastSignatureTime != rhs_storage._lastSignatureTime {return false}
+        if _storage._organization != rhs_storage._organization {return false}
+        if _storage._signaturesFreshness != rhs_storage._signaturesFreshness {return false}
+        if _storage._membershipFreshness != rhs_storage._membershipFreshness {return false}
+        if _storage._recentMinutes != rhs_storage._recentMinutes {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -231,7 +971,7 @@ nonisolated extension Groundswell_Gateway_V1_CampaignTotals: SwiftProtobuf.Messa
 
 nonisolated extension Groundswell_Gateway_V1_GetCampaignTotalsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".GetCampaignTotalsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaign\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaign\0\u{3}include_recent_minutes\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -240,6 +980,7 @@ nonisolated extension Groundswell_Gateway_V1_GetCampaignTotalsRequest: SwiftProt
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.campaign) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.includeRecentMinutes) }()
       default: break
       }
     }
@@ -249,11 +990,15 @@ nonisolated extension Groundswell_Gateway_V1_GetCampaignTotalsRequest: SwiftProt
     if !self.campaign.isEmpty {
       try visitor.visitSingularStringField(value: self.campaign, fieldNumber: 1)
     }
+    if self.includeRecentMinutes != false {
+      try visitor.visitSingularBoolField(value: self.includeRecentMinutes, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Groundswell_Gateway_V1_GetCampaignTotalsRequest, rhs: Groundswell_Gateway_V1_GetCampaignTotalsRequest) -> Bool {
     if lhs.campaign != rhs.campaign {return false}
+    if lhs.includeRecentMinutes != rhs.includeRecentMinutes {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -295,7 +1040,7 @@ nonisolated extension Groundswell_Gateway_V1_GetCampaignTotalsResponse: SwiftPro
 
 nonisolated extension Groundswell_Gateway_V1_ListCampaignTotalsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListCampaignTotalsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}page_size\0\u{3}page_token\0\u{3}include_recent_minutes\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -305,6 +1050,7 @@ nonisolated extension Groundswell_Gateway_V1_ListCampaignTotalsRequest: SwiftPro
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.includeRecentMinutes) }()
       default: break
       }
     }
@@ -317,12 +1063,16 @@ nonisolated extension Groundswell_Gateway_V1_ListCampaignTotalsRequest: SwiftPro
     if !self.pageToken.isEmpty {
       try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 2)
     }
+    if self.includeRecentMinutes != false {
+      try visitor.visitSingularBoolField(value: self.includeRecentMinutes, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Groundswell_Gateway_V1_ListCampaignTotalsRequest, rhs: Groundswell_Gateway_V1_ListCampaignTotalsRequest) -> Bool {
     if lhs.pageSize != rhs.pageSize {return false}
     if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.includeRecentMinutes != rhs.includeRecentMinutes {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -384,7 +1134,112 @@ nonisolated extension Groundswell_Gateway_V1_GetGrandTotalRequest: SwiftProtobuf
 
 nonisolated extension Groundswell_Gateway_V1_GetGrandTotalResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".GetGrandTotalResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}signature_count\0\u{3}campaign_count\0\u{3}petition_count\0\u{3}compute_time\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}signature_count\0\u{3}campaign_count\0\u{3}petition_count\0\u{3}compute_time\0\u{3}signatures_freshness\0\u{3}membership_freshness\0")
+
+  fileprivate class _StorageClass {
+    var _signatureCount: Int64 = 0
+    var _campaignCount: Int32 = 0
+    var _petitionCount: Int32 = 0
+    var _computeTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _signaturesFreshness: Groundswell_Gateway_V1_Freshness? = nil
+    var _membershipFreshness: Groundswell_Gateway_V1_Freshness? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _signatureCount = source._signatureCount
+      _campaignCount = source._campaignCount
+      _petitionCount = source._petitionCount
+      _computeTime = source._computeTime
+      _signaturesFreshness = source._signaturesFreshness
+      _membershipFreshness = source._membershipFreshness
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularInt64Field(value: &_storage._signatureCount) }()
+        case 2: try { try decoder.decodeSingularInt32Field(value: &_storage._campaignCount) }()
+        case 3: try { try decoder.decodeSingularInt32Field(value: &_storage._petitionCount) }()
+        case 4: try { try decoder.decodeSingularMessageField(value: &_storage._computeTime) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._signaturesFreshness) }()
+        case 6: try { try decoder.decodeSingularMessageField(value: &_storage._membershipFreshness) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if _storage._signatureCount != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._signatureCount, fieldNumber: 1)
+      }
+      if _storage._campaignCount != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._campaignCount, fieldNumber: 2)
+      }
+      if _storage._petitionCount != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._petitionCount, fieldNumber: 3)
+      }
+      try { if let v = _storage._computeTime {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+      } }()
+      try { if let v = _storage._signaturesFreshness {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
+      try { if let v = _storage._membershipFreshness {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+      } }()
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Gateway_V1_GetGrandTotalResponse, rhs: Groundswell_Gateway_V1_GetGrandTotalResponse) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._signatureCount != rhs_storage._signatureCount {return false}
+        if _storage._campaignCount != rhs_storage._campaignCount {return false}
+        if _storage._petitionCount != rhs_storage._petitionCount {return false}
+        if _storage._computeTime != rhs_storage._computeTime {return false}
+        if _storage._signaturesFreshness != rhs_storage._signaturesFreshness {return false}
+        if _storage._membershipFreshness != rhs_storage._membershipFreshness {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Gateway_V1_GetOrganizationTotalsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetOrganizationTotalsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}organization\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -392,10 +1247,163 @@ nonisolated extension Groundswell_Gateway_V1_GetGrandTotalResponse: SwiftProtobu
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularInt64Field(value: &self.signatureCount) }()
-      case 2: try { try decoder.decodeSingularInt32Field(value: &self.campaignCount) }()
-      case 3: try { try decoder.decodeSingularInt32Field(value: &self.petitionCount) }()
-      case 4: try { try decoder.decodeSingularMessageField(value: &self._computeTime) }()
+      case 1: try { try decoder.decodeSingularStringField(value: &self.organization) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.organization.isEmpty {
+      try visitor.visitSingularStringField(value: self.organization, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Gateway_V1_GetOrganizationTotalsRequest, rhs: Groundswell_Gateway_V1_GetOrganizationTotalsRequest) -> Bool {
+    if lhs.organization != rhs.organization {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Gateway_V1_OrganizationTotals: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".OrganizationTotals"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}organization\0\u{3}campaign_count\0\u{3}petition_count\0\u{3}signature_count\0\u{3}unique_supporter_count\0\u{3}last_signature_time\0\u{3}compute_time\0\u{3}signatures_freshness\0\u{3}membership_freshness\0")
+
+  fileprivate class _StorageClass {
+    var _organization: String = String()
+    var _campaignCount: Int32 = 0
+    var _petitionCount: Int32 = 0
+    var _signatureCount: Int64 = 0
+    var _uniqueSupporterCount: Int64 = 0
+    var _lastSignatureTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _computeTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _signaturesFreshness: Groundswell_Gateway_V1_Freshness? = nil
+    var _membershipFreshness: Groundswell_Gateway_V1_Freshness? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _organization = source._organization
+      _campaignCount = source._campaignCount
+      _petitionCount = source._petitionCount
+      _signatureCount = source._signatureCount
+      _uniqueSupporterCount = source._uniqueSupporterCount
+      _lastSignatureTime = source._lastSignatureTime
+      _computeTime = source._computeTime
+      _signaturesFreshness = source._signaturesFreshness
+      _membershipFreshness = source._membershipFreshness
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._organization) }()
+        case 2: try { try decoder.decodeSingularInt32Field(value: &_storage._campaignCount) }()
+        case 3: try { try decoder.decodeSingularInt32Field(value: &_storage._petitionCount) }()
+        case 4: try { try decoder.decodeSingularInt64Field(value: &_storage._signatureCount) }()
+        case 5: try { try decoder.decodeSingularInt64Field(value: &_storage._uniqueSupporterCount) }()
+        case 6: try { try decoder.decodeSingularMessageField(value: &_storage._lastSignatureTime) }()
+        case 7: try { try decoder.decodeSingularMessageField(value: &_storage._computeTime) }()
+        case 8: try { try decoder.decodeSingularMessageField(value: &_storage._signaturesFreshness) }()
+        case 9: try { try decoder.decodeSingularMessageField(value: &_storage._membershipFreshness) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._organization.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._organization, fieldNumber: 1)
+      }
+      if _storage._campaignCount != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._campaignCount, fieldNumber: 2)
+      }
+      if _storage._petitionCount != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._petitionCount, fieldNumber: 3)
+      }
+      if _storage._signatureCount != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._signatureCount, fieldNumber: 4)
+      }
+      if _storage._uniqueSupporterCount != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._uniqueSupporterCount, fieldNumber: 5)
+      }
+      try { if let v = _storage._lastSignatureTime {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+      } }()
+      try { if let v = _storage._computeTime {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+      } }()
+      try { if let v = _storage._signaturesFreshness {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+      } }()
+      try { if let v = _storage._membershipFreshness {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+      } }()
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Gateway_V1_OrganizationTotals, rhs: Groundswell_Gateway_V1_OrganizationTotals) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._organization != rhs_storage._organization {return false}
+        if _storage._campaignCount != rhs_storage._campaignCount {return false}
+        if _storage._petitionCount != rhs_storage._petitionCount {return false}
+        if _storage._signatureCount != rhs_storage._signatureCount {return false}
+        if _storage._uniqueSupporterCount != rhs_storage._uniqueSupporterCount {return false}
+        if _storage._lastSignatureTime != rhs_storage._lastSignatureTime {return false}
+        if _storage._computeTime != rhs_storage._computeTime {return false}
+        if _storage._signaturesFreshness != rhs_storage._signaturesFreshness {return false}
+        if _storage._membershipFreshness != rhs_storage._membershipFreshness {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Gateway_V1_GetOrganizationTotalsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetOrganizationTotalsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}totals\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._totals) }()
       default: break
       }
     }
@@ -406,25 +1414,343 @@ nonisolated extension Groundswell_Gateway_V1_GetGrandTotalResponse: SwiftProtobu
     // allocates stack space for every if/case branch local when no optimizations
     // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
     // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._totals {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Gateway_V1_GetOrganizationTotalsResponse, rhs: Groundswell_Gateway_V1_GetOrganizationTotalsResponse) -> Bool {
+    if lhs._totals != rhs._totals {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Gateway_V1_ListTrendingRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListTrendingRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}window\0\u{1}limit\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.window) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.limit) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.window != .unspecified {
+      try visitor.visitSingularEnumField(value: self.window, fieldNumber: 1)
+    }
+    if self.limit != 0 {
+      try visitor.visitSingularInt32Field(value: self.limit, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Gateway_V1_ListTrendingRequest, rhs: Groundswell_Gateway_V1_ListTrendingRequest) -> Bool {
+    if lhs.window != rhs.window {return false}
+    if lhs.limit != rhs.limit {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Gateway_V1_TrendingEntry: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".TrendingEntry"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}title\0\u{3}signature_count\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.title) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.signatureCount) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if !self.title.isEmpty {
+      try visitor.visitSingularStringField(value: self.title, fieldNumber: 2)
+    }
     if self.signatureCount != 0 {
-      try visitor.visitSingularInt64Field(value: self.signatureCount, fieldNumber: 1)
+      try visitor.visitSingularInt64Field(value: self.signatureCount, fieldNumber: 3)
     }
-    if self.campaignCount != 0 {
-      try visitor.visitSingularInt32Field(value: self.campaignCount, fieldNumber: 2)
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Gateway_V1_TrendingEntry, rhs: Groundswell_Gateway_V1_TrendingEntry) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.title != rhs.title {return false}
+    if lhs.signatureCount != rhs.signatureCount {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Gateway_V1_ListTrendingResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListTrendingResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaigns\0\u{1}petitions\0\u{3}compute_time\0\u{3}signatures_freshness\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.campaigns) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.petitions) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._computeTime) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._signaturesFreshness) }()
+      default: break
+      }
     }
-    if self.petitionCount != 0 {
-      try visitor.visitSingularInt32Field(value: self.petitionCount, fieldNumber: 3)
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.campaigns.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.campaigns, fieldNumber: 1)
+    }
+    if !self.petitions.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.petitions, fieldNumber: 2)
     }
     try { if let v = self._computeTime {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try { if let v = self._signaturesFreshness {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
     } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Groundswell_Gateway_V1_GetGrandTotalResponse, rhs: Groundswell_Gateway_V1_GetGrandTotalResponse) -> Bool {
+  public static func ==(lhs: Groundswell_Gateway_V1_ListTrendingResponse, rhs: Groundswell_Gateway_V1_ListTrendingResponse) -> Bool {
+    if lhs.campaigns != rhs.campaigns {return false}
+    if lhs.petitions != rhs.petitions {return false}
+    if lhs._computeTime != rhs._computeTime {return false}
+    if lhs._signaturesFreshness != rhs._signaturesFreshness {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Gateway_V1_WatchCampaignTotalsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WatchCampaignTotalsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}campaigns\0\u{3}include_recent_minutes\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedStringField(value: &self.campaigns) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.includeRecentMinutes) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.campaigns.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.campaigns, fieldNumber: 1)
+    }
+    if self.includeRecentMinutes != false {
+      try visitor.visitSingularBoolField(value: self.includeRecentMinutes, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Gateway_V1_WatchCampaignTotalsRequest, rhs: Groundswell_Gateway_V1_WatchCampaignTotalsRequest) -> Bool {
+    if lhs.campaigns != rhs.campaigns {return false}
+    if lhs.includeRecentMinutes != rhs.includeRecentMinutes {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Gateway_V1_WatchCampaignTotalsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WatchCampaignTotalsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}totals\0\u{3}initial_complete\0\u{3}grand_total\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.totals) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.initialComplete) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._grandTotal) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.totals.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.totals, fieldNumber: 1)
+    }
+    if self.initialComplete != false {
+      try visitor.visitSingularBoolField(value: self.initialComplete, fieldNumber: 2)
+    }
+    try { if let v = self._grandTotal {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Gateway_V1_WatchCampaignTotalsResponse, rhs: Groundswell_Gateway_V1_WatchCampaignTotalsResponse) -> Bool {
+    if lhs.totals != rhs.totals {return false}
+    if lhs.initialComplete != rhs.initialComplete {return false}
+    if lhs._grandTotal != rhs._grandTotal {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Gateway_V1_GetSignatureHistoryRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetSignatureHistoryRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}granularity\0\u{3}start_time\0\u{3}end_time\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.granularity) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._startTime) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._endTime) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if self.granularity != .unspecified {
+      try visitor.visitSingularEnumField(value: self.granularity, fieldNumber: 2)
+    }
+    try { if let v = self._startTime {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try { if let v = self._endTime {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Gateway_V1_GetSignatureHistoryRequest, rhs: Groundswell_Gateway_V1_GetSignatureHistoryRequest) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.granularity != rhs.granularity {return false}
+    if lhs._startTime != rhs._startTime {return false}
+    if lhs._endTime != rhs._endTime {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Gateway_V1_HistoryBucket: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".HistoryBucket"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}start_time\0\u{3}signature_count\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._startTime) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.signatureCount) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._startTime {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.signatureCount != 0 {
+      try visitor.visitSingularInt64Field(value: self.signatureCount, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Gateway_V1_HistoryBucket, rhs: Groundswell_Gateway_V1_HistoryBucket) -> Bool {
+    if lhs._startTime != rhs._startTime {return false}
     if lhs.signatureCount != rhs.signatureCount {return false}
-    if lhs.campaignCount != rhs.campaignCount {return false}
-    if lhs.petitionCount != rhs.petitionCount {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Gateway_V1_GetSignatureHistoryResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetSignatureHistoryResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}buckets\0\u{3}compute_time\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.buckets) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._computeTime) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.buckets.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.buckets, fieldNumber: 1)
+    }
+    try { if let v = self._computeTime {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Gateway_V1_GetSignatureHistoryResponse, rhs: Groundswell_Gateway_V1_GetSignatureHistoryResponse) -> Bool {
+    if lhs.buckets != rhs.buckets {return false}
     if lhs._computeTime != rhs._computeTime {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true

@@ -14,7 +14,7 @@ import Testing
     let second = try await stack.makeOpenPetition(organization: organization, key: key, title: "Second look")
     let campaign = try await stack.makeCampaign(organization: organization, key: key, petitions: [first, second])
     try await stack.withGateway { api in
-      let before = try await api.totals.getCampaignTotals(.with { $0.campaign = campaign }, metadata: bearer(key)).totals
+      let before = try await liveTotals(api, campaign, key: key) { $0.petitionCount == 2 }
       #expect(before.signatureCount == 0)
       #expect(before.petitionCount == 2)
       let grandBefore = try await api.totals.getGrandTotal(.init(), metadata: bearer(key))
@@ -28,10 +28,14 @@ import Testing
 
       let petition = try await api.petitions.getPetition(.with { $0.name = second }, metadata: bearer(key)).petition
       #expect(petition.signatureCount == 2)
-      let after = try await api.totals.getCampaignTotals(.with { $0.campaign = campaign }, metadata: bearer(key)).totals
+      // The gateway's live view follows petition-service's feed within a second.
+      let after = try await liveTotals(api, campaign, key: key) { $0.signatureCount == 3 }
       #expect(after.signatureCount == 3)
+      #expect(after.uniqueSupporterCount == 2)
       #expect(after.computeTime.seconds > 0)
-      let grandAfter = try await api.totals.getGrandTotal(.init(), metadata: bearer(key))
+      let grandAfter = try await eventually {
+        try await api.totals.getGrandTotal(.init(), metadata: bearer(key))
+      } until: { $0.signatureCount == grandBefore.signatureCount + 3 }
       #expect(grandAfter.signatureCount == grandBefore.signatureCount + 3)
       #expect(grandAfter.campaignCount == grandBefore.campaignCount)
 

@@ -48,9 +48,17 @@ signed = petitions.SignPetition(
 print(f"signature_count={signed.signature_count}")
 print(f"already_signed={signed.already_signed}")
 
-totals = gateway.GetCampaignTotals(
-    gateway_service_pb2.GetCampaignTotalsRequest(campaign=os.environ["CAMPAIGN"]), metadata=auth, timeout=10)
-print(f"campaign_signatures={totals.totals.signature_count}")
+# Totals are live: watch the campaign (server streaming) until the signature shows.
+watch = gateway.WatchCampaignTotals(
+    gateway_service_pb2.WatchCampaignTotalsRequest(campaigns=[os.environ["CAMPAIGN"]]), metadata=auth, timeout=10)
+campaign_signatures = -1
+for update in watch:
+    for totals in update.totals:
+        campaign_signatures = totals.signature_count
+    if campaign_signatures >= 1:
+        break
+watch.cancel()
+print(f"campaign_signatures={campaign_signatures}")
 
 try:
     petitions.SignPetition(

@@ -31,6 +31,8 @@ public enum CampaignApp {
   public static func build(_ config: CampaignServiceConfig, logger: Logger) throws -> BuiltService {
     try config.tls.checkReadable()
     let store = try SQLiteCampaignStore(directory: config.dataDirectory)
+    let changes = CampaignChanges()
+    let campaigns = PublishingCampaignRepository(store, changes: changes)
     let petitionClient = try ClientHost(endpoint: config.petitionService, serverName: ServiceName.petition, security: config.tls.clientMutualTLS)
     let supporterClient = try ClientHost(
       endpoint: config.supporterService, serverName: ServiceName.supporter, security: config.tls.clientMutualTLS)
@@ -41,14 +43,20 @@ public enum CampaignApp {
       services: [
         OrganizationHandlers(repository: store, stats: stats),
         CampaignHandlers(
-          repository: store, organizations: store, petitions: RemotePetitionDirectory(client: petitionClient.client)),
+          repository: campaigns, organizations: store, petitions: RemotePetitionDirectory(client: petitionClient.client)),
+        CampaignFeedHandlers(repository: campaigns, changes: changes),
       ],
       serviceNames: [
         Groundswell_Campaign_V1_OrganizationService.descriptor.fullyQualifiedService,
         Groundswell_Campaign_V1_CampaignService.descriptor.fullyQualifiedService,
+        Groundswell_Campaign_V1_CampaignFeedService.descriptor.fullyQualifiedService,
       ],
-      interceptors: [PeerIdentityInterceptor()],
-      logger: logger
+      interceptors: [
+        PeerIdentityInterceptor(
+          restricted: [Groundswell_Campaign_V1_CampaignFeedService.Method.WatchCampaignFeed.descriptor: [ServiceName.gateway]])
+      ],
+      logger: logger,
+      onShutdown: { changes.finishAll() }
     )
     return BuiltService(server: server, dependencies: [petitionClient, supporterClient])
   }

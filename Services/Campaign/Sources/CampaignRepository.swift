@@ -58,6 +58,8 @@ public struct CampaignRecord: Sendable, Equatable {
   public var createTime: Date
   public var updateTime: Date
   public var sequence: Int64
+  /// Grows with every write to the campaign.
+  public var version: Int64 = 1
 }
 
 /// One endorsement of a campaign.
@@ -102,4 +104,41 @@ public protocol CampaignRepository: Sendable {
   ) async throws -> (endorsement: EndorsementRecord, alreadyEndorsed: Bool, count: Int64)?
   /// A page of a campaign's endorsements, oldest first.
   func endorsements(campaignID: String, after: Int64, limit: Int) async throws -> (endorsements: [EndorsementRecord], hasMore: Bool)
+  /// Who and what belongs to up to `limit` campaigns after `after`, in
+  /// creation order, read in bulk.
+  func memberships(after: Int64, limit: Int) async throws -> [CampaignMembershipRecord]
+}
+
+/// Who and what belongs to a campaign, as the gateway's feed carries it.
+public struct CampaignMembershipRecord: Sendable, Equatable {
+  public var id: String
+  public var title: String
+  public var organization: String
+  public var memberOrganizations: [String]
+  public var petitions: [String]
+  public var version: Int64
+  public var sequence: Int64
+
+  public init(_ campaign: CampaignRecord) {
+    id = campaign.id
+    title = campaign.title
+    organization = campaign.organization
+    memberOrganizations = campaign.members.map(\.organization)
+    petitions = campaign.petitions
+    version = campaign.version
+    sequence = campaign.sequence
+  }
+
+  public init(
+    id: String, title: String, organization: String, memberOrganizations: [String], petitions: [String], version: Int64,
+    sequence: Int64
+  ) {
+    self.id = id
+    self.title = title
+    self.organization = organization
+    self.memberOrganizations = memberOrganizations
+    self.petitions = petitions
+    self.version = version
+    self.sequence = sequence
+  }
 }

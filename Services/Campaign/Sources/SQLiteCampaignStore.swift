@@ -69,6 +69,9 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
           );
           """)
       }
+      migrator.registerMigration("3 campaign versions") { db in
+        try db.execute(sql: "ALTER TABLE campaigns ADD COLUMN version INTEGER NOT NULL DEFAULT 1")
+      }
     }
   }
 
@@ -165,7 +168,8 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
       }
       if db.changesCount > 0 {
         try db.execute(
-          sql: "UPDATE campaigns SET update_time = ? WHERE id = ?", arguments: [now.millisecondsSince1970, campaignID])
+          sql: "UPDATE campaigns SET update_time = ?, version = version + 1 WHERE id = ?",
+          arguments: [now.millisecondsSince1970, campaignID])
       }
       return try Self.fetchCampaign(db, id: campaignID)
     }
@@ -185,7 +189,7 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
     try db.execute(
       sql: """
         UPDATE campaigns SET title = ?, description = ?, hashtag = ?, state = ?, start_time = ?, end_time = ?,
-          demands = ?, actions = ?, update_time = ?
+          demands = ?, actions = ?, update_time = ?, version = version + 1
         WHERE id = ?
         """,
       arguments: [
@@ -272,6 +276,35 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
       actions: try row.json("actions"),
       endorsementCount: row["endorsement_count"],
       petitions: petitions, createTime: Date(millisecondsSince1970: row["create_time"]),
-      updateTime: Date(millisecondsSince1970: row["update_time"]), sequence: row["seq"])
+      updateTime: Date(millisecondsSince1970: row["update_time"]), sequence: row["seq"], version: row["version"])
+  }
+
+  // MARK: feed
+
+  public func memberships(after: Int64, limit: Int) async throws -> [CampaignMembershipRecord] {
+    try await pool.read { db in
+      let rows = try Row.fetchAll(
+        db, sql: "SELECT id, organization, title, version, seq FROM campaigns WHERE seq > ? ORDER BY seq LIMIT ?",
+        arguments: [after, limit])
+      guard let first = rows.first?["seq"] as Int64?, let last = rows.last?["seq"] as Int64? else { return [] }
+      var members: [String: [String]] = [:]
+      var petitions: [String: [String]] = [:]
+      let range = "campaign_id IN (SELECT id FROM campaigns WHERE seq BETWEEN ? AND ?)"
+      for row in try Row.fetchAll(
+        db, sql: "SELECT campaign_id, organization FROM campaign_members WHERE \(range) ORDER BY role, join_time, organization",
+        arguments: [first, last]) {
+        members[row["campaign_id"], default: []].append(row["organization"])
+      }
+      for row in try Row.fetchAll(
+        db, sql: "SELECT campaign_id, petition FROM campaign_petitions WHERE \(range) ORDER BY position", arguments: [first, last]) {
+        petitions[row["campaign_id"], default: []].append(row["petition"])
+      }
+      return rows.map { row in
+        let id: String = row["id"]
+        return CampaignMembershipRecord(
+          id: id, title: row["title"], organization: row["organization"], memberOrganizations: members[id] ?? [],
+          petitions: petitions[id] ?? [], version: row["version"], sequence: row["seq"])
+      }
+    }
   }
 }

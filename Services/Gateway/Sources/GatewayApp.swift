@@ -1,6 +1,8 @@
+import Foundation
 import GroundswellAPI
 import GroundswellRuntime
 import Logging
+import ServiceLifecycle
 
 /// The configuration of the gateway.
 public struct GatewayConfig: Sendable {
@@ -13,11 +15,16 @@ public struct GatewayConfig: Sendable {
   public var petitionService: ServiceAddress
   public var supporterService: ServiceAddress
   public var campaignService: ServiceAddress
+  /// How often the live view is checked against full snapshots of both
+  /// feeds, repairing any update it lost.
+  public var reconcileInterval: Duration
 
   public init(
     listen: ServiceAddress, dataDirectory: String, tls: TLSFiles,
-    petitionService: ServiceAddress, supporterService: ServiceAddress, campaignService: ServiceAddress
+    petitionService: ServiceAddress, supporterService: ServiceAddress, campaignService: ServiceAddress,
+    reconcileInterval: Duration = .seconds(300)
   ) {
+    self.reconcileInterval = reconcileInterval
     self.listen = listen
     self.dataDirectory = dataDirectory
     self.tls = tls
@@ -50,12 +57,24 @@ public enum GatewayApp {
     let supporter = try ClientHost(endpoint: config.supporterService, serverName: ServiceName.supporter, security: config.tls.clientMutualTLS)
     let campaign = try ClientHost(endpoint: config.campaignService, serverName: ServiceName.campaign, security: config.tls.clientMutualTLS)
     let canceller = LongCallCanceller()
+    let view = LiveView()
+    let updates = TotalsUpdates()
+    let petitionFeed = PetitionFeedReader(client: .init(wrapping: petition.client), view: view)
+    let campaignFeed = CampaignFeedReader(client: .init(wrapping: campaign.client), view: view)
+    let live: [any Service] = [
+      FeedFollower(source: .signatures, view: view, logger: logger) { try await petitionFeed.read(reconcile: false, pulse: $0) },
+      FeedFollower(source: .membership, view: view, logger: logger) { try await campaignFeed.read(reconcile: false, pulse: $0) },
+      PeriodicService(every: config.reconcileInterval) {
+        await reconcile(petitionFeed: petitionFeed, campaignFeed: campaignFeed, view: view, logger: logger)
+      },
+      PeriodicService(every: TotalsHandlers.watchInterval) { publishChanges(view: view, to: updates) },
+    ]
     let server = ServerHost(
       endpoint: config.listen,
       security: config.tls.serverTLS,
       services: [
         Forwarder(routes: routes(petition: petition, supporter: supporter, campaign: campaign), canceller: canceller),
-        TotalsHandlers(source: RemoteTotalsSource(campaigns: campaign.client, petitions: petition.client)),
+        TotalsHandlers(view: view, updates: updates, history: .init(wrapping: petition.client)),
       ],
       serviceNames: [
         Groundswell_Gateway_V1_GatewayService.descriptor.fullyQualifiedService,
@@ -66,8 +85,36 @@ public enum GatewayApp {
       ],
       interceptors: [APIKeyInterceptor(keys: keys, logger: logger)],
       logger: logger,
-      onShutdown: { canceller.beginShutdown() }
+      onShutdown: {
+        canceller.beginShutdown()
+        updates.finishAll()
+      }
     )
-    return BuiltService(server: server, dependencies: [petition, supporter, campaign])
+    return BuiltService(server: server, dependencies: [petition, supporter, campaign] + live)
+  }
+
+  /// Reads a full snapshot of each feed beside the live streams and applies
+  /// whatever is newer than the view: updates the view lost are repaired.
+  static func reconcile(petitionFeed: PetitionFeedReader, campaignFeed: CampaignFeedReader, view: LiveView, logger: Logger) async {
+    do {
+      let petitions = try await petitionFeed.read(reconcile: true)
+      let campaigns = try await campaignFeed.read(reconcile: true)
+      view.withState { $0.repairs += petitions + campaigns }
+      if petitions + campaigns > 0 {
+        logger.warning("reconcile repaired the live view", metadata: ["petitions": "\(petitions)", "campaigns": "\(campaigns)"])
+      }
+    } catch {
+      logger.warning("reconcile failed; the feeds' own reconnects keep the view whole", metadata: ["error": "\(rootCause(of: error))"])
+    }
+  }
+
+  /// Hands watchers the totals of the campaigns that changed since the last
+  /// call; does nothing while nobody watches.
+  static func publishChanges(view: LiveView, to updates: TotalsUpdates) {
+    let now = Date()
+    view.withState { $0.minutePassed(now: Int64(now.timeIntervalSince1970) / 60) }
+    let (changed, _) = view.takeChanges(now: now)
+    guard updates.subscriberCount > 0, !changed.isEmpty else { return }
+    updates.publish(contentsOf: view.campaignTotals(changed, recentMinutes: true, now: now).map { TotalsUpdate(totals: $0) })
   }
 }

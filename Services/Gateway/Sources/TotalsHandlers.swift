@@ -1,39 +1,22 @@
 import Foundation
 import GRPCCore
+import GRPCNIOTransportHTTP2
 import GroundswellAPI
 import GroundswellModel
 import GroundswellRuntime
 import SwiftProtobuf
 
-/// The handlers of `GatewayService`: totals computed by fanning out batched
-/// calls to the services that own campaigns and counts.
+/// The handlers of `GatewayService`: every figure comes from the live view,
+/// except signature history, which petition-service keeps durably.
 public struct TotalsHandlers: Sendable {
-  let source: any TotalsSource
+  let view: LiveView
+  let updates: TotalsUpdates
+  let history: Groundswell_Petition_V1_PetitionFeedService.Client<HTTP2ClientTransport.Posix>
 
-  public init(source: any TotalsSource) {
-    self.source = source
-  }
-
-  func totals(of campaigns: [Groundswell_Campaign_V1_Campaign]) async throws -> [Groundswell_Gateway_V1_CampaignTotals] {
-    let petitions = Array(Set(campaigns.flatMap(\.petitions)))
-    let counts = try await guarded { try await source.counts(of: petitions) }
-    let now = Google_Protobuf_Timestamp(date: Date())
-    return campaigns.map { campaign in
-      .with {
-        $0.campaign = campaign.name
-        $0.title = campaign.title
-        $0.petitionCount = Int32(campaign.petitions.count)
-        $0.signatureCount = campaign.petitions.reduce(0) { $0 + (counts[$1] ?? 0) }
-        $0.computeTime = now
-      }
-    }
-  }
-
-  /// Turns a backend that cannot be reached into UNAVAILABLE with a message
-  /// that says so, rather than a bare transport error.
-  func guarded<T>(_ body: () async throws -> T) async throws -> T {
-    try await callingBackend("A backend service", consequence: "no totals could be computed.", body)
-  }
+  /// How often watchers are sent what changed: at most four updates a
+  /// second per campaign.
+  static let watchInterval = Duration.milliseconds(250)
+  static let initialChunk = 500
 }
 
 extension TotalsHandlers: Groundswell_Gateway_V1_GatewayService.SimpleServiceProtocol {
@@ -43,51 +26,166 @@ extension TotalsHandlers: Groundswell_Gateway_V1_GatewayService.SimpleServicePro
     var validator = Validator()
     validator.name("campaign", request.campaign, collection: "campaigns")
     try validator.check()
-    guard let campaign = try await guarded({ try await source.campaign(named: request.campaign) }) else {
+    try view.requireLoaded()
+    guard let totals = view.campaignTotals(request.campaign, recentMinutes: request.includeRecentMinutes, now: Date()) else {
       throw DomainError.notFound("Campaign `\(request.campaign)` was not found.")
     }
-    let totals = try await totals(of: [campaign])
-    return .with { $0.totals = totals[0] }
+    return .with { $0.totals = totals }
   }
 
   public func listCampaignTotals(
     request: Groundswell_Gateway_V1_ListCampaignTotalsRequest, context: ServerContext
   ) async throws -> Groundswell_Gateway_V1_ListCampaignTotalsResponse {
     var validator = Validator()
-    if request.pageSize < 0 { validator.add("page_size", "page_size must not be negative.") }
+    let page = PageRequest.parse(size: request.pageSize, token: request.pageToken, query: "campaign-totals", into: &validator)
     try validator.check()
-    let page: (campaigns: [Groundswell_Campaign_V1_Campaign], nextPageToken: String)
-    do {
-      page = try await guarded { try await source.campaigns(pageSize: request.pageSize, pageToken: request.pageToken) }
-    } catch let error as RPCError where error.code == .invalidArgument {
-      throw DomainError.invalidArgument([FieldViolation(field: "page_token", description: error.message)])
-    }
-    let totals = try await totals(of: page.campaigns)
+    try view.requireLoaded()
+    let (totals, next) = view.page(
+      after: page.after, size: page.size, recentMinutes: request.includeRecentMinutes, now: Date())
     return .with {
       $0.totals = totals
-      $0.nextPageToken = page.nextPageToken
+      $0.nextPageToken = PageToken.next(lastPosition: next, hasMore: next != nil, query: "campaign-totals")
     }
   }
 
   public func getGrandTotal(
     request: Groundswell_Gateway_V1_GetGrandTotalRequest, context: ServerContext
   ) async throws -> Groundswell_Gateway_V1_GetGrandTotalResponse {
-    var petitions = Set<String>()
-    var campaignCount = 0
-    var token = ""
-    repeat {
-      let page = try await guarded { try await source.campaigns(pageSize: Int32(PageRequest.maximumSize), pageToken: token) }
-      campaignCount += page.campaigns.count
-      for campaign in page.campaigns { petitions.formUnion(campaign.petitions) }
-      token = page.nextPageToken
-      try Task.checkCancellation()
-    } while !token.isEmpty
-    let counts = try await guarded { try await source.counts(of: Array(petitions)) }
+    try view.requireLoaded()
+    return view.grandTotal(now: Date())
+  }
+
+  public func getOrganizationTotals(
+    request: Groundswell_Gateway_V1_GetOrganizationTotalsRequest, context: ServerContext
+  ) async throws -> Groundswell_Gateway_V1_GetOrganizationTotalsResponse {
+    var validator = Validator()
+    validator.name("organization", request.organization, collection: "organizations")
+    try validator.check()
+    try view.requireLoaded()
+    return .with { $0.totals = view.organizationTotals(request.organization, now: Date()) }
+  }
+
+  public func listTrending(
+    request: Groundswell_Gateway_V1_ListTrendingRequest, context: ServerContext
+  ) async throws -> Groundswell_Gateway_V1_ListTrendingResponse {
+    var validator = Validator()
+    let minutes: Int64? = switch request.window {
+    case .lastHour: 60
+    case .lastDay: 1_440
+    default: nil
+    }
+    if minutes == nil { validator.add("window", "window must be LAST_HOUR or LAST_DAY.") }
+    if request.limit < 0 || request.limit > 100 { validator.add("limit", "limit must be between 0 and 100 (0 means 10).") }
+    try validator.check()
+    try view.requireLoaded()
+    return view.trending(minutes: minutes!, limit: request.limit == 0 ? 10 : Int(request.limit), now: Date())
+  }
+
+  public func watchCampaignTotals(
+    request: Groundswell_Gateway_V1_WatchCampaignTotalsRequest,
+    response: RPCWriter<Groundswell_Gateway_V1_WatchCampaignTotalsResponse>,
+    context: ServerContext
+  ) async throws {
+    var validator = Validator()
+    _ = validator.names("campaigns", request.campaigns, collection: "campaigns")
+    try validator.check()
+    try view.requireLoaded()
+    let all = request.campaigns.isEmpty
+    // Subscribe before reading the current totals, so no change falls between.
+    let subscription = updates.subscribe(to: all ? nil : Set(request.campaigns))
+    defer { subscription.cancel() }
+    let names = all ? view.campaignNames() : request.campaigns
+    let initial = view.campaignTotals(names, recentMinutes: request.includeRecentMinutes, now: Date())
+    if !all, let missing = request.campaigns.first(where: { name in !initial.contains { $0.campaign == name } }) {
+      throw DomainError.notFound("Campaign `\(missing)` was not found.")
+    }
+    try await withRPCCancellationHandler {
+      var start = 0
+      repeat {
+        let chunk = Array(initial[start..<min(start + Self.initialChunk, initial.count)])
+        start += Self.initialChunk
+        try await response.write(message(chunk, all: all, initialComplete: start >= initial.count))
+      } while start < initial.count
+      try await subscription.deliver(every: Self.watchInterval) { pending, _ in
+        let totals = pending.map { update in
+          var totals = update.totals
+          if !request.includeRecentMinutes { totals.recentMinutes = [] }
+          return totals
+        }
+        try await response.write(message(totals, all: all, initialComplete: false))
+      }
+    } onCancelRPC: {
+      subscription.cancel()
+    }
+  }
+
+  private func message(
+    _ totals: [Groundswell_Gateway_V1_CampaignTotals], all: Bool, initialComplete: Bool
+  ) -> Groundswell_Gateway_V1_WatchCampaignTotalsResponse {
+    .with {
+      $0.totals = totals
+      $0.initialComplete = initialComplete
+      if all { $0.grandTotal = view.grandTotal(now: Date()) }
+    }
+  }
+
+  public func getSignatureHistory(
+    request: Groundswell_Gateway_V1_GetSignatureHistoryRequest, context: ServerContext
+  ) async throws -> Groundswell_Gateway_V1_GetSignatureHistoryResponse {
+    var validator = Validator()
+    let isCampaign = request.name.hasPrefix("campaigns/")
+    validator.name("name", request.name, collection: isCampaign ? "campaigns" : "petitions")
+    let range = HistoryRange(
+      validating: &validator, granularity: request.granularity.rawValue,
+      start: request.hasStartTime ? request.startTime.date : nil, end: request.hasEndTime ? request.endTime.date : nil)
+    try validator.check()
+    try view.requireLoaded()
+    let petitions: [String]
+    if isCampaign {
+      guard let held = view.petitions(ofCampaign: request.name) else {
+        throw DomainError.notFound("Campaign `\(request.name)` was not found.")
+      }
+      petitions = held
+    } else {
+      guard view.withState({ $0.petitions[request.name] != nil }) else {
+        throw DomainError.notFound("Petition `\(request.name)` was not found.")
+      }
+      petitions = [request.name]
+    }
+    var sums = [Int64](repeating: 0, count: range!.bucketStarts.count)
+    var starts = range!.bucketStarts.map { Google_Protobuf_Timestamp(seconds: $0, nanos: 0) }
+    for chunk in stride(from: 0, to: petitions.count, by: Limits.batchSize).map({ Array(petitions[$0..<min($0 + Limits.batchSize, petitions.count)]) }) {
+      let answer = try await callingBackend(ServiceName.petition, consequence: "no history could be read.") {
+        try await history.getSignatureHistory(
+          .with {
+            $0.petitions = chunk
+            $0.granularity = .init(rawValue: request.granularity.rawValue) ?? .unspecified
+            $0.startTime = Google_Protobuf_Timestamp(seconds: range!.firstBucket, nanos: 0)
+            $0.endTime = Google_Protobuf_Timestamp(seconds: range!.endSeconds, nanos: 0)
+          }, options: CallContext.current.callOptions())
+      }
+      for (index, bucket) in answer.buckets.enumerated() where index < sums.count {
+        sums[index] += bucket.signatureCount
+        starts[index] = bucket.startTime
+      }
+    }
     return .with {
-      $0.signatureCount = counts.values.reduce(0, +)
-      $0.campaignCount = Int32(campaignCount)
-      $0.petitionCount = Int32(petitions.count)
+      $0.buckets = zip(starts, sums).map { start, count in
+        .with {
+          $0.startTime = start
+          $0.signatureCount = count
+        }
+      }
       $0.computeTime = Google_Protobuf_Timestamp(date: Date())
     }
   }
 }
+
+/// One campaign's new totals, for watchers; a newer one replaces it.
+struct TotalsUpdate: Coalescing {
+  var totals: Groundswell_Gateway_V1_CampaignTotals
+  var key: String { totals.campaign }
+  mutating func absorb(_ newer: TotalsUpdate) { self = newer }
+}
+
+typealias TotalsUpdates = CoalescingBroadcaster<TotalsUpdate>

@@ -3,6 +3,7 @@ import GRPCCore
 import GroundswellAPI
 import GroundswellModel
 import GroundswellRuntime
+import SwiftProtobuf
 
 /// Counters for other services and dashboards: signature counts (batched and
 /// streamed) and petitions started per organization.
@@ -31,9 +32,17 @@ extension PetitionHandlers {
       throw DomainError.notFound("Petition `\(names[missing])` was not found.")
     }
     return ids.map { id in
-      CountChange(petitionID: id, count: counts[id]!.count, updateTime: counts[id]!.updateTime).proto
+      .with {
+        $0.petition = "petitions/\(id)"
+        $0.signatureCount = counts[id]!.count
+        $0.updateTime = Google_Protobuf_Timestamp(date: counts[id]!.updateTime)
+      }
     }
   }
+
+  /// How often watch streams read their pending changes: the changes to one
+  /// petition within this window reach the watcher as one.
+  static let watchWindow = Duration.milliseconds(100)
 
   public func watchSignatureCounts(
     request: Groundswell_Petition_V1_WatchSignatureCountsRequest,
@@ -42,17 +51,18 @@ extension PetitionHandlers {
   ) async throws {
     let ids = try Self.ids(request.petitions, field: "petitions", collection: "petitions")
     // Subscribe before reading the current counts, so no change falls between.
-    let (changes, cancel) = broadcaster.subscribe(to: ids.isEmpty ? nil : Set(ids))
+    let subscription = changes.subscribe(to: ids.isEmpty ? nil : Set(ids))
+    defer { subscription.cancel() }
     if !ids.isEmpty {
       let current = try await currentCounts(ids: ids, names: request.petitions)
       try await response.write(.with { $0.counts = current })
     }
     try await withRPCCancellationHandler {
-      for await change in changes {
-        try await response.write(.with { $0.counts = [change.proto] })
+      try await subscription.deliver(every: Self.watchWindow) { pending, _ in
+        try await response.write(.with { $0.counts = pending.map(\.proto) })
       }
     } onCancelRPC: {
-      cancel()
+      subscription.cancel()
     }
   }
 

@@ -99,7 +99,7 @@ extension SignatureRecord {
   }
 }
 
-extension CountChange {
+extension PetitionChange {
   var proto: Groundswell_Petition_V1_SignatureCount {
     .with {
       $0.petition = "petitions/\(petitionID)"

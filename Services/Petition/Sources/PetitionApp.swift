@@ -1,3 +1,4 @@
+import Foundation
 import GroundswellAPI
 import GroundswellModel
 import GroundswellRuntime
@@ -28,24 +29,41 @@ public struct PetitionServiceConfig: Sendable {
 /// The composition root of petition-service.
 public enum PetitionApp {
   public static let name = ServiceName.petition
+  /// Only the gateway follows the feed.
+  public static let feedCallers: Set<String> = [ServiceName.gateway]
 
   public static func build(_ config: PetitionServiceConfig, logger: Logger) throws -> BuiltService {
     try config.tls.checkReadable()
     let repository = try SQLitePetitionRepository(directory: config.dataDirectory)
     let supporters = try ClientHost(endpoint: config.supporterService, serverName: ServiceName.supporter, security: config.tls.clientMutualTLS)
-    let broadcaster = CountBroadcaster()
+    let changes = PetitionChanges()
     let handlers = PetitionHandlers(
-      repository: repository, resolver: RemoteSupporterResolver(client: supporters.client), broadcaster: broadcaster,
+      repository: repository, resolver: RemoteSupporterResolver(client: supporters.client), changes: changes,
       ladder: config.goalLadder)
+    let feedMethods = Groundswell_Petition_V1_PetitionFeedService.Method.descriptors
     let server = ServerHost(
       endpoint: config.listen,
       security: config.tls.serverMutualTLS,
-      services: [handlers],
-      serviceNames: [Groundswell_Petition_V1_PetitionService.descriptor.fullyQualifiedService],
-      interceptors: [PeerIdentityInterceptor()],
+      services: [handlers, PetitionFeedHandlers(repository: repository, changes: changes)],
+      serviceNames: [
+        Groundswell_Petition_V1_PetitionService.descriptor.fullyQualifiedService,
+        Groundswell_Petition_V1_PetitionFeedService.descriptor.fullyQualifiedService,
+      ],
+      interceptors: [
+        PeerIdentityInterceptor(restricted: Dictionary(uniqueKeysWithValues: feedMethods.map { ($0, feedCallers) }))
+      ],
       logger: logger,
-      onShutdown: { broadcaster.finishAll() }
+      onShutdown: { changes.finishAll() }
     )
-    return BuiltService(server: server, dependencies: [supporters])
+    // Minutes are kept for a day and hours for 92 days; older buckets go.
+    let pruner = PeriodicService(every: .seconds(600)) {
+      do {
+        let deleted = try await repository.pruneHistory(now: Date())
+        if deleted > 0 { logger.info("pruned history", metadata: ["buckets": "\(deleted)"]) }
+      } catch {
+        logger.error("pruning history failed", metadata: ["error": "\(error)"])
+      }
+    }
+    return BuiltService(server: server, dependencies: [supporters, pruner])
   }
 }

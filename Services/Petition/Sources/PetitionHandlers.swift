@@ -9,16 +9,16 @@ import SwiftProtobuf
 public struct PetitionHandlers: Sendable {
   let repository: any PetitionRepository
   let resolver: any SupporterResolver
-  let broadcaster: CountBroadcaster
+  let changes: PetitionChanges
   let ladder: GoalLadder
 
   public init(
-    repository: any PetitionRepository, resolver: any SupporterResolver, broadcaster: CountBroadcaster,
+    repository: any PetitionRepository, resolver: any SupporterResolver, changes: PetitionChanges,
     ladder: GoalLadder = .standard
   ) {
     self.repository = repository
     self.resolver = resolver
-    self.broadcaster = broadcaster
+    self.changes = changes
     self.ladder = ladder
   }
 

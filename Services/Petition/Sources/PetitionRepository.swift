@@ -97,13 +97,42 @@ public struct SignatureRecord: Sendable, Equatable {
   public var sequence: Int64 = 0
 }
 
+extension SignatureRecord {
+  /// A signature with no details (the memberwise initializer stays internal).
+  public init(id: String, petitionID: String, supporter: String, createTime: Date) {
+    self.init(id: id, petitionID: petitionID, supporter: supporter, createTime: createTime, comment: "")
+  }
+}
+
 /// What signing did.
 public struct SignOutcome: Sendable, Equatable {
   public var signature: SignatureRecord
   public var alreadySigned: Bool
   public var signatureCount: Int64
   public var updateTime: Date
+  /// The petition's counter version after this change.
+  public var version: Int64 = 0
+  /// When the petition's newest signature was made.
+  public var lastSignatureTime: Date?
+  /// The minute the signature was made in (seconds since the epoch) and
+  /// that minute's count after this change.
+  public var minuteStart: Int64 = 0
+  public var minuteCount: Int64 = 0
 }
+
+/// A petition's figures as the gateway's feed carries them in a snapshot.
+public struct PetitionFiguresRecord: Sendable, Equatable {
+  public var petitionID: String
+  public var organization: String
+  public var count: Int64
+  public var version: Int64
+  public var lastSignatureTime: Date?
+  /// Every supporter who signed.
+  public var supporters: [String]
+  /// Minute start (seconds since the epoch) → signatures, for recent minutes.
+  public var minutes: [Int64: Int64]
+}
+
 
 /// A caller's retry key for a sign request and the request it stands for.
 public struct SignRequestKey: Sendable, Equatable {
@@ -185,4 +214,16 @@ public protocol PetitionRepository: Sendable {
   func counts(ids: [String]) async throws -> [String: (count: Int64, updateTime: Date)]
   /// How many petitions each organization published (not removed).
   func petitionsStarted(organizations: [String]) async throws -> [String: Int64]
+
+  // MARK: feed and history
+
+  /// The figures of up to `limit` petitions with ids after `after`, in id
+  /// order, with their per-minute counts since `minutesSince` when given.
+  func figures(after: String, limit: Int, minutesSince: Date?) async throws -> [PetitionFiguresRecord]
+  /// Signatures per bucket (start in seconds since the epoch → count) over
+  /// `petitionIDs`, for buckets starting in `start..<end`; empty buckets are
+  /// left out.
+  func history(petitionIDs: [String], size: HistoryBucketSize, start: Int64, end: Int64) async throws -> [Int64: Int64]
+  /// Deletes buckets older than their retention; returns how many.
+  func pruneHistory(now: Date) async throws -> Int
 }

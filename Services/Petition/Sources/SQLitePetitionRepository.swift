@@ -97,6 +97,29 @@ public struct SQLitePetitionRepository: PetitionRepository {
           );
           """)
       }
+      migrator.registerMigration("3 counter versions and signature history") { db in
+        try db.execute(sql: """
+          ALTER TABLE petition_counters ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+          ALTER TABLE petition_counters ADD COLUMN last_signature_time INTEGER;
+          UPDATE petition_counters SET version = signature_count,
+            last_signature_time = (SELECT MAX(create_time) FROM signatures WHERE petition_id = petition_counters.petition_id);
+          """)
+        // One table per bucket size, filled from the signatures already stored.
+        for size in HistoryBucketSize.allCases {
+          try db.execute(sql: """
+            CREATE TABLE signatures_per_\(size.rawValue) (
+              petition_id TEXT NOT NULL REFERENCES petitions(id),
+              bucket_start INTEGER NOT NULL,
+              signature_count INTEGER NOT NULL,
+              PRIMARY KEY (petition_id, bucket_start)
+            ) WITHOUT ROWID;
+            CREATE INDEX signatures_per_\(size.rawValue)_by_time ON signatures_per_\(size.rawValue) (bucket_start);
+            INSERT INTO signatures_per_\(size.rawValue) (petition_id, bucket_start, signature_count)
+              SELECT petition_id, (create_time / 1000) - ((create_time / 1000) % \(size.seconds)), COUNT(*)
+              FROM signatures GROUP BY 1, 2;
+            """)
+        }
+      }
     }
   }
 
@@ -276,13 +299,13 @@ public struct SQLitePetitionRepository: PetitionRepository {
         arguments: [signature.id, signature.petitionID, signature.supporter, time, signature.comment, signature.showName,
                     signature.source, signature.country, signature.subdivision, signature.publicName, signature.collectedBy])
       let inserted = db.changesCount == 1
-      if inserted {
-        try Self.count(db, signature, by: 1, now: time)
-      }
       let stored = try Row.fetchOne(
         db, sql: "SELECT rowid, * FROM signatures WHERE petition_id = ? AND supporter = ?",
         arguments: [signature.petitionID, signature.supporter]
       ).map(Self.signatureRecord)!
+      if inserted {
+        try Self.count(db, stored, by: 1, now: time)
+      }
       let outcome = try Self.outcome(db, stored, alreadySigned: !inserted)
       if let key {
         try db.execute(
@@ -304,18 +327,32 @@ public struct SQLitePetitionRepository: PetitionRepository {
     }
   }
 
-  /// Moves the petition's and the region's counters by `delta` and marks
-  /// milestones reached (or no longer reached) at the new count.
+  /// Moves the petition's, the region's and the history's counters by
+  /// `delta`, bumps the counter's version, and marks milestones reached (or
+  /// no longer reached) at the new count.
   private static func count(_ db: Database, _ signature: SignatureRecord, by delta: Int, now: Int64) throws {
+    let signed = signature.createTime.millisecondsSince1970
     try db.execute(
-      sql: "UPDATE petition_counters SET signature_count = signature_count + ?, update_time = ? WHERE petition_id = ?",
-      arguments: [delta, now, signature.petitionID])
+      sql: """
+        UPDATE petition_counters SET signature_count = signature_count + ?, update_time = ?, version = version + 1,
+          last_signature_time = MAX(COALESCE(last_signature_time, 0), ?)
+        WHERE petition_id = ?
+        """,
+      arguments: [delta, now, delta > 0 ? signed : 0, signature.petitionID])
     try db.execute(
       sql: """
         INSERT INTO region_counters (petition_id, country, subdivision, signature_count) VALUES (?, ?, ?, ?)
         ON CONFLICT (petition_id, country, subdivision) DO UPDATE SET signature_count = signature_count + excluded.signature_count
         """,
       arguments: [signature.petitionID, signature.country, signature.subdivision, delta])
+    for size in HistoryBucketSize.allCases {
+      try db.execute(
+        sql: """
+          INSERT INTO signatures_per_\(size.rawValue) (petition_id, bucket_start, signature_count) VALUES (?, ?, ?)
+          ON CONFLICT (petition_id, bucket_start) DO UPDATE SET signature_count = signature_count + excluded.signature_count
+          """,
+        arguments: [signature.petitionID, size.start(of: signed / 1000), delta])
+    }
     let count = try Int64.fetchOne(
       db, sql: "SELECT signature_count FROM petition_counters WHERE petition_id = ?", arguments: [signature.petitionID])!
     try db.execute(
@@ -328,11 +365,15 @@ public struct SQLitePetitionRepository: PetitionRepository {
 
   private static func outcome(_ db: Database, _ signature: SignatureRecord, alreadySigned: Bool) throws -> SignOutcome {
     let counter = try Row.fetchOne(
-      db, sql: "SELECT signature_count, update_time FROM petition_counters WHERE petition_id = ?",
-      arguments: [signature.petitionID])!
+      db, sql: "SELECT * FROM petition_counters WHERE petition_id = ?", arguments: [signature.petitionID])!
+    let minute = HistoryBucketSize.minute.start(of: signature.createTime.millisecondsSince1970 / 1000)
+    let minuteCount = try Int64.fetchOne(
+      db, sql: "SELECT signature_count FROM signatures_per_minute WHERE petition_id = ? AND bucket_start = ?",
+      arguments: [signature.petitionID, minute]) ?? 0
     return SignOutcome(
       signature: signature, alreadySigned: alreadySigned, signatureCount: counter["signature_count"],
-      updateTime: Date(millisecondsSince1970: counter["update_time"]))
+      updateTime: Date(millisecondsSince1970: counter["update_time"]), version: counter["version"],
+      lastSignatureTime: counter.date("last_signature_time"), minuteStart: minute, minuteCount: minuteCount)
   }
 
   public func signatures(petitionID: String, before: Int64, limit: Int) async throws -> (signatures: [SignatureRecord], hasMore: Bool) {
@@ -432,5 +473,74 @@ public struct SQLitePetitionRepository: PetitionRepository {
       createTime: Date(millisecondsSince1970: row["create_time"]), comment: row["comment"], showName: row["show_name"],
       source: row["source"], country: row["country"], subdivision: row["subdivision"], publicName: row["public_name"],
       collectedBy: row["collected_by"], sequence: row["rowid"])
+  }
+}
+
+// MARK: feed and history
+
+extension SQLitePetitionRepository {
+  public func figures(after: String, limit: Int, minutesSince: Date?) async throws -> [PetitionFiguresRecord] {
+    try await pool.read { db in
+      let rows = try Row.fetchAll(
+        db,
+        sql: """
+          SELECT p.id, p.organization, c.signature_count, c.version, c.last_signature_time FROM petitions p
+          JOIN petition_counters c ON c.petition_id = p.id WHERE p.id > ? ORDER BY p.id LIMIT ?
+          """,
+        arguments: [after, limit])
+      guard let first = rows.first?["id"] as String?, let last = rows.last?["id"] as String? else { return [] }
+      // The (petition_id, supporter) unique index covers this range read.
+      var supporters: [String: [String]] = [:]
+      let cursor = try Row.fetchCursor(
+        db, sql: "SELECT petition_id, supporter FROM signatures WHERE petition_id BETWEEN ? AND ?", arguments: [first, last])
+      while let row = try cursor.next() { supporters[row["petition_id"], default: []].append(row["supporter"]) }
+      var minutes: [String: [Int64: Int64]] = [:]
+      if let minutesSince {
+        let recent = try Row.fetchAll(
+          db,
+          sql: """
+            SELECT petition_id, bucket_start, signature_count FROM signatures_per_minute
+            WHERE petition_id BETWEEN ? AND ? AND bucket_start >= ? AND signature_count != 0
+            """,
+          arguments: [first, last, Int64(minutesSince.timeIntervalSince1970)])
+        for row in recent { minutes[row["petition_id"], default: [:]][row["bucket_start"]] = row["signature_count"] }
+      }
+      return rows.map { row in
+        let id: String = row["id"]
+        return PetitionFiguresRecord(
+          petitionID: id, organization: row["organization"], count: row["signature_count"], version: row["version"],
+          lastSignatureTime: row.date("last_signature_time"), supporters: supporters[id] ?? [], minutes: minutes[id] ?? [:])
+      }
+    }
+  }
+
+  public func history(petitionIDs: [String], size: HistoryBucketSize, start: Int64, end: Int64) async throws -> [Int64: Int64] {
+    guard !petitionIDs.isEmpty else { return [:] }
+    return try await pool.read { db in
+      let rows = try Row.fetchAll(
+        db,
+        sql: """
+          SELECT bucket_start, SUM(signature_count) AS n FROM signatures_per_\(size.rawValue)
+          WHERE petition_id IN (\(SQLiteColumns.placeholders(petitionIDs.count))) AND bucket_start >= ? AND bucket_start < ?
+          GROUP BY bucket_start
+          """,
+        arguments: StatementArguments(petitionIDs) + [start, end])
+      var buckets: [Int64: Int64] = [:]
+      for row in rows where (row["n"] as Int64) != 0 { buckets[row["bucket_start"]] = row["n"] }
+      return buckets
+    }
+  }
+
+  public func pruneHistory(now: Date) async throws -> Int {
+    try await pool.write { db in
+      var deleted = 0
+      for size in HistoryBucketSize.allCases {
+        guard let retention = size.retention else { continue }
+        let cutoff = Int64(now.timeIntervalSince1970) - retention.components.seconds
+        try db.execute(sql: "DELETE FROM signatures_per_\(size.rawValue) WHERE bucket_start < ?", arguments: [cutoff])
+        deleted += db.changesCount
+      }
+      return deleted
+    }
   }
 }

@@ -78,7 +78,7 @@ extension PetitionHandlers {
       return try Groundswell_Petition_V1_SignPetitionResponse(serializedBytes: answer)
     case .signed(let outcome):
       if !outcome.alreadySigned {
-        broadcaster.publish(CountChange(petitionID: petition.id, count: outcome.signatureCount, updateTime: outcome.updateTime))
+        changes.publish(PetitionChange(outcome, organization: petition.organization, withdrawn: false))
       }
       return Self.response(outcome, ladder: ladder)
     }
@@ -96,7 +96,7 @@ extension PetitionHandlers {
     guard let outcome = try await repository.withdraw(petitionID: petition.id, supporter: request.supporter, now: Date()) else {
       throw DomainError.notFound("`\(request.supporter)` has no signature on `\(request.petition)`.")
     }
-    broadcaster.publish(CountChange(petitionID: petition.id, count: outcome.signatureCount, updateTime: outcome.updateTime))
+    changes.publish(PetitionChange(outcome, organization: petition.organization, withdrawn: true))
     return .with { $0.signatureCount = outcome.signatureCount }
   }
 

@@ -49,7 +49,7 @@ struct Stack: Sendable {
   let keys: SQLiteAPIKeyRepository
   let operatorKey: String
 
-  static func start() async throws -> Stack {
+  static func start(reconcileInterval: Duration = .seconds(300)) async throws -> Stack {
     let pki = try TestPKI.make()
     let dataRoot = NSTemporaryDirectory() + "groundswell-data-" + UUID().uuidString
     let any = ServiceAddress(host: "127.0.0.1", port: 0)
@@ -70,7 +70,7 @@ struct Stack: Sendable {
       GatewayApp.build(
         .init(listen: any, dataDirectory: "\(dataRoot)/gateway", tls: pki.files(for: "gateway"),
               petitionService: petition.endpoint, supporterService: supporter.endpoint,
-              campaignService: campaign.endpoint), logger: logger))
+              campaignService: campaign.endpoint, reconcileInterval: reconcileInterval), logger: logger))
     let keys = try SQLiteAPIKeyRepository(directory: "\(dataRoot)/gateway")
     let operatorKey = try await keys.create(organization: nil, isOperator: true, label: "test operator").key
     return Stack(
@@ -80,6 +80,24 @@ struct Stack: Sendable {
 
   func stop() async throws {
     for service in [gateway, campaign, petition, supporter] { try await service.stop() }
+  }
+
+  /// Starts petition-service again on its old port and data, after a test
+  /// stopped it.
+  func restartPetitionService() async throws -> RunningService {
+    try await RunningService(
+      PetitionApp.build(
+        .init(listen: petition.endpoint, dataDirectory: "\(dataRoot)/petition", tls: pki.files(for: "petition-service"),
+              supporterService: supporter.endpoint), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
+  }
+
+  /// Starts campaign-service again on its old port and data.
+  func restartCampaignService() async throws -> RunningService {
+    try await RunningService(
+      CampaignApp.build(
+        .init(listen: campaign.endpoint, dataDirectory: "\(dataRoot)/campaign", tls: pki.files(for: "campaign-service"),
+              petitionService: petition.endpoint, supporterService: supporter.endpoint),
+        logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
   }
 
   /// Runs `body` with a client of the gateway's public TLS listener.
@@ -158,6 +176,43 @@ struct GatewayAPI: Sendable {
 
 /// One stack shared by the tests that do not stop services.
 let sharedStack = Task { try await Stack.start() }
+
+/// Calls `read` every 50 ms until `done` holds for what it returns, or
+/// `timeout` passes; returns the last value read (the caller asserts on it).
+func eventually<T: Sendable>(
+  timeout: Duration = .seconds(10), _ read: () async throws -> T, until done: (T) -> Bool
+) async throws -> T {
+  let deadline = ContinuousClock.now + timeout
+  var value = try await read()
+  while !done(value) && ContinuousClock.now < deadline {
+    try await Task.sleep(for: .milliseconds(50))
+    value = try await read()
+  }
+  return value
+}
+
+/// A campaign's totals from the gateway's live view once `done` holds for
+/// them (or after 10 s); a campaign the view has not heard of yet is retried.
+func liveTotals(
+  _ api: GatewayAPI, _ campaign: String, key: String, recentMinutes: Bool = false,
+  until done: (Groundswell_Gateway_V1_CampaignTotals) -> Bool = { _ in true }
+) async throws -> Groundswell_Gateway_V1_CampaignTotals {
+  let read = { () async throws -> Groundswell_Gateway_V1_CampaignTotals? in
+    do {
+      return try await api.totals.getCampaignTotals(
+        .with {
+          $0.campaign = campaign
+          $0.includeRecentMinutes = recentMinutes
+        }, metadata: bearer(key)
+      ).totals
+    } catch let error as RPCError where error.code == .notFound || error.code == .unavailable {
+      return nil
+    }
+  }
+  let totals = try await eventually(read, until: { $0.map(done) ?? false })
+  guard let totals else { throw RPCError(code: .notFound, message: "\(campaign) never reached the gateway's view") }
+  return totals
+}
 
 /// Runs `body` and returns the RPC error it throws (nil when it succeeds).
 func rpcError(_ body: () async throws -> Void) async -> RPCError? {

@@ -1,0 +1,50 @@
+import Foundation
+import GroundswellRuntime
+
+/// A committed change to a petition's signatures, as the feeds carry it.
+/// Changes to one petition coalesce: the newest figures win, and the
+/// supporters who signed or withdrew accumulate in order.
+public struct PetitionChange: Coalescing, Equatable {
+  public var petitionID: String
+  public var organization: String
+  public var count: Int64
+  public var version: Int64
+  public var updateTime: Date
+  public var lastSignatureTime: Date?
+  public var signed: Set<String> = []
+  public var withdrawn: Set<String> = []
+  /// Minute start (seconds since the epoch) → signatures in that minute.
+  public var minutes: [Int64: Int64] = [:]
+
+  public var key: String { petitionID }
+
+  public mutating func absorb(_ newer: PetitionChange) {
+    for supporter in newer.withdrawn where signed.remove(supporter) == nil { withdrawn.insert(supporter) }
+    for supporter in newer.signed where withdrawn.remove(supporter) == nil { signed.insert(supporter) }
+    // Two commits may publish out of order: keep the figures of the later one.
+    guard newer.version >= version else {
+      minutes.merge(newer.minutes) { mine, _ in mine }
+      return
+    }
+    minutes.merge(newer.minutes) { _, theirs in theirs }
+    count = newer.count
+    version = newer.version
+    updateTime = newer.updateTime
+    lastSignatureTime = newer.lastSignatureTime ?? lastSignatureTime
+  }
+
+  /// The change a sign or withdraw outcome made.
+  init(_ outcome: SignOutcome, organization: String, withdrawn: Bool) {
+    petitionID = outcome.signature.petitionID
+    self.organization = organization
+    count = outcome.signatureCount
+    version = outcome.version
+    updateTime = outcome.updateTime
+    lastSignatureTime = outcome.lastSignatureTime
+    if withdrawn { self.withdrawn = [outcome.signature.supporter] } else { signed = [outcome.signature.supporter] }
+    minutes = [outcome.minuteStart: outcome.minuteCount]
+  }
+}
+
+/// Where petition-service publishes its committed changes.
+public typealias PetitionChanges = CoalescingBroadcaster<PetitionChange>
