@@ -10,14 +10,14 @@ let grpc: [Target.Dependency] = [
 
 /// A service is a library (composition root, handlers, repositories) that the
 /// tests call, and a thin executable that parses flags and runs it.
-func service(_ name: String, folder: String, executable: String) -> [Target] {
+func service(_ name: String, folder: String, executable: String, extra: [Target.Dependency] = []) -> [Target] {
   [
     .target(
       name: name,
       dependencies: [
         "GroundswellRuntime", "GroundswellModel", "GroundswellAPI",
         .product(name: "Crypto", package: "swift-crypto"),
-      ] + grpc,
+      ] + grpc + extra,
       path: "Services/\(folder)/Sources"
     ),
     .executableTarget(
@@ -54,6 +54,8 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
   ],
   targets: [
     .target(name: "GroundswellAPI", dependencies: grpc, path: "Shared/API"),
@@ -76,7 +78,12 @@ let package = Package(
     + service("PetitionService", folder: "Petition", executable: "petition-service")
     + service("SupporterService", folder: "Supporter", executable: "supporter-service")
     + service("CampaignService", folder: "Campaign", executable: "campaign-service")
-    + service("GatewayService", folder: "Gateway", executable: "gateway")
+    + service(
+      "GatewayService", folder: "Gateway", executable: "gateway",
+      extra: [
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "Prometheus", package: "swift-prometheus"),
+      ])
     + [
       .executableTarget(
         name: "groundswell",

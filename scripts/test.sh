@@ -2,7 +2,8 @@
 # The test command: checks the generated code against proto/ (when protoc is
 # installed), builds everything, and runs every test — model unit tests and
 # the end-to-end suite that starts the four services on loopback with real
-# TLS and mutual TLS, including a Python grpcio partner client.
+# TLS and mutual TLS, including a Python grpcio partner client and the HTML
+# dashboard in headless Chromium.
 #
 #   scripts/test.sh [extra `swift test` arguments, e.g. --filter SignPath]
 set -euo pipefail
@@ -16,12 +17,19 @@ fi
 
 # A Python with grpcio for the interop test, in an ignored folder.
 venv=.build-venv
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import grpc, grpc_tools, google.rpc.status_pb2' 2>/dev/null; then
-  echo "test.sh: installing grpcio, grpcio-tools and googleapis-common-protos into $venv" >&2
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import grpc, grpc_tools, google.rpc.status_pb2, selenium' 2>/dev/null; then
+  echo "test.sh: installing grpcio, grpcio-tools, googleapis-common-protos and selenium into $venv" >&2
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q grpcio grpcio-tools googleapis-common-protos
+  "$venv/bin/pip" install -q grpcio grpcio-tools googleapis-common-protos selenium
 fi
 export GROUNDSWELL_TEST_PYTHON=$PWD/$venv/bin/python
+
+# Headless Chromium for the HTML dashboard test (Debian: chromium chromium-driver).
+if command -v chromedriver >/dev/null; then
+  export GROUNDSWELL_TEST_CHROMEDRIVER=$(command -v chromedriver)
+else
+  echo "test.sh: chromedriver not installed; skipping the browser test (apt-get install chromium chromium-driver)" >&2
+fi
 
 swift build --build-tests
 swift test --skip-build "$@"

@@ -111,9 +111,8 @@ public nonisolated struct Groundswell_Petition_V1_PetitionFigures: Sendable {
   /// Clears the value of `lastSignatureTime`. Subsequent reads from it will return its default value.
   public mutating func clearLastSignatureTime() {self._lastSignatureTime = nil}
 
-  /// In a snapshot: every supporter who signed, `supporters/{supporter}`
-  /// without the prefix. In a change: the supporters who signed since the
-  /// previous change.
+  /// In a snapshot: every supporter who signed, `supporters/{supporter}`.
+  /// In a change: the supporters who signed since the previous change.
   public var supporters: [String] = []
 
   /// In a change: the supporters whose signature was withdrawn.

@@ -16,21 +16,15 @@ import Testing
     let (organization, key) = try await stack.makeOrganization()
     let petition = try await stack.makeOpenPetition(organization: organization, key: key)
     let campaign = try await stack.makeCampaign(organization: organization, key: key, petitions: [petition])
-    let output = Pipe()
-    let status = try run(
+    let (status, text) = try await runProgram(
       Self.python!, [repositoryRoot.appendingPathComponent("Tests/Interop/partner_client.py").path],
       environment: [
         "GROUNDSWELL_GATEWAY": "127.0.0.1:\(stack.gateway.port)", "GROUNDSWELL_CA_FILE": stack.pki.caFile,
         "GROUNDSWELL_API_KEY": key, "PETITION": petition, "CAMPAIGN": campaign,
         "PROTO_DIR": repositoryRoot.appendingPathComponent("proto").path,
-      ], output: output)
-    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      ])
     try #require(status == 0, "python client failed:\n\(text)")
-    let lines = Dictionary(
-      uniqueKeysWithValues: text.split(separator: "\n").compactMap { line -> (String, String)? in
-        let parts = line.split(separator: "=", maxSplits: 1)
-        return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
-      })
+    let lines = keyValues(text)
     #expect(lines["signature_count"] == "1")
     #expect(lines["already_signed"] == "False")
     #expect(lines["campaign_signatures"] == "1")

@@ -183,6 +183,9 @@ import Testing
       let repaired = try await liveTotals(api, campaign, key: key) { $0.signatureCount == 2 }
       #expect(repaired.signatureCount == 2)
       #expect(repaired.uniqueSupporterCount == 2)
+      let metrics = try await stack.admin("/metrics").body
+      let repairs = metrics.split(separator: "\n").first { $0.hasPrefix("groundswell_view_repairs_total ") }
+      #expect((repairs?.split(separator: " ").last).flatMap { Int($0) } ?? 0 >= 1)
     }
     try await stack.stop()
   }
@@ -209,7 +212,10 @@ import Testing
       #expect(grand.signaturesFreshness.stale && !grand.membershipFreshness.stale)
 
       let petitionService = try await stack.restartPetitionService()
-      _ = try await sign(api, petition, email: "after@example.org", key: key)
+      // The gateway reconnects with backoff: a partner retries UNAVAILABLE.
+      _ = try await eventually {
+        await rpcError { _ = try await sign(api, petition, email: "after@example.org", key: key) }
+      } until: { $0?.code != .unavailable }
       let recovered = try await liveTotals(api, campaign, key: key) { !$0.signaturesFreshness.stale && $0.signatureCount == 2 }
       #expect(!recovered.signaturesFreshness.stale)
       #expect(recovered.signatureCount == 2)

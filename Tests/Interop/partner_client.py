@@ -5,27 +5,12 @@ Environment: GROUNDSWELL_GATEWAY, GROUNDSWELL_CA_FILE, GROUNDSWELL_API_KEY,
 PETITION, CAMPAIGN, PROTO_DIR. Prints key=value lines for the test to check.
 """
 import os
-import subprocess
-import sys
-import tempfile
 
 import grpc
 
-proto_dir = os.environ["PROTO_DIR"]
-out = tempfile.mkdtemp(prefix="groundswell-py-")
-protos = [
-    "groundswell/petition/v1/petition.proto",
-    "groundswell/petition/v1/petition_service.proto",
-    "groundswell/gateway/v1/gateway_service.proto",
-]
-import grpc_tools
-well_known = os.path.join(os.path.dirname(grpc_tools.__file__), "_proto")
-subprocess.run(
-    [sys.executable, "-m", "grpc_tools.protoc", f"-I{proto_dir}", f"-I{well_known}",
-     f"--python_out={out}", f"--grpc_python_out={out}", *protos],
-    check=True,
-)
-sys.path.insert(0, out)
+import groundswell_stubs
+
+groundswell_stubs.generate()
 
 from google.rpc import status_pb2, error_details_pb2  # noqa: E402  (from googleapis-common-protos)
 from groundswell.gateway.v1 import gateway_service_pb2, gateway_service_pb2_grpc  # noqa: E402

@@ -30,7 +30,17 @@ struct Serve: AsyncParsableCommand {
   @Option(name: .long, help: "Address of campaign-service, host:port. [env: GROUNDSWELL_CAMPAIGN_SERVICE, default: 127.0.0.1:7403]")
   var campaignService: String?
 
+  @Option(name: .long, help: "The plain-HTTP admin listener serving /metrics and /dashboard, host:port; keep it private. [env: GROUNDSWELL_ADMIN_LISTEN, default: 127.0.0.1:7410]")
+  var adminListen: String?
+
+  @Option(name: .long, help: "Seconds between reconciles of the live view against full snapshots. [env: GROUNDSWELL_RECONCILE_INTERVAL, default: 300]")
+  var reconcileInterval: String?
+
   func run() async throws {
+    let reconcileText = setting(reconcileInterval, env: "GROUNDSWELL_RECONCILE_INTERVAL", default: "300")
+    guard let reconcileSeconds = Int(reconcileText), reconcileSeconds >= 1 else {
+      throw ValidationError("--reconcile-interval must be a whole number of seconds, at least 1, got `\(reconcileText)`")
+    }
     let config = GatewayConfig(
       listen: try options.listenEndpoint(default: "127.0.0.1:7400"),
       dataDirectory: options.dataDirectory(service: GatewayApp.name),
@@ -40,7 +50,9 @@ struct Serve: AsyncParsableCommand {
       supporterService: try endpointSetting(
         supporterService, env: "GROUNDSWELL_SUPPORTER_SERVICE", default: "127.0.0.1:7402", name: "--supporter-service"),
       campaignService: try endpointSetting(
-        campaignService, env: "GROUNDSWELL_CAMPAIGN_SERVICE", default: "127.0.0.1:7403", name: "--campaign-service")
+        campaignService, env: "GROUNDSWELL_CAMPAIGN_SERVICE", default: "127.0.0.1:7403", name: "--campaign-service"),
+      reconcileInterval: .seconds(reconcileSeconds),
+      adminListen: try endpointSetting(adminListen, env: "GROUNDSWELL_ADMIN_LISTEN", default: "127.0.0.1:7410", name: "--admin-listen")
     )
     await ServiceMain.run(name: GatewayApp.name, logLevel: options.level) { logger in
       try GatewayApp.build(config, logger: logger).services

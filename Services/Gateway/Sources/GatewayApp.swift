@@ -2,6 +2,7 @@ import Foundation
 import GroundswellAPI
 import GroundswellRuntime
 import Logging
+import Prometheus
 import ServiceLifecycle
 
 /// The configuration of the gateway.
@@ -18,12 +19,15 @@ public struct GatewayConfig: Sendable {
   /// How often the live view is checked against full snapshots of both
   /// feeds, repairing any update it lost.
   public var reconcileInterval: Duration
+  /// The plain-HTTP admin listener (`/metrics`, `/dashboard`); port 0 picks one.
+  public var adminListen: ServiceAddress
 
   public init(
     listen: ServiceAddress, dataDirectory: String, tls: TLSFiles,
     petitionService: ServiceAddress, supporterService: ServiceAddress, campaignService: ServiceAddress,
-    reconcileInterval: Duration = .seconds(300)
+    reconcileInterval: Duration = .seconds(300), adminListen: ServiceAddress = ServiceAddress(host: "127.0.0.1", port: 0)
   ) {
+    self.adminListen = adminListen
     self.reconcileInterval = reconcileInterval
     self.listen = listen
     self.dataDirectory = dataDirectory
@@ -69,6 +73,8 @@ public enum GatewayApp {
       },
       PeriodicService(every: TotalsHandlers.watchInterval) { publishChanges(view: view, to: updates) },
     ]
+    let registry = PrometheusCollectorRegistry()
+    let admin = AdminServer(listen: config.adminListen, view: view, updates: updates, registry: registry, logger: logger)
     let server = ServerHost(
       endpoint: config.listen,
       security: config.tls.serverTLS,
@@ -83,14 +89,16 @@ public enum GatewayApp {
         Groundswell_Campaign_V1_OrganizationService.descriptor.fullyQualifiedService,
         Groundswell_Campaign_V1_CampaignService.descriptor.fullyQualifiedService,
       ],
-      interceptors: [APIKeyInterceptor(keys: keys, logger: logger)],
+      // Metrics first, so refused keys are counted too.
+      interceptors: [RPCMetricsInterceptor(registry: registry), APIKeyInterceptor(keys: keys, logger: logger)],
       logger: logger,
       onShutdown: {
         canceller.beginShutdown()
         updates.finishAll()
       }
     )
-    return BuiltService(server: server, dependencies: [petition, supporter, campaign] + live)
+    return BuiltService(
+      server: server, dependencies: [petition, supporter, campaign] + live + [admin], adminPort: { await admin.port.value() })
   }
 
   /// Reads a full snapshot of each feed beside the live streams and applies

@@ -6,9 +6,12 @@ import ServiceLifecycle
 public struct BuiltService: Sendable {
   public let server: ServerHost
   public let services: [any Service]
+  /// The port of the service's HTTP admin listener, once bound, when it has one.
+  public let adminPort: (@Sendable () async -> Int)?
 
-  public init(server: ServerHost, dependencies: [any Service] = []) {
+  public init(server: ServerHost, dependencies: [any Service] = [], adminPort: (@Sendable () async -> Int)? = nil) {
     self.server = server
     self.services = dependencies + [server]
+    self.adminPort = adminPort
   }
 }

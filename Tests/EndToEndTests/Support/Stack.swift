@@ -1,5 +1,8 @@
 import CampaignService
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import GRPCProtobuf
@@ -98,6 +101,13 @@ struct Stack: Sendable {
         .init(listen: campaign.endpoint, dataDirectory: "\(dataRoot)/campaign", tls: pki.files(for: "campaign-service"),
               petitionService: petition.endpoint, supporterService: supporter.endpoint),
         logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
+  }
+
+  /// The body of a GET to the gateway's HTTP admin listener.
+  func admin(_ path: String) async throws -> (status: Int, body: String) {
+    let port = await gateway.built.adminPort!()
+    let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+    return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
   }
 
   /// Runs `body` with a client of the gateway's public TLS listener.

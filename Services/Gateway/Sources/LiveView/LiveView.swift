@@ -241,3 +241,18 @@ extension LiveView.Inner {
     }
   }
 }
+
+extension LiveView {
+  /// The `limit` campaigns with the most signatures (ties by name), with
+  /// their last hour per minute.
+  func topCampaigns(limit: Int, now: Date) -> [Groundswell_Gateway_V1_CampaignTotals] {
+    inner.withLock { inner in
+      let state = inner.state
+      let sums = state.campaigns.map { name, campaign in
+        (name, campaign.petitions.reduce(Int64(0)) { $0 + (state.petitions[$1]?.count ?? 0) })
+      }
+      let top = sums.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(limit)
+      return top.compactMap { inner.totals(of: $0.0, recentMinutes: true, now: now) }
+    }
+  }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import GroundswellAPI
+import GroundswellRuntime
+import Testing
+
+/// The gateway's admin listener: Prometheus metrics, the Grafana dashboard
+/// that charts them, and the live HTML dashboard in a real browser.
+@Suite struct DashboardTests {
+  static let python = ProcessInfo.processInfo.environment["GROUNDSWELL_TEST_PYTHON"]
+  static let chromedriver = ProcessInfo.processInfo.environment["GROUNDSWELL_TEST_CHROMEDRIVER"]
+
+  @Test func metricsShowCampaignTotalsAndRPCs() async throws {
+    let stack = try await sharedStack.value
+    let (organization, key) = try await stack.makeOrganization()
+    let petition = try await stack.makeOpenPetition(organization: organization, key: key)
+    let campaign = try await stack.makeCampaign(organization: organization, key: key, petitions: [petition])
+    try await stack.withGateway { api in
+      _ = try await sign(api, petition, email: "metrics@example.org", key: key)
+      _ = try await liveTotals(api, campaign, key: key) { $0.signatureCount == 1 }
+      _ = await rpcError { _ = try await api.totals.getCampaignTotals(.with { $0.campaign = "bad" }, metadata: bearer(key)) }
+    }
+    let (status, metrics) = try await stack.admin("/metrics")
+    #expect(status == 200)
+    let lines = Set(metrics.split(separator: "\n").map(String.init))
+    #expect(lines.contains { $0.hasPrefix("grpc_server_handled_total{grpc_method=\"groundswell.gateway.v1.GatewayService/GetCampaignTotals\",grpc_code=\"OK\"} ") })
+    #expect(lines.contains { $0.hasPrefix("grpc_server_handled_total{grpc_method=\"groundswell.gateway.v1.GatewayService/GetCampaignTotals\",grpc_code=\"INVALID_ARGUMENT\"} ") })
+    #expect(lines.contains { $0.hasPrefix("grpc_server_handling_seconds_bucket{grpc_method=\"groundswell.petition.v1.PetitionService/SignPetition\"") })
+    #expect(lines.contains { $0.hasPrefix("groundswell_campaign_signatures{campaign=\"\(campaign)\"") && $0.hasSuffix(" 1") })
+    #expect(lines.contains("groundswell_feed_stale{feed=\"petition-service\"} 0"))
+    #expect(lines.contains { $0.hasPrefix("groundswell_signatures ") })
+
+    // Every metric the shipped Grafana dashboard charts is one the gateway exposes.
+    let url = repositoryRoot.appendingPathComponent("deploy/grafana/groundswell-dashboard.json")
+    let dashboard = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+    let expressions = (dashboard["panels"] as! [[String: Any]]).flatMap { panel in
+      (panel["targets"] as! [[String: Any]]).map { $0["expr"] as! String }
+    }
+    #expect(expressions.count >= 10)
+    let exposed = Set(lines.filter { !$0.hasPrefix("#") }.map { String($0.prefix { $0 != "{" && $0 != " " }) })
+    for expression in expressions {
+      let names = expression.split(whereSeparator: { !($0.isLetter || $0 == "_") }).filter {
+        $0.hasPrefix("groundswell_") || $0.hasPrefix("grpc_server_")
+      }
+      #expect(!names.isEmpty, "\(expression) charts no Groundswell metric")
+      for name in names { #expect(exposed.contains(String(name)), "the dashboard charts \(name), which /metrics lacks") }
+    }
+  }
+
+  @Test func theDashboardPageAndItsDataAreServed() async throws {
+    let stack = try await sharedStack.value
+    let (status, page) = try await stack.admin("/dashboard")
+    #expect(status == 200)
+    #expect(page.contains("id=\"grand-signatures\"") && page.contains("/dashboard/data"))
+    let (dataStatus, body) = try await stack.admin("/dashboard/data")
+    #expect(dataStatus == 200)
+    let data = try JSONSerialization.jsonObject(with: Data(body.utf8)) as! [String: Any]
+    #expect((data["lastDay"] as! [Any]).count == 1_440)
+    #expect((data["feeds"] as! [[String: Any]]).count == 2)
+    #expect(data["signatures"] is Int)
+    let (missing, _) = try await stack.admin("/nothing-here")
+    #expect(missing == 404)
+  }
+
+  @Test(.enabled(if: python != nil && chromedriver != nil, "needs GROUNDSWELL_TEST_PYTHON and GROUNDSWELL_TEST_CHROMEDRIVER (scripts/test.sh sets them when chromium-driver is installed)"))
+  func theHTMLDashboardUpdatesLiveInABrowser() async throws {
+    // Its own stack: the grand total must move only by this test's signatures.
+    let stack = try await Stack.start()
+    let (organization, key) = try await stack.makeOrganization()
+    let petition = try await stack.makeOpenPetition(organization: organization, key: key)
+    let campaign = try await stack.makeCampaign(organization: organization, key: key, petitions: [petition])
+    try await stack.withGateway { api in
+      _ = try await sign(api, petition, email: "first@example.org", key: key)
+      _ = try await liveTotals(api, campaign, key: key) { $0.signatureCount == 1 }
+    }
+    let port = await stack.gateway.built.adminPort!()
+    var environment = [
+      "DASHBOARD_URL": "http://127.0.0.1:\(port)/dashboard", "CHROMEDRIVER": Self.chromedriver!,
+      "GROUNDSWELL_GATEWAY": "127.0.0.1:\(stack.gateway.port)", "GROUNDSWELL_CA_FILE": stack.pki.caFile,
+      "GROUNDSWELL_API_KEY": key, "PETITION": petition,
+      "PROTO_DIR": repositoryRoot.appendingPathComponent("proto").path,
+    ]
+    if let screenshot = ProcessInfo.processInfo.environment["GROUNDSWELL_DASHBOARD_SCREENSHOT"] {
+      environment["SCREENSHOT"] = screenshot
+    }
+    let (status, text) = try await runProgram(
+      Self.python!, [repositoryRoot.appendingPathComponent("Tests/Browser/dashboard_check.py").path], environment: environment)
+    try #require(status == 0, "browser check failed:\n\(text)")
+    let lines = keyValues(text)
+    #expect(lines["before"] == "1")
+    #expect(lines["after"] == "3")
+    #expect(lines["campaign_rows"] == "1")
+    #expect(lines["title"]?.contains("Groundswell") ?? false)
+    try await stack.stop()
+  }
+}
