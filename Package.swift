@@ -40,6 +40,7 @@ let package = Package(
     .executable(name: "supporter-service", targets: ["supporter-service"]),
     .executable(name: "campaign-service", targets: ["campaign-service"]),
     .executable(name: "groundswell", targets: ["groundswell"]),
+    .executable(name: "totals-benchmark", targets: ["totals-benchmark"]),
   ],
   dependencies: [
     .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
@@ -84,6 +85,17 @@ let package = Package(
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "Prometheus", package: "swift-prometheus"),
       ])
+    + [
+      .executableTarget(
+        name: "totals-benchmark",
+        dependencies: [
+          "PetitionService", "CampaignService", "GroundswellRuntime", "GroundswellModel", "GroundswellAPI",
+          .product(name: "GRDB", package: "GRDB.swift"),
+          .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ] + grpc,
+        path: "Benchmarks/Totals"
+      )
+    ]
     + [
       .executableTarget(
         name: "groundswell",

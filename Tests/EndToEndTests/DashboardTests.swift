@@ -46,6 +46,38 @@ import Testing
     }
   }
 
+  @Test func theTerminalDashboardShowsTotalsAndTheLastHour() async throws {
+    let stack = try await sharedStack.value
+    let (organization, key) = try await stack.makeOrganization()
+    let petition = try await stack.makeOpenPetition(organization: organization, key: key)
+    let campaign = try await stack.makeCampaign(organization: organization, key: key, petitions: [petition])
+    try await stack.withGateway { api in
+      _ = try await api.campaigns.updateCampaign(
+        .with {
+          $0.campaign = .with {
+            $0.name = campaign
+            $0.title = "Terminal dashboard check"
+          }
+          $0.updateMask = .with { $0.paths = ["title"] }
+        }, metadata: bearer(key))
+      for email in ["t1@example.org", "t2@example.org"] { _ = try await sign(api, petition, email: email, key: key) }
+      _ = try await liveTotals(api, campaign, key: key) { $0.signatureCount == 2 && $0.title == "Terminal dashboard check" }
+    }
+    let binary = repositoryRoot.appendingPathComponent(".build/debug/groundswell").path
+    try #require(FileManager.default.isExecutableFile(atPath: binary), "build the executables first (scripts/test.sh does)")
+    let (status, text) = try await runProgram(
+      binary,
+      ["dashboard", "--once", "--campaign", campaign, "--gateway", "127.0.0.1:\(stack.gateway.port)", "--ca-file", stack.pki.caFile,
+       "--api-key", key], environment: [:])
+    try #require(status == 0, "groundswell dashboard failed:\n\(text)")
+    let row = text.split(separator: "\n").first { $0.hasPrefix("Terminal dashboard check") }
+    #expect(row != nil, "no row for the campaign in:\n\(text)")
+    // Two signatures, two supporters, two in the last hour, all in one minute: a full bar.
+    #expect(row?.split(separator: " ").filter { $0 == "2" }.count == 3)
+    #expect(row?.contains("█") ?? false)
+    #expect(!(row?.contains("STALE") ?? true))
+  }
+
   @Test func theDashboardPageAndItsDataAreServed() async throws {
     let stack = try await sharedStack.value
     let (status, page) = try await stack.admin("/dashboard")

@@ -4,11 +4,11 @@ import ArgumentParser
 struct GroundswellCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "groundswell",
-    abstract: "Talk to a Groundswell gateway from a terminal: sign petitions, list them, show campaign totals.",
+    abstract: "Talk to a Groundswell gateway from a terminal: sign petitions, list them, show campaign totals, watch them live.",
     discussion: """
       Every command needs the gateway's address, an API key and the CA file that issued the gateway's
       certificate. After `deploy/local/run.sh`, `source .groundswell/demo.env` sets all three.
       """,
-    subcommands: [Sign.self, Petitions.self, Totals.self, Demo.self]
+    subcommands: [Sign.self, Petitions.self, Totals.self, Dashboard.self, Demo.self]
   )
 }

@@ -32,11 +32,17 @@ struct Totals: AsyncParsableCommand {
       let grand = try await service.getGrandTotal(.init(), metadata: metadata, options: gateway.callOptions)
       return (rows, grand)
     }
-    var table = rows.map { [$0.campaign, String($0.title.prefix(50)), "\($0.petitionCount)", $0.signatureCount.formatted()] }
-    if let grand {
-      table.append(["ALL CAMPAIGNS", "\(grand.campaignCount) campaigns", "\(grand.petitionCount)", grand.signatureCount.formatted()])
+    var table = rows.map {
+      [$0.campaign, String($0.title.prefix(50)), "\($0.petitionCount)", $0.signatureCount.formatted(),
+       $0.uniqueSupporterCount.formatted(), $0.signaturesFreshness.stale || $0.membershipFreshness.stale ? "STALE" : ""]
     }
-    print(Table.render(header: ["CAMPAIGN", "TITLE", "PETITIONS", "SIGNATURES"], rows: table, rightAligned: [2, 3]))
+    if let grand {
+      table.append([
+        "ALL CAMPAIGNS", "\(grand.campaignCount) campaigns", "\(grand.petitionCount)", grand.signatureCount.formatted(), "",
+        grand.signaturesFreshness.stale || grand.membershipFreshness.stale ? "STALE" : "",
+      ])
+    }
+    print(Table.render(header: ["CAMPAIGN", "TITLE", "PETITIONS", "SIGNATURES", "SUPPORTERS", ""], rows: table, rightAligned: [2, 3, 4]))
   }
 }
 

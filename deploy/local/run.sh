@@ -62,6 +62,7 @@ export GROUNDSWELL_TLS_CA=$certs/ca.crt
 export GROUNDSWELL_PETITION_SERVICE=127.0.0.1:${ports[petition-service]}
 export GROUNDSWELL_SUPPORTER_SERVICE=127.0.0.1:${ports[supporter-service]}
 export GROUNDSWELL_CAMPAIGN_SERVICE=127.0.0.1:${ports[campaign-service]}
+export GROUNDSWELL_ADMIN_LISTEN=127.0.0.1:7410
 
 wait_for_port() { # service
   local service=$1 port=${ports[$1]} pid; pid=$(cat "$state/pids/$1.pid")
@@ -117,6 +118,9 @@ fi
 # shellcheck disable=SC1091
 source "$state/demo.env"
 echo
+# The gateway answers totals once its live view has loaded both feeds.
+for _ in $(seq 1 50); do "$bin/groundswell" totals >/dev/null 2>&1 && break; sleep 0.2; done
+sleep 0.5 # let the last seeded signatures reach the view
 "$bin/groundswell" totals
 first_petition=$("$bin/groundswell" petitions list --organization organizations/harbor-light --limit 1 | awk 'NR==2 {print $1}')
 cli=.build/debug/groundswell
@@ -127,6 +131,10 @@ Groundswell is running. Try, in another terminal:
   $cli petitions list
   $cli sign $first_petition --email you@example.org --given-name Sam
   $cli totals
+  $cli dashboard                     # live, in the terminal
+
+The live dashboard:  http://127.0.0.1:7410/dashboard
+Prometheus metrics:  http://127.0.0.1:7410/metrics
 NEXT
 
 if [ "$mode" = detach ]; then
