@@ -21,6 +21,10 @@ bin=$(swift build -c release --show-bin-path)
 work=$(mktemp -d /tmp/groundswell-bench-XXXXXX)
 pids=()
 cleanup() {
+  local status=$?
+  if [ "$status" != 0 ]; then
+    for log in "$work"/*.log; do echo "--- end of $log"; tail -n 5 "$log"; done >&2
+  fi
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work"

@@ -30,7 +30,7 @@ struct Seed: AsyncParsableCommand {
       var random = SystemRandomNumberGenerator()
       for index in 0..<petitions {
         let id = String(format: "p%07d", index)
-        let organization = "organizations/o\(index % organizations)"
+        let organization = String(format: "organizations/org%05d", index % organizations)
         try db.execute(
           sql: """
             INSERT INTO petitions (id, organization, title, summary, body, state, create_time, update_time, publish_time)
@@ -72,11 +72,11 @@ struct Seed: AsyncParsableCommand {
       for index in 0..<organizations {
         try db.execute(
           sql: "INSERT INTO organizations (id, display_name, description, website_uri, create_time) VALUES (?, ?, '', '', ?)",
-          arguments: ["o\(index)", "Benchmark organization \(index)", now])
+          arguments: [String(format: "org%05d", index), "Benchmark organization \(index)", now])
       }
       for index in 0..<campaigns {
         let id = String(format: "c%06d", index)
-        let organization = "organizations/o\(index % organizations)"
+        let organization = String(format: "organizations/org%05d", index % organizations)
         try db.execute(
           sql: "INSERT INTO campaigns (id, organization, title, description, create_time, update_time) VALUES (?, ?, ?, '', ?, ?)",
           arguments: [id, organization, "Benchmark campaign \(index)", now, now])
