@@ -587,7 +587,7 @@ public nonisolated struct Groundswell_Gateway_V1_ListTrendingResponse: Sendable 
   /// Campaigns by signatures in the window, most first; ties by name.
   public var campaigns: [Groundswell_Gateway_V1_TrendingEntry] = []
 
-  /// Petitions in at least one campaign, by signatures in the window.
+  /// Petitions by signatures in the window, most first; ties by name.
   public var petitions: [Groundswell_Gateway_V1_TrendingEntry] = []
 
   /// When this answer was assembled.
