@@ -121,7 +121,7 @@ public enum GatewayApp {
   static func publishChanges(view: LiveView, to updates: TotalsUpdates) {
     let now = Date()
     view.withState { $0.minutePassed(now: Int64(now.timeIntervalSince1970) / 60) }
-    let (changed, _) = view.takeChanges(now: now)
+    let changed = view.takeChanges(now: now)
     guard updates.subscriberCount > 0, !changed.isEmpty else { return }
     updates.publish(contentsOf: view.campaignTotals(changed, recentMinutes: true, now: now).map { TotalsUpdate(totals: $0) })
   }

@@ -135,10 +135,11 @@ extension TotalsHandlers: Groundswell_Gateway_V1_GatewayService.SimpleServicePro
     var validator = Validator()
     let isCampaign = request.name.hasPrefix("campaigns/")
     validator.name("name", request.name, collection: isCampaign ? "campaigns" : "petitions")
-    let range = HistoryRange(
+    let checked = HistoryRange(
       validating: &validator, granularity: request.granularity.rawValue,
       start: request.hasStartTime ? request.startTime.date : nil, end: request.hasEndTime ? request.endTime.date : nil)
     try validator.check()
+    let range = checked!  // nil only with a violation, which check() threw
     try view.requireLoaded()
     let petitions: [String]
     if isCampaign {
@@ -152,27 +153,26 @@ extension TotalsHandlers: Groundswell_Gateway_V1_GatewayService.SimpleServicePro
       }
       petitions = [request.name]
     }
-    var sums = [Int64](repeating: 0, count: range!.bucketStarts.count)
-    var starts = range!.bucketStarts.map { Google_Protobuf_Timestamp(seconds: $0, nanos: 0) }
+    let starts = range.bucketStarts
+    var sums = [Int64](repeating: 0, count: starts.count)
     for chunk in stride(from: 0, to: petitions.count, by: Limits.batchSize).map({ Array(petitions[$0..<min($0 + Limits.batchSize, petitions.count)]) }) {
       let answer = try await callingBackend(ServiceName.petition, consequence: "no history could be read.") {
         try await history.getSignatureHistory(
           .with {
             $0.petitions = chunk
             $0.granularity = .init(rawValue: request.granularity.rawValue) ?? .unspecified
-            $0.startTime = Google_Protobuf_Timestamp(seconds: range!.firstBucket, nanos: 0)
-            $0.endTime = Google_Protobuf_Timestamp(seconds: range!.endSeconds, nanos: 0)
+            $0.startTime = Google_Protobuf_Timestamp(seconds: range.firstBucket, nanos: 0)
+            $0.endTime = Google_Protobuf_Timestamp(seconds: range.endSeconds, nanos: 0)
           }, options: CallContext.current.callOptions())
       }
       for (index, bucket) in answer.buckets.enumerated() where index < sums.count {
         sums[index] += bucket.signatureCount
-        starts[index] = bucket.startTime
       }
     }
     return .with {
       $0.buckets = zip(starts, sums).map { start, count in
         .with {
-          $0.startTime = start
+          $0.startTime = Google_Protobuf_Timestamp(seconds: start, nanos: 0)
           $0.signatureCount = count
         }
       }

@@ -103,11 +103,11 @@ extension PetitionFeedHandlers: Groundswell_Petition_V1_PetitionFeedService.Simp
     var validator = Validator()
     let ids = validator.names("petitions", request.petitions, collection: "petitions")
     if request.petitions.isEmpty { validator.add("petitions", "petitions must name at least one petition.") }
-    let range = HistoryRange(
+    let checked = HistoryRange(
       validating: &validator, granularity: request.granularity.rawValue,
       start: request.hasStartTime ? request.startTime.date : nil, end: request.hasEndTime ? request.endTime.date : nil)
     try validator.check()
-    guard let range else { throw DomainError.invalidArgument([]) }
+    let range = checked!  // nil only with a violation, which check() threw
     let counts = try await repository.history(
       petitionIDs: ids, size: range.size, start: range.firstBucket, end: range.endSeconds)
     return .with {

@@ -47,10 +47,6 @@ final class LiveView: Sendable {
     }
   }
 
-  func lastHeard(_ source: Source) -> Date? {
-    inner.withLock { $0[keyPath: Self.status(source)].asOf }
-  }
-
   /// Throws UNAVAILABLE until both feeds have delivered a snapshot once.
   func requireLoaded() throws {
     let missing = inner.withLock { inner in
@@ -63,15 +59,15 @@ final class LiveView: Sendable {
     }
   }
 
-  /// The campaigns whose totals changed since the last call, and whether
-  /// every campaign changed (a feed went stale or recovered).
-  func takeChanges(now: Date) -> (campaigns: [String], all: Bool) {
+  /// The campaigns whose totals changed since the last call: every campaign
+  /// when a feed went stale or recovered.
+  func takeChanges(now: Date) -> [String] {
     inner.withLock { inner in
       let fresh = (inner.signatures.isFresh(at: now), inner.membership.isFresh(at: now))
       let all = fresh != inner.toldFresh
       inner.toldFresh = fresh
       defer { inner.state.dirty = [] }
-      return (all ? inner.state.order.map(\.name) : Array(inner.state.dirty), all)
+      return all ? inner.state.order.map(\.name) : Array(inner.state.dirty)
     }
   }
 
