@@ -117,7 +117,7 @@ struct Measure: AsyncParsableCommand {
   /// The gateway's resident and peak memory from /proc.
   func memory() -> String {
     guard let status = try? String(contentsOfFile: "/proc/\(gatewayPid)/status", encoding: .utf8) else { return "unknown" }
-    let lines = status.split(separator: "\n").filter { $0.hasPrefix("VmRSS") || $0.hasPrefix("VmHWM") }
+    let lines = status.split(separator: "\n").filter { line in ["VmHWM", "VmRSS", "RssAnon", "RssFile"].contains { line.hasPrefix($0) } }
     return lines.map { $0.split(whereSeparator: \.isWhitespace).joined(separator: " ") }.joined(separator: ", ")
   }
 

@@ -107,7 +107,6 @@ public enum GatewayApp {
     do {
       let petitions = try await petitionFeed.read(reconcile: true)
       let campaigns = try await campaignFeed.read(reconcile: true)
-      view.withState { $0.repairs += petitions + campaigns }
       if petitions + campaigns > 0 {
         logger.warning("reconcile repaired the live view", metadata: ["petitions": "\(petitions)", "campaigns": "\(campaigns)"])
       }

@@ -148,7 +148,7 @@ extension TotalsHandlers: Groundswell_Gateway_V1_GatewayService.SimpleServicePro
       }
       petitions = held
     } else {
-      guard view.withState({ $0.petitions[request.name] != nil }) else {
+      guard view.withState({ $0.petitions[request.name]?.listed ?? false }) else {
         throw DomainError.notFound("Petition `\(request.name)` was not found.")
       }
       petitions = [request.name]

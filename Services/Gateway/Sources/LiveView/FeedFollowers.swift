@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import GroundswellAPI
@@ -93,10 +96,11 @@ struct PetitionFeedReader: Sendable {
         pulse.beat()
         let asOf = message.asOfTime.date
         if !snapshot.isComplete {
-          repaired += view.merge(snapshot.add(message.petitions, last: message.snapshotComplete))
+          repaired += view.merge(snapshot.add(message.petitions, last: message.snapshotComplete), countingRepairs: reconcile)
           if message.snapshotComplete {
             snapshot.isComplete = true
             view.withState { $0.removePetitions(notIn: snapshot.seen) }
+            releaseFreedMemory()
             if reconcile { return repaired }
             view.heard(.signatures, asOf: asOf)
           }
@@ -141,16 +145,21 @@ extension PetitionEntry {
     self.init(
       organization: figures.organization, count: figures.signatureCount, version: figures.version,
       lastSignature: figures.hasLastSignatureTime ? figures.lastSignatureTime.date : nil,
-      supporters: Set(figures.supporters.lazy.map(SupporterKey.of)),
-      minutes: Dictionary(figures.minutes.map { ($0.minuteStartSeconds / 60, $0.signatureCount) }) { $1 })
+      listed: true, supporters: SignerSet(figures.supporters.lazy.map(SupporterKey.of)),
+      minutes: RecentMinutes(Dictionary(figures.minutes.map { ($0.minuteStartSeconds / 60, $0.signatureCount) }) { $1 }))
   }
 }
 
 extension LiveView {
   /// Replaces petitions with snapshot figures; returns how many differed
-  /// from what the view held.
-  func merge(_ entries: [(String, PetitionEntry)]) -> Int {
-    withState { state in entries.reduce(0) { $0 + (state.replace($1.0, with: $1.1) ? 1 : 0) } }
+  /// from what the view held. A reconcile counts those as repairs under the
+  /// same lock, so nobody sees a repaired figure before the repair count.
+  func merge(_ entries: [(String, PetitionEntry)], countingRepairs: Bool) -> Int {
+    withState { state in
+      let changed = entries.reduce(0) { $0 + (state.replace($1.0, with: $1.1) ? 1 : 0) }
+      if countingRepairs { state.repairs += changed }
+      return changed
+    }
   }
 
   func apply(_ changes: [Groundswell_Petition_V1_PetitionFigures]) {
@@ -180,7 +189,7 @@ struct CampaignFeedReader: Sendable {
       for try await message in response.messages {
         pulse.beat()
         let changed = view.withState { state in
-          message.campaigns.reduce(0) { changed, campaign in
+          let changed = message.campaigns.reduce(0) { changed, campaign in
             if !complete { seen.insert(campaign.campaign) }
             let applied = state.apply(
               campaign: campaign.campaign, title: campaign.title, organization: campaign.organization,
@@ -188,12 +197,16 @@ struct CampaignFeedReader: Sendable {
               sequence: campaign.sequence)
             return changed + (applied ? 1 : 0)
           }
+          // Counted under the lock that applied them (see `merge`).
+          if reconcile && !complete { state.repairs += changed }
+          return changed
         }
         if !complete {
           repaired += changed
           guard message.snapshotComplete else { continue }
           complete = true
           view.withState { $0.removeCampaigns(notIn: seen) }
+          releaseFreedMemory()
           if reconcile { return repaired }
         }
         view.heard(.membership, asOf: message.asOfTime.date)
@@ -201,4 +214,15 @@ struct CampaignFeedReader: Sendable {
       return repaired
     }
   }
+}
+
+/// Hands the memory a snapshot's messages used back to the system once the
+/// snapshot is in the view; otherwise the allocator keeps it for reuse and
+/// the gateway's footprint stays at its loading peak.
+func releaseFreedMemory() {
+  #if canImport(Glibc)
+  // glibc's malloc_trim is not in the Glibc module; RTLD_DEFAULT is a null handle.
+  typealias MallocTrim = @convention(c) (Int) -> Int32
+  if let symbol = dlsym(nil, "malloc_trim") { _ = unsafeBitCast(symbol, to: MallocTrim.self)(0) }
+  #endif
 }

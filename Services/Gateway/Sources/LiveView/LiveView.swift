@@ -112,7 +112,7 @@ final class LiveView: Sendable {
       .with {
         $0.signatureCount = inner.state.grandSignatures
         $0.campaignCount = Int32(inner.state.campaigns.count)
-        $0.petitionCount = Int32(inner.state.campaignsOfPetition.count)
+        $0.petitionCount = Int32(inner.state.petitionsInCampaigns)
         $0.computeTime = Google_Protobuf_Timestamp(date: now)
         $0.signaturesFreshness = inner.signatures.freshness(at: now)
         $0.membershipFreshness = inner.membership.freshness(at: now)
@@ -159,12 +159,10 @@ final class LiveView: Sendable {
       var petitionSums: [String: Int64] = [:]
       var campaignSums: [String: Int64] = [:]
       for name in state.activePetitions {
-        let sum = state.petitions[name]!.minutes.reduce(into: Int64(0)) { total, minute in
-          if minute.key > current - minutes && minute.key <= current { total += minute.value }
-        }
+        let sum = state.petitions[name]!.minutes.sum(current - minutes + 1...current)
         guard sum > 0 else { continue }
         petitionSums[name] = sum
-        for campaign in state.campaignsOfPetition[name] ?? [] { campaignSums[campaign, default: 0] += sum }
+        for campaign in state.petitions[name]!.campaigns { campaignSums[campaign, default: 0] += sum }
       }
       func top(_ sums: [String: Int64]) -> [(String, Int64)] {
         Array(sums.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(limit))
@@ -195,7 +193,7 @@ final class LiveView: Sendable {
     let current = Int64(now.timeIntervalSince1970) / 60
     return inner.withLock { inner in
       var sums = [Int64](repeating: 0, count: count)
-      for name in inner.state.activePetitions where inner.state.campaignsOfPetition[name] != nil {
+      for name in inner.state.activePetitions where !inner.state.petitions[name]!.campaigns.isEmpty {
         for (minute, signatures) in inner.state.petitions[name]!.minutes {
           let index = Int(minute - (current - Int64(count) + 1))
           if index >= 0 && index < count { sums[index] += signatures }
@@ -222,7 +220,7 @@ extension LiveView.Inner {
       $0.organization = campaign.organization
       $0.signatureCount = signatures
       $0.petitionCount = Int32(campaign.petitions.count)
-      $0.uniqueSupporterCount = Int64(campaign.supporters.count)
+      $0.uniqueSupporterCount = Int64(campaign.uniqueSupporters)
       $0.organizationCount = Int32(campaign.members.count)
       if let last { $0.lastSignatureTime = Google_Protobuf_Timestamp(date: last) }
       $0.computeTime = Google_Protobuf_Timestamp(date: now)

@@ -6,10 +6,15 @@ struct PetitionEntry: Sendable {
   var count: Int64 = 0
   var version: Int64 = 0
   var lastSignature: Date?
+  /// Whether petition-service's feed has described it (a campaign may name
+  /// a petition before its figures arrive).
+  var listed = false
   /// Everyone who signed (see `SupporterKey`).
-  var supporters: Set<UInt128> = []
-  /// Minute (since the epoch) → signatures, for the last day only.
-  var minutes: [Int64: Int64] = [:]
+  var supporters = SignerSet()
+  /// Signatures per minute, for the last day only.
+  var minutes = RecentMinutes()
+  /// The campaigns holding it (the same strings as `ViewState.campaigns`' keys).
+  var campaigns: [String] = []
 }
 
 /// One campaign as the live view holds it.
@@ -17,46 +22,58 @@ struct CampaignEntry: Sendable {
   var title = ""
   var organization = ""
   var members: [String] = []
+  /// The same strings as `ViewState.petitions`' keys.
   var petitions: [String] = []
   var version: Int64 = 0
   var sequence: Int64 = 0
-  /// Supporter → how many of the campaign's petitions they signed; its size
-  /// is the campaign's unique-supporter count.
-  var supporters: [UInt128: UInt32] = [:]
+  /// Different supporters across its petitions.
+  var uniqueSupporters = 0
 }
 
 /// The whole in-memory view, always changed under one lock. Derived figures
 /// (a campaign's unique supporters, the grand total, who belongs where) are
 /// kept up to date by every change, so reads never scan.
+///
+/// A campaign's unique supporters are exact without a per-campaign copy of
+/// its signers: when someone signs (or withdraws from) one of its petitions,
+/// they count as new (or gone) unless another of its petitions holds them,
+/// which costs one set lookup per other petition. When a campaign's
+/// petitions change, its count is recomputed from the union of their sets.
 struct ViewState: Sendable {
-  var petitions: [String: PetitionEntry] = [:]
+  /// Every petition a feed described or a campaign names.
+  var petitions = PetitionTable()
   var campaigns: [String: CampaignEntry] = [:]
   /// Campaign names by creation order, for paging.
   var order: [(sequence: Int64, name: String)] = []
-  /// Petition → the campaigns holding it.
-  var campaignsOfPetition: [String: Set<String>] = [:]
   /// Organization → the campaigns it created or is a member of.
   var campaignsOfOrganization: [String: Set<String>] = [:]
   /// Petitions with signatures in the last day.
   var activePetitions: Set<String> = []
-  /// Sum of the counts of petitions in at least one campaign.
+  /// Petitions in at least one campaign, and the sum of their counts.
+  var petitionsInCampaigns = 0
   var grandSignatures: Int64 = 0
   /// Campaigns whose totals changed since watchers were last told.
   var dirty: Set<String> = []
   /// Figures a reconcile found newer than the view's (lost updates repaired).
   var repairs = 0
+  /// One copy of each organization name however many entries hold it.
+  private var organizationNames: Set<String> = []
 
   // MARK: petitions
 
   /// Replaces a petition's figures with whole ones (from a snapshot).
   /// Returns whether anything differed.
   @discardableResult
-  mutating func replace(_ name: String, with entry: PetitionEntry) -> Bool {
+  mutating func replace(_ name: String, with figures: PetitionEntry) -> Bool {
     let old = petitions[name] ?? PetitionEntry()
-    if old.version > entry.version { return false }
-    let differs = old.version != entry.version || old.count != entry.count || old.supporters != entry.supporters
+    if old.version > figures.version { return false }
+    let differs = old.version != figures.version || old.count != figures.count || old.supporters != figures.supporters
+    var entry = figures
+    entry.organization = intern(entry.organization)
+    entry.listed = true
+    entry.campaigns = old.campaigns
     petitions[name] = entry
-    setRecentMinutes(name, entry.minutes)
+    activity(of: name)
     if differs {
       afterChange(
         name, countDelta: entry.count - old.count, signed: entry.supporters.subtracting(old.supporters),
@@ -70,52 +87,60 @@ struct ViewState: Sendable {
     _ name: String, organization: String, count: Int64, version: Int64, lastSignature: Date?,
     signed: [UInt128], withdrawn: [UInt128], minutes: [Int64: Int64]
   ) {
-    var entry = petitions[name] ?? PetitionEntry()
-    guard version > entry.version else { return }
-    let delta = count - entry.count
-    entry.organization = organization
-    entry.count = count
-    entry.version = version
-    if let lastSignature, lastSignature > entry.lastSignature ?? .distantPast { entry.lastSignature = lastSignature }
-    let newlySigned = signed.filter { entry.supporters.insert($0).inserted }
-    let newlyWithdrawn = withdrawn.filter { entry.supporters.remove($0) != nil }
-    petitions[name] = entry
-    mergeRecentMinutes(name, minutes)
+    guard version > petitions[name]?.version ?? 0 else { return }
+    let organization = intern(organization)
+    // Changed in place: a copy of the entry would copy its signer set.
+    let (delta, newlySigned, newlyWithdrawn) = petitions[name, default: PetitionEntry()].apply(
+      organization: organization, count: count, version: version, lastSignature: lastSignature, signed: signed,
+      withdrawn: withdrawn, minutes: minutes)
+    activity(of: name)
     afterChange(name, countDelta: delta, signed: newlySigned, withdrawn: newlyWithdrawn)
   }
 
-  /// Drops petitions a complete snapshot did not mention.
+  /// Drops figures of petitions a complete snapshot did not mention; a
+  /// petition a campaign still names stays, without figures.
   mutating func removePetitions(notIn seen: Set<String>) {
-    for name in petitions.keys where !seen.contains(name) {
-      let old = petitions.removeValue(forKey: name)!
-      activePetitions.remove(name)
-      afterChange(name, countDelta: -old.count, signed: [], withdrawn: old.supporters)
+    let gone = petitions.lazy.filter { $0.entry.listed && !seen.contains($0.name) }.map(\.name)
+    for name in Array(gone) {
+      let old = petitions[name]!
+      petitions[name] = old.campaigns.isEmpty ? nil : PetitionEntry(campaigns: old.campaigns)
+      activity(of: name)
+      afterChange(name, countDelta: -old.count, signed: [], withdrawn: Array(old.supporters))
     }
   }
 
-  private mutating func afterChange(
-    _ petition: String, countDelta: Int64, signed: some Collection<UInt128>, withdrawn: some Collection<UInt128>
-  ) {
-    guard let campaigns = campaignsOfPetition[petition], !campaigns.isEmpty else { return }
+  private mutating func afterChange(_ petition: String, countDelta: Int64, signed: [UInt128], withdrawn: [UInt128]) {
+    let campaigns = petitions[petition]?.campaigns ?? []
+    guard !campaigns.isEmpty else { return }
     grandSignatures += countDelta
     for campaign in campaigns {
-      self.campaigns[campaign]?.count(signed, by: 1)
-      self.campaigns[campaign]?.count(withdrawn, by: -1)
+      guard let others = self.campaigns[campaign]?.petitions.filter({ $0 != petition }) else { continue }
+      func elsewhere(_ supporter: UInt128) -> Bool {
+        others.contains { petitions[$0]?.supporters.contains(supporter) ?? false }
+      }
+      let gained = signed.count { !elsewhere($0) }
+      let lost = withdrawn.count { !elsewhere($0) }
+      self.campaigns[campaign]!.uniqueSupporters += gained - lost
       dirty.insert(campaign)
     }
   }
 
-  private mutating func setRecentMinutes(_ petition: String, _ minutes: [Int64: Int64]) {
-    petitions[petition, default: PetitionEntry()].minutes = minutes
-    if minutes.isEmpty { activePetitions.remove(petition) } else { activePetitions.insert(petition) }
-    for campaign in campaignsOfPetition[petition] ?? [] { dirty.insert(campaign) }
+  /// Keeps `activePetitions` and watchers in step with a petition's minutes.
+  private mutating func activity(of petition: String) {
+    guard let entry = petitions[petition], !entry.minutes.isEmpty else {
+      if activePetitions.remove(petition) != nil { markCampaigns(of: petition) }
+      return
+    }
+    activePetitions.insert(petition)
+    markCampaigns(of: petition)
   }
 
-  private mutating func mergeRecentMinutes(_ petition: String, _ minutes: [Int64: Int64]) {
-    guard !minutes.isEmpty else { return }
-    var merged = petitions[petition]?.minutes ?? [:]
-    merged.merge(minutes) { _, new in new }
-    setRecentMinutes(petition, merged.filter { $0.value != 0 })
+  private mutating func markCampaigns(of petition: String) {
+    for campaign in petitions[petition]?.campaigns ?? [] { dirty.insert(campaign) }
+  }
+
+  private mutating func intern(_ organization: String) -> String {
+    organizationNames.insert(organization).memberAfterInsert
   }
 
   /// The minute of the last call to `minutePassed`.
@@ -126,17 +151,14 @@ struct ViewState: Sendable {
   mutating func minutePassed(now minute: Int64) {
     guard minute != currentMinute else { return }
     currentMinute = minute
-    for name in activePetitions {
-      for campaign in campaignsOfPetition[name] ?? [] { dirty.insert(campaign) }
-    }
+    for name in activePetitions { markCampaigns(of: name) }
     pruneMinutes(before: minute - 1_440)
   }
 
   /// Forgets minutes older than `minute`.
   mutating func pruneMinutes(before minute: Int64) {
-    for name in activePetitions where petitions[name]!.minutes.keys.contains(where: { $0 < minute }) {
-      let kept = petitions[name]!.minutes.filter { $0.key >= minute }
-      if kept.count != petitions[name]!.minutes.count { setRecentMinutes(name, kept) }
+    for name in activePetitions where petitions[name]!.minutes.prune(before: minute) {
+      activity(of: name)
     }
   }
 
@@ -151,42 +173,66 @@ struct ViewState: Sendable {
   ) -> Bool {
     let old = campaigns[name]
     if let old, old.version >= version { return false }
+    let name = campaigns.index(forKey: name).map { campaigns[$0].key } ?? name
     if old == nil {
       let index = order.firstIndex { $0.sequence > sequence } ?? order.endIndex
       order.insert((sequence, name), at: index)
     }
     var entry = old ?? CampaignEntry()
     entry.title = title
-    entry.organization = organization
+    entry.organization = intern(organization)
     entry.version = version
     entry.sequence = sequence
     for member in Set(entry.members).subtracting(members) { campaignsOfOrganization[member]?.remove(name) }
-    for member in members { campaignsOfOrganization[member, default: []].insert(name) }
-    entry.members = members
-    let removed = Set(entry.petitions).subtracting(newPetitions)
-    let added = Set(newPetitions).subtracting(entry.petitions)
-    entry.petitions = newPetitions
-    for petition in removed {
-      entry.count(petitions[petition]?.supporters ?? [], by: -1)
-      campaignsOfPetition[petition]?.remove(name)
-      if campaignsOfPetition[petition]?.isEmpty ?? false {
-        campaignsOfPetition[petition] = nil
-        grandSignatures -= petitions[petition]?.count ?? 0
-      }
+    entry.members = members.map { intern($0) }
+    for member in entry.members { campaignsOfOrganization[member, default: []].insert(name) }
+    let wanted = Set(newPetitions)
+    for petition in entry.petitions where !wanted.contains(petition) { leave(petition, campaign: name) }
+    let held = Set(entry.petitions)
+    entry.petitions = newPetitions.map { petition in
+      held.contains(petition) ? petitions.storedName(petition) ?? petition : join(petition, campaign: name)
     }
-    for petition in added {
-      entry.count(petitions[petition]?.supporters ?? [], by: 1)
-      if campaignsOfPetition[petition] == nil { grandSignatures += petitions[petition]?.count ?? 0 }
-      campaignsOfPetition[petition, default: []].insert(name)
-    }
+    entry.uniqueSupporters = uniqueSupporters(of: entry.petitions)
     campaigns[name] = entry
     dirty.insert(name)
     return true
   }
 
+  /// Puts `campaign` on a petition's list; returns the petition's name as
+  /// the view holds it, so every campaign shares one copy.
+  private mutating func join(_ petition: String, campaign: String) -> String {
+    let entry = petitions[petition] ?? PetitionEntry()
+    if entry.campaigns.isEmpty {
+      petitionsInCampaigns += 1
+      grandSignatures += entry.count
+    }
+    if !entry.campaigns.contains(campaign) { petitions[petition, default: PetitionEntry()].campaigns.append(campaign) }
+    return petitions.storedName(petition)!
+  }
+
+  private mutating func leave(_ petition: String, campaign: String) {
+    guard petitions[petition] != nil else { return }
+    petitions[petition, default: PetitionEntry()].campaigns.removeAll { $0 == campaign }
+    let entry = petitions[petition]!
+    guard entry.campaigns.isEmpty else { return }
+    petitionsInCampaigns -= 1
+    grandSignatures -= entry.count
+    if !entry.listed { petitions[petition] = nil }
+  }
+
+  /// Different supporters across `names`, counted through a union of their
+  /// sets (only when a campaign's petitions change).
+  private func uniqueSupporters(of names: [String]) -> Int {
+    let sets = names.compactMap { petitions[$0]?.supporters }.filter { !$0.isEmpty }
+    guard sets.count > 1 else { return sets.first?.count ?? 0 }
+    var union = Set<UInt128>(minimumCapacity: sets.reduce(0) { $0 + $1.count })
+    for set in sets { union.formUnion(set) }
+    return union.count
+  }
+
   /// Drops campaigns a complete snapshot did not mention.
   mutating func removeCampaigns(notIn seen: Set<String>) {
-    for name in campaigns.keys where !seen.contains(name) {
+    for name in Array(campaigns.keys.lazy.filter { !seen.contains($0) }) {
       apply(campaign: name, title: "", organization: "", members: [], petitions: [], version: .max, sequence: 0)
       campaigns[name] = nil
       order.removeAll { $0.name == name }
@@ -194,14 +240,22 @@ struct ViewState: Sendable {
   }
 }
 
-extension CampaignEntry {
-  mutating func count(_ signers: some Collection<UInt128>, by delta: Int) {
-    for supporter in signers {
-      if delta > 0 {
-        supporters[supporter, default: 0] += 1
-      } else if let held = supporters[supporter] {
-        supporters[supporter] = held > 1 ? held - 1 : nil
-      }
-    }
+extension PetitionEntry {
+  /// Applies a change from the feed; returns the change in count and the
+  /// supporters who really joined or left.
+  mutating func apply(
+    organization: String, count: Int64, version: Int64, lastSignature: Date?, signed: [UInt128],
+    withdrawn: [UInt128], minutes: [Int64: Int64]
+  ) -> (delta: Int64, signed: [UInt128], withdrawn: [UInt128]) {
+    let delta = count - self.count
+    self.organization = organization
+    self.count = count
+    self.version = version
+    listed = true
+    if let lastSignature, lastSignature > self.lastSignature ?? .distantPast { self.lastSignature = lastSignature }
+    let newlySigned = signed.filter { supporters.insert($0) }
+    let newlyWithdrawn = withdrawn.filter { supporters.remove($0) }
+    self.minutes.merge(minutes)
+    return (delta, newlySigned, newlyWithdrawn)
   }
 }
