@@ -259,7 +259,11 @@ import Testing
     #expect(pending.map(\.value) == [9_999, 9_997, 9_998])
     #expect(some.drain().map(\.value) == [9_997])
     #expect(everything.drain().isEmpty)
+    #expect(broadcaster.watched([1, 2, 7]) == [1, 2, 7])
+    everything.cancel()
+    #expect(broadcaster.watched([1, 2, 7]) == [1])
     some.cancel()
-    #expect(broadcaster.subscriberCount == 1)
+    #expect(broadcaster.watched([1, 2, 7]).isEmpty)
+    #expect(broadcaster.subscriberCount == 0)
   }
 }

@@ -120,8 +120,8 @@ public enum GatewayApp {
   static func publishChanges(view: LiveView, to updates: TotalsUpdates) {
     let now = Date()
     view.withState { $0.minutePassed(now: Int64(now.timeIntervalSince1970) / 60) }
-    let changed = view.takeChanges(now: now)
-    guard updates.subscriberCount > 0, !changed.isEmpty else { return }
+    let changed = updates.watched(view.takeChanges(now: now))
+    guard !changed.isEmpty else { return }
     updates.publish(contentsOf: view.campaignTotals(changed, recentMinutes: true, now: now).map { TotalsUpdate(totals: $0) })
   }
 }

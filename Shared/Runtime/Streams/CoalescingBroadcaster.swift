@@ -46,6 +46,16 @@ public final class CoalescingBroadcaster<Change: Coalescing>: Sendable {
     return subscription
   }
 
+  /// The keys among `keys` that some subscriber listens to (all of them
+  /// when one listens to everything), so a publisher can skip building
+  /// changes nobody would receive.
+  public func watched(_ keys: [Change.Key]) -> [Change.Key] {
+    let interests = state.withLock { $0.subscribers.values.map(\.keys) }
+    if interests.contains(where: { $0 == nil }) { return keys }
+    let wanted = interests.reduce(into: Set<Change.Key>()) { $0.formUnion($1!) }
+    return keys.filter(wanted.contains)
+  }
+
   public func publish(_ change: Change) {
     publish(contentsOf: [change])
   }
@@ -74,7 +84,7 @@ public final class CoalescingBroadcaster<Change: Coalescing>: Sendable {
       var onCancel: (@Sendable () -> Void)?
     }
 
-    private let keys: Set<Change.Key>?
+    fileprivate let keys: Set<Change.Key>?
     private let pending = Mutex(Pending())
 
     init(keys: Set<Change.Key>?) {

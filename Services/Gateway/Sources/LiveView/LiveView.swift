@@ -193,11 +193,9 @@ final class LiveView: Sendable {
     let current = Int64(now.timeIntervalSince1970) / 60
     return inner.withLock { inner in
       var sums = [Int64](repeating: 0, count: count)
-      for name in inner.state.activePetitions where !inner.state.petitions[name]!.campaigns.isEmpty {
-        for (minute, signatures) in inner.state.petitions[name]!.minutes {
-          let index = Int(minute - (current - Int64(count) + 1))
-          if index >= 0 && index < count { sums[index] += signatures }
-        }
+      for name in inner.state.activePetitions {
+        let entry = inner.state.petitions[name]!
+        if !entry.campaigns.isEmpty { entry.minutes.add(into: &sums, from: current - Int64(count) + 1) }
       }
       return sums
     }
@@ -228,9 +226,9 @@ extension LiveView.Inner {
       $0.membershipFreshness = membership.freshness(at: now)
       if recentMinutes {
         let current = Int64(now.timeIntervalSince1970) / 60
-        $0.recentMinutes = (current - 59...current).map { minute in
-          campaign.petitions.reduce(0) { $0 + (state.petitions[$1]?.minutes[minute] ?? 0) }
-        }
+        var sums = [Int64](repeating: 0, count: 60)
+        for petition in campaign.petitions { state.petitions[petition]?.minutes.add(into: &sums, from: current - 59) }
+        $0.recentMinutes = sums
       }
     }
   }

@@ -18,11 +18,6 @@ struct RecentMinutes: Sendable, Equatable, Sequence {
 
   var isEmpty: Bool { minutes.isEmpty }
 
-  subscript(minute: Int64) -> Int64 {
-    let index = firstIndex(atOrAfter: minute)
-    return index < minutes.count && Int64(minutes[index].minute) == minute ? Int64(minutes[index].count) : 0
-  }
-
   /// Signatures in the minutes `range`.
   func sum(_ range: ClosedRange<Int64>) -> Int64 {
     var total: Int64 = 0
@@ -31,6 +26,15 @@ struct RecentMinutes: Sendable, Equatable, Sequence {
       total += Int64(entry.count)
     }
     return total
+  }
+
+  /// Adds each minute from `first` on to `sums[minute - first]`.
+  func add(into sums: inout [Int64], from first: Int64) {
+    for entry in minutes[firstIndex(atOrAfter: first)...] {
+      let index = Int(Int64(entry.minute) - first)
+      guard index < sums.count else { break }
+      sums[index] += Int64(entry.count)
+    }
   }
 
   /// Sets the given minutes' counts (newer figures win); a zero removes one.
