@@ -86,10 +86,11 @@ extension Groundswell_Petition_V1_PetitionFeedService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Sends a full snapshot of every petition's figures (in chunks, ending with
-        /// > `snapshot_complete`), then every change, coalesced: the changes to one
-        /// > petition within a short window become one entry. A message carrying no
-        /// > petitions is a heartbeat, sent at least once a second.
+        /// > Sends a full snapshot of every petition's figures, removed ones left out
+        /// > (in chunks, ending with `snapshot_complete`), then every change,
+        /// > coalesced: the changes to one petition within a short window become one
+        /// > entry. A message carrying no petitions is a heartbeat, sent at least
+        /// > once a second.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Groundswell_Petition_V1_WatchPetitionFeedRequest` messages.
@@ -141,10 +142,11 @@ extension Groundswell_Petition_V1_PetitionFeedService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Sends a full snapshot of every petition's figures (in chunks, ending with
-        /// > `snapshot_complete`), then every change, coalesced: the changes to one
-        /// > petition within a short window become one entry. A message carrying no
-        /// > petitions is a heartbeat, sent at least once a second.
+        /// > Sends a full snapshot of every petition's figures, removed ones left out
+        /// > (in chunks, ending with `snapshot_complete`), then every change,
+        /// > coalesced: the changes to one petition within a short window become one
+        /// > entry. A message carrying no petitions is a heartbeat, sent at least
+        /// > once a second.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Petition_V1_WatchPetitionFeedRequest` message.
@@ -194,10 +196,11 @@ extension Groundswell_Petition_V1_PetitionFeedService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Sends a full snapshot of every petition's figures (in chunks, ending with
-        /// > `snapshot_complete`), then every change, coalesced: the changes to one
-        /// > petition within a short window become one entry. A message carrying no
-        /// > petitions is a heartbeat, sent at least once a second.
+        /// > Sends a full snapshot of every petition's figures, removed ones left out
+        /// > (in chunks, ending with `snapshot_complete`), then every change,
+        /// > coalesced: the changes to one petition within a short window become one
+        /// > entry. A message carrying no petitions is a heartbeat, sent at least
+        /// > once a second.
         ///
         /// - Parameters:
         ///   - request: A `Groundswell_Petition_V1_WatchPetitionFeedRequest` message.
@@ -341,10 +344,11 @@ extension Groundswell_Petition_V1_PetitionFeedService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Sends a full snapshot of every petition's figures (in chunks, ending with
-        /// > `snapshot_complete`), then every change, coalesced: the changes to one
-        /// > petition within a short window become one entry. A message carrying no
-        /// > petitions is a heartbeat, sent at least once a second.
+        /// > Sends a full snapshot of every petition's figures, removed ones left out
+        /// > (in chunks, ending with `snapshot_complete`), then every change,
+        /// > coalesced: the changes to one petition within a short window become one
+        /// > entry. A message carrying no petitions is a heartbeat, sent at least
+        /// > once a second.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Petition_V1_WatchPetitionFeedRequest` message.
@@ -414,10 +418,11 @@ extension Groundswell_Petition_V1_PetitionFeedService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Sends a full snapshot of every petition's figures (in chunks, ending with
-        /// > `snapshot_complete`), then every change, coalesced: the changes to one
-        /// > petition within a short window become one entry. A message carrying no
-        /// > petitions is a heartbeat, sent at least once a second.
+        /// > Sends a full snapshot of every petition's figures, removed ones left out
+        /// > (in chunks, ending with `snapshot_complete`), then every change,
+        /// > coalesced: the changes to one petition within a short window become one
+        /// > entry. A message carrying no petitions is a heartbeat, sent at least
+        /// > once a second.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Petition_V1_WatchPetitionFeedRequest` message.
@@ -489,10 +494,11 @@ extension Groundswell_Petition_V1_PetitionFeedService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Sends a full snapshot of every petition's figures (in chunks, ending with
-    /// > `snapshot_complete`), then every change, coalesced: the changes to one
-    /// > petition within a short window become one entry. A message carrying no
-    /// > petitions is a heartbeat, sent at least once a second.
+    /// > Sends a full snapshot of every petition's figures, removed ones left out
+    /// > (in chunks, ending with `snapshot_complete`), then every change,
+    /// > coalesced: the changes to one petition within a short window become one
+    /// > entry. A message carrying no petitions is a heartbeat, sent at least
+    /// > once a second.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Groundswell_Petition_V1_WatchPetitionFeedRequest` message.
@@ -553,10 +559,11 @@ extension Groundswell_Petition_V1_PetitionFeedService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Sends a full snapshot of every petition's figures (in chunks, ending with
-    /// > `snapshot_complete`), then every change, coalesced: the changes to one
-    /// > petition within a short window become one entry. A message carrying no
-    /// > petitions is a heartbeat, sent at least once a second.
+    /// > Sends a full snapshot of every petition's figures, removed ones left out
+    /// > (in chunks, ending with `snapshot_complete`), then every change,
+    /// > coalesced: the changes to one petition within a short window become one
+    /// > entry. A message carrying no petitions is a heartbeat, sent at least
+    /// > once a second.
     ///
     /// - Parameters:
     ///   - message: request message to send.

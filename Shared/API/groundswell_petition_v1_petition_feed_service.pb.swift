@@ -126,6 +126,11 @@ public nonisolated struct Groundswell_Petition_V1_PetitionFigures: Sendable {
   /// The organization that owns the petition, `organizations/{organization}`.
   public var organization: String = String()
 
+  /// In a change: the petition was removed by an operator, and its
+  /// signatures no longer count anywhere. Removal is final; a snapshot leaves
+  /// removed petitions out.
+  public var removed: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -300,7 +305,7 @@ nonisolated extension Groundswell_Petition_V1_WatchPetitionFeedRequest: SwiftPro
 
 nonisolated extension Groundswell_Petition_V1_PetitionFigures: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PetitionFigures"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}petition\0\u{3}signature_count\0\u{1}version\0\u{3}last_signature_time\0\u{1}supporters\0\u{3}withdrawn_supporters\0\u{1}minutes\0\u{1}organization\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}petition\0\u{3}signature_count\0\u{1}version\0\u{3}last_signature_time\0\u{1}supporters\0\u{3}withdrawn_supporters\0\u{1}minutes\0\u{1}organization\0\u{1}removed\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -316,6 +321,7 @@ nonisolated extension Groundswell_Petition_V1_PetitionFigures: SwiftProtobuf.Mes
       case 6: try { try decoder.decodeRepeatedStringField(value: &self.withdrawnSupporters) }()
       case 7: try { try decoder.decodeRepeatedMessageField(value: &self.minutes) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.organization) }()
+      case 9: try { try decoder.decodeSingularBoolField(value: &self.removed) }()
       default: break
       }
     }
@@ -350,6 +356,9 @@ nonisolated extension Groundswell_Petition_V1_PetitionFigures: SwiftProtobuf.Mes
     if !self.organization.isEmpty {
       try visitor.visitSingularStringField(value: self.organization, fieldNumber: 8)
     }
+    if self.removed != false {
+      try visitor.visitSingularBoolField(value: self.removed, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -362,6 +371,7 @@ nonisolated extension Groundswell_Petition_V1_PetitionFigures: SwiftProtobuf.Mes
     if lhs.withdrawnSupporters != rhs.withdrawnSupporters {return false}
     if lhs.minutes != rhs.minutes {return false}
     if lhs.organization != rhs.organization {return false}
+    if lhs.removed != rhs.removed {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -165,6 +165,44 @@ import Testing
     }
   }
 
+  @Test func aRemovedPetitionCountsNowhere() async throws {
+    let stack = try await Stack.start()
+    let (organization, key) = try await stack.makeOrganization()
+    let kept = try await stack.makeOpenPetition(organization: organization, key: key)
+    let removed = try await stack.makeOpenPetition(organization: organization, key: key, title: "Taken down")
+    let campaign = try await stack.makeCampaign(organization: organization, key: key, petitions: [kept, removed])
+    try await stack.withGateway { api in
+      for petition in [kept, removed] { _ = try await sign(api, petition, email: "both@example.org", key: key) }
+      _ = try await sign(api, removed, email: "only-removed@example.org", key: key)
+      _ = try await liveTotals(api, campaign, key: key) { $0.signatureCount == 3 && $0.uniqueSupporterCount == 2 }
+
+      _ = try await api.petitions.removePetition(
+        .with {
+          $0.name = removed
+          $0.reason = "Abusive content"
+        }, metadata: bearer(stack.operatorKey))
+      let after = try await liveTotals(api, campaign, key: key) { $0.signatureCount == 1 }
+      #expect(after.signatureCount == 1)
+      #expect(after.uniqueSupporterCount == 1)
+      #expect(try await api.totals.getGrandTotal(.init(), metadata: bearer(key)).signatureCount == 1)
+      let history = try await api.totals.getSignatureHistory(
+        .with {
+          $0.name = campaign
+          $0.granularity = .day
+        }, metadata: bearer(key))
+      #expect(history.buckets.map(\.signatureCount).reduce(0, +) == 1)
+
+      // A fresh snapshot (petition-service restarted) leaves it out too.
+      try await stack.petition.stop()
+      _ = try await liveTotals(api, campaign, key: key) { $0.signaturesFreshness.stale }
+      let petitionService = try await stack.restartPetitionService()
+      let reloaded = try await liveTotals(api, campaign, key: key) { !$0.signaturesFreshness.stale }
+      #expect(reloaded.signatureCount == 1 && reloaded.uniqueSupporterCount == 1)
+      try await petitionService.stop()
+    }
+    try await stack.stop()
+  }
+
   @Test func aLostUpdateIsRepairedByTheReconcile() async throws {
     let stack = try await Stack.start(reconcileInterval: .seconds(1))
     let (organization, key) = try await stack.makeOrganization()

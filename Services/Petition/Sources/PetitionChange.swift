@@ -15,10 +15,13 @@ public struct PetitionChange: Coalescing, Equatable {
   public var withdrawn: Set<String> = []
   /// Minute start (seconds since the epoch) → signatures in that minute.
   public var minutes: [Int64: Int64] = [:]
+  /// The petition was removed: its signatures count nowhere any more.
+  public var removed = false
 
   public var key: String { petitionID }
 
   public mutating func absorb(_ newer: PetitionChange) {
+    removed = removed || newer.removed  // removal is final
     for supporter in newer.withdrawn where signed.remove(supporter) == nil { withdrawn.insert(supporter) }
     for supporter in newer.signed where withdrawn.remove(supporter) == nil { signed.insert(supporter) }
     // Two commits may publish out of order: keep the figures of the later one.
@@ -34,7 +37,7 @@ public struct PetitionChange: Coalescing, Equatable {
   }
 
   /// The change a sign or withdraw outcome made.
-  init(_ outcome: SignOutcome, organization: String, withdrawn: Bool) {
+  init(_ outcome: SignOutcome, organization: String, withdrawn: Bool, removed: Bool = false) {
     petitionID = outcome.signature.petitionID
     self.organization = organization
     count = outcome.signatureCount
@@ -43,6 +46,17 @@ public struct PetitionChange: Coalescing, Equatable {
     lastSignatureTime = outcome.lastSignatureTime
     if withdrawn { self.withdrawn = [outcome.signature.supporter] } else { signed = [outcome.signature.supporter] }
     minutes = [outcome.minuteStart: outcome.minuteCount]
+    self.removed = removed
+  }
+
+  /// The change that removing a petition made.
+  init(removed petitionID: String, organization: String, at time: Date) {
+    self.petitionID = petitionID
+    self.organization = organization
+    count = 0
+    version = 0
+    updateTime = time
+    removed = true
   }
 }
 

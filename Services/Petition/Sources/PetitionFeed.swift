@@ -16,9 +16,10 @@ public struct PetitionFeedHandlers: Sendable {
   /// A heartbeat is sent when nothing changed for this long.
   static let heartbeat = Duration.seconds(1)
   /// Petitions read per snapshot query, and supporters per message (a
-  /// message stays near 1 MB, well under gRPC's 4 MB default limit).
+  /// message stays near 300 KB: well under gRPC's 4 MB limit, and small
+  /// enough that the receiver never holds much of the snapshot decoded).
   static let petitionsPerRead = 500
-  static let supportersPerMessage = 50_000
+  static let supportersPerMessage = 10_000
 
   public init(repository: any PetitionRepository, changes: PetitionChanges) {
     self.repository = repository
@@ -147,6 +148,7 @@ extension PetitionChange {
       lastSignatureTime: lastSignatureTime, supporters: signed.sorted(), minutes: minutes
     ).figures
     figures.withdrawnSupporters = withdrawn.sorted()
+    figures.removed = removed
     return figures
   }
 }

@@ -88,6 +88,10 @@ extension PetitionHandlers {
       record.removalReason = reason
       record.removeTime = now
     }
+    changes.publish(
+      PetitionChange(
+        removed: String(request.name.dropFirst("petitions/".count)), organization: petition.organization,
+        at: petition.removal.removeTime.date))
     return .with { $0.petition = petition }
   }
 

@@ -217,8 +217,9 @@ public protocol PetitionRepository: Sendable {
 
   // MARK: feed and history
 
-  /// The figures of up to `limit` petitions with ids after `after`, in id
-  /// order, with their per-minute counts since `minutesSince` when given.
+  /// The figures of up to `limit` petitions (removed ones left out) with
+  /// ids after `after`, in id order, with their per-minute counts since
+  /// `minutesSince` when given.
   func figures(after: String, limit: Int, minutesSince: Date?) async throws -> [PetitionFiguresRecord]
   /// Signatures per bucket (start in seconds since the epoch → count) over
   /// `petitionIDs`, for buckets starting in `start..<end`; empty buckets are

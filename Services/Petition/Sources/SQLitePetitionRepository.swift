@@ -485,9 +485,9 @@ extension SQLitePetitionRepository {
         db,
         sql: """
           SELECT p.id, p.organization, c.signature_count, c.version, c.last_signature_time FROM petitions p
-          JOIN petition_counters c ON c.petition_id = p.id WHERE p.id > ? ORDER BY p.id LIMIT ?
+          JOIN petition_counters c ON c.petition_id = p.id WHERE p.id > ? AND p.state != ? ORDER BY p.id LIMIT ?
           """,
-        arguments: [after, limit])
+        arguments: [after, PetitionState.removed.rawValue, limit])
       guard let first = rows.first?["id"] as String?, let last = rows.last?["id"] as String? else { return [] }
       // The (petition_id, supporter) unique index covers this range read.
       var supporters: [String: [String]] = [:]

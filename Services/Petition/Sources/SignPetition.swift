@@ -96,7 +96,8 @@ extension PetitionHandlers {
     guard let outcome = try await repository.withdraw(petitionID: petition.id, supporter: request.supporter, now: Date()) else {
       throw DomainError.notFound("`\(request.supporter)` has no signature on `\(request.petition)`.")
     }
-    changes.publish(PetitionChange(outcome, organization: petition.organization, withdrawn: true))
+    changes.publish(
+      PetitionChange(outcome, organization: petition.organization, withdrawn: true, removed: petition.state == .removed))
     return .with { $0.signatureCount = outcome.signatureCount }
   }
 

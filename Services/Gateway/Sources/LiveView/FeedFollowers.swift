@@ -165,6 +165,10 @@ extension LiveView {
   func apply(_ changes: [Groundswell_Petition_V1_PetitionFigures]) {
     withState { state in
       for change in changes {
+        if change.removed {
+          state.dropFigures(of: change.petition)
+          continue
+        }
         state.apply(
           change.petition, organization: change.organization, count: change.signatureCount, version: change.version,
           lastSignature: change.hasLastSignatureTime ? change.lastSignatureTime.date : nil,

@@ -103,8 +103,11 @@ final class LiveView: Sendable {
     inner.withLock { $0.state.order.map(\.name) }
   }
 
+  /// A campaign's petitions that petition-service lists (not removed ones).
   func petitions(ofCampaign name: String) -> [String]? {
-    inner.withLock { $0.state.campaigns[name]?.petitions }
+    inner.withLock { inner in
+      inner.state.campaigns[name]?.petitions.filter { inner.state.petitions[$0]?.listed ?? false }
+    }
   }
 
   func grandTotal(now: Date) -> Groundswell_Gateway_V1_GetGrandTotalResponse {

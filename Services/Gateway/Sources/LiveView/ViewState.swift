@@ -97,16 +97,19 @@ struct ViewState: Sendable {
     afterChange(name, countDelta: delta, signed: newlySigned, withdrawn: newlyWithdrawn)
   }
 
-  /// Drops figures of petitions a complete snapshot did not mention; a
-  /// petition a campaign still names stays, without figures.
+  /// Drops figures of petitions a complete snapshot did not mention.
   mutating func removePetitions(notIn seen: Set<String>) {
     let gone = petitions.lazy.filter { $0.entry.listed && !seen.contains($0.name) }.map(\.name)
-    for name in Array(gone) {
-      let old = petitions[name]!
-      petitions[name] = old.campaigns.isEmpty ? nil : PetitionEntry(campaigns: old.campaigns)
-      activity(of: name)
-      afterChange(name, countDelta: -old.count, signed: [], withdrawn: Array(old.supporters))
-    }
+    for name in Array(gone) { dropFigures(of: name) }
+  }
+
+  /// Forgets a removed petition's figures; a campaign that still names it
+  /// keeps it, without figures.
+  mutating func dropFigures(of name: String) {
+    guard let old = petitions[name], old.listed else { return }
+    petitions[name] = old.campaigns.isEmpty ? nil : PetitionEntry(campaigns: old.campaigns)
+    activity(of: name)
+    afterChange(name, countDelta: -old.count, signed: [], withdrawn: Array(old.supporters))
   }
 
   private mutating func afterChange(_ petition: String, countDelta: Int64, signed: [UInt128], withdrawn: [UInt128]) {
