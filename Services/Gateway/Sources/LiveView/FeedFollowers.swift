@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import GroundswellAPI
@@ -100,7 +97,7 @@ struct PetitionFeedReader: Sendable {
           if message.snapshotComplete {
             snapshot.isComplete = true
             view.withState { $0.removePetitions(notIn: snapshot.seen) }
-            releaseFreedMemory()
+            Allocator.releaseFreedMemory()
             if reconcile { return repaired }
             view.heard(.signatures, asOf: asOf)
           }
@@ -210,7 +207,7 @@ struct CampaignFeedReader: Sendable {
           guard message.snapshotComplete else { continue }
           complete = true
           view.withState { $0.removeCampaigns(notIn: seen) }
-          releaseFreedMemory()
+          Allocator.releaseFreedMemory()
           if reconcile { return repaired }
         }
         view.heard(.membership, asOf: message.asOfTime.date)
@@ -218,15 +215,4 @@ struct CampaignFeedReader: Sendable {
       return repaired
     }
   }
-}
-
-/// Hands the memory a snapshot's messages used back to the system once the
-/// snapshot is in the view; otherwise the allocator keeps it for reuse and
-/// the gateway's footprint stays at its loading peak.
-func releaseFreedMemory() {
-  #if canImport(Glibc)
-  // glibc's malloc_trim is not in the Glibc module; RTLD_DEFAULT is a null handle.
-  typealias MallocTrim = @convention(c) (Int) -> Int32
-  if let symbol = dlsym(nil, "malloc_trim") { _ = unsafeBitCast(symbol, to: MallocTrim.self)(0) }
-  #endif
 }
