@@ -100,6 +100,24 @@ import Testing
     }
   }
 
+  @Test func minutesOlderThanADayAreForgotten() {
+    var state = ViewState()
+    state.apply(
+      campaign: "campaigns/c", title: "T", organization: "organizations/o", members: [], petitions: ["petitions/p"],
+      version: 1, sequence: 1)
+    state.apply(
+      "petitions/p", organization: "organizations/o", count: 3, version: 1, lastSignature: Date(), signed: [1, 2, 3],
+      withdrawn: [], minutes: [10: 1, 100: 2])
+    #expect(state.activePetitions == ["petitions/p"])
+    state.dirty = []
+    state.pruneMinutes(before: 50)
+    #expect(state.petitions["petitions/p"]?.minutes.map(\.minute) == [100])
+    #expect(state.dirty == ["campaigns/c"])
+    state.pruneMinutes(before: 200)
+    #expect(state.activePetitions.isEmpty)
+    #expect(state.petitions["petitions/p"]?.count == 3)
+  }
+
   @Test func signerSetsGrowPastTheSmallFormAndBack() {
     var set = SignerSet()
     let inserted = (0..<100).map { set.insert(UInt128($0)) }

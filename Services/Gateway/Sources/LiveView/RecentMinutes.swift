@@ -1,8 +1,8 @@
 /// A petition's signatures per minute over the last day, as a short array
 /// sorted by minute (a dictionary per petition costs several times more).
-struct RecentMinutes: Sendable, Equatable, Sequence {
+struct RecentMinutes: Sendable, Sequence {
   /// Minutes since the epoch fit 32 bits until the year 6053.
-  struct Minute: Sendable, Equatable {
+  struct Minute: Sendable {
     var minute: Int32
     var count: Int32
   }

@@ -160,9 +160,8 @@ struct ViewState: Sendable {
 
   /// Forgets minutes older than `minute`.
   mutating func pruneMinutes(before minute: Int64) {
-    for name in activePetitions where petitions[name]!.minutes.prune(before: minute) {
-      activity(of: name)
-    }
+    let pruned = activePetitions.filter { petitions[$0, default: PetitionEntry()].minutes.prune(before: minute) }
+    for name in pruned { activity(of: name) }
   }
 
   // MARK: campaigns
