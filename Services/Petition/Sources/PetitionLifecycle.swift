@@ -90,7 +90,7 @@ extension PetitionHandlers {
     }
     changes.publish(
       PetitionChange(
-        removed: String(request.name.dropFirst("petitions/".count)), organization: petition.organization,
+        removed: ResourceName.id(of: request.name, in: "petitions")!, organization: petition.organization,  // validated above
         at: petition.removal.removeTime.date))
     return .with { $0.petition = petition }
   }
