@@ -72,6 +72,8 @@ let package = Package(
         .product(name: "Crypto", package: "swift-crypto"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "NIOTLS", package: "swift-nio"),
       ] + grpc,
       path: "Shared/Runtime"
     ),
@@ -113,6 +115,7 @@ let package = Package(
           "PetitionService", "SupporterService", "CampaignService", "GatewayService",
           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
           .product(name: "X509", package: "swift-certificates"),
+          .product(name: "GRDB", package: "GRDB.swift"),
         ] + grpc,
         path: "Tests/EndToEndTests"
       ),

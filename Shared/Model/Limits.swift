@@ -35,4 +35,7 @@ public enum Limits {
   public static let members = 100
   public static let reason = 1_000
   public static let searchText = 200
+  /// A text's UTF-8 size may be at most this many bytes per character of
+  /// its limit (4 is the longest a single code point takes).
+  public static let bytesPerCharacter = 4
 }

@@ -38,6 +38,10 @@ public struct PageRequest: Sendable, Equatable {
 
 /// The opaque token: base64url of `v1|query|position`.
 public enum PageToken {
+  /// The largest position a token may carry: far beyond any table, and
+  /// small enough that adding a page to it cannot overflow.
+  public static let maximumPosition: Int64 = 1 << 53
+
   public static func encode(position: Int64, query: String) -> String {
     Data("v1|\(query)|\(position)".utf8).base64EncodedString()
       .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
@@ -51,7 +55,7 @@ public enum PageToken {
     // The query may itself hold `|`: the position follows the last one.
     guard text.hasPrefix("v1|"), let last = text.lastIndex(of: "|"), last >= text.index(text.startIndex, offsetBy: 2),
       text[text.index(text.startIndex, offsetBy: 3)..<last] == query,
-      let position = Int64(text[text.index(after: last)...]), position > 0
+      let position = Int64(text[text.index(after: last)...]), position > 0, position <= maximumPosition
     else { return nil }
     return position
   }

@@ -27,7 +27,7 @@ public struct Region: Sendable, Equatable, Hashable {
       return postal.isEmpty ? .success(nil) : .failure(.country("is required with a postal code, as an ISO 3166-1 code such as `US`."))
     }
     guard isCountryCode(country) else {
-      return .failure(.country("must be a two-letter ISO 3166-1 code such as `US` or `GB`; got `\(rawCountry.prefix(20))`."))
+      return .failure(.country("must be a two-letter ISO 3166-1 code such as `US` or `GB`; got `\(Echo.prefix(rawCountry))`."))
     }
     guard postal.count <= Limits.postalCode else { return .failure(.postalCode("must be at most \(Limits.postalCode) characters.")) }
     switch country {

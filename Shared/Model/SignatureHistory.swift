@@ -48,13 +48,15 @@ public struct HistoryRange: Sendable, Equatable {
       validator.add("granularity", "granularity must be MINUTE, HOUR or DAY.")
       return nil
     }
-    let endSeconds = Int64((end ?? now).timeIntervalSince1970.rounded(.up))
+    // Clamped into `TimeRange` (callers have refused times outside it), so
+    // the arithmetic below cannot overflow.
+    let endSeconds = Self.seconds(TimeRange.clamped(end ?? now))
     let defaultSpan: Int64 = switch size {
     case .minute: 86_400
     case .hour: 7 * 86_400
     case .day: 90 * 86_400
     }
-    let startSeconds = start.map { Int64($0.timeIntervalSince1970.rounded(.up)) } ?? endSeconds - defaultSpan
+    let startSeconds = start.map { Self.seconds(TimeRange.clamped($0)) } ?? max(0, endSeconds - defaultSpan)
     guard startSeconds < endSeconds else {
       validator.add("start_time", "start_time must be before end_time.")
       return nil
@@ -69,6 +71,11 @@ public struct HistoryRange: Sendable, Equatable {
     self.size = size
     self.firstBucket = firstBucket
     self.endSeconds = endSeconds
+  }
+
+  /// Whole seconds, rounded up, of a time inside `TimeRange`.
+  static func seconds(_ date: Date) -> Int64 {
+    Int64(date.timeIntervalSince1970.rounded(.up))
   }
 
   /// Every bucket start in the range, oldest first.

@@ -3,8 +3,8 @@ extension Validator {
   /// An empty value or an absolute http(s) URL of bounded length.
   public mutating func uri(_ field: String, _ value: String) {
     guard !value.isEmpty else { return }
-    if value.count > Limits.uri {
-      add(field, "\(field) must be at most \(Limits.uri) characters.")
+    if value.utf8.count > Limits.uri {
+      add(field, "\(field) must be at most \(Limits.uri) bytes.")
       return
     }
     let lower = value.lowercased()
@@ -22,9 +22,10 @@ extension Validator {
   public mutating func tags(_ field: String, _ values: [String]) {
     if values.count > Limits.tags {
       add(field, "\(field) may hold at most \(Limits.tags) tags; it holds \(values.count).")
+      return
     }
     for (index, tag) in values.enumerated() where !Self.isTag(tag) {
-      add("\(field)[\(index)]", "\(field)[\(index)] must be 1 to \(Limits.tag) lower-case letters, digits and hyphens; got `\(tag.prefix(40))`.")
+      add("\(field)[\(index)]", "\(field)[\(index)] must be 1 to \(Limits.tag) lower-case letters, digits and hyphens; got `\(Echo.prefix(tag))`.")
     }
     if Set(values).count != values.count { add(field, "\(field) must not repeat a tag.") }
   }
@@ -34,7 +35,7 @@ extension Validator {
     if value.isEmpty {
       if required { add(field, "\(field) is required, as an ISO 3166-2 code such as `US-CT` (or a country such as `US`).") }
     } else if !Region.isJurisdictionCode(value) {
-      add(field, "\(field) must be an ISO 3166-2 code such as `US-CT` (or a country such as `US`); got `\(value.prefix(20))`.")
+      add(field, "\(field) must be an ISO 3166-2 code such as `US-CT` (or a country such as `US`); got `\(Echo.prefix(value))`.")
     }
   }
 
@@ -50,9 +51,13 @@ extension Validator {
     }
   }
 
-  /// A list length.
-  public mutating func count<T>(_ field: String, _ values: [T], maximum: Int) {
-    if values.count > maximum { add(field, "\(field) may hold at most \(maximum) entries; it holds \(values.count).") }
+  /// A list length. Returns false when the list is too long, so that the
+  /// caller skips checking its elements one by one.
+  @discardableResult
+  public mutating func count<T>(_ field: String, _ values: [T], maximum: Int) -> Bool {
+    guard values.count > maximum else { return true }
+    add(field, "\(field) may hold at most \(maximum) entries; it holds \(values.count).")
+    return false
   }
 
   static func isTag(_ tag: String) -> Bool {
@@ -68,6 +73,7 @@ extension Validator {
   public mutating func names(_ field: String, _ values: [String], collection: String) -> [String] {
     if values.count > Limits.batchSize {
       add(field, "\(field) may name at most \(Limits.batchSize) \(collection); it names \(values.count).")
+      return []
     }
     return values.enumerated().compactMap { index, value in name("\(field)[\(index)]", value, collection: collection) }
   }

@@ -266,13 +266,14 @@ import Testing
           $0.petition = .with {
             $0.title = "Short window"
             $0.targets = [Self.governor]
-            $0.deadlineTime = Google_Protobuf_Timestamp(date: Date(timeIntervalSinceNow: 1.5))
+            // Long enough to create, publish and sign on a loaded machine.
+            $0.deadlineTime = Google_Protobuf_Timestamp(date: Date(timeIntervalSinceNow: 5))
           }
         }, metadata: bearer(key)
       ).petition.name
       _ = try await api.petitions.publishPetition(.with { $0.name = petition }, metadata: bearer(key))
       try await sign(api, petition, email: "intime@example.org", key: key)
-      try await Task.sleep(for: .seconds(2))
+      try await Task.sleep(for: .seconds(5.5))
       let late = await rpcError { try await sign(api, petition, email: "late@example.org", key: key) }
       #expect(late?.code == .failedPrecondition)
       #expect(late?.message.contains("CLOSED") == true)

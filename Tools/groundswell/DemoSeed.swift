@@ -103,7 +103,7 @@ extension DemoData {
             $0.hashtag = campaign.hashtag
             $0.description_p = campaign.description
             $0.demands = campaign.demands
-            $0.startTime = Google_Protobuf_Timestamp(date: Date(timeIntervalSince1970: 1_767_225_600))
+            $0.startTime = Google_Protobuf_Timestamp(clamping: Date(timeIntervalSince1970: 1_767_225_600))
           }
         }, metadata: key, options: options
       ).campaign
@@ -173,7 +173,7 @@ extension DemoData {
         $0.kind = .attendEvent
         $0.title = "Rally at the Capitol"
         $0.uri = "https://open-gate.example.org/rally"
-        $0.eventTime = Google_Protobuf_Timestamp(date: Date(timeIntervalSince1970: 1_798_761_600))
+        $0.eventTime = Google_Protobuf_Timestamp(clamping: Date(timeIntervalSince1970: 1_798_761_600))
       },
       .with {
         $0.kind = .endorse

@@ -106,7 +106,7 @@ extension CampaignFeedHandlers: Groundswell_Campaign_V1_CampaignFeedService.Simp
     let subscription = changes.subscribe()
     defer { subscription.cancel() }
     try await withRPCCancellationHandler {
-      let asOf = Google_Protobuf_Timestamp(date: Date())
+      let asOf = Google_Protobuf_Timestamp(clamping: Date())
       var after: Int64 = 0
       while true {
         let page = try await repository.memberships(after: after, limit: Self.campaignsPerMessage)
@@ -122,7 +122,7 @@ extension CampaignFeedHandlers: Groundswell_Campaign_V1_CampaignFeedService.Simp
       try await subscription.deliver(every: Self.window, heartbeat: Self.heartbeat) { pending, asOf in
         try await response.write(.with {
           $0.campaigns = pending.map(\.proto)
-          $0.asOfTime = Google_Protobuf_Timestamp(date: asOf)
+          $0.asOfTime = Google_Protobuf_Timestamp(clamping: asOf)
         })
       }
     } onCancelRPC: {

@@ -23,14 +23,14 @@ enum CampaignFields {
     if paths.contains("state"), case .UNRECOGNIZED(let value) = campaign.state {
       validator.add("campaign.state", "campaign.state \(value) is not a campaign state; use ACTIVE or CONCLUDED.")
     }
-    if paths.contains("demands") {
-      validator.count("campaign.demands", campaign.demands, maximum: Limits.demands)
+    if paths.contains("start_time") && campaign.hasStartTime { _ = validator.time("campaign.start_time", campaign.startTime) }
+    if paths.contains("end_time") && campaign.hasEndTime { _ = validator.time("campaign.end_time", campaign.endTime) }
+    if paths.contains("demands"), validator.count("campaign.demands", campaign.demands, maximum: Limits.demands) {
       for (index, demand) in campaign.demands.enumerated() {
         validator.text("campaign.demands[\(index)]", demand, minimum: 1, maximum: Limits.demand)
       }
     }
-    if paths.contains("actions") {
-      validator.count("campaign.actions", campaign.actions, maximum: Limits.actions)
+    if paths.contains("actions"), validator.count("campaign.actions", campaign.actions, maximum: Limits.actions) {
       for (index, action) in campaign.actions.enumerated() {
         validateAction(action, field: "campaign.actions[\(index)]", into: &validator)
       }
@@ -38,6 +38,7 @@ enum CampaignFields {
   }
 
   static func validateAction(_ action: Groundswell_Campaign_V1_Action, field: String, into validator: inout Validator) {
+    if action.hasEventTime { _ = validator.time("\(field).event_time", action.eventTime) }
     validator.text("\(field).title", action.title, minimum: 1, maximum: Limits.actionTitle)
     validator.uri("\(field).uri", action.uri)
     switch action.kind {
@@ -101,7 +102,7 @@ extension ActionRecord {
       $0.callTarget = callTarget
       $0.phoneNumber = phoneNumber
       $0.script = script
-      if let eventTime { $0.eventTime = Google_Protobuf_Timestamp(date: eventTime) }
+      if let eventTime { $0.eventTime = Google_Protobuf_Timestamp(clamping: eventTime) }
     }
   }
 }
@@ -114,18 +115,18 @@ extension CampaignRecord {
       $0.title = title
       $0.description_p = description
       $0.petitions = petitions
-      $0.createTime = Google_Protobuf_Timestamp(date: createTime)
-      $0.updateTime = Google_Protobuf_Timestamp(date: updateTime)
+      $0.createTime = Google_Protobuf_Timestamp(clamping: createTime)
+      $0.updateTime = Google_Protobuf_Timestamp(clamping: updateTime)
       $0.hashtag = hashtag
       $0.state = state == 2 ? .concluded : .active
-      if let startTime { $0.startTime = Google_Protobuf_Timestamp(date: startTime) }
-      if let endTime { $0.endTime = Google_Protobuf_Timestamp(date: endTime) }
+      if let startTime { $0.startTime = Google_Protobuf_Timestamp(clamping: startTime) }
+      if let endTime { $0.endTime = Google_Protobuf_Timestamp(clamping: endTime) }
       $0.members = members.map { member in
         .with {
           $0.organization = member.organization
           $0.role = Groundswell_Campaign_V1_CoalitionMember.Role(rawValue: member.role.rawValue) ?? .unspecified
           $0.jurisdiction = member.jurisdiction
-          $0.joinTime = Google_Protobuf_Timestamp(date: member.joinTime)
+          $0.joinTime = Google_Protobuf_Timestamp(clamping: member.joinTime)
         }
       }
       $0.demands = demands
@@ -148,7 +149,7 @@ extension EndorsementRecord {
       $0.name = "campaigns/\(campaignID)/endorsements/\(id)"
       $0.organization = organization
       $0.displayName = displayName
-      $0.createTime = Google_Protobuf_Timestamp(date: createTime)
+      $0.createTime = Google_Protobuf_Timestamp(clamping: createTime)
     }
   }
 }

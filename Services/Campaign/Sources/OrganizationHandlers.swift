@@ -85,7 +85,7 @@ extension OrganizationRecord {
       $0.displayName = displayName
       $0.description_p = description
       $0.websiteUri = websiteURI
-      $0.createTime = Google_Protobuf_Timestamp(date: createTime)
+      $0.createTime = Google_Protobuf_Timestamp(clamping: createTime)
     }
   }
 }

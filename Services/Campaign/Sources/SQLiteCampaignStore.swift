@@ -72,6 +72,32 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
       migrator.registerMigration("3 campaign versions") { db in
         try db.execute(sql: "ALTER TABLE campaigns ADD COLUMN version INTEGER NOT NULL DEFAULT 1")
       }
+      // Before times were range-checked, an action's event time (stored in
+      // the actions JSON as seconds since 2001-01-01) could be anything, and
+      // an extreme one crashed every reader. Clamp stored times into the
+      // API's range, 1970-01-01 to 9999-12-31T23:59:59Z.
+      migrator.registerMigration("4 clamp stored times into the API's range") { db in
+        try db.execute(sql: """
+          UPDATE campaigns SET actions = (
+            SELECT json_group_array(CASE
+              WHEN json_type(value, '$.eventTime') IN ('integer', 'real')
+                AND json_extract(value, '$.eventTime') > 252423993599
+                THEN json_set(value, '$.eventTime', 252423993599)
+              WHEN json_type(value, '$.eventTime') IN ('integer', 'real')
+                AND json_extract(value, '$.eventTime') < -978307200
+                THEN json_set(value, '$.eventTime', -978307200)
+              ELSE json(value) END)
+            FROM json_each(campaigns.actions))
+          WHERE EXISTS (
+            SELECT 1 FROM json_each(campaigns.actions)
+            WHERE json_type(value, '$.eventTime') IN ('integer', 'real')
+              AND json_extract(value, '$.eventTime') NOT BETWEEN -978307200 AND 252423993599);
+          UPDATE campaigns SET start_time = MIN(MAX(start_time, 0), 253402300799999)
+            WHERE start_time NOT BETWEEN 0 AND 253402300799999;
+          UPDATE campaigns SET end_time = MIN(MAX(end_time, 0), 253402300799999)
+            WHERE end_time NOT BETWEEN 0 AND 253402300799999;
+          """)
+      }
     }
   }
 

@@ -27,7 +27,7 @@ public struct APIKeyInterceptor: ServerInterceptor {
     }
     let call = CallContext(
       peerService: nil, organization: grant.organization, isOperator: grant.isOperator,
-      deadline: IdentityMetadata.deadline(from: request.metadata))
+      deadline: IdentityMetadata.deadline(from: request.metadata), keyID: grant.keyID)
     return try await CallContext.$current.withValue(call) {
       try await next(request, context)
     }

@@ -5,27 +5,40 @@ import GroundswellRuntime
 /// Forwards the public RPCs of the internal services by method path, without
 /// decoding their messages: each call becomes a stream of raw messages to the
 /// owning service over mutual TLS, carrying the caller's identity as metadata.
-/// Statuses, messages and error details come back unchanged.
+/// Statuses, messages and error details come back unchanged. Every forwarded
+/// call ends its backend stream as soon as its client goes away.
+///
+/// Only short calls are forwarded, over a connection of their own per
+/// backend; long-lived streams are served at the edge
+/// (`SignatureCountWatches`), so no number of them can delay a call.
 public struct Forwarder: RegistrableRPCService {
   /// A backend and the methods it owns.
   public struct Route: Sendable {
     public var methods: [MethodDescriptor]
+    /// The connection for short calls.
     public var client: GRPCClient<HTTP2ClientTransport.Posix>
   }
 
   let routes: [Route]
   let canceller: LongCallCanceller
+  /// The largest request message forwarded; larger ones are answered
+  /// RESOURCE_EXHAUSTED (the transport itself resets streams only beyond
+  /// twice this, see `ServerHost`).
+  let maximumMessageBytes: Int
 
-  public init(routes: [Route], canceller: LongCallCanceller) {
+  public init(routes: [Route], canceller: LongCallCanceller, maximumMessageBytes: Int) {
     self.routes = routes
     self.canceller = canceller
+    self.maximumMessageBytes = maximumMessageBytes
   }
 
   public func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
     for route in routes {
       for method in route.methods {
         router.registerHandler(forMethod: method, deserializer: RawMessage(), serializer: RawMessage()) { request, _ in
-          try await Self.forward(request, method: method, client: route.client, call: CallContext.current, canceller: canceller)
+          try await Self.forward(
+            request, method: method, client: route.client, call: CallContext.current, canceller: canceller,
+            maximumMessageBytes: maximumMessageBytes)
         }
       }
     }
@@ -36,19 +49,33 @@ public struct Forwarder: RegistrableRPCService {
     method: MethodDescriptor,
     client: GRPCClient<HTTP2ClientTransport.Posix>,
     call: CallContext,
-    canceller: LongCallCanceller
+    canceller: LongCallCanceller,
+    maximumMessageBytes: Int
   ) async throws -> StreamingServerResponse<[UInt8]> {
-    var metadata = Metadata()
-    if let organization = call.organization { metadata.addString(organization, forKey: IdentityMetadata.organization) }
-    if call.isOperator { metadata.addString(IdentityMetadata.operatorRole, forKey: IdentityMetadata.role) }
+    // Every forwarded method is unary: read its one request message first,
+    // so that an oversize one is refused before anything reaches a backend.
+    var messages: [[UInt8]] = []
+    for try await message in request.messages {
+      guard message.count <= maximumMessageBytes else {
+        throw RPCError(
+          code: .resourceExhausted,
+          message: "The request message has \(message.count) bytes; the gateway accepts at most \(maximumMessageBytes).")
+      }
+      guard messages.isEmpty else {
+        throw RPCError(code: .invalidArgument, message: "\(method.method) takes exactly one request message.")
+      }
+      messages.append(message)
+    }
+    let metadata = IdentityMetadata.forwarding(call)
     var options = CallOptions.defaults
     if call.deadline != nil { options.timeout = call.timeout(limit: .seconds(3600)) }
-    let outbound = StreamingClientRequest<[UInt8]>(metadata: metadata) { writer in
-      for try await message in request.messages { try await writer.write(message) }
+    let outbound = StreamingClientRequest<[UInt8]>(metadata: metadata) { [messages] writer in
+      try await writer.write(contentsOf: messages)
     }
     return StreamingServerResponse { [options] writer in
       do {
-        // A stream left open by its client must not hold shutdown forever.
+        // Ends when the client goes away (RST_STREAM, a closed connection,
+        // its deadline) and, after a grace period, on shutdown.
         return try await canceller.run {
           try await client.bidirectionalStreaming(
             request: outbound, descriptor: method, serializer: RawMessage(), deserializer: RawMessage(), options: options

@@ -1,4 +1,5 @@
 import Foundation
+import GRPCCore
 import GroundswellAPI
 import GroundswellRuntime
 import Logging
@@ -21,6 +22,10 @@ public struct GatewayConfig: Sendable {
   public var reconcileInterval: Duration
   /// The plain-HTTP admin listener (`/metrics`, `/dashboard`); port 0 picks one.
   public var adminListen: ServiceAddress
+  /// The public listener's limits on connections, streams and messages.
+  public var limits: ConnectionLimits = .publicListener
+  /// The limits on partners' `WatchSignatureCounts` streams.
+  public var watchCaps = SignatureCountWatches.WatchCaps()
 
   public init(
     listen: ServiceAddress, dataDirectory: String, tls: TLSFiles,
@@ -42,29 +47,54 @@ public struct GatewayConfig: Sendable {
 public enum GatewayApp {
   public static let name = ServiceName.gateway
 
+  /// The connections to one backend: one for short calls, one for
+  /// long-lived streams, so that no number of open watches can delay a call.
+  struct Backend {
+    let calls: ClientHost
+    let streams: ClientHost
+
+    init(_ endpoint: ServiceAddress, name: String, tls: TLSFiles) throws {
+      calls = try ClientHost(endpoint: endpoint, serverName: name, security: tls.clientMutualTLS)
+      streams = try ClientHost(endpoint: endpoint, serverName: name, security: tls.clientMutualTLS)
+    }
+
+    var hosts: [ClientHost] { [calls, streams] }
+
+    func route(_ methods: [MethodDescriptor]) -> Forwarder.Route {
+      .init(methods: methods.filter { !servedAtTheEdge.contains($0) }, client: calls.client)
+    }
+  }
+
   /// The services whose every method the gateway forwards, by owner.
-  static func routes(petition: ClientHost, supporter: ClientHost, campaign: ClientHost) -> [Forwarder.Route] {
+  static func routes(petition: Backend, supporter: Backend, campaign: Backend) -> [Forwarder.Route] {
     [
-      .init(methods: Groundswell_Petition_V1_PetitionService.Method.descriptors, client: petition.client),
-      .init(methods: Groundswell_Supporter_V1_SupporterService.Method.descriptors, client: supporter.client),
-      .init(
-        methods: Groundswell_Campaign_V1_OrganizationService.Method.descriptors
-          + Groundswell_Campaign_V1_CampaignService.Method.descriptors,
-        client: campaign.client),
+      petition.route(Groundswell_Petition_V1_PetitionService.Method.descriptors),
+      supporter.route(Groundswell_Supporter_V1_SupporterService.Method.descriptors),
+      campaign.route(
+        Groundswell_Campaign_V1_OrganizationService.Method.descriptors
+          + Groundswell_Campaign_V1_CampaignService.Method.descriptors),
     ]
   }
+
+  /// The methods of the forwarded services that the gateway serves itself:
+  /// every server-streaming one (a test checks this list against `proto/`).
+  public static let servedAtTheEdge: Set<MethodDescriptor> = [
+    Groundswell_Petition_V1_PetitionService.Method.WatchSignatureCounts.descriptor
+  ]
 
   public static func build(_ config: GatewayConfig, logger: Logger) throws -> BuiltService {
     try config.tls.checkReadable()
     let keys = try SQLiteAPIKeyRepository(directory: config.dataDirectory)
-    let petition = try ClientHost(endpoint: config.petitionService, serverName: ServiceName.petition, security: config.tls.clientMutualTLS)
-    let supporter = try ClientHost(endpoint: config.supporterService, serverName: ServiceName.supporter, security: config.tls.clientMutualTLS)
-    let campaign = try ClientHost(endpoint: config.campaignService, serverName: ServiceName.campaign, security: config.tls.clientMutualTLS)
+    let petition = try Backend(config.petitionService, name: ServiceName.petition, tls: config.tls)
+    let supporter = try Backend(config.supporterService, name: ServiceName.supporter, tls: config.tls)
+    let campaign = try Backend(config.campaignService, name: ServiceName.campaign, tls: config.tls)
     let canceller = LongCallCanceller()
+    let streams = StreamLimiter()
+    let fanout = CountFanout()
     let view = LiveView()
     let updates = TotalsUpdates()
-    let petitionFeed = PetitionFeedReader(client: .init(wrapping: petition.client), view: view)
-    let campaignFeed = CampaignFeedReader(client: .init(wrapping: campaign.client), view: view)
+    let petitionFeed = PetitionFeedReader(client: .init(wrapping: petition.streams.client), view: view)
+    let campaignFeed = CampaignFeedReader(client: .init(wrapping: campaign.streams.client), view: view)
     let live: [any Service] = [
       FeedFollower(source: .signatures, view: view, logger: logger) { try await petitionFeed.read(reconcile: false, pulse: $0) },
       FeedFollower(source: .membership, view: view, logger: logger) { try await campaignFeed.read(reconcile: false, pulse: $0) },
@@ -72,6 +102,7 @@ public enum GatewayApp {
         await reconcile(petitionFeed: petitionFeed, campaignFeed: campaignFeed, view: view, logger: logger)
       },
       PeriodicService(every: TotalsHandlers.watchInterval) { publishChanges(view: view, to: updates) },
+      CountFanoutFollower(fanout: fanout, client: .init(wrapping: petition.streams.client), logger: logger),
     ]
     let registry = PrometheusCollectorRegistry()
     let admin = AdminServer(listen: config.adminListen, view: view, updates: updates, registry: registry, logger: logger)
@@ -79,8 +110,12 @@ public enum GatewayApp {
       endpoint: config.listen,
       security: config.tls.serverTLS,
       services: [
-        Forwarder(routes: routes(petition: petition, supporter: supporter, campaign: campaign), canceller: canceller),
-        TotalsHandlers(view: view, updates: updates, history: .init(wrapping: petition.client)),
+        Forwarder(
+          routes: routes(petition: petition, supporter: supporter, campaign: campaign), canceller: canceller,
+          maximumMessageBytes: config.limits.maximumMessageBytes),
+        SignatureCountWatches(
+          counts: .init(wrapping: petition.calls.client), fanout: fanout, limiter: streams, caps: config.watchCaps),
+        TotalsHandlers(view: view, updates: updates, history: .init(wrapping: petition.calls.client)),
       ],
       serviceNames: [
         Groundswell_Gateway_V1_GatewayService.descriptor.fullyQualifiedService,
@@ -91,14 +126,17 @@ public enum GatewayApp {
       ],
       // Metrics first, so refused keys are counted too.
       interceptors: [RPCMetricsInterceptor(registry: registry), APIKeyInterceptor(keys: keys, logger: logger)],
+      limits: config.limits,
       logger: logger,
       onShutdown: {
         canceller.beginShutdown()
         updates.finishAll()
+        fanout.changes.finishAll()
       }
     )
     return BuiltService(
-      server: server, dependencies: [petition, supporter, campaign] + live + [admin], adminPort: { await admin.port.value() })
+      server: server, dependencies: petition.hosts + supporter.hosts + campaign.hosts + live + [admin], adminPort: { await admin.port.value() },
+      openStreams: { streams.count(scope: SignatureCountWatches.allScope, key: "") })
   }
 
   /// Reads a full snapshot of each feed beside the live streams and applies

@@ -35,7 +35,7 @@ extension PetitionHandlers {
       .with {
         $0.petition = "petitions/\(id)"
         $0.signatureCount = counts[id]!.count
-        $0.updateTime = Google_Protobuf_Timestamp(date: counts[id]!.updateTime)
+        $0.updateTime = Google_Protobuf_Timestamp(clamping: counts[id]!.updateTime)
       }
     }
   }

@@ -11,12 +11,12 @@ extension PetitionRecord {
       $0.name = "petitions/\(id)"
       $0.organization = organization
       $0.state = Groundswell_Petition_V1_Petition.State(rawValue: state(at: now).rawValue) ?? .unspecified
-      $0.createTime = Google_Protobuf_Timestamp(date: createTime)
-      $0.updateTime = Google_Protobuf_Timestamp(date: updateTime)
+      $0.createTime = Google_Protobuf_Timestamp(clamping: createTime)
+      $0.updateTime = Google_Protobuf_Timestamp(clamping: updateTime)
       if state == .removed {
         $0.removal = .with {
           $0.reason = removalReason
-          if let removeTime { $0.removeTime = Google_Protobuf_Timestamp(date: removeTime) }
+          if let removeTime { $0.removeTime = Google_Protobuf_Timestamp(clamping: removeTime) }
         }
         return
       }
@@ -26,16 +26,16 @@ extension PetitionRecord {
       $0.letter = letter
       $0.tags = tags
       $0.imageUri = imageURI
-      if let deadline { $0.deadlineTime = Google_Protobuf_Timestamp(date: deadline) }
+      if let deadline { $0.deadlineTime = Google_Protobuf_Timestamp(clamping: deadline) }
       $0.targets = targets.map(\.proto)
       $0.signatureCount = signatureCount
       $0.goal = ladder.goal(for: signatureCount)
       $0.milestones = milestones.map(\.proto)
-      if let publishTime { $0.publishTime = Google_Protobuf_Timestamp(date: publishTime) }
+      if let publishTime { $0.publishTime = Google_Protobuf_Timestamp(clamping: publishTime) }
       if let victoryTime {
         $0.victory = .with {
           $0.note = victoryNote
-          $0.declareTime = Google_Protobuf_Timestamp(date: victoryTime)
+          $0.declareTime = Google_Protobuf_Timestamp(clamping: victoryTime)
         }
       }
     }
@@ -64,7 +64,7 @@ extension MilestoneRecord {
     .with {
       $0.threshold = threshold
       $0.label = label
-      if let reachTime { $0.reachTime = Google_Protobuf_Timestamp(date: reachTime) }
+      if let reachTime { $0.reachTime = Google_Protobuf_Timestamp(clamping: reachTime) }
     }
   }
 }
@@ -75,7 +75,7 @@ extension PetitionUpdateRecord {
       $0.name = "petitions/\(petitionID)/updates/\(id)"
       $0.title = title
       $0.body = body
-      $0.createTime = Google_Protobuf_Timestamp(date: createTime)
+      $0.createTime = Google_Protobuf_Timestamp(clamping: createTime)
     }
   }
 }
@@ -87,7 +87,7 @@ extension SignatureRecord {
     .with {
       $0.name = "petitions/\(petitionID)/signatures/\(id)"
       if withSupporter { $0.supporter = supporter }
-      $0.createTime = Google_Protobuf_Timestamp(date: createTime)
+      $0.createTime = Google_Protobuf_Timestamp(clamping: createTime)
       $0.comment = comment
       $0.showName = showName
       $0.source = source
@@ -104,7 +104,7 @@ extension PetitionChange {
     .with {
       $0.petition = "petitions/\(petitionID)"
       $0.signatureCount = count
-      $0.updateTime = Google_Protobuf_Timestamp(date: updateTime)
+      $0.updateTime = Google_Protobuf_Timestamp(clamping: updateTime)
     }
   }
 }

@@ -64,6 +64,6 @@ public enum PetitionApp {
         logger.error("pruning history failed", metadata: ["error": "\(error)"])
       }
     }
-    return BuiltService(server: server, dependencies: [supporters, pruner])
+    return BuiltService(server: server, dependencies: [supporters, pruner], openStreams: { changes.subscriberCount })
   }
 }

@@ -42,7 +42,7 @@ extension PetitionFeedHandlers: Groundswell_Petition_V1_PetitionFeedService.Simp
       try await sendSnapshot(recentMinutes: request.includeRecentMinutes, to: response)
       try await subscription.deliver(every: Self.window, heartbeat: Self.heartbeat) { pending, asOf in
         var batch = Groundswell_Petition_V1_WatchPetitionFeedResponse()
-        batch.asOfTime = Google_Protobuf_Timestamp(date: asOf)
+        batch.asOfTime = Google_Protobuf_Timestamp(clamping: asOf)
         for change in pending {
           batch.petitions.append(change.figures)
           if batch.petitions.count == 1_000 {
@@ -62,7 +62,7 @@ extension PetitionFeedHandlers: Groundswell_Petition_V1_PetitionFeedService.Simp
   func sendSnapshot(
     recentMinutes: Bool, to response: RPCWriter<Groundswell_Petition_V1_WatchPetitionFeedResponse>
   ) async throws {
-    let asOf = Google_Protobuf_Timestamp(date: Date())
+    let asOf = Google_Protobuf_Timestamp(clamping: Date())
     let since = recentMinutes ? Date().addingTimeInterval(-86_400) : nil
     var message = Groundswell_Petition_V1_WatchPetitionFeedResponse()
     var supportersInMessage = 0
@@ -104,9 +104,10 @@ extension PetitionFeedHandlers: Groundswell_Petition_V1_PetitionFeedService.Simp
     var validator = Validator()
     let ids = validator.names("petitions", request.petitions, collection: "petitions")
     if request.petitions.isEmpty { validator.add("petitions", "petitions must name at least one petition.") }
-    let checked = HistoryRange(
-      validating: &validator, granularity: request.granularity.rawValue,
-      start: request.hasStartTime ? request.startTime.date : nil, end: request.hasEndTime ? request.endTime.date : nil)
+    let start = request.hasStartTime ? validator.time("start_time", request.startTime) : nil
+    let end = request.hasEndTime ? validator.time("end_time", request.endTime) : nil
+    let checked = validator.isValid
+      ? HistoryRange(validating: &validator, granularity: request.granularity.rawValue, start: start, end: end) : nil
     try validator.check()
     let range = checked!  // nil only with a violation, which check() threw
     let counts = try await repository.history(
@@ -129,7 +130,7 @@ extension PetitionFiguresRecord {
       $0.organization = organization
       $0.signatureCount = count
       $0.version = version
-      if let lastSignatureTime { $0.lastSignatureTime = Google_Protobuf_Timestamp(date: lastSignatureTime) }
+      if let lastSignatureTime { $0.lastSignatureTime = Google_Protobuf_Timestamp(clamping: lastSignatureTime) }
       $0.supporters = supporters
       $0.minutes = minutes.sorted { $0.key < $1.key }.map { minute in
         .with {

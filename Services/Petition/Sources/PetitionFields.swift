@@ -20,11 +20,11 @@ enum PetitionFields {
     if paths.contains("letter") { validator.text("petition.letter", petition.letter, maximum: Limits.letter) }
     if paths.contains("tags") { validator.tags("petition.tags", petition.tags) }
     if paths.contains("image_uri") { validator.uri("petition.image_uri", petition.imageUri) }
-    if paths.contains("deadline_time") && petition.hasDeadlineTime && petition.deadlineTime.date <= now {
+    if paths.contains("deadline_time") && petition.hasDeadlineTime,
+      let deadline = validator.time("petition.deadline_time", petition.deadlineTime), deadline <= now {
       validator.add("petition.deadline_time", "petition.deadline_time must be in the future.")
     }
-    if paths.contains("targets") {
-      validator.count("petition.targets", petition.targets, maximum: Limits.targets)
+    if paths.contains("targets"), validator.count("petition.targets", petition.targets, maximum: Limits.targets) {
       for (index, target) in petition.targets.enumerated() {
         let field = "petition.targets[\(index)]"
         validator.text("\(field).display_name", target.displayName, minimum: 1, maximum: Limits.personName)
@@ -33,8 +33,7 @@ enum PetitionFields {
         validator.text("\(field).contact", target.contact, maximum: Limits.contact)
       }
     }
-    if paths.contains("milestones") {
-      validator.count("petition.milestones", petition.milestones, maximum: Limits.milestones)
+    if paths.contains("milestones"), validator.count("petition.milestones", petition.milestones, maximum: Limits.milestones) {
       for (index, milestone) in petition.milestones.enumerated() {
         let field = "petition.milestones[\(index)]"
         if milestone.threshold < 1 { validator.add("\(field).threshold", "\(field).threshold must be at least 1.") }

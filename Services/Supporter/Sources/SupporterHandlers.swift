@@ -81,7 +81,7 @@ extension SupporterRecord {
       $0.email = email
       $0.givenName = givenName
       $0.familyName = familyName
-      $0.createTime = Google_Protobuf_Timestamp(date: createTime)
+      $0.createTime = Google_Protobuf_Timestamp(clamping: createTime)
       $0.postalCode = postalCode
       $0.country = country
       $0.region = region
@@ -95,9 +95,9 @@ extension ConsentRecord {
     .with {
       $0.organization = organization
       $0.state = optedIn ? .optedIn : .optedOut
-      if let optInTime { $0.optInTime = Google_Protobuf_Timestamp(date: optInTime) }
+      if let optInTime { $0.optInTime = Google_Protobuf_Timestamp(clamping: optInTime) }
       $0.optInSource = optInSource
-      if let optOutTime { $0.optOutTime = Google_Protobuf_Timestamp(date: optOutTime) }
+      if let optOutTime { $0.optOutTime = Google_Protobuf_Timestamp(clamping: optOutTime) }
       $0.optOutSource = optOutSource
     }
   }

@@ -49,8 +49,18 @@ public final class HealthStatus: Sendable {
     }
   }
 
-  /// The current status, then each change, until shutdown or cancellation.
-  public func updates() -> AsyncStream<Status> {
+  /// One watcher's statuses: the current one, then each change, until
+  /// shutdown or `end()`.
+  public struct Watch: Sendable {
+    public let updates: AsyncStream<Status>
+    let continuation: AsyncStream<Status>.Continuation
+
+    /// Ends `updates` (the client went away); the watcher is forgotten.
+    public func end() { continuation.finish() }
+  }
+
+  /// A new watcher of the status.
+  public func watch() -> Watch {
     let (stream, continuation) = AsyncStream.makeStream(of: Status.self, bufferingPolicy: .bufferingNewest(4))
     let shuttingDown = state.withLock { state in
       continuation.yield(state.status)
@@ -64,6 +74,9 @@ public final class HealthStatus: Sendable {
       return false
     }
     if shuttingDown { continuation.finish() }
-    return stream
+    return Watch(updates: stream, continuation: continuation)
   }
+
+  /// How many watchers are listening, for tests.
+  public var watcherCount: Int { state.withLock { $0.watchers.count } }
 }

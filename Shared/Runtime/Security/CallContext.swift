@@ -15,8 +15,14 @@ public struct CallContext: Sendable {
   public var isOperator: Bool
   /// When the original caller stops waiting, if they set a deadline.
   public var deadline: ContinuousClock.Instant?
+  /// The id of the API key that authenticated the call, on the gateway.
+  public var keyID: String?
 
-  public init(peerService: String? = nil, organization: String? = nil, isOperator: Bool = false, deadline: ContinuousClock.Instant? = nil) {
+  public init(
+    peerService: String? = nil, organization: String? = nil, isOperator: Bool = false,
+    deadline: ContinuousClock.Instant? = nil, keyID: String? = nil
+  ) {
+    self.keyID = keyID
     self.peerService = peerService
     self.organization = organization
     self.isOperator = isOperator
@@ -62,10 +68,21 @@ public enum IdentityMetadata {
   public static let role = "x-groundswell-role"
   public static let operatorRole = "operator"
 
-  /// The deadline a request's `grpc-timeout` header sets, if any.
+  /// The metadata that passes `call`'s caller on to an internal service.
+  public static func forwarding(_ call: CallContext) -> Metadata {
+    var metadata = Metadata()
+    if let organization = call.organization { metadata.addString(organization, forKey: IdentityMetadata.organization) }
+    if call.isOperator { metadata.addString(IdentityMetadata.operatorRole, forKey: IdentityMetadata.role) }
+    return metadata
+  }
+
+  /// The deadline a request's `grpc-timeout` header sets, if any. The gRPC
+  /// protocol allows at most 8 digits, so the arithmetic cannot overflow;
+  /// anything else is ignored as no deadline.
   public static func deadline(from metadata: Metadata) -> ContinuousClock.Instant? {
     guard let value = metadata[stringValues: "grpc-timeout"].first(where: { _ in true }),
-      let unit = value.last, let amount = Int64(value.dropLast())
+      let unit = value.last, (1...8).contains(value.utf8.count - 1),
+      value.utf8.dropLast().allSatisfy({ $0 >= 48 && $0 <= 57 }), let amount = Int64(value.dropLast())
     else { return nil }
     let duration: Duration
     switch unit {

@@ -1,8 +1,10 @@
+import GRPCCore
 import Synchronization
 
-/// Ends calls that would otherwise hold a graceful shutdown open forever,
-/// such as forwarded server streams: once shutdown begins, calls still
-/// running after a grace period are cancelled. Short calls finish normally.
+/// Ends calls that would otherwise outlive their purpose, such as forwarded
+/// server streams: at once when the RPC is cancelled (its client reset the
+/// stream, closed the connection or passed its deadline), and once shutdown
+/// begins, after a grace period. Short calls finish normally.
 public final class LongCallCanceller: Sendable {
   private struct State {
     var next = 0
@@ -30,9 +32,15 @@ public final class LongCallCanceller: Sendable {
     }
     if id == nil { task.cancel() }
     defer { if let id { _ = state.withLock { $0.running.removeValue(forKey: id) } } }
-    return try await withTaskCancellationHandler {
-      try await task.value
-    } onCancel: {
+    // gRPC reports a client that went away through the RPC's cancellation
+    // handle, not by cancelling the handler's task.
+    return try await withRPCCancellationHandler {
+      try await withTaskCancellationHandler {
+        try await task.value
+      } onCancel: {
+        task.cancel()
+      }
+    } onCancelRPC: {
       task.cancel()
     }
   }

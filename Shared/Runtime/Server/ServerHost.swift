@@ -15,6 +15,8 @@ public final class ServerHost: Service, Sendable {
   public let server: GRPCServer<HTTP2ServerTransport.Posix>
   public let health: HealthStatus
   public let endpoint: ServiceAddress
+  /// The connections the server holds open now.
+  public let connections: ConnectionCounter
   private let logger: Logger
   private let onShutdown: @Sendable () -> Void
 
@@ -28,20 +30,33 @@ public final class ServerHost: Service, Sendable {
     services: [any RegistrableRPCService],
     serviceNames: [String],
     interceptors: [any ServerInterceptor],
+    limits: ConnectionLimits = .internalListener,
     logger: Logger,
     onShutdown: @escaping @Sendable () -> Void = {}
   ) {
     let health = HealthStatus(services: serviceNames)
+    let connections = ConnectionCounter()
     let transport = HTTP2ServerTransport.Posix(
       address: .ipv4(host: endpoint.host, port: endpoint.port),
       transportSecurity: security,
       config: .defaults { config in
-        config.http2.maxConcurrentStreams = 256
-        config.connection.maxIdleTime = .seconds(30 * 60)
+        config.http2.maxConcurrentStreams = limits.streamsPerConnection
+        // Up to twice the limit the transport reads the message, so a
+        // handler can refuse it with RESOURCE_EXHAUSTED; beyond, it resets.
+        config.rpc.maxRequestPayloadSize = limits.maximumMessageBytes * 2
+        config.connection.maxIdleTime = limits.idleTimeout
         config.connection.maxAge = .seconds(60 * 60)
         config.connection.maxGraceTime = .seconds(30)
+        // A peer that vanished without closing its TCP connection is found
+        // by a ping after a minute of silence, and its streams are released.
+        config.connection.keepalive.time = .seconds(60)
+        config.connection.keepalive.timeout = .seconds(20)
+        config.channelDebuggingCallbacks.onAcceptTCPConnection = { channel in
+          ConnectionGuard.install(on: channel, counter: connections, limits: limits)
+        }
       }
     )
+    self.connections = connections
     let healthService = HealthService(status: health)
     self.server = GRPCServer(
       transport: transport,

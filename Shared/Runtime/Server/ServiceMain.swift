@@ -6,6 +6,9 @@ import ServiceLifecycle
 /// group through the composition root, run it until SIGTERM or SIGINT, and
 /// turn a start-up failure into one line on stderr and a non-zero exit.
 public enum ServiceMain {
+  /// How long in-flight calls may take to finish once SIGTERM arrives.
+  public static let gracefulShutdown = Duration.seconds(20)
+
   public static func run(
     name: String,
     logLevel: String,
@@ -16,13 +19,17 @@ public enum ServiceMain {
     let logger = Logger(label: name)
     do {
       let services = try await build(logger)
-      let group = ServiceGroup(
-        configuration: .init(
-          services: services.map { .init(service: $0) },
-          gracefulShutdownSignals: [.sigterm, .sigint],
-          logger: logger
-        )
+      var configuration = ServiceGroupConfiguration(
+        services: services.map { .init(service: $0) },
+        gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: logger
       )
+      // Shutdown has an upper bound: after the graceful period whatever is
+      // still running is cancelled, and a process that still has not ended
+      // exits (see `shutdownDeadline`).
+      configuration.maximumGracefulShutdownDuration = gracefulShutdown
+      configuration.maximumCancellationDuration = .seconds(5)
+      let group = ServiceGroup(configuration: configuration)
       try await group.run()
       logger.info("stopped")
     } catch {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GroundswellModel
 
 /// Opens a service's own SQLite database: one file under its data directory,
 /// WAL journal, `synchronous=FULL` (an acknowledged write survives power loss),
@@ -47,8 +48,9 @@ public enum SQLiteDatabase {
 }
 
 extension Date {
-  /// Milliseconds since 1970, the form timestamps take in the databases.
-  public var millisecondsSince1970: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+  /// Milliseconds since 1970, the form timestamps take in the databases,
+  /// clamped into `TimeRange` so that no value can trap the conversion.
+  public var millisecondsSince1970: Int64 { TimeRange.milliseconds(self) }
 
   public init(millisecondsSince1970 milliseconds: Int64) {
     self.init(timeIntervalSince1970: Double(milliseconds) / 1000)

@@ -67,8 +67,14 @@ public final class CoalescingBroadcaster<Change: Coalescing>: Sendable {
 
   /// Ends every subscription, so that graceful shutdown is not held open.
   public func finishAll() {
+    endAll(finishing: true)
+  }
+
+  /// Ends every current subscription (their source was interrupted, so
+  /// they could have missed a change); later subscriptions are served.
+  public func endAll(finishing: Bool = false) {
     let subscribers = state.withLock { state in
-      state.finished = true
+      if finishing { state.finished = true }
       defer { state.subscribers = [:] }
       return Array(state.subscribers.values)
     }

@@ -52,7 +52,9 @@ struct Stack: Sendable {
   let keys: SQLiteAPIKeyRepository
   let operatorKey: String
 
-  static func start(reconcileInterval: Duration = .seconds(300)) async throws -> Stack {
+  static func start(
+    reconcileInterval: Duration = .seconds(300), gateway configure: (inout GatewayConfig) -> Void = { _ in }
+  ) async throws -> Stack {
     let pki = try TestPKI.make()
     let dataRoot = NSTemporaryDirectory() + "groundswell-data-" + UUID().uuidString
     let any = ServiceAddress(host: "127.0.0.1", port: 0)
@@ -69,11 +71,12 @@ struct Stack: Sendable {
       CampaignApp.build(
         .init(listen: any, dataDirectory: "\(dataRoot)/campaign", tls: pki.files(for: "campaign-service"),
               petitionService: petition.endpoint, supporterService: supporter.endpoint), logger: logger))
-    let gateway = try await RunningService(
-      GatewayApp.build(
-        .init(listen: any, dataDirectory: "\(dataRoot)/gateway", tls: pki.files(for: "gateway"),
-              petitionService: petition.endpoint, supporterService: supporter.endpoint,
-              campaignService: campaign.endpoint, reconcileInterval: reconcileInterval), logger: logger))
+    var gatewayConfig = GatewayConfig(
+      listen: any, dataDirectory: "\(dataRoot)/gateway", tls: pki.files(for: "gateway"),
+      petitionService: petition.endpoint, supporterService: supporter.endpoint,
+      campaignService: campaign.endpoint, reconcileInterval: reconcileInterval)
+    configure(&gatewayConfig)
+    let gateway = try await RunningService(GatewayApp.build(gatewayConfig, logger: logger))
     let keys = try SQLiteAPIKeyRepository(directory: "\(dataRoot)/gateway")
     let operatorKey = try await keys.create(organization: nil, isOperator: true, label: "test operator").key
     return Stack(

@@ -116,7 +116,7 @@ final class LiveView: Sendable {
         $0.signatureCount = inner.state.grandSignatures
         $0.campaignCount = Int32(inner.state.campaigns.count)
         $0.petitionCount = Int32(inner.state.petitionsInCampaigns)
-        $0.computeTime = Google_Protobuf_Timestamp(date: now)
+        $0.computeTime = Google_Protobuf_Timestamp(clamping: now)
         $0.signaturesFreshness = inner.signatures.freshness(at: now)
         $0.membershipFreshness = inner.membership.freshness(at: now)
       }
@@ -146,8 +146,8 @@ final class LiveView: Sendable {
         $0.petitionCount = Int32(petitions.count)
         $0.signatureCount = signatures
         $0.uniqueSupporterCount = Int64(signers.count)
-        if let last { $0.lastSignatureTime = Google_Protobuf_Timestamp(date: last) }
-        $0.computeTime = Google_Protobuf_Timestamp(date: now)
+        if let last { $0.lastSignatureTime = Google_Protobuf_Timestamp(clamping: last) }
+        $0.computeTime = Google_Protobuf_Timestamp(clamping: now)
         $0.signaturesFreshness = inner.signatures.freshness(at: now)
         $0.membershipFreshness = inner.membership.freshness(at: now)
       }
@@ -184,7 +184,7 @@ final class LiveView: Sendable {
             $0.signatureCount = count
           }
         }
-        $0.computeTime = Google_Protobuf_Timestamp(date: now)
+        $0.computeTime = Google_Protobuf_Timestamp(clamping: now)
         $0.signaturesFreshness = inner.signatures.freshness(at: now)
       }
     }
@@ -223,8 +223,8 @@ extension LiveView.Inner {
       $0.petitionCount = Int32(campaign.petitions.count)
       $0.uniqueSupporterCount = Int64(campaign.uniqueSupporters)
       $0.organizationCount = Int32(campaign.members.count)
-      if let last { $0.lastSignatureTime = Google_Protobuf_Timestamp(date: last) }
-      $0.computeTime = Google_Protobuf_Timestamp(date: now)
+      if let last { $0.lastSignatureTime = Google_Protobuf_Timestamp(clamping: last) }
+      $0.computeTime = Google_Protobuf_Timestamp(clamping: now)
       $0.signaturesFreshness = self.signatures.freshness(at: now)
       $0.membershipFreshness = membership.freshness(at: now)
       if recentMinutes {

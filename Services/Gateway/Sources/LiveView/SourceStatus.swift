@@ -27,10 +27,10 @@ struct SourceStatus: Sendable {
 
   func freshness(at now: Date) -> Groundswell_Gateway_V1_Freshness {
     .with {
-      if let asOf { $0.asOfTime = Google_Protobuf_Timestamp(date: asOf) }
+      if let asOf { $0.asOfTime = Google_Protobuf_Timestamp(clamping: asOf) }
       guard !isFresh(at: now) else { return }
       $0.stale = true
-      if let asOf { $0.staleSinceTime = Google_Protobuf_Timestamp(date: asOf) }
+      if let asOf { $0.staleSinceTime = Google_Protobuf_Timestamp(clamping: asOf) }
       $0.staleReason =
         if let failure { "\(service) is unreachable: \(failure)" }
         else if !synced { "the gateway is reloading figures from \(service)" }

@@ -1,0 +1,167 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import GRPCProtobuf
+import GroundswellAPI
+import GroundswellRuntime
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// `PetitionService/WatchSignatureCounts`, served at the edge: the gateway
+/// holds one watch of every count at petition-service and fans it out to
+/// its own clients. A partner's watch costs the backend one unary call for
+/// its initial counts (which also checks the names, as petition-service
+/// answers them) and nothing when it ends — so no number of abandoned or
+/// cancelled watches can reach the backend as a flood of stream resets (which
+/// HTTP/2 servers answer by closing the whole connection).
+///
+/// When the backend watch breaks, every partner watch ends with UNAVAILABLE
+/// (it could have missed a change); watching again starts from fresh counts.
+public struct SignatureCountWatches: RegistrableRPCService {
+  typealias Request = Groundswell_Petition_V1_WatchSignatureCountsRequest
+  typealias Response = Groundswell_Petition_V1_WatchSignatureCountsResponse
+
+  let counts: Groundswell_Petition_V1_PetitionService.Client<HTTP2ClientTransport.Posix>
+  let fanout: CountFanout
+  let limiter: StreamLimiter
+  let caps: WatchCaps
+
+  /// The limits on partners' watches.
+  public struct WatchCaps: Sendable {
+    public var perKey = 64
+    public var perConnection = 32
+    public var inAll = 5_000
+    public init() {}
+  }
+
+  /// The limit every watch counts against.
+  static let allScope = "the gateway"
+
+  /// The limits one watch counts against.
+  static func limits(for call: CallContext, connection: String, caps: WatchCaps) -> [StreamLimiter.Limit] {
+    [
+      StreamLimiter.Limit(scope: "your API key", key: call.keyID ?? "", maximum: caps.perKey),
+      StreamLimiter.Limit(scope: "this connection", key: connection, maximum: caps.perConnection),
+      StreamLimiter.Limit(scope: allScope, key: "", maximum: caps.inAll),
+    ]
+  }
+
+  /// How often a watch sends what changed; changes within it arrive as one.
+  static let window = Duration.milliseconds(100)
+
+  public func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
+    router.registerHandler(
+      forMethod: Groundswell_Petition_V1_PetitionService.Method.WatchSignatureCounts.descriptor,
+      deserializer: ProtobufDeserializer<Request>(), serializer: ProtobufSerializer<Response>()
+    ) { request, context in
+      try await watch(request, context: context)
+    }
+  }
+
+  func watch(_ request: StreamingServerRequest<Request>, context: ServerContext) async throws -> StreamingServerResponse<Response> {
+    let call = CallContext.current
+    let permit = try limiter.acquire(Self.limits(for: call, connection: context.remotePeer, caps: caps))
+    var messages = request.messages.makeAsyncIterator()
+    let message = try await messages.next() ?? Request()
+    try fanout.requireFollowing()
+    // Subscribe before reading the current counts, so no change falls between.
+    let subscription = fanout.changes.subscribe(to: message.petitions.isEmpty ? nil : Set(message.petitions))
+    let initial: [Groundswell_Petition_V1_SignatureCount]
+    do {
+      initial = message.petitions.isEmpty ? [] : try await callingBackend(ServiceName.petition, consequence: "no counts could be read.") {
+        try await counts.batchGetSignatureCounts(
+          .with { $0.petitions = message.petitions }, metadata: IdentityMetadata.forwarding(call), options: call.callOptions()
+        ).counts
+      }
+    } catch {
+      subscription.cancel()
+      throw error
+    }
+    return StreamingServerResponse { writer in
+      defer {
+        subscription.cancel()
+        permit.release()
+      }
+      if !initial.isEmpty { try await writer.write(.with { $0.counts = initial }) }
+      try await withRPCCancellationHandler {
+        try await subscription.deliver(every: Self.window) { pending, _ in
+          try await writer.write(.with { $0.counts = pending.map(\.count) })
+        }
+      } onCancelRPC: {
+        subscription.cancel()
+      }
+      if context.cancellation.isCancelled { return [:] }
+      throw RPCError(
+        code: .unavailable,
+        message: "The gateway's count stream from petition-service was interrupted or the gateway is stopping; watch again.")
+    }
+  }
+}
+
+/// One petition's latest count, for watchers; a newer one replaces it.
+struct CountUpdate: Coalescing {
+  var count: Groundswell_Petition_V1_SignatureCount
+  var key: String { count.petition }
+  mutating func absorb(_ newer: CountUpdate) { self = newer }
+}
+
+/// The gateway's one watch of every count at petition-service, and the
+/// watchers it fans out to.
+final class CountFanout: Sendable {
+  let changes = CoalescingBroadcaster<CountUpdate>()
+  private let following = Mutex(false)
+
+  /// Throws UNAVAILABLE while the backend watch is not running.
+  func requireFollowing() throws {
+    guard following.withLock({ $0 }) else {
+      throw RPCError(code: .unavailable, message: "The gateway is connecting to petition-service; watch again in a second.")
+    }
+  }
+
+  func set(following value: Bool) {
+    following.withLock { $0 = value }
+    if !value { changes.endAll() }
+  }
+}
+
+/// Runs the backend watch for as long as the gateway runs, reconnecting
+/// with backoff; every break ends the partner watches it fed.
+struct CountFanoutFollower: Service {
+  let fanout: CountFanout
+  let client: Groundswell_Petition_V1_PetitionService.Client<HTTP2ClientTransport.Posix>
+  let logger: Logger
+  /// How long after the backend watch starts it is taken to be subscribed
+  /// (it sends nothing until a count changes).
+  static let settle = Duration.milliseconds(300)
+
+  func run() async throws {
+    await cancelWhenGracefulShutdown {
+      var delay = Duration.milliseconds(100)
+      while !Task.isCancelled {
+        let started = ContinuousClock.now
+        do {
+          try await client.watchSignatureCounts(.init()) { response in
+            let settled = Task {
+              try await Task.sleep(for: Self.settle)
+              fanout.set(following: true)
+            }
+            defer { settled.cancel() }
+            for try await message in response.messages {
+              fanout.changes.publish(contentsOf: message.counts.map { CountUpdate(count: $0) })
+            }
+          }
+        } catch {
+          if !Task.isCancelled {
+            logger.warning("count watch lost", metadata: ["reason": "\(rootCause(of: error))"])
+          }
+        }
+        fanout.set(following: false)
+        if Task.isCancelled { break }
+        if started.duration(to: .now) > .seconds(30) { delay = .milliseconds(100) }
+        try? await Task.sleep(for: delay * Double.random(in: 0.8...1.2))
+        delay = min(delay * 2, .seconds(5))
+      }
+    }
+  }
+}
