@@ -41,6 +41,7 @@ let package = Package(
     .executable(name: "campaign-service", targets: ["campaign-service"]),
     .executable(name: "groundswell", targets: ["groundswell"]),
     .executable(name: "totals-benchmark", targets: ["totals-benchmark"]),
+    .executable(name: "handler-fuzzer", targets: ["handler-fuzzer"]),
   ],
   dependencies: [
     .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
@@ -107,6 +108,18 @@ let package = Package(
         ] + grpc,
         path: "Tools/groundswell"
       ),
+      // Every handler behind an in-process server, for the fuzzers: the
+      // libFuzzer target (scripts/fuzz.sh builds it with sanitizers) and
+      // the test that replays the corpus in every run.
+      .target(
+        name: "HandlerFuzzing",
+        dependencies: [
+          "PetitionService", "SupporterService", "CampaignService", "GroundswellRuntime", "GroundswellModel", "GroundswellAPI",
+          .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+        ] + grpc,
+        path: "Fuzz/Harness"
+      ),
+      .executableTarget(name: "handler-fuzzer", dependencies: ["HandlerFuzzing"], path: "Fuzz/HandlerFuzzer"),
       .testTarget(name: "ModelTests", dependencies: ["GroundswellModel"], path: "Tests/ModelTests"),
       .testTarget(
         name: "EndToEndTests",
@@ -116,6 +129,7 @@ let package = Package(
           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
           .product(name: "X509", package: "swift-certificates"),
           .product(name: "GRDB", package: "GRDB.swift"),
+          "HandlerFuzzing",
         ] + grpc,
         path: "Tests/EndToEndTests"
       ),

@@ -86,6 +86,7 @@ for service in "${services[@]}"; do
   GROUNDSWELL_LISTEN=127.0.0.1:${ports[$service]} \
   GROUNDSWELL_DATA_DIR=$state/$service \
   GROUNDSWELL_TLS_CERT=$certs/$service.crt GROUNDSWELL_TLS_KEY=$certs/$service.key \
+    SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-enable=yes,interactive=no,color=no} \
     nohup "$bin/$service" >>"$state/logs/$service.log" 2>&1 &
   echo $! >"$state/pids/$service.pid"
   wait_for_port "$service"

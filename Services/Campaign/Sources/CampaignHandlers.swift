@@ -11,6 +11,12 @@ public struct CampaignHandlers: Sendable {
   let organizations: any OrganizationRepository
   let petitions: any PetitionDirectory
 
+  public init(repository: any CampaignRepository, organizations: any OrganizationRepository, petitions: any PetitionDirectory) {
+    self.repository = repository
+    self.organizations = organizations
+    self.petitions = petitions
+  }
+
   /// The campaign, if it exists.
   func existingCampaign(_ name: String, field: String) async throws -> CampaignRecord {
     var validator = Validator()

@@ -10,6 +10,11 @@ public struct OrganizationHandlers: Sendable {
   let repository: any OrganizationRepository
   let stats: any OrganizationStats
 
+  public init(repository: any OrganizationRepository, stats: any OrganizationStats) {
+    self.repository = repository
+    self.stats = stats
+  }
+
   /// The organizations with their supporter and petition figures.
   func withFigures(_ organizations: [OrganizationRecord]) async throws -> [Groundswell_Campaign_V1_Organization] {
     let figures = try await stats.figures(for: organizations.map { "organizations/\($0.id)" })

@@ -10,6 +10,11 @@ public struct OrganizationFigures: Sendable, Equatable {
   public var supporterCount: Int64
   /// Petitions published and not removed (petition-service).
   public var petitionsStarted: Int64
+
+  public init(supporterCount: Int64, petitionsStarted: Int64) {
+    self.supporterCount = supporterCount
+    self.petitionsStarted = petitionsStarted
+  }
 }
 
 /// Reads organizations' figures; the other services answer in production.

@@ -9,6 +9,11 @@ public struct PetitionSummary: Sendable {
   public var organization: String
   public var isDraft: Bool
 
+  public init(organization: String, isDraft: Bool) {
+    self.organization = organization
+    self.isDraft = isDraft
+  }
+
   /// Whether a campaign of `organization` may refer to it: another
   /// organization's draft counts as not found.
   func isVisible(to organization: String) -> Bool {

@@ -8,6 +8,10 @@ import SwiftProtobuf
 /// The handlers of the public `SupporterService`.
 public struct SupporterHandlers: Sendable {
   let repository: any SupporterRepository
+
+  public init(repository: any SupporterRepository) {
+    self.repository = repository
+  }
 }
 
 extension SupporterHandlers: Groundswell_Supporter_V1_SupporterService.SimpleServiceProtocol {

@@ -7,6 +7,10 @@ import GroundswellRuntime
 /// The handlers of the internal `SupporterResolverService`.
 public struct SupporterResolverHandlers: Sendable {
   let repository: any SupporterRepository
+
+  public init(repository: any SupporterRepository) {
+    self.repository = repository
+  }
 }
 
 extension SupporterResolverHandlers: Groundswell_Supporter_V1_SupporterResolverService.SimpleServiceProtocol {
