@@ -115,7 +115,9 @@ public enum GatewayApp {
           maximumMessageBytes: config.limits.maximumMessageBytes),
         SignatureCountWatches(
           counts: .init(wrapping: petition.calls.client), fanout: fanout, limiter: streams, caps: config.watchCaps),
-        TotalsHandlers(view: view, updates: updates, history: .init(wrapping: petition.calls.client)),
+        TotalsHandlers(
+          view: view, updates: updates, history: .init(wrapping: petition.calls.client), limiter: streams,
+          caps: config.watchCaps),
       ],
       serviceNames: [
         Groundswell_Gateway_V1_GatewayService.descriptor.fullyQualifiedService,

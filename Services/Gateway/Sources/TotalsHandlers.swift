@@ -12,6 +12,9 @@ public struct TotalsHandlers: Sendable {
   let view: LiveView
   let updates: TotalsUpdates
   let history: Groundswell_Petition_V1_PetitionFeedService.Client<HTTP2ClientTransport.Posix>
+  /// Watches count against the same limits as `WatchSignatureCounts`.
+  let limiter: StreamLimiter
+  let caps: SignatureCountWatches.WatchCaps
 
   /// How often watchers are sent what changed: at most four updates a
   /// second per campaign.
@@ -85,6 +88,15 @@ extension TotalsHandlers: Groundswell_Gateway_V1_GatewayService.SimpleServicePro
     request: Groundswell_Gateway_V1_WatchCampaignTotalsRequest,
     response: RPCWriter<Groundswell_Gateway_V1_WatchCampaignTotalsResponse>,
     context: ServerContext
+  ) async throws {
+    try await limiter.run(SignatureCountWatches.limits(for: CallContext.current, connection: context.remotePeer, caps: caps)) {
+      try await watch(request, response: response)
+    }
+  }
+
+  private func watch(
+    _ request: Groundswell_Gateway_V1_WatchCampaignTotalsRequest,
+    response: RPCWriter<Groundswell_Gateway_V1_WatchCampaignTotalsResponse>
   ) async throws {
     var validator = Validator()
     _ = validator.names("campaigns", request.campaigns, collection: "campaigns")
