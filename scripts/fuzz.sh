@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-30}
 shift || true
 swift build --scratch-path .build-fuzz --product handler-fuzzer \
-  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING
+  -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -use-ld=lld
 work=.build-fuzz/corpus
 rm -rf "$work" && mkdir -p "$work" && cp Fuzz/corpus/* "$work/"
 # Leaks are not what this run looks for (the harness lives for the process).

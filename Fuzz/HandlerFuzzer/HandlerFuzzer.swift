@@ -19,11 +19,28 @@ func run(_ input: [UInt8]) {
 nonisolated(unsafe) let harness = try! HandlerHarness()
 
 #if FUZZING
-/// The libFuzzer entry point: build with `scripts/fuzz.sh` (`-sanitize=fuzzer,address`).
+/// libFuzzer's driver (`-sanitize=fuzzer` links it).
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+  _ argc: UnsafeMutablePointer<CInt>,
+  _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+  _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
+
+/// One input, as libFuzzer calls it.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-  run(Array(UnsafeBufferPointer(start: data, count: size)))
+public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+  run(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
   return 0
+}
+
+/// The entry point SwiftPM links as `main` for this executable; it hands
+/// the command line to libFuzzer (built by `scripts/fuzz.sh`).
+@_cdecl("handler_fuzzer_main")
+func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+  var count = argc
+  var arguments = argv
+  return LLVMFuzzerRunDriver(&count, &arguments) { data, size in fuzzOne(data, size) }
 }
 #else
 /// Without libFuzzer: replays the files named on the command line (a
