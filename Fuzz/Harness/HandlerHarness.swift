@@ -73,7 +73,7 @@ public final class HandlerHarness: Sendable {
         request: StreamingClientRequest<[UInt8]>(metadata: ["x-fuzz-caller": .string(caller.rawValue)]) { writer in
           try await writer.write(Array(input.dropFirst(2)))
         },
-        descriptor: method, serializer: Bytes(), deserializer: Bytes(), options: options
+        descriptor: method, serializer: RawMessage(), deserializer: RawMessage(), options: options
       ) { response in
         for try await _ in response.messages {}
       }
@@ -143,9 +143,4 @@ struct AnyPetition: PetitionDirectory {
   func petition(named name: String) async throws -> PetitionSummary? {
     PetitionSummary(organization: "organizations/fuzz-a", isDraft: false)
   }
-}
-
-struct Bytes: MessageSerializer, MessageDeserializer {
-  func serialize<B: GRPCContiguousBytes>(_ message: [UInt8]) throws -> B { B(message) }
-  func deserialize<B: GRPCContiguousBytes>(_ bytes: B) throws -> [UInt8] { bytes.withUnsafeBytes { Array($0) } }
 }

@@ -12,8 +12,18 @@ public enum Echo {
       let size = UTF8.width(scalar)
       guard bytes + size <= maximumBytes else { return result + "…" }
       bytes += size
-      result.unicodeScalars.append(scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) ? "?" : scalar)
+      result.unicodeScalars.append(scalar.isControlCharacter ? "?" : scalar)
     }
     return result
+  }
+}
+
+extension Unicode.Scalar {
+  /// C0 and C1 control characters and DEL.
+  var isControlCharacter: Bool {
+    switch value {
+    case 0x00...0x1F, 0x7F...0x9F: true
+    default: false
+    }
   }
 }

@@ -49,13 +49,9 @@ public struct Validator: Sendable {
     }
   }
 
-  /// C0 and C1 control characters and DEL, but tab, newline and carriage return.
+  /// Control characters but tab, newline and carriage return.
   static func isRefusedControl(_ scalar: Unicode.Scalar) -> Bool {
-    switch scalar.value {
-    case 0x09, 0x0A, 0x0D: false
-    case 0x00...0x1F, 0x7F...0x9F: true
-    default: false
-    }
+    scalar.isControlCharacter && !["\t", "\n", "\r"].contains(scalar)
   }
 
   /// Checks a resource name such as `petitions/abc`; returns its id when valid.

@@ -116,11 +116,3 @@ public struct Forwarder: RegistrableRPCService {
     return result
   }
 }
-
-/// A message passed through as its serialized bytes.
-struct RawMessage: MessageSerializer, MessageDeserializer {
-  func serialize<Bytes: GRPCContiguousBytes>(_ message: [UInt8]) throws -> Bytes { Bytes(message) }
-  func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> [UInt8] {
-    serializedMessageBytes.withUnsafeBytes { Array($0) }
-  }
-}

@@ -137,7 +137,7 @@ struct CountFanoutFollower: Service {
 
   func run() async throws {
     await cancelWhenGracefulShutdown {
-      var delay = Duration.milliseconds(100)
+      var backoff = ReconnectBackoff()
       while !Task.isCancelled {
         let started = ContinuousClock.now
         do {
@@ -158,9 +158,7 @@ struct CountFanoutFollower: Service {
         }
         fanout.set(following: false)
         if Task.isCancelled { break }
-        if started.duration(to: .now) > .seconds(30) { delay = .milliseconds(100) }
-        try? await Task.sleep(for: delay * Double.random(in: 0.8...1.2))
-        delay = min(delay * 2, .seconds(5))
+        await backoff.wait(afterAttemptStartedAt: started)
       }
     }
   }

@@ -147,10 +147,9 @@ extension TotalsHandlers: Groundswell_Gateway_V1_GatewayService.SimpleServicePro
     var validator = Validator()
     let isCampaign = request.name.hasPrefix("campaigns/")
     validator.name("name", request.name, collection: isCampaign ? "campaigns" : "petitions")
-    let start = request.hasStartTime ? validator.time("start_time", request.startTime) : nil
-    let end = request.hasEndTime ? validator.time("end_time", request.endTime) : nil
-    let checked = validator.isValid
-      ? HistoryRange(validating: &validator, granularity: request.granularity.rawValue, start: start, end: end) : nil
+    let checked = HistoryRange(
+      validating: &validator, granularity: request.granularity.rawValue,
+      start: request.hasStartTime ? request.startTime : nil, end: request.hasEndTime ? request.endTime : nil)
     try validator.check()
     let range = checked!  // nil only with a violation, which check() threw
     try view.requireLoaded()

@@ -104,10 +104,9 @@ extension PetitionFeedHandlers: Groundswell_Petition_V1_PetitionFeedService.Simp
     var validator = Validator()
     let ids = validator.names("petitions", request.petitions, collection: "petitions")
     if request.petitions.isEmpty { validator.add("petitions", "petitions must name at least one petition.") }
-    let start = request.hasStartTime ? validator.time("start_time", request.startTime) : nil
-    let end = request.hasEndTime ? validator.time("end_time", request.endTime) : nil
-    let checked = validator.isValid
-      ? HistoryRange(validating: &validator, granularity: request.granularity.rawValue, start: start, end: end) : nil
+    let checked = HistoryRange(
+      validating: &validator, granularity: request.granularity.rawValue,
+      start: request.hasStartTime ? request.startTime : nil, end: request.hasEndTime ? request.endTime : nil)
     try validator.check()
     let range = checked!  // nil only with a violation, which check() threw
     let counts = try await repository.history(

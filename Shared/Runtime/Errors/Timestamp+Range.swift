@@ -10,6 +10,21 @@ extension Validator {
   }
 }
 
+extension HistoryRange {
+  /// Checks a history request's granularity and its optional `start_time`
+  /// and `end_time` (each in `TimeRange`); nil when the validator gained a
+  /// violation.
+  public init?(
+    validating validator: inout Validator, granularity: Int,
+    start: Google_Protobuf_Timestamp?, end: Google_Protobuf_Timestamp?
+  ) {
+    let startDate = start.map { validator.time("start_time", $0) }
+    let endDate = end.map { validator.time("end_time", $0) }
+    guard startDate != .some(nil), endDate != .some(nil) else { return nil }
+    self.init(validating: &validator, granularity: granularity, start: startDate ?? nil, end: endDate ?? nil)
+  }
+}
+
 extension Google_Protobuf_Timestamp {
   /// The timestamp of `date` to the millisecond, clamped into `TimeRange`:
   /// unlike `init(date:)`, it cannot trap on a corrupt or extreme stored time.

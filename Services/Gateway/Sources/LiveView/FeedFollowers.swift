@@ -24,7 +24,7 @@ struct FeedFollower: Service {
 
   func run() async throws {
     await cancelWhenGracefulShutdown {
-      var delay = Duration.milliseconds(100)
+      var backoff = ReconnectBackoff()
       while !Task.isCancelled {
         let started = ContinuousClock.now
         let failure: String
@@ -43,10 +43,7 @@ struct FeedFollower: Service {
         if Task.isCancelled { break }
         view.lost(source, failure: failure)
         logger.warning("feed lost", metadata: ["source": "\(source)", "reason": "\(failure)"])
-        if started.duration(to: .now) > .seconds(30) { delay = .milliseconds(100) }
-        let jitter = Double.random(in: 0.8...1.2)
-        try? await Task.sleep(for: delay * jitter)
-        delay = min(delay * 2, .seconds(5))
+        await backoff.wait(afterAttemptStartedAt: started)
       }
     }
   }

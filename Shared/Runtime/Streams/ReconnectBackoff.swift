@@ -1,0 +1,15 @@
+/// The wait between attempts of a stream that reconnects for as long as the
+/// process runs: exponential (100 ms doubling up to 5 s) with ±20 % jitter,
+/// starting over once a connection has lasted 30 s.
+public struct ReconnectBackoff: Sendable {
+  private var delay = Duration.milliseconds(100)
+
+  public init() {}
+
+  /// Sleeps before the next attempt; `started` is when the last one began.
+  public mutating func wait(afterAttemptStartedAt started: ContinuousClock.Instant) async {
+    if started.duration(to: .now) > .seconds(30) { delay = .milliseconds(100) }
+    try? await Task.sleep(for: delay * Double.random(in: 0.8...1.2))
+    delay = min(delay * 2, .seconds(5))
+  }
+}
