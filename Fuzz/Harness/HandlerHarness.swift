@@ -37,6 +37,8 @@ public final class HandlerHarness: Sendable {
     let services: [any RegistrableRPCService] = [
       SupporterHandlers(repository: supporters),
       SupporterResolverHandlers(repository: supporters),
+      SupporterStatsHandlers(repository: supporters),
+      PetitionStatsHandlers(repository: petitions),
       PetitionHandlers(repository: petitions, resolver: FixedResolver(), changes: petitionChanges),
       PetitionFeedHandlers(repository: petitions, changes: petitionChanges),
       OrganizationHandlers(repository: campaigns, stats: NoStats()),

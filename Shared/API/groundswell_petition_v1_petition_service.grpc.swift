@@ -254,19 +254,6 @@ public enum Groundswell_Petition_V1_PetitionService: Sendable {
                 type: .serverStreaming
             )
         }
-        /// Namespace for "BatchGetPetitionsStarted" metadata.
-        public enum BatchGetPetitionsStarted: Sendable {
-            /// Request type for "BatchGetPetitionsStarted".
-            public typealias Input = Groundswell_Petition_V1_BatchGetPetitionsStartedRequest
-            /// Response type for "BatchGetPetitionsStarted".
-            public typealias Output = Groundswell_Petition_V1_BatchGetPetitionsStartedResponse
-            /// Descriptor for "BatchGetPetitionsStarted".
-            public static let descriptor = GRPCCore.MethodDescriptor(
-                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.petition.v1.PetitionService"),
-                method: "BatchGetPetitionsStarted",
-                type: .unary
-            )
-        }
         /// Descriptors for all methods in the "groundswell.petition.v1.PetitionService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             CreatePetition.descriptor,
@@ -286,8 +273,7 @@ public enum Groundswell_Petition_V1_PetitionService: Sendable {
             WithdrawSignature.descriptor,
             GetRegionCounts.descriptor,
             BatchGetSignatureCounts.descriptor,
-            WatchSignatureCounts.descriptor,
-            BatchGetPetitionsStarted.descriptor
+            WatchSignatureCounts.descriptor
         ]
     }
 }
@@ -658,25 +644,6 @@ extension Groundswell_Petition_V1_PetitionService {
             request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_WatchSignatureCountsRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_WatchSignatureCountsResponse>
-
-        /// Handle the "BatchGetPetitionsStarted" method.
-        ///
-        /// > Source IDL Documentation:
-        /// >
-        /// > Returns how many petitions each organization has started (published,
-        /// > not removed).
-        ///
-        /// - Parameters:
-        ///   - request: A streaming request of `Groundswell_Petition_V1_BatchGetPetitionsStartedRequest` messages.
-        ///   - context: Context providing information about the RPC.
-        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
-        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
-        ///     to an internal error.
-        /// - Returns: A streaming response of `Groundswell_Petition_V1_BatchGetPetitionsStartedResponse` messages.
-        func batchGetPetitionsStarted(
-            request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_BatchGetPetitionsStartedRequest>,
-            context: GRPCCore.ServerContext
-        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_BatchGetPetitionsStartedResponse>
     }
 
     /// Service protocol for the "groundswell.petition.v1.PetitionService" service.
@@ -1031,25 +998,6 @@ extension Groundswell_Petition_V1_PetitionService {
             request: GRPCCore.ServerRequest<Groundswell_Petition_V1_WatchSignatureCountsRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_WatchSignatureCountsResponse>
-
-        /// Handle the "BatchGetPetitionsStarted" method.
-        ///
-        /// > Source IDL Documentation:
-        /// >
-        /// > Returns how many petitions each organization has started (published,
-        /// > not removed).
-        ///
-        /// - Parameters:
-        ///   - request: A request containing a single `Groundswell_Petition_V1_BatchGetPetitionsStartedRequest` message.
-        ///   - context: Context providing information about the RPC.
-        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
-        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
-        ///     to an internal error.
-        /// - Returns: A response containing a single `Groundswell_Petition_V1_BatchGetPetitionsStartedResponse` message.
-        func batchGetPetitionsStarted(
-            request: GRPCCore.ServerRequest<Groundswell_Petition_V1_BatchGetPetitionsStartedRequest>,
-            context: GRPCCore.ServerContext
-        ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_BatchGetPetitionsStartedResponse>
     }
 
     /// Simple service protocol for the "groundswell.petition.v1.PetitionService" service.
@@ -1403,25 +1351,6 @@ extension Groundswell_Petition_V1_PetitionService {
             response: GRPCCore.RPCWriter<Groundswell_Petition_V1_WatchSignatureCountsResponse>,
             context: GRPCCore.ServerContext
         ) async throws
-
-        /// Handle the "BatchGetPetitionsStarted" method.
-        ///
-        /// > Source IDL Documentation:
-        /// >
-        /// > Returns how many petitions each organization has started (published,
-        /// > not removed).
-        ///
-        /// - Parameters:
-        ///   - request: A `Groundswell_Petition_V1_BatchGetPetitionsStartedRequest` message.
-        ///   - context: Context providing information about the RPC.
-        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
-        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
-        ///     to an internal error.
-        /// - Returns: A `Groundswell_Petition_V1_BatchGetPetitionsStartedResponse` to respond with.
-        func batchGetPetitionsStarted(
-            request: Groundswell_Petition_V1_BatchGetPetitionsStartedRequest,
-            context: GRPCCore.ServerContext
-        ) async throws -> Groundswell_Petition_V1_BatchGetPetitionsStartedResponse
     }
 }
 
@@ -1622,17 +1551,6 @@ extension Groundswell_Petition_V1_PetitionService.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_WatchSignatureCountsResponse>(),
             handler: { request, context in
                 try await self.watchSignatureCounts(
-                    request: request,
-                    context: context
-                )
-            }
-        )
-        router.registerHandler(
-            forMethod: Groundswell_Petition_V1_PetitionService.Method.BatchGetPetitionsStarted.descriptor,
-            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_BatchGetPetitionsStartedRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_BatchGetPetitionsStartedResponse>(),
-            handler: { request, context in
-                try await self.batchGetPetitionsStarted(
                     request: request,
                     context: context
                 )
@@ -1840,17 +1758,6 @@ extension Groundswell_Petition_V1_PetitionService.ServiceProtocol {
             context: context
         )
         return response
-    }
-
-    public func batchGetPetitionsStarted(
-        request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_BatchGetPetitionsStartedRequest>,
-        context: GRPCCore.ServerContext
-    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_BatchGetPetitionsStartedResponse> {
-        let response = try await self.batchGetPetitionsStarted(
-            request: GRPCCore.ServerRequest(stream: request),
-            context: context
-        )
-        return GRPCCore.StreamingServerResponse(single: response)
     }
 }
 
@@ -2092,19 +1999,6 @@ extension Groundswell_Petition_V1_PetitionService.SimpleServiceProtocol {
                 )
                 return [:]
             }
-        )
-    }
-
-    public func batchGetPetitionsStarted(
-        request: GRPCCore.ServerRequest<Groundswell_Petition_V1_BatchGetPetitionsStartedRequest>,
-        context: GRPCCore.ServerContext
-    ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_BatchGetPetitionsStartedResponse> {
-        return GRPCCore.ServerResponse<Groundswell_Petition_V1_BatchGetPetitionsStartedResponse>(
-            message: try await self.batchGetPetitionsStarted(
-                request: request.message,
-                context: context
-            ),
-            metadata: [:]
         )
     }
 }
@@ -2551,30 +2445,6 @@ extension Groundswell_Petition_V1_PetitionService {
             deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_WatchSignatureCountsResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Groundswell_Petition_V1_WatchSignatureCountsResponse>) async throws -> Result
-        ) async throws -> Result where Result: Sendable
-
-        /// Call the "BatchGetPetitionsStarted" method.
-        ///
-        /// > Source IDL Documentation:
-        /// >
-        /// > Returns how many petitions each organization has started (published,
-        /// > not removed).
-        ///
-        /// - Parameters:
-        ///   - request: A request containing a single `Groundswell_Petition_V1_BatchGetPetitionsStartedRequest` message.
-        ///   - serializer: A serializer for `Groundswell_Petition_V1_BatchGetPetitionsStartedRequest` messages.
-        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_BatchGetPetitionsStartedResponse` messages.
-        ///   - options: Options to apply to this RPC.
-        ///   - handleResponse: A closure which handles the response and returns its result to
-        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
-        ///       already finished.
-        /// - Returns: The result of `handleResponse`.
-        func batchGetPetitionsStarted<Result>(
-            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_BatchGetPetitionsStartedRequest>,
-            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_BatchGetPetitionsStartedRequest>,
-            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_BatchGetPetitionsStartedResponse>,
-            options: GRPCCore.CallOptions,
-            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_BatchGetPetitionsStartedResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -3224,41 +3094,6 @@ extension Groundswell_Petition_V1_PetitionService {
                 onResponse: handleResponse
             )
         }
-
-        /// Call the "BatchGetPetitionsStarted" method.
-        ///
-        /// > Source IDL Documentation:
-        /// >
-        /// > Returns how many petitions each organization has started (published,
-        /// > not removed).
-        ///
-        /// - Parameters:
-        ///   - request: A request containing a single `Groundswell_Petition_V1_BatchGetPetitionsStartedRequest` message.
-        ///   - serializer: A serializer for `Groundswell_Petition_V1_BatchGetPetitionsStartedRequest` messages.
-        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_BatchGetPetitionsStartedResponse` messages.
-        ///   - options: Options to apply to this RPC.
-        ///   - handleResponse: A closure which handles the response and returns its result to
-        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
-        ///       already finished.
-        /// - Returns: The result of `handleResponse`.
-        public func batchGetPetitionsStarted<Result>(
-            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_BatchGetPetitionsStartedRequest>,
-            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_BatchGetPetitionsStartedRequest>,
-            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_BatchGetPetitionsStartedResponse>,
-            options: GRPCCore.CallOptions = .defaults,
-            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_BatchGetPetitionsStartedResponse>) async throws -> Result = { response in
-                try response.message
-            }
-        ) async throws -> Result where Result: Sendable {
-            try await self.client.unary(
-                request: request,
-                descriptor: Groundswell_Petition_V1_PetitionService.Method.BatchGetPetitionsStarted.descriptor,
-                serializer: serializer,
-                deserializer: deserializer,
-                options: options,
-                onResponse: handleResponse
-            )
-        }
     }
 }
 
@@ -3794,36 +3629,6 @@ extension Groundswell_Petition_V1_PetitionService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_WatchSignatureCountsRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_WatchSignatureCountsResponse>(),
-            options: options,
-            onResponse: handleResponse
-        )
-    }
-
-    /// Call the "BatchGetPetitionsStarted" method.
-    ///
-    /// > Source IDL Documentation:
-    /// >
-    /// > Returns how many petitions each organization has started (published,
-    /// > not removed).
-    ///
-    /// - Parameters:
-    ///   - request: A request containing a single `Groundswell_Petition_V1_BatchGetPetitionsStartedRequest` message.
-    ///   - options: Options to apply to this RPC.
-    ///   - handleResponse: A closure which handles the response and returns its result to
-    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
-    ///       already finished.
-    /// - Returns: The result of `handleResponse`.
-    public func batchGetPetitionsStarted<Result>(
-        request: GRPCCore.ClientRequest<Groundswell_Petition_V1_BatchGetPetitionsStartedRequest>,
-        options: GRPCCore.CallOptions = .defaults,
-        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_BatchGetPetitionsStartedResponse>) async throws -> Result = { response in
-            try response.message
-        }
-    ) async throws -> Result where Result: Sendable {
-        try await self.batchGetPetitionsStarted(
-            request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_BatchGetPetitionsStartedRequest>(),
-            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_BatchGetPetitionsStartedResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -4433,40 +4238,6 @@ extension Groundswell_Petition_V1_PetitionService.ClientProtocol {
             metadata: metadata
         )
         return try await self.watchSignatureCounts(
-            request: request,
-            options: options,
-            onResponse: handleResponse
-        )
-    }
-
-    /// Call the "BatchGetPetitionsStarted" method.
-    ///
-    /// > Source IDL Documentation:
-    /// >
-    /// > Returns how many petitions each organization has started (published,
-    /// > not removed).
-    ///
-    /// - Parameters:
-    ///   - message: request message to send.
-    ///   - metadata: Additional metadata to send, defaults to empty.
-    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
-    ///   - handleResponse: A closure which handles the response and returns its result to
-    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
-    ///       already finished.
-    /// - Returns: The result of `handleResponse`.
-    public func batchGetPetitionsStarted<Result>(
-        _ message: Groundswell_Petition_V1_BatchGetPetitionsStartedRequest,
-        metadata: GRPCCore.Metadata = [:],
-        options: GRPCCore.CallOptions = .defaults,
-        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_BatchGetPetitionsStartedResponse>) async throws -> Result = { response in
-            try response.message
-        }
-    ) async throws -> Result where Result: Sendable {
-        let request = GRPCCore.ClientRequest<Groundswell_Petition_V1_BatchGetPetitionsStartedRequest>(
-            message: message,
-            metadata: metadata
-        )
-        return try await self.batchGetPetitionsStarted(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -824,34 +824,6 @@ public nonisolated struct Groundswell_Petition_V1_WatchSignatureCountsResponse: 
   public init() {}
 }
 
-/// The request for how many petitions organizations have started.
-public nonisolated struct Groundswell_Petition_V1_BatchGetPetitionsStartedRequest: Sendable {
-  // SwiftProtobuf.Message conformance is added in an extension below. See the
-  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
-  // methods supported on all messages.
-
-  /// The organizations, `organizations/{organization}`, at most 1,000.
-  public var organizations: [String] = []
-
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
-
-  public init() {}
-}
-
-/// The response to `BatchGetPetitionsStarted`.
-public nonisolated struct Groundswell_Petition_V1_BatchGetPetitionsStartedResponse: Sendable {
-  // SwiftProtobuf.Message conformance is added in an extension below. See the
-  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
-  // methods supported on all messages.
-
-  /// One number per requested organization, in the order requested.
-  public var petitionsStarted: [Int64] = []
-
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
-
-  public init() {}
-}
-
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "groundswell.petition.v1"
@@ -2151,66 +2123,6 @@ nonisolated extension Groundswell_Petition_V1_WatchSignatureCountsResponse: Swif
 
   public static func ==(lhs: Groundswell_Petition_V1_WatchSignatureCountsResponse, rhs: Groundswell_Petition_V1_WatchSignatureCountsResponse) -> Bool {
     if lhs.counts != rhs.counts {return false}
-    if lhs.unknownFields != rhs.unknownFields {return false}
-    return true
-  }
-}
-
-nonisolated extension Groundswell_Petition_V1_BatchGetPetitionsStartedRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".BatchGetPetitionsStartedRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}organizations\0")
-
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeRepeatedStringField(value: &self.organizations) }()
-      default: break
-      }
-    }
-  }
-
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if !self.organizations.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.organizations, fieldNumber: 1)
-    }
-    try unknownFields.traverse(visitor: &visitor)
-  }
-
-  public static func ==(lhs: Groundswell_Petition_V1_BatchGetPetitionsStartedRequest, rhs: Groundswell_Petition_V1_BatchGetPetitionsStartedRequest) -> Bool {
-    if lhs.organizations != rhs.organizations {return false}
-    if lhs.unknownFields != rhs.unknownFields {return false}
-    return true
-  }
-}
-
-nonisolated extension Groundswell_Petition_V1_BatchGetPetitionsStartedResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".BatchGetPetitionsStartedResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}petitions_started\0")
-
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeRepeatedInt64Field(value: &self.petitionsStarted) }()
-      default: break
-      }
-    }
-  }
-
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if !self.petitionsStarted.isEmpty {
-      try visitor.visitPackedInt64Field(value: self.petitionsStarted, fieldNumber: 1)
-    }
-    try unknownFields.traverse(visitor: &visitor)
-  }
-
-  public static func ==(lhs: Groundswell_Petition_V1_BatchGetPetitionsStartedResponse, rhs: Groundswell_Petition_V1_BatchGetPetitionsStartedResponse) -> Bool {
-    if lhs.petitionsStarted != rhs.petitionsStarted {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -59,25 +59,11 @@ public enum Groundswell_Supporter_V1_SupporterService: Sendable {
                 type: .unary
             )
         }
-        /// Namespace for "BatchGetSupporterCounts" metadata.
-        public enum BatchGetSupporterCounts: Sendable {
-            /// Request type for "BatchGetSupporterCounts".
-            public typealias Input = Groundswell_Supporter_V1_BatchGetSupporterCountsRequest
-            /// Response type for "BatchGetSupporterCounts".
-            public typealias Output = Groundswell_Supporter_V1_BatchGetSupporterCountsResponse
-            /// Descriptor for "BatchGetSupporterCounts".
-            public static let descriptor = GRPCCore.MethodDescriptor(
-                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.supporter.v1.SupporterService"),
-                method: "BatchGetSupporterCounts",
-                type: .unary
-            )
-        }
         /// Descriptors for all methods in the "groundswell.supporter.v1.SupporterService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             GetSupporter.descriptor,
             ListSupporters.descriptor,
-            RecordConsent.descriptor,
-            BatchGetSupporterCounts.descriptor
+            RecordConsent.descriptor
         ]
     }
 }
@@ -165,24 +151,6 @@ extension Groundswell_Supporter_V1_SupporterService {
             request: GRPCCore.StreamingServerRequest<Groundswell_Supporter_V1_RecordConsentRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_RecordConsentResponse>
-
-        /// Handle the "BatchGetSupporterCounts" method.
-        ///
-        /// > Source IDL Documentation:
-        /// >
-        /// > Returns how many supporters currently opt in to each organization.
-        ///
-        /// - Parameters:
-        ///   - request: A streaming request of `Groundswell_Supporter_V1_BatchGetSupporterCountsRequest` messages.
-        ///   - context: Context providing information about the RPC.
-        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
-        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
-        ///     to an internal error.
-        /// - Returns: A streaming response of `Groundswell_Supporter_V1_BatchGetSupporterCountsResponse` messages.
-        func batchGetSupporterCounts(
-            request: GRPCCore.StreamingServerRequest<Groundswell_Supporter_V1_BatchGetSupporterCountsRequest>,
-            context: GRPCCore.ServerContext
-        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_BatchGetSupporterCountsResponse>
     }
 
     /// Service protocol for the "groundswell.supporter.v1.SupporterService" service.
@@ -254,24 +222,6 @@ extension Groundswell_Supporter_V1_SupporterService {
             request: GRPCCore.ServerRequest<Groundswell_Supporter_V1_RecordConsentRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_RecordConsentResponse>
-
-        /// Handle the "BatchGetSupporterCounts" method.
-        ///
-        /// > Source IDL Documentation:
-        /// >
-        /// > Returns how many supporters currently opt in to each organization.
-        ///
-        /// - Parameters:
-        ///   - request: A request containing a single `Groundswell_Supporter_V1_BatchGetSupporterCountsRequest` message.
-        ///   - context: Context providing information about the RPC.
-        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
-        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
-        ///     to an internal error.
-        /// - Returns: A response containing a single `Groundswell_Supporter_V1_BatchGetSupporterCountsResponse` message.
-        func batchGetSupporterCounts(
-            request: GRPCCore.ServerRequest<Groundswell_Supporter_V1_BatchGetSupporterCountsRequest>,
-            context: GRPCCore.ServerContext
-        ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_BatchGetSupporterCountsResponse>
     }
 
     /// Simple service protocol for the "groundswell.supporter.v1.SupporterService" service.
@@ -341,24 +291,6 @@ extension Groundswell_Supporter_V1_SupporterService {
             request: Groundswell_Supporter_V1_RecordConsentRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Groundswell_Supporter_V1_RecordConsentResponse
-
-        /// Handle the "BatchGetSupporterCounts" method.
-        ///
-        /// > Source IDL Documentation:
-        /// >
-        /// > Returns how many supporters currently opt in to each organization.
-        ///
-        /// - Parameters:
-        ///   - request: A `Groundswell_Supporter_V1_BatchGetSupporterCountsRequest` message.
-        ///   - context: Context providing information about the RPC.
-        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
-        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
-        ///     to an internal error.
-        /// - Returns: A `Groundswell_Supporter_V1_BatchGetSupporterCountsResponse` to respond with.
-        func batchGetSupporterCounts(
-            request: Groundswell_Supporter_V1_BatchGetSupporterCountsRequest,
-            context: GRPCCore.ServerContext
-        ) async throws -> Groundswell_Supporter_V1_BatchGetSupporterCountsResponse
     }
 }
 
@@ -394,17 +326,6 @@ extension Groundswell_Supporter_V1_SupporterService.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_RecordConsentResponse>(),
             handler: { request, context in
                 try await self.recordConsent(
-                    request: request,
-                    context: context
-                )
-            }
-        )
-        router.registerHandler(
-            forMethod: Groundswell_Supporter_V1_SupporterService.Method.BatchGetSupporterCounts.descriptor,
-            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Supporter_V1_BatchGetSupporterCountsRequest>(),
-            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_BatchGetSupporterCountsResponse>(),
-            handler: { request, context in
-                try await self.batchGetSupporterCounts(
                     request: request,
                     context: context
                 )
@@ -448,17 +369,6 @@ extension Groundswell_Supporter_V1_SupporterService.ServiceProtocol {
         )
         return GRPCCore.StreamingServerResponse(single: response)
     }
-
-    public func batchGetSupporterCounts(
-        request: GRPCCore.StreamingServerRequest<Groundswell_Supporter_V1_BatchGetSupporterCountsRequest>,
-        context: GRPCCore.ServerContext
-    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_BatchGetSupporterCountsResponse> {
-        let response = try await self.batchGetSupporterCounts(
-            request: GRPCCore.ServerRequest(stream: request),
-            context: context
-        )
-        return GRPCCore.StreamingServerResponse(single: response)
-    }
 }
 
 // Default implementation of methods from 'ServiceProtocol'.
@@ -496,19 +406,6 @@ extension Groundswell_Supporter_V1_SupporterService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_RecordConsentResponse> {
         return GRPCCore.ServerResponse<Groundswell_Supporter_V1_RecordConsentResponse>(
             message: try await self.recordConsent(
-                request: request.message,
-                context: context
-            ),
-            metadata: [:]
-        )
-    }
-
-    public func batchGetSupporterCounts(
-        request: GRPCCore.ServerRequest<Groundswell_Supporter_V1_BatchGetSupporterCountsRequest>,
-        context: GRPCCore.ServerContext
-    ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_BatchGetSupporterCountsResponse> {
-        return GRPCCore.ServerResponse<Groundswell_Supporter_V1_BatchGetSupporterCountsResponse>(
-            message: try await self.batchGetSupporterCounts(
                 request: request.message,
                 context: context
             ),
@@ -601,29 +498,6 @@ extension Groundswell_Supporter_V1_SupporterService {
             deserializer: some GRPCCore.MessageDeserializer<Groundswell_Supporter_V1_RecordConsentResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_RecordConsentResponse>) async throws -> Result
-        ) async throws -> Result where Result: Sendable
-
-        /// Call the "BatchGetSupporterCounts" method.
-        ///
-        /// > Source IDL Documentation:
-        /// >
-        /// > Returns how many supporters currently opt in to each organization.
-        ///
-        /// - Parameters:
-        ///   - request: A request containing a single `Groundswell_Supporter_V1_BatchGetSupporterCountsRequest` message.
-        ///   - serializer: A serializer for `Groundswell_Supporter_V1_BatchGetSupporterCountsRequest` messages.
-        ///   - deserializer: A deserializer for `Groundswell_Supporter_V1_BatchGetSupporterCountsResponse` messages.
-        ///   - options: Options to apply to this RPC.
-        ///   - handleResponse: A closure which handles the response and returns its result to
-        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
-        ///       already finished.
-        /// - Returns: The result of `handleResponse`.
-        func batchGetSupporterCounts<Result>(
-            request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_BatchGetSupporterCountsRequest>,
-            serializer: some GRPCCore.MessageSerializer<Groundswell_Supporter_V1_BatchGetSupporterCountsRequest>,
-            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Supporter_V1_BatchGetSupporterCountsResponse>,
-            options: GRPCCore.CallOptions,
-            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_BatchGetSupporterCountsResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -752,40 +626,6 @@ extension Groundswell_Supporter_V1_SupporterService {
                 onResponse: handleResponse
             )
         }
-
-        /// Call the "BatchGetSupporterCounts" method.
-        ///
-        /// > Source IDL Documentation:
-        /// >
-        /// > Returns how many supporters currently opt in to each organization.
-        ///
-        /// - Parameters:
-        ///   - request: A request containing a single `Groundswell_Supporter_V1_BatchGetSupporterCountsRequest` message.
-        ///   - serializer: A serializer for `Groundswell_Supporter_V1_BatchGetSupporterCountsRequest` messages.
-        ///   - deserializer: A deserializer for `Groundswell_Supporter_V1_BatchGetSupporterCountsResponse` messages.
-        ///   - options: Options to apply to this RPC.
-        ///   - handleResponse: A closure which handles the response and returns its result to
-        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
-        ///       already finished.
-        /// - Returns: The result of `handleResponse`.
-        public func batchGetSupporterCounts<Result>(
-            request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_BatchGetSupporterCountsRequest>,
-            serializer: some GRPCCore.MessageSerializer<Groundswell_Supporter_V1_BatchGetSupporterCountsRequest>,
-            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Supporter_V1_BatchGetSupporterCountsResponse>,
-            options: GRPCCore.CallOptions = .defaults,
-            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_BatchGetSupporterCountsResponse>) async throws -> Result = { response in
-                try response.message
-            }
-        ) async throws -> Result where Result: Sendable {
-            try await self.client.unary(
-                request: request,
-                descriptor: Groundswell_Supporter_V1_SupporterService.Method.BatchGetSupporterCounts.descriptor,
-                serializer: serializer,
-                deserializer: deserializer,
-                options: options,
-                onResponse: handleResponse
-            )
-        }
     }
 }
 
@@ -876,35 +716,6 @@ extension Groundswell_Supporter_V1_SupporterService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_RecordConsentRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Supporter_V1_RecordConsentResponse>(),
-            options: options,
-            onResponse: handleResponse
-        )
-    }
-
-    /// Call the "BatchGetSupporterCounts" method.
-    ///
-    /// > Source IDL Documentation:
-    /// >
-    /// > Returns how many supporters currently opt in to each organization.
-    ///
-    /// - Parameters:
-    ///   - request: A request containing a single `Groundswell_Supporter_V1_BatchGetSupporterCountsRequest` message.
-    ///   - options: Options to apply to this RPC.
-    ///   - handleResponse: A closure which handles the response and returns its result to
-    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
-    ///       already finished.
-    /// - Returns: The result of `handleResponse`.
-    public func batchGetSupporterCounts<Result>(
-        request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_BatchGetSupporterCountsRequest>,
-        options: GRPCCore.CallOptions = .defaults,
-        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_BatchGetSupporterCountsResponse>) async throws -> Result = { response in
-            try response.message
-        }
-    ) async throws -> Result where Result: Sendable {
-        try await self.batchGetSupporterCounts(
-            request: request,
-            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_BatchGetSupporterCountsRequest>(),
-            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Supporter_V1_BatchGetSupporterCountsResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1009,39 +820,6 @@ extension Groundswell_Supporter_V1_SupporterService.ClientProtocol {
             metadata: metadata
         )
         return try await self.recordConsent(
-            request: request,
-            options: options,
-            onResponse: handleResponse
-        )
-    }
-
-    /// Call the "BatchGetSupporterCounts" method.
-    ///
-    /// > Source IDL Documentation:
-    /// >
-    /// > Returns how many supporters currently opt in to each organization.
-    ///
-    /// - Parameters:
-    ///   - message: request message to send.
-    ///   - metadata: Additional metadata to send, defaults to empty.
-    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
-    ///   - handleResponse: A closure which handles the response and returns its result to
-    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
-    ///       already finished.
-    /// - Returns: The result of `handleResponse`.
-    public func batchGetSupporterCounts<Result>(
-        _ message: Groundswell_Supporter_V1_BatchGetSupporterCountsRequest,
-        metadata: GRPCCore.Metadata = [:],
-        options: GRPCCore.CallOptions = .defaults,
-        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_BatchGetSupporterCountsResponse>) async throws -> Result = { response in
-            try response.message
-        }
-    ) async throws -> Result where Result: Sendable {
-        let request = GRPCCore.ClientRequest<Groundswell_Supporter_V1_BatchGetSupporterCountsRequest>(
-            message: message,
-            metadata: metadata
-        )
-        return try await self.batchGetSupporterCounts(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -148,35 +148,6 @@ public nonisolated struct Groundswell_Supporter_V1_RecordConsentResponse: Sendab
   fileprivate var _consent: Groundswell_Supporter_V1_Consent? = nil
 }
 
-/// The request for organizations' supporter counts.
-public nonisolated struct Groundswell_Supporter_V1_BatchGetSupporterCountsRequest: Sendable {
-  // SwiftProtobuf.Message conformance is added in an extension below. See the
-  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
-  // methods supported on all messages.
-
-  /// The organizations, `organizations/{organization}`, at most 1,000.
-  public var organizations: [String] = []
-
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
-
-  public init() {}
-}
-
-/// The response to `BatchGetSupporterCounts`.
-public nonisolated struct Groundswell_Supporter_V1_BatchGetSupporterCountsResponse: Sendable {
-  // SwiftProtobuf.Message conformance is added in an extension below. See the
-  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
-  // methods supported on all messages.
-
-  /// How many distinct supporters currently opt in to each requested
-  /// organization, in the order requested.
-  public var supporterCounts: [Int64] = []
-
-  public var unknownFields = SwiftProtobuf.UnknownStorage()
-
-  public init() {}
-}
-
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "groundswell.supporter.v1"
@@ -399,66 +370,6 @@ nonisolated extension Groundswell_Supporter_V1_RecordConsentResponse: SwiftProto
 
   public static func ==(lhs: Groundswell_Supporter_V1_RecordConsentResponse, rhs: Groundswell_Supporter_V1_RecordConsentResponse) -> Bool {
     if lhs._consent != rhs._consent {return false}
-    if lhs.unknownFields != rhs.unknownFields {return false}
-    return true
-  }
-}
-
-nonisolated extension Groundswell_Supporter_V1_BatchGetSupporterCountsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".BatchGetSupporterCountsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}organizations\0")
-
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeRepeatedStringField(value: &self.organizations) }()
-      default: break
-      }
-    }
-  }
-
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if !self.organizations.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.organizations, fieldNumber: 1)
-    }
-    try unknownFields.traverse(visitor: &visitor)
-  }
-
-  public static func ==(lhs: Groundswell_Supporter_V1_BatchGetSupporterCountsRequest, rhs: Groundswell_Supporter_V1_BatchGetSupporterCountsRequest) -> Bool {
-    if lhs.organizations != rhs.organizations {return false}
-    if lhs.unknownFields != rhs.unknownFields {return false}
-    return true
-  }
-}
-
-nonisolated extension Groundswell_Supporter_V1_BatchGetSupporterCountsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".BatchGetSupporterCountsResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}supporter_counts\0")
-
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeRepeatedInt64Field(value: &self.supporterCounts) }()
-      default: break
-      }
-    }
-  }
-
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if !self.supporterCounts.isEmpty {
-      try visitor.visitPackedInt64Field(value: self.supporterCounts, fieldNumber: 1)
-    }
-    try unknownFields.traverse(visitor: &visitor)
-  }
-
-  public static func ==(lhs: Groundswell_Supporter_V1_BatchGetSupporterCountsResponse, rhs: Groundswell_Supporter_V1_BatchGetSupporterCountsResponse) -> Bool {
-    if lhs.supporterCounts != rhs.supporterCounts {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

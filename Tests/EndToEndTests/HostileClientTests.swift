@@ -296,19 +296,3 @@ import Testing
     try await Self.signsPromptly(stack, petition: petition, key: key)
   }
 }
-
-/// Every server-streaming method of a service the gateway forwards is served
-/// at the edge, never forwarded (a forwarded stream would hold a backend
-/// stream for as long as its client likes).
-@Test func everyForwardedServiceStreamIsServedAtTheEdge() throws {
-  var streaming: Set<String> = []
-  for file in ["petition/v1/petition_service.proto", "supporter/v1/supporter_service.proto",
-               "campaign/v1/campaign_service.proto", "campaign/v1/organization_service.proto"] {
-    let text = try String(contentsOf: repositoryRoot.appendingPathComponent("proto/groundswell/\(file)"), encoding: .utf8)
-    for line in text.split(separator: "\n") where line.contains("rpc ") && line.contains("returns (stream") {
-      streaming.insert(String(line.split(separator: "(")[0].split(separator: " ").last!))
-    }
-  }
-  #expect(!streaming.isEmpty)
-  #expect(Set(GatewayApp.servedAtTheEdge.map(\.method)) == streaming)
-}

@@ -105,10 +105,18 @@ import Testing
   @Test func onlyTheGatewayMayPassCallerIdentity() async throws {
     let stack = try await sharedStack.value
     let identity: Metadata = [IdentityMetadata.organization: "organizations/someone-else"]
+    // campaign-service may call GetPetition, but not on someone's behalf.
     let forged = await rpcError {
-      try await callPetitionService(stack, security: stack.pki.files(for: "campaign-service").clientMutualTLS, metadata: identity)
+      let transport = try HTTP2ClientTransport.Posix(
+        target: .ipv4(address: "127.0.0.1", port: stack.petition.port),
+        transportSecurity: stack.pki.files(for: "campaign-service").clientMutualTLS)
+      try await withGRPCClient(transport: transport) { client in
+        _ = try await Groundswell_Petition_V1_PetitionService.Client(wrapping: client)
+          .getPetition(.with { $0.name = "petitions/anything" }, metadata: identity)
+      }
     }
     #expect(forged?.code == .permissionDenied)
+    #expect(forged?.message.contains("Only the gateway may pass caller identity") == true)
     try await callPetitionService(stack, security: stack.pki.files(for: "gateway").clientMutualTLS, metadata: identity)
   }
 

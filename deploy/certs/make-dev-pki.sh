@@ -3,13 +3,17 @@
 # SANs DNS:<service>, DNS:localhost and IP:127.0.0.1, and the service name as
 # its common name (the identity the services authorize callers by).
 #
-#   deploy/certs/make-dev-pki.sh [DIR]     default DIR: deploy/certs/dev
+#   deploy/certs/make-dev-pki.sh [DIR [NAME...]]     default DIR: deploy/certs/dev
+#
+# Extra NAMEs get a certificate of the same shape with that common name (the
+# tests use one, `monitoring`, to show that the services admit only the
+# identities each method declares).
 #
 # Keeps an existing CA and certificates; delete DIR to start over. The CA key
 # never leaves DIR. For production, issue the same shape from your own CA.
 set -euo pipefail
 dir=${1:-"$(dirname "$0")/dev"}
-services=(gateway petition-service supporter-service campaign-service)
+services=(gateway petition-service supporter-service campaign-service "${@:2}")
 mkdir -p "$dir"
 cd "$dir"
 

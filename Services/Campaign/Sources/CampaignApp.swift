@@ -51,10 +51,7 @@ public enum CampaignApp {
         Groundswell_Campaign_V1_CampaignService.descriptor.fullyQualifiedService,
         Groundswell_Campaign_V1_CampaignFeedService.descriptor.fullyQualifiedService,
       ],
-      interceptors: [
-        PeerIdentityInterceptor(
-          restricted: [Groundswell_Campaign_V1_CampaignFeedService.Method.WatchCampaignFeed.descriptor: [ServiceName.gateway]])
-      ],
+      interceptors: [PeerIdentityInterceptor()],
       logger: logger,
       onShutdown: { changes.finishAll() }
     )

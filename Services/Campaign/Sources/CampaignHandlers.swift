@@ -65,7 +65,7 @@ extension CampaignHandlers: Groundswell_Campaign_V1_CampaignService.SimpleServic
       validator.add("campaign_id", "campaign_id must be 3 to 63 lower-case letters, digits and hyphens, starting with a letter.")
     }
     try validator.check()
-    try CallContext.current.requireActing(for: request.parent, to: "create campaigns")
+    try CallContext.current.requireActing(for: request.parent, .createCampaigns)
     try await checkActionPetitions(request.campaign.actions, organization: request.parent)
     let id = request.campaignID.isEmpty ? ResourceName.newID() : request.campaignID
     let now = Date()

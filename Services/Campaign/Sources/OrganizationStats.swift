@@ -26,8 +26,8 @@ public protocol OrganizationStats: Sendable {
 /// Asks supporter-service and petition-service at once, over mutual TLS,
 /// within the caller's remaining time.
 public struct RemoteOrganizationStats: OrganizationStats {
-  let supporters: Groundswell_Supporter_V1_SupporterService.Client<HTTP2ClientTransport.Posix>
-  let petitions: Groundswell_Petition_V1_PetitionService.Client<HTTP2ClientTransport.Posix>
+  let supporters: Groundswell_Supporter_V1_SupporterStatsService.Client<HTTP2ClientTransport.Posix>
+  let petitions: Groundswell_Petition_V1_PetitionStatsService.Client<HTTP2ClientTransport.Posix>
 
   public init(supporters: GRPCClient<HTTP2ClientTransport.Posix>, petitions: GRPCClient<HTTP2ClientTransport.Posix>) {
     self.supporters = .init(wrapping: supporters)

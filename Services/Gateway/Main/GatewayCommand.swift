@@ -78,6 +78,11 @@ struct Keys: AsyncParsableCommand {
     @Flag(name: .long, help: "Create an operator key instead of a partner key.")
     var `operator` = false
 
+    @Option(
+      name: .long,
+      help: "The scopes of a partner key, comma-separated: \(APIScope.partnerDefault.sorted().map(\.rawValue).joined(separator: ",")) (the default). A dashboard key needs only totals.read.")
+    var scopes: String?
+
     @Option(name: .long, help: "A note to recognise the key by.")
     var label: String = ""
 
@@ -91,12 +96,29 @@ struct Keys: AsyncParsableCommand {
       if let organization, !organization.hasPrefix("organizations/") || organization.count <= "organizations/".count {
         throw ValidationError("--organization must look like organizations/{id}")
       }
+      if `operator` && scopes != nil {
+        throw ValidationError("an operator key has every scope; give --scopes only with --organization")
+      }
+      _ = try parsedScopes()
+    }
+
+    func parsedScopes() throws -> Set<APIScope> {
+      guard let scopes else { return APIScope.partnerDefault }
+      switch APIScope.parseList(scopes) {
+      case .success(let parsed) where parsed.contains(.operator):
+        throw ValidationError("--scopes may not include operator; create an operator key with --operator")
+      case .success(let parsed) where parsed.isEmpty:
+        throw ValidationError("--scopes needs at least one scope")
+      case .success(let parsed): return parsed
+      case .failure(let error): throw ValidationError("--scopes: \(error)")
+      }
     }
 
     func run() async throws {
       do {
         let keys = try SQLiteAPIKeyRepository(directory: setting(dataDir, env: "GROUNDSWELL_DATA_DIR", default: "./.groundswell/gateway"))
-        let (key, _) = try await keys.create(organization: organization, isOperator: `operator`, label: label)
+        let (key, _) = try await keys.create(
+          organization: organization, isOperator: `operator`, scopes: try parsedScopes(), label: label)
         print(key)
       } catch let error as StartupError {
         throw ValidationError(error.description)

@@ -1,20 +1,49 @@
 import GRPCCore
 import GroundswellRuntime
+import GroundswellModel
 import Logging
 
 /// The first check on the public listener: the caller must present a valid
-/// API key as `authorization: Bearer <key>`. Nothing reaches a backend or a
-/// handler otherwise. The key's grant is bound to `CallContext.current`.
+/// API key as `authorization: Bearer <key>`, and the key must carry the scope
+/// the method's `groundswell.api.v1.access` declaration names. Nothing
+/// reaches a backend or a handler otherwise. The key's grant is bound to
+/// `CallContext.current`.
 public struct APIKeyInterceptor: ServerInterceptor {
   let keys: any APIKeyRepository
+  let declarations: AccessDeclarations
   let logger: Logger
+
+  public init(keys: any APIKeyRepository, declarations: AccessDeclarations = .generated, logger: Logger) {
+    self.keys = keys
+    self.declarations = declarations
+    self.logger = logger
+  }
 
   public func intercept<Input: Sendable, Output: Sendable>(
     request: StreamingServerRequest<Input>,
     context: ServerContext,
     next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
   ) async throws -> StreamingServerResponse<Output> {
-    guard let header = request.metadata[stringValues: "authorization"].first(where: { _ in true }) else {
+    let grant = try await authenticate(request.metadata, method: context.descriptor)
+    guard let method = declarations.method(context.descriptor), method.isPublic, let scope = method.scope else {
+      throw RPCError(code: .unimplemented, message: "\(context.descriptor.method) is not a public method of Groundswell.")
+    }
+    guard grant.scopes.contains(scope) else {
+      throw RPCError(
+        code: .permissionDenied,
+        message: "\(context.descriptor.method) needs an API key with the `\(scope.rawValue)` scope; this key has \(grant.scopes.isEmpty ? "none" : APIScope.list(grant.scopes)).")
+    }
+    let call = CallContext(
+      peerService: nil, organization: grant.organization, isOperator: grant.isOperator,
+      deadline: IdentityMetadata.deadline(from: request.metadata), keyID: grant.keyID)
+    return try await CallContext.$current.withValue(call) {
+      try await next(request, context)
+    }
+  }
+
+  /// The grant of the call's API key; UNAUTHENTICATED without a valid one.
+  func authenticate(_ metadata: Metadata, method: MethodDescriptor) async throws -> APIKeyGrant {
+    guard let header = metadata[stringValues: "authorization"].first(where: { _ in true }) else {
       throw RPCError(code: .unauthenticated, message: "Send your API key in the `authorization: Bearer <key>` header.")
     }
     let parts = header.split(separator: " ", maxSplits: 1)
@@ -22,14 +51,26 @@ public struct APIKeyInterceptor: ServerInterceptor {
       throw RPCError(code: .unauthenticated, message: "The authorization header must be `Bearer <key>`.")
     }
     guard let grant = try await keys.grant(forKey: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
-      logger.notice("refused an unknown API key", metadata: ["method": "\(context.descriptor)", "peer": "\(context.remotePeer)"])
+      logger.notice("refused an unknown API key", metadata: ["method": "\(Echo.prefix(method.fullyQualifiedMethod))"])
       throw RPCError(code: .unauthenticated, message: "The API key is not valid.")
     }
-    let call = CallContext(
-      peerService: nil, organization: grant.organization, isOperator: grant.isOperator,
-      deadline: IdentityMetadata.deadline(from: request.metadata), keyID: grant.keyID)
-    return try await CallContext.$current.withValue(call) {
-      try await next(request, context)
+    return grant
+  }
+
+  /// The answer to a method the gateway does not serve: UNAUTHENTICATED
+  /// without a valid key, exactly as for a method it does serve, so that
+  /// method paths cannot be probed without one; UNIMPLEMENTED with one.
+  public func refuseUnknown(_ metadata: Metadata, method: MethodDescriptor) async -> Status {
+    do {
+      _ = try await authenticate(metadata, method: method)
+      return Status(
+        code: .unimplemented,
+        message: "`\(Echo.prefix(method.fullyQualifiedMethod))` is not a public method of Groundswell; see proto/ for the API.")
+    } catch let error as RPCError {
+      return Status(code: Status.Code(error.code), message: error.message)
+    } catch {
+      logger.error("reading API keys failed", metadata: ["error": "\(error)"])
+      return Status(code: .internalError, message: "The gateway could not check the API key; retry the call.")
     }
   }
 }

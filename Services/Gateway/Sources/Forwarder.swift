@@ -14,6 +14,10 @@ import GroundswellRuntime
 public struct Forwarder: RegistrableRPCService {
   /// A backend and the methods it owns.
   public struct Route: Sendable {
+    /// The backend's name, for errors (never its address).
+    public var service: String
+    /// The backend's host, which no error may show.
+    public var address: String
     public var methods: [MethodDescriptor]
     /// The connection for short calls.
     public var client: GRPCClient<HTTP2ClientTransport.Posix>
@@ -37,7 +41,8 @@ public struct Forwarder: RegistrableRPCService {
       for method in route.methods {
         router.registerHandler(forMethod: method, deserializer: RawMessage(), serializer: RawMessage()) { request, _ in
           try await Self.forward(
-            request, method: method, client: route.client, call: CallContext.current, canceller: canceller,
+            request, method: method, service: route.service, address: route.address, client: route.client, call: CallContext.current,
+            canceller: canceller,
             maximumMessageBytes: maximumMessageBytes)
         }
       }
@@ -47,6 +52,8 @@ public struct Forwarder: RegistrableRPCService {
   static func forward(
     _ request: StreamingServerRequest<[UInt8]>,
     method: MethodDescriptor,
+    service: String,
+    address: String,
     client: GRPCClient<HTTP2ClientTransport.Posix>,
     call: CallContext,
     canceller: LongCallCanceller,
@@ -92,7 +99,11 @@ public struct Forwarder: RegistrableRPCService {
         }
       } catch let error as RPCError {
         // The backend's status goes back as it was, with its details
-        // (`grpc-status-details-bin`) but without transport headers.
+        // (`grpc-status-details-bin`) but without transport headers. An
+        // error of the gateway's own client (the backend unreachable) has a
+        // cause or names the backend's address: it is told in our words,
+        // naming the service and never its address.
+        if error.cause != nil || error.message.contains(address) { throw unreached(service, error) }
         throw RPCError(code: error.code, message: error.message, metadata: forwardable(error.metadata))
       }
     }
@@ -114,5 +125,18 @@ public struct Forwarder: RegistrableRPCService {
       }
     }
     return result
+  }
+
+  /// The answer when a backend could not be reached or did not answer.
+  static func unreached(_ service: String, _ error: RPCError) -> RPCError {
+    switch error.code {
+    case .deadlineExceeded:
+      return RPCError(code: .deadlineExceeded, message: "\(service) did not answer before the call's deadline.")
+    case .cancelled:
+      return RPCError(code: .cancelled, message: "The call was cancelled before \(service) answered.")
+    default:
+      return RPCError(
+        code: .unavailable, message: "\(service) is not reachable from the gateway right now; retry the call with backoff.")
+    }
   }
 }

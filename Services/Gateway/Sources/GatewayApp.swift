@@ -52,32 +52,54 @@ public enum GatewayApp {
   struct Backend {
     let calls: ClientHost
     let streams: ClientHost
+    let host: String
 
     init(_ endpoint: ServiceAddress, name: String, tls: TLSFiles) throws {
+      host = endpoint.host
       calls = try ClientHost(endpoint: endpoint, serverName: name, security: tls.clientMutualTLS)
       streams = try ClientHost(endpoint: endpoint, serverName: name, security: tls.clientMutualTLS)
     }
 
     var hosts: [ClientHost] { [calls, streams] }
 
-    func route(_ methods: [MethodDescriptor]) -> Forwarder.Route {
-      .init(methods: methods.filter { !servedAtTheEdge.contains($0) }, client: calls.client)
+  }
+
+  /// The backends by the proto package whose services they own.
+  static let owners: [String: String] = [
+    "groundswell.petition.v1": ServiceName.petition,
+    "groundswell.supporter.v1": ServiceName.supporter,
+    "groundswell.campaign.v1": ServiceName.campaign,
+  ]
+
+  /// The RPCs the gateway forwards: every one declared public in an internal
+  /// service's package, except those it serves itself. Nothing else of the
+  /// internal services is reachable from the public listener.
+  public static func forwarded(_ declarations: AccessDeclarations = .generated) -> [String: [MethodDescriptor]] {
+    var byOwner: [String: [MethodDescriptor]] = [:]
+    for method in declarations.publicMethods where !servedAtTheEdge.contains(method.descriptor) {
+      let service = method.descriptor.service.fullyQualifiedService
+      guard let dot = service.lastIndex(of: "."), let owner = owners[String(service[..<dot])] else { continue }
+      byOwner[owner, default: []].append(method.descriptor)
+    }
+    return byOwner
+  }
+
+  /// The public services, for the gateway's health: those with a forwarded
+  /// or edge-served method.
+  public static func publicServices(_ declarations: AccessDeclarations = .generated) -> [String] {
+    Set(declarations.publicMethods.map(\.descriptor.service.fullyQualifiedService)).sorted()
+  }
+
+  static func routes(petition: Backend, supporter: Backend, campaign: Backend) -> [Forwarder.Route] {
+    let backends = [ServiceName.petition: petition, ServiceName.supporter: supporter, ServiceName.campaign: campaign]
+    return forwarded().sorted { $0.key < $1.key }.compactMap { owner, methods in
+      backends[owner].map { Forwarder.Route(service: owner, address: $0.host, methods: methods, client: $0.calls.client) }
     }
   }
 
-  /// The services whose every method the gateway forwards, by owner.
-  static func routes(petition: Backend, supporter: Backend, campaign: Backend) -> [Forwarder.Route] {
-    [
-      petition.route(Groundswell_Petition_V1_PetitionService.Method.descriptors),
-      supporter.route(Groundswell_Supporter_V1_SupporterService.Method.descriptors),
-      campaign.route(
-        Groundswell_Campaign_V1_OrganizationService.Method.descriptors
-          + Groundswell_Campaign_V1_CampaignService.Method.descriptors),
-    ]
-  }
-
-  /// The methods of the forwarded services that the gateway serves itself:
-  /// every server-streaming one (a test checks this list against `proto/`).
+  /// The public methods of the internal services that the gateway serves
+  /// itself: every server-streaming one (a test checks this list against
+  /// the declarations).
   public static let servedAtTheEdge: Set<MethodDescriptor> = [
     Groundswell_Petition_V1_PetitionService.Method.WatchSignatureCounts.descriptor
   ]
@@ -104,6 +126,7 @@ public enum GatewayApp {
       PeriodicService(every: TotalsHandlers.watchInterval) { publishChanges(view: view, to: updates) },
       CountFanoutFollower(fanout: fanout, client: .init(wrapping: petition.streams.client), logger: logger),
     ]
+    let authentication = APIKeyInterceptor(keys: keys, logger: logger)
     let registry = PrometheusCollectorRegistry()
     let admin = AdminServer(listen: config.adminListen, view: view, updates: updates, registry: registry, logger: logger)
     let server = ServerHost(
@@ -119,22 +142,17 @@ public enum GatewayApp {
           view: view, updates: updates, history: .init(wrapping: petition.calls.client), limiter: streams,
           caps: config.watchCaps),
       ],
-      serviceNames: [
-        Groundswell_Gateway_V1_GatewayService.descriptor.fullyQualifiedService,
-        Groundswell_Petition_V1_PetitionService.descriptor.fullyQualifiedService,
-        Groundswell_Supporter_V1_SupporterService.descriptor.fullyQualifiedService,
-        Groundswell_Campaign_V1_OrganizationService.descriptor.fullyQualifiedService,
-        Groundswell_Campaign_V1_CampaignService.descriptor.fullyQualifiedService,
-      ],
+      serviceNames: publicServices(),
       // Metrics first, so refused keys are counted too.
-      interceptors: [RPCMetricsInterceptor(registry: registry), APIKeyInterceptor(keys: keys, logger: logger)],
+      interceptors: [RPCMetricsInterceptor(registry: registry), authentication],
       limits: config.limits,
       logger: logger,
       onShutdown: {
         canceller.beginShutdown()
         updates.finishAll()
         fanout.changes.finishAll()
-      }
+      },
+      unknownMethod: { await authentication.refuseUnknown($0, method: $1) }
     )
     return BuiltService(
       server: server, dependencies: petition.hosts + supporter.hosts + campaign.hosts + live + [admin], adminPort: { await admin.port.value() },

@@ -5,8 +5,7 @@ import GroundswellModel
 import GroundswellRuntime
 import SwiftProtobuf
 
-/// Counters for other services and dashboards: signature counts (batched and
-/// streamed) and petitions started per organization.
+/// Signature counts for partners and dashboards, batched and streamed.
 extension PetitionHandlers {
   /// Validates a batch of resource names and returns their ids.
   static func ids(_ names: [String], field: String, collection: String) throws -> [String] {
@@ -64,13 +63,5 @@ extension PetitionHandlers {
     } onCancelRPC: {
       subscription.cancel()
     }
-  }
-
-  public func batchGetPetitionsStarted(
-    request: Groundswell_Petition_V1_BatchGetPetitionsStartedRequest, context: ServerContext
-  ) async throws -> Groundswell_Petition_V1_BatchGetPetitionsStartedResponse {
-    _ = try Self.ids(request.organizations, field: "organizations", collection: "organizations")
-    let started = try await repository.petitionsStarted(organizations: request.organizations)
-    return .with { $0.petitionsStarted = request.organizations.map { started[$0] ?? 0 } }
   }
 }

@@ -29,8 +29,6 @@ public struct PetitionServiceConfig: Sendable {
 /// The composition root of petition-service.
 public enum PetitionApp {
   public static let name = ServiceName.petition
-  /// Only the gateway follows the feed.
-  public static let feedCallers: Set<String> = [ServiceName.gateway]
 
   public static func build(_ config: PetitionServiceConfig, logger: Logger) throws -> BuiltService {
     try config.tls.checkReadable()
@@ -40,18 +38,18 @@ public enum PetitionApp {
     let handlers = PetitionHandlers(
       repository: repository, resolver: RemoteSupporterResolver(client: supporters.client), changes: changes,
       ladder: config.goalLadder)
-    let feedMethods = Groundswell_Petition_V1_PetitionFeedService.Method.descriptors
     let server = ServerHost(
       endpoint: config.listen,
       security: config.tls.serverMutualTLS,
-      services: [handlers, PetitionFeedHandlers(repository: repository, changes: changes)],
+      services: [
+        handlers, PetitionFeedHandlers(repository: repository, changes: changes), PetitionStatsHandlers(repository: repository),
+      ],
       serviceNames: [
         Groundswell_Petition_V1_PetitionService.descriptor.fullyQualifiedService,
         Groundswell_Petition_V1_PetitionFeedService.descriptor.fullyQualifiedService,
+        Groundswell_Petition_V1_PetitionStatsService.descriptor.fullyQualifiedService,
       ],
-      interceptors: [
-        PeerIdentityInterceptor(restricted: Dictionary(uniqueKeysWithValues: feedMethods.map { ($0, feedCallers) }))
-      ],
+      interceptors: [PeerIdentityInterceptor()],
       logger: logger,
       onShutdown: { changes.finishAll() }
     )

@@ -36,9 +36,9 @@ public struct PetitionHandlers: Sendable {
   }
 
   /// Reads a petition the caller's organization owns, to change it.
-  func ownPetition(named name: String, field: String = "name", to verb: String) async throws -> PetitionRecord {
+  func ownPetition(named name: String, field: String = "name", to action: OwnerAction) async throws -> PetitionRecord {
     let petition = try await visiblePetition(named: name, field: field)
-    try CallContext.current.requireActing(for: petition.organization, to: verb)
+    try CallContext.current.requireActing(for: petition.organization, action)
     return petition
   }
 
@@ -67,7 +67,7 @@ extension PetitionHandlers: Groundswell_Petition_V1_PetitionService.SimpleServic
     validator.name("parent", request.parent, collection: "organizations")
     PetitionFields.validate(request.petition, paths: PetitionFields.editable, now: now, into: &validator)
     try validator.check()
-    try CallContext.current.requireActing(for: request.parent, to: "create petitions")
+    try CallContext.current.requireActing(for: request.parent, .createPetitions)
     var record = PetitionRecord(
       id: ResourceName.newID(), organization: request.parent, title: "", summary: "", body: "", state: .draft,
       signatureCount: 0, createTime: now, updateTime: now, sequence: 0)
@@ -143,7 +143,7 @@ extension PetitionHandlers: Groundswell_Petition_V1_PetitionService.SimpleServic
     PetitionFields.validate(request.petition, paths: paths, now: now, into: &validator)
     try validator.check()
     let name = request.petition.name
-    let petition = try await ownPetition(named: name, field: "petition.name", to: "change `\(name)`")
+    let petition = try await ownPetition(named: name, field: "petition.name", to: .change(name))
     let updated = try await repository.modify(id: petition.id, now: now) { record in
       let state = record.state(at: now)
       guard state == .draft || state == .open else {

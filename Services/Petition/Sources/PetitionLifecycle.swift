@@ -10,16 +10,17 @@ extension PetitionHandlers {
   /// Moves a petition of the caller's organization from one of `from` to
   /// `to`, in one transaction with `change` (which may refuse by throwing).
   func transition(
-    _ name: String, from: Set<PetitionState>, to: PetitionState, verb: String,
+    _ name: String, from: Set<PetitionState>, to: PetitionState, move: PetitionMove,
     change: @escaping @Sendable (inout PetitionRecord, Date) throws -> Void = { _, _ in }
   ) async throws -> Groundswell_Petition_V1_Petition {
-    let petition = try await ownPetition(named: name, to: "\(verb) `\(name)`")
+    let petition = try await ownPetition(named: name, to: .move(name, move))
     let now = Date()
     let updated = try await repository.modify(id: petition.id, now: now) { record in
       let current = record.state(at: now)
       guard from.contains(current) else {
-        let allowed = PetitionState.allCases.filter(from.contains).map(\.label).joined(separator: " or ")
-        throw DomainError.failedPrecondition("Petition `\(name)` is \(current.label); only a \(allowed) petition can be \(verb).")
+        let allowed = PetitionState.allCases.filter(from.contains).map(\.label)
+        throw DomainError.failedPrecondition(
+          Refusal.wrongState(petition: name, current: current.label, allowed: allowed, move: move))
       }
       try change(&record, now)
       record.state = to
@@ -31,7 +32,7 @@ extension PetitionHandlers {
     request: Groundswell_Petition_V1_PublishPetitionRequest, context: ServerContext
   ) async throws -> Groundswell_Petition_V1_PublishPetitionResponse {
     let name = request.name
-    let petition = try await transition(name, from: [.draft], to: .open, verb: "published") { record, now in
+    let petition = try await transition(name, from: [.draft], to: .open, move: .publish) { record, now in
       guard !record.targets.isEmpty else {
         throw DomainError.failedPrecondition("Petition `\(name)` has no targets; add the decision makers it addresses with UpdatePetition first.")
       }
@@ -46,7 +47,7 @@ extension PetitionHandlers {
   public func closePetition(
     request: Groundswell_Petition_V1_ClosePetitionRequest, context: ServerContext
   ) async throws -> Groundswell_Petition_V1_ClosePetitionResponse {
-    let petition = try await transition(request.name, from: [.open], to: .closed, verb: "closed")
+    let petition = try await transition(request.name, from: [.open], to: .closed, move: .close)
     return .with { $0.petition = petition }
   }
 
@@ -58,7 +59,7 @@ extension PetitionHandlers {
     validator.text("note", request.note, minimum: 1, maximum: Limits.outcome)
     try validator.check()
     let note = request.note.trimmingWhitespace()
-    let petition = try await transition(request.name, from: [.open, .closed], to: .victory, verb: "declared won") { record, now in
+    let petition = try await transition(request.name, from: [.open, .closed], to: .victory, move: .declareVictory) { record, now in
       record.victoryNote = note
       record.victoryTime = now
     }
@@ -68,7 +69,7 @@ extension PetitionHandlers {
   public func withdrawPetition(
     request: Groundswell_Petition_V1_WithdrawPetitionRequest, context: ServerContext
   ) async throws -> Groundswell_Petition_V1_WithdrawPetitionResponse {
-    let petition = try await transition(request.name, from: [.draft, .open, .closed], to: .withdrawn, verb: "withdrawn")
+    let petition = try await transition(request.name, from: [.draft, .open, .closed], to: .withdrawn, move: .withdraw)
     return .with { $0.petition = petition }
   }
 
@@ -84,7 +85,7 @@ extension PetitionHandlers {
     try validator.check()
     let reason = request.reason.trimmingWhitespace()
     let everyState = Set(PetitionState.allCases).subtracting([.removed])
-    let petition = try await transition(request.name, from: everyState, to: .removed, verb: "removed") { record, now in
+    let petition = try await transition(request.name, from: everyState, to: .removed, move: .remove) { record, now in
       record.removalReason = reason
       record.removeTime = now
     }
@@ -103,7 +104,7 @@ extension PetitionHandlers {
     validator.text("update.title", request.update.title, minimum: 1, maximum: Limits.title)
     validator.text("update.body", request.update.body, minimum: 1, maximum: Limits.updateBody)
     try validator.check()
-    let petition = try await ownPetition(named: request.parent, field: "parent", to: "post updates on `\(request.parent)`")
+    let petition = try await ownPetition(named: request.parent, field: "parent", to: .postUpdates(on: request.parent))
     let state = petition.state(at: Date())
     guard state != .draft && state != .removed else {
       throw DomainError.failedPrecondition("Petition `\(request.parent)` is \(state.label); updates are for published petitions.")

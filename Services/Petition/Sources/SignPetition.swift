@@ -92,7 +92,7 @@ extension PetitionHandlers {
     validator.name("supporter", request.supporter, collection: "supporters")
     try validator.check()
     let petition = try await ownPetition(
-      named: request.petition, field: "petition", to: "withdraw signatures from `\(request.petition)`")
+      named: request.petition, field: "petition", to: .withdrawSignatures(from: request.petition))
     guard let outcome = try await repository.withdraw(petitionID: petition.id, supporter: request.supporter, now: Date()) else {
       throw DomainError.notFound("`\(request.supporter)` has no signature on `\(request.petition)`.")
     }

@@ -18,8 +18,6 @@ public struct SupporterServiceConfig: Sendable {
 /// The composition root of supporter-service.
 public enum SupporterApp {
   public static let name = ServiceName.supporter
-  /// Only petition-service resolves signers to supporters.
-  public static let resolverCallers: Set<String> = [ServiceName.petition]
 
   public static func build(_ config: SupporterServiceConfig, logger: Logger) throws -> BuiltService {
     try config.tls.checkReadable()
@@ -27,16 +25,16 @@ public enum SupporterApp {
     let server = ServerHost(
       endpoint: config.listen,
       security: config.tls.serverMutualTLS,
-      services: [SupporterHandlers(repository: repository), SupporterResolverHandlers(repository: repository)],
+      services: [
+        SupporterHandlers(repository: repository), SupporterResolverHandlers(repository: repository),
+        SupporterStatsHandlers(repository: repository),
+      ],
       serviceNames: [
         Groundswell_Supporter_V1_SupporterService.descriptor.fullyQualifiedService,
         Groundswell_Supporter_V1_SupporterResolverService.descriptor.fullyQualifiedService,
+        Groundswell_Supporter_V1_SupporterStatsService.descriptor.fullyQualifiedService,
       ],
-      interceptors: [
-        PeerIdentityInterceptor(restricted: [
-          Groundswell_Supporter_V1_SupporterResolverService.Method.ResolveSupporter.descriptor: resolverCallers
-        ])
-      ],
+      interceptors: [PeerIdentityInterceptor()],
       logger: logger
     )
     return BuiltService(server: server)

@@ -39,7 +39,7 @@ extension SupporterHandlers: Groundswell_Supporter_V1_SupporterService.SimpleSer
     let query = "\(request.parent)|\(request.optedInOnly)"
     let page = PageRequest.parse(size: request.pageSize, token: request.pageToken, query: query, into: &validator)
     try validator.check()
-    try CallContext.current.requireActing(for: request.parent, to: "list the supporters of")
+    try CallContext.current.requireActing(for: request.parent, .listSupporters)
     let (supporters, hasMore) = try await repository.supporters(
       of: request.parent, optedInOnly: request.optedInOnly, after: page.after, limit: page.size)
     return .with {
@@ -56,7 +56,7 @@ extension SupporterHandlers: Groundswell_Supporter_V1_SupporterService.SimpleSer
     validator.name("organization", request.organization, collection: "organizations")
     validator.text("source", request.source, maximum: Limits.source)
     try validator.check()
-    try CallContext.current.requireActing(for: request.organization, to: "record consent for")
+    try CallContext.current.requireActing(for: request.organization, .recordConsent)
     guard let id,
       let consent = try await repository.recordConsent(
         supporterID: id, organization: request.organization, optedIn: request.optedIn,
@@ -65,16 +65,6 @@ extension SupporterHandlers: Groundswell_Supporter_V1_SupporterService.SimpleSer
       throw DomainError.notFound("Supporter `\(request.supporter)` was not found.")
     }
     return .with { $0.consent = consent.proto }
-  }
-
-  public func batchGetSupporterCounts(
-    request: Groundswell_Supporter_V1_BatchGetSupporterCountsRequest, context: ServerContext
-  ) async throws -> Groundswell_Supporter_V1_BatchGetSupporterCountsResponse {
-    var validator = Validator()
-    validator.names("organizations", request.organizations, collection: "organizations")
-    try validator.check()
-    let counts = try await repository.optedInCounts(organizations: request.organizations)
-    return .with { $0.supporterCounts = request.organizations.map { counts[$0] ?? 0 } }
   }
 }
 

@@ -39,9 +39,9 @@ public struct CallContext: Sendable {
 
   /// Throws PERMISSION_DENIED unless the caller acts for `owner`
   /// (`organizations/{id}`) or is trusted.
-  public func requireActing(for owner: String, to verb: String) throws(DomainError) {
+  public func requireActing(for owner: String, _ action: OwnerAction) throws(DomainError) {
     if isTrusted || organization == owner { return }
-    throw .permissionDenied("Your API key belongs to \(organization ?? "no organization") and may not \(verb) for \(owner).")
+    throw .permissionDenied(Refusal.notTheOwner(caller: organization, owner: owner, action: action))
   }
 
   /// The timeout for a call to another service: the caller's remaining time,

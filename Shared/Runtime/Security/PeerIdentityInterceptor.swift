@@ -1,17 +1,20 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import GroundswellModel
 import X509
 
 /// The interceptor of every internal listener. It reads the caller's identity
 /// from its client certificate (the common name, e.g. `gateway`), refuses
-/// identity metadata from anyone but the gateway, applies the per-method
-/// allow-list, and binds `CallContext.current` for the handler.
+/// identity metadata from anyone but the gateway, admits only the peers each
+/// method's `groundswell.api.v1.access` declaration names (the gateway for a
+/// public method, plus its listed callers), and binds `CallContext.current`
+/// for the handler. Any other certificate from the deployment's CA is
+/// PERMISSION_DENIED.
 public struct PeerIdentityInterceptor: ServerInterceptor {
-  /// Methods only some peers may call: full method path → allowed peer names.
-  private let restricted: [String: Set<String>]
+  private let declarations: AccessDeclarations
 
-  public init(restricted: [MethodDescriptor: Set<String>] = [:]) {
-    self.restricted = Dictionary(uniqueKeysWithValues: restricted.map { ($0.key.fullyQualifiedMethod, $0.value) })
+  public init(declarations: AccessDeclarations = .generated) {
+    self.declarations = declarations
   }
 
   public func intercept<Input: Sendable, Output: Sendable>(
@@ -22,8 +25,10 @@ public struct PeerIdentityInterceptor: ServerInterceptor {
     guard let peer = Self.peerName(context) else {
       throw RPCError(code: .unauthenticated, message: "A client certificate from the deployment's CA is required.")
     }
-    if let allowed = restricted[context.descriptor.fullyQualifiedMethod], !allowed.contains(peer) {
-      throw RPCError(code: .permissionDenied, message: "\(peer) may not call \(context.descriptor.method).")
+    guard declarations.admits(peer: peer, to: context.descriptor) else {
+      throw RPCError(
+        code: .permissionDenied,
+        message: "The certificate `\(Echo.prefix(peer))` may not call \(context.descriptor.method) on this service.")
     }
     let organization = request.metadata[stringValues: IdentityMetadata.organization].first(where: { _ in true })
     let role = request.metadata[stringValues: IdentityMetadata.role].first(where: { _ in true })

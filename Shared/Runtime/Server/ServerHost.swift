@@ -12,7 +12,8 @@ import Glibc
 /// `ServiceLifecycle.Service`: on graceful shutdown health goes NOT_SERVING,
 /// the listener stops accepting, and in-flight calls finish.
 public final class ServerHost: Service, Sendable {
-  public let server: GRPCServer<HTTP2ServerTransport.Posix>
+  public let server: GRPCServer<UnknownMethodGate<HTTP2ServerTransport.Posix>>
+  private let transport: HTTP2ServerTransport.Posix
   public let health: HealthStatus
   public let endpoint: ServiceAddress
   /// The connections the server holds open now.
@@ -24,6 +25,8 @@ public final class ServerHost: Service, Sendable {
   ///   - services: the handlers; health is added here.
   ///   - interceptors: applied to every method but health's.
   ///   - onShutdown: ends long-lived streams when graceful shutdown begins.
+  ///   - unknownMethod: the answer to a call of a method the server does not
+  ///     have; nil for the usual UNIMPLEMENTED.
   public init(
     endpoint: ServiceAddress,
     security: HTTP2ServerTransport.Posix.TransportSecurity,
@@ -32,7 +35,8 @@ public final class ServerHost: Service, Sendable {
     interceptors: [any ServerInterceptor],
     limits: ConnectionLimits = .internalListener,
     logger: Logger,
-    onShutdown: @escaping @Sendable () -> Void = {}
+    onShutdown: @escaping @Sendable () -> Void = {},
+    unknownMethod: UnknownMethodGate<HTTP2ServerTransport.Posix>.Refusal? = nil
   ) {
     let health = HealthStatus(services: serviceNames)
     let connections = ConnectionCounter()
@@ -58,8 +62,9 @@ public final class ServerHost: Service, Sendable {
     )
     self.connections = connections
     let healthService = HealthService(status: health)
+    self.transport = transport
     self.server = GRPCServer(
-      transport: transport,
+      transport: UnknownMethodGate(transport, refusal: unknownMethod),
       services: services + [healthService],
       interceptorPipeline: interceptors.map {
         .apply($0, to: .allExcluding(services: [Grpc_Health_V1_Health.descriptor], methods: []))
@@ -73,15 +78,15 @@ public final class ServerHost: Service, Sendable {
 
   /// The port the server listens on, once it does (useful with port 0).
   public func listeningPort() async throws -> Int {
-    guard let address = try await server.listeningAddress?.ipv4 else {
+    guard let address = try await transport.listeningAddress.ipv4 else {
       throw StartupError("the server has no IPv4 listening address")
     }
     return address.port
   }
 
   public func run() async throws {
-    Task { [logger, endpoint, server] in
-      if let port = try? await server.listeningAddress?.ipv4?.port {
+    Task { [logger, endpoint, transport] in
+      if let port = try? await transport.listeningAddress.ipv4?.port {
         logger.info("listening", metadata: ["address": "\(endpoint.host):\(port)"])
       }
     }

@@ -55,7 +55,7 @@ struct Stack: Sendable {
   static func start(
     reconcileInterval: Duration = .seconds(300), gateway configure: (inout GatewayConfig) -> Void = { _ in }
   ) async throws -> Stack {
-    let pki = try TestPKI.make()
+    let pki = try TestPKI.make(extraIdentities: ["monitoring"])
     let dataRoot = NSTemporaryDirectory() + "groundswell-data-" + UUID().uuidString
     let any = ServiceAddress(host: "127.0.0.1", port: 0)
     var logger = Logger(label: "test")
@@ -78,7 +78,7 @@ struct Stack: Sendable {
     configure(&gatewayConfig)
     let gateway = try await RunningService(GatewayApp.build(gatewayConfig, logger: logger))
     let keys = try SQLiteAPIKeyRepository(directory: "\(dataRoot)/gateway")
-    let operatorKey = try await keys.create(organization: nil, isOperator: true, label: "test operator").key
+    let operatorKey = try await keys.create(organization: nil, isOperator: true, scopes: [], label: "test operator").key
     return Stack(
       pki: pki, dataRoot: dataRoot, supporter: supporter, petition: petition, campaign: campaign, gateway: gateway,
       keys: keys, operatorKey: operatorKey)
@@ -131,7 +131,7 @@ struct Stack: Sendable {
           $0.organization = .with { $0.displayName = "Test organization \(id)" }
         }, metadata: bearer(operatorKey))
     }
-    return (name, try await keys.create(organization: name, isOperator: false, label: "test").key)
+    return (name, try await keys.create(organization: name, isOperator: false, scopes: APIScope.partnerDefault, label: "test").key)
   }
 
   /// A campaign of `organization` holding `petitions`.

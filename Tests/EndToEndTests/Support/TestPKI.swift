@@ -11,9 +11,11 @@ let repositoryRoot = URL(fileURLWithPath: #filePath)
 struct TestPKI: Sendable {
   let directory: String
 
-  static func make() throws -> TestPKI {
+  /// `extraIdentities` get certificates too, like the services'.
+  static func make(extraIdentities: [String] = []) throws -> TestPKI {
     let directory = NSTemporaryDirectory() + "groundswell-pki-" + UUID().uuidString
-    let status = try run("/bin/bash", [repositoryRoot.appendingPathComponent("deploy/certs/make-dev-pki.sh").path, directory])
+    let status = try run(
+      "/bin/bash", [repositoryRoot.appendingPathComponent("deploy/certs/make-dev-pki.sh").path, directory] + extraIdentities)
     guard status == 0 else { throw StartupError("make-dev-pki.sh failed with \(status)") }
     return TestPKI(directory: directory)
   }
