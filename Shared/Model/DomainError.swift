@@ -14,6 +14,11 @@ public enum DomainError: Error, Equatable, Sendable {
   case alreadyExists(String)
   /// A dependency could not be reached in time.
   case unavailable(String)
+  /// What the call needs is on its way (a new campaign not yet in the live
+  /// view): retrying after the delay will work.
+  case notReadyYet(String, retryAfterMilliseconds: Int)
+  /// The caller used up its quota; it may call again after the delay.
+  case overQuota(String, retryAfterMilliseconds: Int)
 }
 
 /// One bad field of a request: the dotted path of the field and what is wrong

@@ -140,7 +140,7 @@ public enum GatewayApp {
           counts: .init(wrapping: petition.calls.client), fanout: fanout, limiter: streams, caps: config.watchCaps),
         TotalsHandlers(
           view: view, updates: updates, history: .init(wrapping: petition.calls.client), limiter: streams,
-          caps: config.watchCaps),
+          caps: config.watchCaps, directory: RemoteTenantDirectory(client: campaign.calls.client)),
       ],
       serviceNames: publicServices(),
       // Metrics first, so refused keys are counted too.

@@ -15,6 +15,12 @@ public struct TotalsHandlers: Sendable {
   /// Watches count against the same limits as `WatchSignatureCounts`.
   let limiter: StreamLimiter
   let caps: SignatureCountWatches.WatchCaps
+  /// Whether organizations and campaigns the view does not know exist.
+  let directory: any TenantDirectory
+
+  /// How long a call waits for the view to hear of a campaign that
+  /// campaign-service has, before answering UNAVAILABLE with RetryInfo.
+  static let settle = Duration.seconds(2)
 
   /// How often watchers are sent what changed: at most four updates a
   /// second per campaign.
@@ -30,8 +36,8 @@ extension TotalsHandlers: Groundswell_Gateway_V1_GatewayService.SimpleServicePro
     validator.name("campaign", request.campaign, collection: "campaigns")
     try validator.check()
     try view.requireLoaded()
-    guard let totals = view.campaignTotals(request.campaign, recentMinutes: request.includeRecentMinutes, now: Date()) else {
-      throw DomainError.notFound("Campaign `\(request.campaign)` was not found.")
+    let totals = try await fromView(request.campaign) {
+      view.campaignTotals(request.campaign, recentMinutes: request.includeRecentMinutes, now: Date())
     }
     return .with { $0.totals = totals }
   }
@@ -65,6 +71,9 @@ extension TotalsHandlers: Groundswell_Gateway_V1_GatewayService.SimpleServicePro
     validator.name("organization", request.organization, collection: "organizations")
     try validator.check()
     try view.requireLoaded()
+    guard try await directory.organizationExists(request.organization) else {
+      throw DomainError.notFound("Organization `\(request.organization)` was not found.")
+    }
     return .with { $0.totals = view.organizationTotals(request.organization, now: Date()) }
   }
 
@@ -107,9 +116,13 @@ extension TotalsHandlers: Groundswell_Gateway_V1_GatewayService.SimpleServicePro
     let subscription = updates.subscribe(to: all ? nil : Set(request.campaigns))
     defer { subscription.cancel() }
     let names = all ? view.campaignNames() : request.campaigns
-    let initial = view.campaignTotals(names, recentMinutes: request.includeRecentMinutes, now: Date())
-    if !all, let missing = request.campaigns.first(where: { name in !initial.contains { $0.campaign == name } }) {
-      throw DomainError.notFound("Campaign `\(missing)` was not found.")
+    var initial = view.campaignTotals(names, recentMinutes: request.includeRecentMinutes, now: Date())
+    if !all {
+      let missing = Set(request.campaigns).subtracting(initial.map(\.campaign))
+      for name in missing.sorted() {
+        _ = try await fromView(name) { view.campaignTotals(name, recentMinutes: false, now: Date()) }
+      }
+      if !missing.isEmpty { initial = view.campaignTotals(names, recentMinutes: request.includeRecentMinutes, now: Date()) }
     }
     try await withRPCCancellationHandler {
       var start = 0
@@ -129,6 +142,25 @@ extension TotalsHandlers: Groundswell_Gateway_V1_GatewayService.SimpleServicePro
     } onCancelRPC: {
       subscription.cancel()
     }
+  }
+
+  /// What the view says about a campaign. One it has not heard of yet but
+  /// campaign-service has (created moments ago) is waited for, up to
+  /// `settle`, then UNAVAILABLE with RetryInfo; NOT_FOUND only for a campaign
+  /// that does not exist.
+  func fromView<T>(_ campaign: String, _ read: () -> T?) async throws -> T {
+    if let value = read() { return value }
+    guard try await directory.campaignExists(campaign) else {
+      throw DomainError.notFound("Campaign `\(campaign)` was not found.")
+    }
+    let deadline = ContinuousClock.now + Self.settle
+    while ContinuousClock.now < deadline {
+      try await Task.sleep(for: .milliseconds(20))
+      if let value = read() { return value }
+    }
+    throw DomainError.notReadyYet(
+      "Campaign `\(campaign)` exists but its totals are not ready yet; retry after the delay in the RetryInfo detail.",
+      retryAfterMilliseconds: 1_000)
   }
 
   private func message(

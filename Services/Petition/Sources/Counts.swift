@@ -24,9 +24,11 @@ extension PetitionHandlers {
   }
 
   /// The counts of `ids` (named `names` in the request); NOT_FOUND names the
-  /// first unknown one.
+  /// first unknown one. Another organization's draft is unknown: it answers
+  /// exactly as a name that does not exist.
   func currentCounts(ids: [String], names: [String]) async throws -> [Groundswell_Petition_V1_SignatureCount] {
-    let counts = try await repository.counts(ids: ids)
+    let call = CallContext.current
+    let counts = try await repository.counts(ids: ids).filter { call.canSee(organization: $0.value.organization, state: $0.value.state) }
     if let missing = ids.firstIndex(where: { counts[$0] == nil }) {
       throw DomainError.notFound("Petition `\(names[missing])` was not found.")
     }

@@ -49,7 +49,12 @@ public struct PetitionHandlers: Sendable {
 
 extension CallContext {
   func canSee(_ petition: PetitionRecord) -> Bool {
-    petition.state != .draft || isTrusted || organization == petition.organization
+    canSee(organization: petition.organization, state: petition.state)
+  }
+
+  /// A draft is seen by its organization only; everything else by anyone.
+  func canSee(organization owner: String, state: PetitionState) -> Bool {
+    state != .draft || isTrusted || organization == owner
   }
 
   /// Whether the caller may see who signed `petition`.
@@ -151,6 +156,14 @@ extension PetitionHandlers: Groundswell_Petition_V1_PetitionService.SimpleServic
       }
       var changed = record
       PetitionFields.apply(request.petition, paths: paths, to: &changed)
+      // Publishing needs a target; a published petition keeps one.
+      if record.publishTime != nil && changed.targets.isEmpty {
+        throw DomainError.invalidArgument([
+          FieldViolation(
+            field: "petition.targets",
+            description: "petition.targets may not be empty once the petition is published; it must address at least one decision maker.")
+        ])
+      }
       if record.signatureCount > 0 && (changed.title != record.title || changed.letter != record.letter) {
         throw DomainError.failedPrecondition(
           "Petition `\(name)` has \(record.signatureCount) signatures; its title and letter cannot change because its signers signed them. Post an update with CreatePetitionUpdate instead.")

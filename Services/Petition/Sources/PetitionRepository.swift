@@ -22,6 +22,14 @@ public enum PetitionState: Int, Sendable, CaseIterable {
   }
 }
 
+/// A petition's counter, with what decides who may read it.
+public struct PetitionCount: Sendable, Equatable {
+  public var count: Int64
+  public var updateTime: Date
+  public var organization: String
+  public var state: PetitionState
+}
+
 /// A decision maker a petition addresses.
 public struct TargetRecord: Sendable, Equatable, Codable {
   public var displayName: String
@@ -211,7 +219,7 @@ public protocol PetitionRepository: Sendable {
   /// Signature counts by (country, subdivision), most first.
   func regionCounts(petitionID: String) async throws -> [(region: Region, count: Int64)]
   /// The counters of these petitions, keyed by id; unknown ids are absent.
-  func counts(ids: [String]) async throws -> [String: (count: Int64, updateTime: Date)]
+  func counts(ids: [String]) async throws -> [String: PetitionCount]
   /// How many petitions each organization published (not removed).
   func petitionsStarted(organizations: [String]) async throws -> [String: Int64]
 

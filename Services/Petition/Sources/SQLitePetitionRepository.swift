@@ -413,15 +413,22 @@ public struct SQLitePetitionRepository: PetitionRepository {
     }
   }
 
-  public func counts(ids: [String]) async throws -> [String: (count: Int64, updateTime: Date)] {
+  public func counts(ids: [String]) async throws -> [String: PetitionCount] {
     guard !ids.isEmpty else { return [:] }
     return try await pool.read { db in
       let rows = try Row.fetchAll(
-        db, sql: "SELECT * FROM petition_counters WHERE petition_id IN (\(SQLiteColumns.placeholders(ids.count)))",
+        db,
+        sql: """
+          SELECT c.petition_id, c.signature_count, c.update_time, p.organization, p.state
+          FROM petition_counters c JOIN petitions p ON p.id = c.petition_id
+          WHERE c.petition_id IN (\(SQLiteColumns.placeholders(ids.count)))
+          """,
         arguments: StatementArguments(ids))
-      var result: [String: (count: Int64, updateTime: Date)] = [:]
+      var result: [String: PetitionCount] = [:]
       for row in rows {
-        result[row["petition_id"]] = (row["signature_count"], Date(millisecondsSince1970: row["update_time"]))
+        result[row["petition_id"]] = PetitionCount(
+          count: row["signature_count"], updateTime: Date(millisecondsSince1970: row["update_time"]),
+          organization: row["organization"], state: PetitionState(rawValue: row["state"]) ?? .removed)
       }
       return result
     }

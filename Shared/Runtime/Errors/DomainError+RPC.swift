@@ -32,6 +32,10 @@ extension DomainError: RPCErrorConvertible {
     case .permissionDenied(let message): return GoogleRPCStatus(code: .permissionDenied, message: message, details: [])
     case .alreadyExists(let message): return GoogleRPCStatus(code: .alreadyExists, message: message, details: [])
     case .unavailable(let message): return GoogleRPCStatus(code: .unavailable, message: message, details: [])
+    case .notReadyYet(let message, let delay):
+      return GoogleRPCStatus(code: .unavailable, message: message, details: [.retryInfo(delay: .milliseconds(delay))])
+    case .overQuota(let message, let delay):
+      return GoogleRPCStatus(code: .resourceExhausted, message: message, details: [.retryInfo(delay: .milliseconds(delay))])
     }
   }
 
