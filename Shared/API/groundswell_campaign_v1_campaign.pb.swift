@@ -60,6 +60,14 @@ public nonisolated struct Groundswell_Campaign_V1_Campaign: @unchecked Sendable 
     set {_uniqueStorage()._petitions = newValue}
   }
 
+  /// Petitions of other organizations offered to the campaign, waiting for
+  /// their organization to accept with AcceptCampaignPetition. They count
+  /// toward nothing until then. Output only.
+  public var proposedPetitions: [String] {
+    get {_storage._proposedPetitions}
+    set {_uniqueStorage()._proposedPetitions = newValue}
+  }
+
   /// When the campaign was created. Output only.
   public var createTime: SwiftProtobuf.Google_Protobuf_Timestamp {
     get {_storage._createTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
@@ -210,7 +218,8 @@ public nonisolated struct Groundswell_Campaign_V1_CoalitionMember: Sendable {
   /// may be empty.
   public var jurisdiction: String = String()
 
-  /// When it joined the coalition. Output only.
+  /// When it was added to the coalition (invited, or joined at once). Output
+  /// only.
   public var joinTime: SwiftProtobuf.Google_Protobuf_Timestamp {
     get {_joinTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
     set {_joinTime = newValue}
@@ -219,6 +228,9 @@ public nonisolated struct Groundswell_Campaign_V1_CoalitionMember: Sendable {
   public var hasJoinTime: Bool {self._joinTime != nil}
   /// Clears the value of `joinTime`. Subsequent reads from it will return its default value.
   public mutating func clearJoinTime() {self._joinTime = nil}
+
+  /// Whether it has joined. Output only.
+  public var state: Groundswell_Campaign_V1_CoalitionMember.MembershipState = .unspecified
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -275,6 +287,50 @@ public nonisolated struct Groundswell_Campaign_V1_CoalitionMember: Sendable {
       .organizer,
       .partner,
       .endorser,
+    ]
+
+  }
+
+  /// Whether an organization has joined a coalition.
+  public nonisolated enum MembershipState: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+    case unspecified // = 0
+
+    /// Invited by an organizer; it takes part (and its role counts) only once
+    /// it accepts with AcceptCoalitionInvitation.
+    case invited // = 1
+
+    /// It takes part in the campaign.
+    case joined // = 2
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .unspecified
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .unspecified
+      case 1: self = .invited
+      case 2: self = .joined
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .unspecified: return 0
+      case .invited: return 1
+      case .joined: return 2
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Groundswell_Campaign_V1_CoalitionMember.MembershipState] = [
+      .unspecified,
+      .invited,
+      .joined,
     ]
 
   }
@@ -433,7 +489,7 @@ fileprivate nonisolated let _protobuf_package = "groundswell.campaign.v1"
 
 nonisolated extension Groundswell_Campaign_V1_Campaign: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Campaign"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}organization\0\u{1}title\0\u{1}description\0\u{1}petitions\0\u{3}create_time\0\u{3}update_time\0\u{1}hashtag\0\u{1}state\0\u{3}start_time\0\u{3}end_time\0\u{1}members\0\u{1}demands\0\u{1}actions\0\u{3}endorsement_count\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}organization\0\u{1}title\0\u{1}description\0\u{1}petitions\0\u{3}create_time\0\u{3}update_time\0\u{1}hashtag\0\u{1}state\0\u{3}start_time\0\u{3}end_time\0\u{1}members\0\u{1}demands\0\u{1}actions\0\u{3}endorsement_count\0\u{3}proposed_petitions\0")
 
   fileprivate class _StorageClass {
     var _name: String = String()
@@ -441,6 +497,7 @@ nonisolated extension Groundswell_Campaign_V1_Campaign: SwiftProtobuf.Message, S
     var _title: String = String()
     var _description_p: String = String()
     var _petitions: [String] = []
+    var _proposedPetitions: [String] = []
     var _createTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
     var _updateTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
     var _hashtag: String = String()
@@ -466,6 +523,7 @@ nonisolated extension Groundswell_Campaign_V1_Campaign: SwiftProtobuf.Message, S
       _title = source._title
       _description_p = source._description_p
       _petitions = source._petitions
+      _proposedPetitions = source._proposedPetitions
       _createTime = source._createTime
       _updateTime = source._updateTime
       _hashtag = source._hashtag
@@ -509,6 +567,7 @@ nonisolated extension Groundswell_Campaign_V1_Campaign: SwiftProtobuf.Message, S
         case 13: try { try decoder.decodeRepeatedStringField(value: &_storage._demands) }()
         case 14: try { try decoder.decodeRepeatedMessageField(value: &_storage._actions) }()
         case 15: try { try decoder.decodeSingularInt64Field(value: &_storage._endorsementCount) }()
+        case 16: try { try decoder.decodeRepeatedStringField(value: &_storage._proposedPetitions) }()
         default: break
         }
       }
@@ -566,6 +625,9 @@ nonisolated extension Groundswell_Campaign_V1_Campaign: SwiftProtobuf.Message, S
       if _storage._endorsementCount != 0 {
         try visitor.visitSingularInt64Field(value: _storage._endorsementCount, fieldNumber: 15)
       }
+      if !_storage._proposedPetitions.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._proposedPetitions, fieldNumber: 16)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -580,6 +642,7 @@ nonisolated extension Groundswell_Campaign_V1_Campaign: SwiftProtobuf.Message, S
         if _storage._title != rhs_storage._title {return false}
         if _storage._description_p != rhs_storage._description_p {return false}
         if _storage._petitions != rhs_storage._petitions {return false}
+        if _storage._proposedPetitions != rhs_storage._proposedPetitions {return false}
         if _storage._createTime != rhs_storage._createTime {return false}
         if _storage._updateTime != rhs_storage._updateTime {return false}
         if _storage._hashtag != rhs_storage._hashtag {return false}
@@ -605,7 +668,7 @@ nonisolated extension Groundswell_Campaign_V1_Campaign.State: SwiftProtobuf._Pro
 
 nonisolated extension Groundswell_Campaign_V1_CoalitionMember: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CoalitionMember"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}organization\0\u{1}role\0\u{1}jurisdiction\0\u{3}join_time\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}organization\0\u{1}role\0\u{1}jurisdiction\0\u{3}join_time\0\u{1}state\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -617,6 +680,7 @@ nonisolated extension Groundswell_Campaign_V1_CoalitionMember: SwiftProtobuf.Mes
       case 2: try { try decoder.decodeSingularEnumField(value: &self.role) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.jurisdiction) }()
       case 4: try { try decoder.decodeSingularMessageField(value: &self._joinTime) }()
+      case 5: try { try decoder.decodeSingularEnumField(value: &self.state) }()
       default: break
       }
     }
@@ -639,6 +703,9 @@ nonisolated extension Groundswell_Campaign_V1_CoalitionMember: SwiftProtobuf.Mes
     try { if let v = self._joinTime {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
     } }()
+    if self.state != .unspecified {
+      try visitor.visitSingularEnumField(value: self.state, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -647,6 +714,7 @@ nonisolated extension Groundswell_Campaign_V1_CoalitionMember: SwiftProtobuf.Mes
     if lhs.role != rhs.role {return false}
     if lhs.jurisdiction != rhs.jurisdiction {return false}
     if lhs._joinTime != rhs._joinTime {return false}
+    if lhs.state != rhs.state {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -654,6 +722,10 @@ nonisolated extension Groundswell_Campaign_V1_CoalitionMember: SwiftProtobuf.Mes
 
 nonisolated extension Groundswell_Campaign_V1_CoalitionMember.Role: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ROLE_UNSPECIFIED\0\u{1}CREATOR\0\u{1}ORGANIZER\0\u{1}PARTNER\0\u{1}ENDORSER\0")
+}
+
+nonisolated extension Groundswell_Campaign_V1_CoalitionMember.MembershipState: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0MEMBERSHIP_STATE_UNSPECIFIED\0\u{1}INVITED\0\u{1}JOINED\0")
 }
 
 nonisolated extension Groundswell_Campaign_V1_Action: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {

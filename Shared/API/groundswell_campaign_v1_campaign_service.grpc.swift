@@ -85,6 +85,19 @@ public enum Groundswell_Campaign_V1_CampaignService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "AcceptCoalitionInvitation" metadata.
+        public enum AcceptCoalitionInvitation: Sendable {
+            /// Request type for "AcceptCoalitionInvitation".
+            public typealias Input = Groundswell_Campaign_V1_AcceptCoalitionInvitationRequest
+            /// Response type for "AcceptCoalitionInvitation".
+            public typealias Output = Groundswell_Campaign_V1_AcceptCoalitionInvitationResponse
+            /// Descriptor for "AcceptCoalitionInvitation".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.campaign.v1.CampaignService"),
+                method: "AcceptCoalitionInvitation",
+                type: .unary
+            )
+        }
         /// Namespace for "RemoveCoalitionMember" metadata.
         public enum RemoveCoalitionMember: Sendable {
             /// Request type for "RemoveCoalitionMember".
@@ -137,6 +150,19 @@ public enum Groundswell_Campaign_V1_CampaignService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "AcceptCampaignPetition" metadata.
+        public enum AcceptCampaignPetition: Sendable {
+            /// Request type for "AcceptCampaignPetition".
+            public typealias Input = Groundswell_Campaign_V1_AcceptCampaignPetitionRequest
+            /// Response type for "AcceptCampaignPetition".
+            public typealias Output = Groundswell_Campaign_V1_AcceptCampaignPetitionResponse
+            /// Descriptor for "AcceptCampaignPetition".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.campaign.v1.CampaignService"),
+                method: "AcceptCampaignPetition",
+                type: .unary
+            )
+        }
         /// Namespace for "RemoveCampaignPetition" metadata.
         public enum RemoveCampaignPetition: Sendable {
             /// Request type for "RemoveCampaignPetition".
@@ -157,10 +183,12 @@ public enum Groundswell_Campaign_V1_CampaignService: Sendable {
             ListCampaigns.descriptor,
             UpdateCampaign.descriptor,
             AddCoalitionMember.descriptor,
+            AcceptCoalitionInvitation.descriptor,
             RemoveCoalitionMember.descriptor,
             EndorseCampaign.descriptor,
             ListEndorsements.descriptor,
             AddCampaignPetition.descriptor,
+            AcceptCampaignPetition.descriptor,
             RemoveCampaignPetition.descriptor
         ]
     }
@@ -271,7 +299,8 @@ extension Groundswell_Campaign_V1_CampaignService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Adds an organization to the coalition, or changes its role.
+        /// > Invites an organization to the coalition (it joins when it accepts with
+        /// > AcceptCoalitionInvitation), or changes a member's role. Organizers only.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Groundswell_Campaign_V1_AddCoalitionMemberRequest` messages.
@@ -285,12 +314,31 @@ extension Groundswell_Campaign_V1_CampaignService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Campaign_V1_AddCoalitionMemberResponse>
 
+        /// Handle the "AcceptCoalitionInvitation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Accepts the caller's organization's invitation to the coalition.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Campaign_V1_AcceptCoalitionInvitationRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Campaign_V1_AcceptCoalitionInvitationResponse` messages.
+        func acceptCoalitionInvitation(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Campaign_V1_AcceptCoalitionInvitationRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Campaign_V1_AcceptCoalitionInvitationResponse>
+
         /// Handle the "RemoveCoalitionMember" method.
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Removes an organization from the coalition; the creator cannot be
-        /// > removed.
+        /// > Removes an organization from the coalition: organizers may remove any
+        /// > member, and a member may always leave (or decline an invitation) by
+        /// > removing itself. The creator cannot be removed.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Groundswell_Campaign_V1_RemoveCoalitionMemberRequest` messages.
@@ -345,7 +393,10 @@ extension Groundswell_Campaign_V1_CampaignService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Adds an existing petition to a campaign; adding it twice changes nothing.
+        /// > Adds an existing petition to a campaign; adding it twice changes
+        /// > nothing. Organizers only. A petition of the caller's own organization
+        /// > joins at once; another organization's is proposed, and joins when that
+        /// > organization accepts with AcceptCampaignPetition.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Groundswell_Campaign_V1_AddCampaignPetitionRequest` messages.
@@ -359,12 +410,32 @@ extension Groundswell_Campaign_V1_CampaignService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Campaign_V1_AddCampaignPetitionResponse>
 
+        /// Handle the "AcceptCampaignPetition" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Accepts a proposal to add the caller's organization's petition to a
+        /// > campaign.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Campaign_V1_AcceptCampaignPetitionRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Campaign_V1_AcceptCampaignPetitionResponse` messages.
+        func acceptCampaignPetition(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Campaign_V1_AcceptCampaignPetitionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Campaign_V1_AcceptCampaignPetitionResponse>
+
         /// Handle the "RemoveCampaignPetition" method.
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Removes a petition from a campaign; removing one that is not there
-        /// > changes nothing.
+        /// > Removes a petition (or a proposal) from a campaign: organizers may
+        /// > remove any, and a petition's own organization may always withdraw it.
+        /// > Removing one that is not there changes nothing.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Groundswell_Campaign_V1_RemoveCampaignPetitionRequest` messages.
@@ -470,7 +541,8 @@ extension Groundswell_Campaign_V1_CampaignService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Adds an organization to the coalition, or changes its role.
+        /// > Invites an organization to the coalition (it joins when it accepts with
+        /// > AcceptCoalitionInvitation), or changes a member's role. Organizers only.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Campaign_V1_AddCoalitionMemberRequest` message.
@@ -484,12 +556,31 @@ extension Groundswell_Campaign_V1_CampaignService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Groundswell_Campaign_V1_AddCoalitionMemberResponse>
 
+        /// Handle the "AcceptCoalitionInvitation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Accepts the caller's organization's invitation to the coalition.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Campaign_V1_AcceptCoalitionInvitationRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Campaign_V1_AcceptCoalitionInvitationResponse` message.
+        func acceptCoalitionInvitation(
+            request: GRPCCore.ServerRequest<Groundswell_Campaign_V1_AcceptCoalitionInvitationRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Campaign_V1_AcceptCoalitionInvitationResponse>
+
         /// Handle the "RemoveCoalitionMember" method.
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Removes an organization from the coalition; the creator cannot be
-        /// > removed.
+        /// > Removes an organization from the coalition: organizers may remove any
+        /// > member, and a member may always leave (or decline an invitation) by
+        /// > removing itself. The creator cannot be removed.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Campaign_V1_RemoveCoalitionMemberRequest` message.
@@ -544,7 +635,10 @@ extension Groundswell_Campaign_V1_CampaignService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Adds an existing petition to a campaign; adding it twice changes nothing.
+        /// > Adds an existing petition to a campaign; adding it twice changes
+        /// > nothing. Organizers only. A petition of the caller's own organization
+        /// > joins at once; another organization's is proposed, and joins when that
+        /// > organization accepts with AcceptCampaignPetition.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Campaign_V1_AddCampaignPetitionRequest` message.
@@ -558,12 +652,32 @@ extension Groundswell_Campaign_V1_CampaignService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Groundswell_Campaign_V1_AddCampaignPetitionResponse>
 
+        /// Handle the "AcceptCampaignPetition" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Accepts a proposal to add the caller's organization's petition to a
+        /// > campaign.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Campaign_V1_AcceptCampaignPetitionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Campaign_V1_AcceptCampaignPetitionResponse` message.
+        func acceptCampaignPetition(
+            request: GRPCCore.ServerRequest<Groundswell_Campaign_V1_AcceptCampaignPetitionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Campaign_V1_AcceptCampaignPetitionResponse>
+
         /// Handle the "RemoveCampaignPetition" method.
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Removes a petition from a campaign; removing one that is not there
-        /// > changes nothing.
+        /// > Removes a petition (or a proposal) from a campaign: organizers may
+        /// > remove any, and a petition's own organization may always withdraw it.
+        /// > Removing one that is not there changes nothing.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Campaign_V1_RemoveCampaignPetitionRequest` message.
@@ -667,7 +781,8 @@ extension Groundswell_Campaign_V1_CampaignService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Adds an organization to the coalition, or changes its role.
+        /// > Invites an organization to the coalition (it joins when it accepts with
+        /// > AcceptCoalitionInvitation), or changes a member's role. Organizers only.
         ///
         /// - Parameters:
         ///   - request: A `Groundswell_Campaign_V1_AddCoalitionMemberRequest` message.
@@ -681,12 +796,31 @@ extension Groundswell_Campaign_V1_CampaignService {
             context: GRPCCore.ServerContext
         ) async throws -> Groundswell_Campaign_V1_AddCoalitionMemberResponse
 
+        /// Handle the "AcceptCoalitionInvitation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Accepts the caller's organization's invitation to the coalition.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Campaign_V1_AcceptCoalitionInvitationRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Campaign_V1_AcceptCoalitionInvitationResponse` to respond with.
+        func acceptCoalitionInvitation(
+            request: Groundswell_Campaign_V1_AcceptCoalitionInvitationRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Campaign_V1_AcceptCoalitionInvitationResponse
+
         /// Handle the "RemoveCoalitionMember" method.
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Removes an organization from the coalition; the creator cannot be
-        /// > removed.
+        /// > Removes an organization from the coalition: organizers may remove any
+        /// > member, and a member may always leave (or decline an invitation) by
+        /// > removing itself. The creator cannot be removed.
         ///
         /// - Parameters:
         ///   - request: A `Groundswell_Campaign_V1_RemoveCoalitionMemberRequest` message.
@@ -741,7 +875,10 @@ extension Groundswell_Campaign_V1_CampaignService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Adds an existing petition to a campaign; adding it twice changes nothing.
+        /// > Adds an existing petition to a campaign; adding it twice changes
+        /// > nothing. Organizers only. A petition of the caller's own organization
+        /// > joins at once; another organization's is proposed, and joins when that
+        /// > organization accepts with AcceptCampaignPetition.
         ///
         /// - Parameters:
         ///   - request: A `Groundswell_Campaign_V1_AddCampaignPetitionRequest` message.
@@ -755,12 +892,32 @@ extension Groundswell_Campaign_V1_CampaignService {
             context: GRPCCore.ServerContext
         ) async throws -> Groundswell_Campaign_V1_AddCampaignPetitionResponse
 
+        /// Handle the "AcceptCampaignPetition" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Accepts a proposal to add the caller's organization's petition to a
+        /// > campaign.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Campaign_V1_AcceptCampaignPetitionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Campaign_V1_AcceptCampaignPetitionResponse` to respond with.
+        func acceptCampaignPetition(
+            request: Groundswell_Campaign_V1_AcceptCampaignPetitionRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Campaign_V1_AcceptCampaignPetitionResponse
+
         /// Handle the "RemoveCampaignPetition" method.
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Removes a petition from a campaign; removing one that is not there
-        /// > changes nothing.
+        /// > Removes a petition (or a proposal) from a campaign: organizers may
+        /// > remove any, and a petition's own organization may always withdraw it.
+        /// > Removing one that is not there changes nothing.
         ///
         /// - Parameters:
         ///   - request: A `Groundswell_Campaign_V1_RemoveCampaignPetitionRequest` message.
@@ -836,6 +993,17 @@ extension Groundswell_Campaign_V1_CampaignService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Groundswell_Campaign_V1_CampaignService.Method.AcceptCoalitionInvitation.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Campaign_V1_AcceptCoalitionInvitationRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Campaign_V1_AcceptCoalitionInvitationResponse>(),
+            handler: { request, context in
+                try await self.acceptCoalitionInvitation(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Groundswell_Campaign_V1_CampaignService.Method.RemoveCoalitionMember.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Campaign_V1_RemoveCoalitionMemberRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Campaign_V1_RemoveCoalitionMemberResponse>(),
@@ -874,6 +1042,17 @@ extension Groundswell_Campaign_V1_CampaignService.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Campaign_V1_AddCampaignPetitionResponse>(),
             handler: { request, context in
                 try await self.addCampaignPetition(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Campaign_V1_CampaignService.Method.AcceptCampaignPetition.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Campaign_V1_AcceptCampaignPetitionRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Campaign_V1_AcceptCampaignPetitionResponse>(),
+            handler: { request, context in
+                try await self.acceptCampaignPetition(
                     request: request,
                     context: context
                 )
@@ -951,6 +1130,17 @@ extension Groundswell_Campaign_V1_CampaignService.ServiceProtocol {
         return GRPCCore.StreamingServerResponse(single: response)
     }
 
+    public func acceptCoalitionInvitation(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Campaign_V1_AcceptCoalitionInvitationRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Campaign_V1_AcceptCoalitionInvitationResponse> {
+        let response = try await self.acceptCoalitionInvitation(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
     public func removeCoalitionMember(
         request: GRPCCore.StreamingServerRequest<Groundswell_Campaign_V1_RemoveCoalitionMemberRequest>,
         context: GRPCCore.ServerContext
@@ -989,6 +1179,17 @@ extension Groundswell_Campaign_V1_CampaignService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Campaign_V1_AddCampaignPetitionResponse> {
         let response = try await self.addCampaignPetition(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func acceptCampaignPetition(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Campaign_V1_AcceptCampaignPetitionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Campaign_V1_AcceptCampaignPetitionResponse> {
+        let response = try await self.acceptCampaignPetition(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1075,6 +1276,19 @@ extension Groundswell_Campaign_V1_CampaignService.SimpleServiceProtocol {
         )
     }
 
+    public func acceptCoalitionInvitation(
+        request: GRPCCore.ServerRequest<Groundswell_Campaign_V1_AcceptCoalitionInvitationRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Campaign_V1_AcceptCoalitionInvitationResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Campaign_V1_AcceptCoalitionInvitationResponse>(
+            message: try await self.acceptCoalitionInvitation(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
     public func removeCoalitionMember(
         request: GRPCCore.ServerRequest<Groundswell_Campaign_V1_RemoveCoalitionMemberRequest>,
         context: GRPCCore.ServerContext
@@ -1120,6 +1334,19 @@ extension Groundswell_Campaign_V1_CampaignService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Groundswell_Campaign_V1_AddCampaignPetitionResponse> {
         return GRPCCore.ServerResponse<Groundswell_Campaign_V1_AddCampaignPetitionResponse>(
             message: try await self.addCampaignPetition(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func acceptCampaignPetition(
+        request: GRPCCore.ServerRequest<Groundswell_Campaign_V1_AcceptCampaignPetitionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Campaign_V1_AcceptCampaignPetitionResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Campaign_V1_AcceptCampaignPetitionResponse>(
+            message: try await self.acceptCampaignPetition(
                 request: request.message,
                 context: context
             ),
@@ -1253,7 +1480,8 @@ extension Groundswell_Campaign_V1_CampaignService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Adds an organization to the coalition, or changes its role.
+        /// > Invites an organization to the coalition (it joins when it accepts with
+        /// > AcceptCoalitionInvitation), or changes a member's role. Organizers only.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Campaign_V1_AddCoalitionMemberRequest` message.
@@ -1272,12 +1500,36 @@ extension Groundswell_Campaign_V1_CampaignService {
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_AddCoalitionMemberResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
+        /// Call the "AcceptCoalitionInvitation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Accepts the caller's organization's invitation to the coalition.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Campaign_V1_AcceptCoalitionInvitationRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Campaign_V1_AcceptCoalitionInvitationRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Campaign_V1_AcceptCoalitionInvitationResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func acceptCoalitionInvitation<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Campaign_V1_AcceptCoalitionInvitationRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Campaign_V1_AcceptCoalitionInvitationRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Campaign_V1_AcceptCoalitionInvitationResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_AcceptCoalitionInvitationResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
         /// Call the "RemoveCoalitionMember" method.
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Removes an organization from the coalition; the creator cannot be
-        /// > removed.
+        /// > Removes an organization from the coalition: organizers may remove any
+        /// > member, and a member may always leave (or decline an invitation) by
+        /// > removing itself. The creator cannot be removed.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Campaign_V1_RemoveCoalitionMemberRequest` message.
@@ -1347,7 +1599,10 @@ extension Groundswell_Campaign_V1_CampaignService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Adds an existing petition to a campaign; adding it twice changes nothing.
+        /// > Adds an existing petition to a campaign; adding it twice changes
+        /// > nothing. Organizers only. A petition of the caller's own organization
+        /// > joins at once; another organization's is proposed, and joins when that
+        /// > organization accepts with AcceptCampaignPetition.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Campaign_V1_AddCampaignPetitionRequest` message.
@@ -1366,12 +1621,37 @@ extension Groundswell_Campaign_V1_CampaignService {
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_AddCampaignPetitionResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
+        /// Call the "AcceptCampaignPetition" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Accepts a proposal to add the caller's organization's petition to a
+        /// > campaign.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Campaign_V1_AcceptCampaignPetitionRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Campaign_V1_AcceptCampaignPetitionRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Campaign_V1_AcceptCampaignPetitionResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func acceptCampaignPetition<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Campaign_V1_AcceptCampaignPetitionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Campaign_V1_AcceptCampaignPetitionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Campaign_V1_AcceptCampaignPetitionResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_AcceptCampaignPetitionResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
         /// Call the "RemoveCampaignPetition" method.
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Removes a petition from a campaign; removing one that is not there
-        /// > changes nothing.
+        /// > Removes a petition (or a proposal) from a campaign: organizers may
+        /// > remove any, and a petition's own organization may always withdraw it.
+        /// > Removing one that is not there changes nothing.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Campaign_V1_RemoveCampaignPetitionRequest` message.
@@ -1554,7 +1834,8 @@ extension Groundswell_Campaign_V1_CampaignService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Adds an organization to the coalition, or changes its role.
+        /// > Invites an organization to the coalition (it joins when it accepts with
+        /// > AcceptCoalitionInvitation), or changes a member's role. Organizers only.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Campaign_V1_AddCoalitionMemberRequest` message.
@@ -1584,12 +1865,47 @@ extension Groundswell_Campaign_V1_CampaignService {
             )
         }
 
+        /// Call the "AcceptCoalitionInvitation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Accepts the caller's organization's invitation to the coalition.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Campaign_V1_AcceptCoalitionInvitationRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Campaign_V1_AcceptCoalitionInvitationRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Campaign_V1_AcceptCoalitionInvitationResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func acceptCoalitionInvitation<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Campaign_V1_AcceptCoalitionInvitationRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Campaign_V1_AcceptCoalitionInvitationRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Campaign_V1_AcceptCoalitionInvitationResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_AcceptCoalitionInvitationResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Campaign_V1_CampaignService.Method.AcceptCoalitionInvitation.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
         /// Call the "RemoveCoalitionMember" method.
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Removes an organization from the coalition; the creator cannot be
-        /// > removed.
+        /// > Removes an organization from the coalition: organizers may remove any
+        /// > member, and a member may always leave (or decline an invitation) by
+        /// > removing itself. The creator cannot be removed.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Campaign_V1_RemoveCoalitionMemberRequest` message.
@@ -1692,7 +2008,10 @@ extension Groundswell_Campaign_V1_CampaignService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Adds an existing petition to a campaign; adding it twice changes nothing.
+        /// > Adds an existing petition to a campaign; adding it twice changes
+        /// > nothing. Organizers only. A petition of the caller's own organization
+        /// > joins at once; another organization's is proposed, and joins when that
+        /// > organization accepts with AcceptCampaignPetition.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Campaign_V1_AddCampaignPetitionRequest` message.
@@ -1722,12 +2041,48 @@ extension Groundswell_Campaign_V1_CampaignService {
             )
         }
 
+        /// Call the "AcceptCampaignPetition" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Accepts a proposal to add the caller's organization's petition to a
+        /// > campaign.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Campaign_V1_AcceptCampaignPetitionRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Campaign_V1_AcceptCampaignPetitionRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Campaign_V1_AcceptCampaignPetitionResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func acceptCampaignPetition<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Campaign_V1_AcceptCampaignPetitionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Campaign_V1_AcceptCampaignPetitionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Campaign_V1_AcceptCampaignPetitionResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_AcceptCampaignPetitionResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Campaign_V1_CampaignService.Method.AcceptCampaignPetition.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
         /// Call the "RemoveCampaignPetition" method.
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Removes a petition from a campaign; removing one that is not there
-        /// > changes nothing.
+        /// > Removes a petition (or a proposal) from a campaign: organizers may
+        /// > remove any, and a petition's own organization may always withdraw it.
+        /// > Removing one that is not there changes nothing.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Campaign_V1_RemoveCampaignPetitionRequest` message.
@@ -1883,7 +2238,8 @@ extension Groundswell_Campaign_V1_CampaignService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Adds an organization to the coalition, or changes its role.
+    /// > Invites an organization to the coalition (it joins when it accepts with
+    /// > AcceptCoalitionInvitation), or changes a member's role. Organizers only.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Groundswell_Campaign_V1_AddCoalitionMemberRequest` message.
@@ -1908,12 +2264,42 @@ extension Groundswell_Campaign_V1_CampaignService.ClientProtocol {
         )
     }
 
+    /// Call the "AcceptCoalitionInvitation" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Accepts the caller's organization's invitation to the coalition.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Campaign_V1_AcceptCoalitionInvitationRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func acceptCoalitionInvitation<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Campaign_V1_AcceptCoalitionInvitationRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_AcceptCoalitionInvitationResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.acceptCoalitionInvitation(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Campaign_V1_AcceptCoalitionInvitationRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Campaign_V1_AcceptCoalitionInvitationResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "RemoveCoalitionMember" method.
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Removes an organization from the coalition; the creator cannot be
-    /// > removed.
+    /// > Removes an organization from the coalition: organizers may remove any
+    /// > member, and a member may always leave (or decline an invitation) by
+    /// > removing itself. The creator cannot be removed.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Groundswell_Campaign_V1_RemoveCoalitionMemberRequest` message.
@@ -2001,7 +2387,10 @@ extension Groundswell_Campaign_V1_CampaignService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Adds an existing petition to a campaign; adding it twice changes nothing.
+    /// > Adds an existing petition to a campaign; adding it twice changes
+    /// > nothing. Organizers only. A petition of the caller's own organization
+    /// > joins at once; another organization's is proposed, and joins when that
+    /// > organization accepts with AcceptCampaignPetition.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Groundswell_Campaign_V1_AddCampaignPetitionRequest` message.
@@ -2026,12 +2415,43 @@ extension Groundswell_Campaign_V1_CampaignService.ClientProtocol {
         )
     }
 
+    /// Call the "AcceptCampaignPetition" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Accepts a proposal to add the caller's organization's petition to a
+    /// > campaign.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Campaign_V1_AcceptCampaignPetitionRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func acceptCampaignPetition<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Campaign_V1_AcceptCampaignPetitionRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_AcceptCampaignPetitionResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.acceptCampaignPetition(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Campaign_V1_AcceptCampaignPetitionRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Campaign_V1_AcceptCampaignPetitionResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "RemoveCampaignPetition" method.
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Removes a petition from a campaign; removing one that is not there
-    /// > changes nothing.
+    /// > Removes a petition (or a proposal) from a campaign: organizers may
+    /// > remove any, and a petition's own organization may always withdraw it.
+    /// > Removing one that is not there changes nothing.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Groundswell_Campaign_V1_RemoveCampaignPetitionRequest` message.
@@ -2197,7 +2617,8 @@ extension Groundswell_Campaign_V1_CampaignService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Adds an organization to the coalition, or changes its role.
+    /// > Invites an organization to the coalition (it joins when it accepts with
+    /// > AcceptCoalitionInvitation), or changes a member's role. Organizers only.
     ///
     /// - Parameters:
     ///   - message: request message to send.
@@ -2226,12 +2647,46 @@ extension Groundswell_Campaign_V1_CampaignService.ClientProtocol {
         )
     }
 
+    /// Call the "AcceptCoalitionInvitation" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Accepts the caller's organization's invitation to the coalition.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func acceptCoalitionInvitation<Result>(
+        _ message: Groundswell_Campaign_V1_AcceptCoalitionInvitationRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_AcceptCoalitionInvitationResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Campaign_V1_AcceptCoalitionInvitationRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.acceptCoalitionInvitation(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "RemoveCoalitionMember" method.
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Removes an organization from the coalition; the creator cannot be
-    /// > removed.
+    /// > Removes an organization from the coalition: organizers may remove any
+    /// > member, and a member may always leave (or decline an invitation) by
+    /// > removing itself. The creator cannot be removed.
     ///
     /// - Parameters:
     ///   - message: request message to send.
@@ -2331,7 +2786,10 @@ extension Groundswell_Campaign_V1_CampaignService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Adds an existing petition to a campaign; adding it twice changes nothing.
+    /// > Adds an existing petition to a campaign; adding it twice changes
+    /// > nothing. Organizers only. A petition of the caller's own organization
+    /// > joins at once; another organization's is proposed, and joins when that
+    /// > organization accepts with AcceptCampaignPetition.
     ///
     /// - Parameters:
     ///   - message: request message to send.
@@ -2360,12 +2818,47 @@ extension Groundswell_Campaign_V1_CampaignService.ClientProtocol {
         )
     }
 
+    /// Call the "AcceptCampaignPetition" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Accepts a proposal to add the caller's organization's petition to a
+    /// > campaign.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func acceptCampaignPetition<Result>(
+        _ message: Groundswell_Campaign_V1_AcceptCampaignPetitionRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Campaign_V1_AcceptCampaignPetitionResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Campaign_V1_AcceptCampaignPetitionRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.acceptCampaignPetition(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "RemoveCampaignPetition" method.
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Removes a petition from a campaign; removing one that is not there
-    /// > changes nothing.
+    /// > Removes a petition (or a proposal) from a campaign: organizers may
+    /// > remove any, and a petition's own organization may always withdraw it.
+    /// > Removing one that is not there changes nothing.
     ///
     /// - Parameters:
     ///   - message: request message to send.

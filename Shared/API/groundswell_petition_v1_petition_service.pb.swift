@@ -604,7 +604,8 @@ public nonisolated struct Groundswell_Petition_V1_SignPetitionResponse: Sendable
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// The signature: the new one, or the first one if this person had signed.
+  /// The signature: the new one, or the first one if this person had signed
+  /// and the caller may be told so (see `already_signed`).
   public var signature: Groundswell_Petition_V1_Signature {
     get {_signature ?? Groundswell_Petition_V1_Signature()}
     set {_signature = newValue}
@@ -614,7 +615,10 @@ public nonisolated struct Groundswell_Petition_V1_SignPetitionResponse: Sendable
   /// Clears the value of `signature`. Subsequent reads from it will return its default value.
   public mutating func clearSignature() {self._signature = nil}
 
-  /// True when this person had already signed and nothing was counted.
+  /// True when this person had already signed and nothing was counted. Told
+  /// only to the petition's organization and to the organization that
+  /// collected the first signature (which then comes back as `signature`);
+  /// to anyone else a repeat answers like a first signature, false here.
   public var alreadySigned: Bool = false
 
   /// The petition's signature count after this call.

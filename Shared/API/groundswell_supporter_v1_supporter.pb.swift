@@ -21,7 +21,9 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
 }
 
 /// A supporter is one person, identified by their canonical email address,
-/// across every petition they sign.
+/// across every petition they sign. The name and place are the reading
+/// organization's own record: what was given to it, never what another
+/// organization was given.
 public nonisolated struct Groundswell_Supporter_V1_Supporter: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for

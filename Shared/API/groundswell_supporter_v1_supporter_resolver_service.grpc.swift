@@ -71,9 +71,11 @@ extension Groundswell_Supporter_V1_SupporterResolverService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Finds the supporter with the signer's canonical email, or creates one,
-        /// > updates their name and place, records that the supporter is known to the
-        /// > organization, and records their opt-in when the request carries one.
+        /// > Finds the supporter with the signer's canonical email, or creates one
+        /// > (one identity per person, so counts dedupe), and records the name and
+        /// > place given in `organization`'s own record of them: each organization
+        /// > holds and reads only the details given to it. Records their opt-in when
+        /// > the request carries one.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Groundswell_Supporter_V1_ResolveSupporterRequest` messages.
@@ -105,9 +107,11 @@ extension Groundswell_Supporter_V1_SupporterResolverService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Finds the supporter with the signer's canonical email, or creates one,
-        /// > updates their name and place, records that the supporter is known to the
-        /// > organization, and records their opt-in when the request carries one.
+        /// > Finds the supporter with the signer's canonical email, or creates one
+        /// > (one identity per person, so counts dedupe), and records the name and
+        /// > place given in `organization`'s own record of them: each organization
+        /// > holds and reads only the details given to it. Records their opt-in when
+        /// > the request carries one.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Supporter_V1_ResolveSupporterRequest` message.
@@ -137,9 +141,11 @@ extension Groundswell_Supporter_V1_SupporterResolverService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Finds the supporter with the signer's canonical email, or creates one,
-        /// > updates their name and place, records that the supporter is known to the
-        /// > organization, and records their opt-in when the request carries one.
+        /// > Finds the supporter with the signer's canonical email, or creates one
+        /// > (one identity per person, so counts dedupe), and records the name and
+        /// > place given in `organization`'s own record of them: each organization
+        /// > holds and reads only the details given to it. Records their opt-in when
+        /// > the request carries one.
         ///
         /// - Parameters:
         ///   - request: A `Groundswell_Supporter_V1_ResolveSupporterRequest` message.
@@ -223,9 +229,11 @@ extension Groundswell_Supporter_V1_SupporterResolverService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Finds the supporter with the signer's canonical email, or creates one,
-        /// > updates their name and place, records that the supporter is known to the
-        /// > organization, and records their opt-in when the request carries one.
+        /// > Finds the supporter with the signer's canonical email, or creates one
+        /// > (one identity per person, so counts dedupe), and records the name and
+        /// > place given in `organization`'s own record of them: each organization
+        /// > holds and reads only the details given to it. Records their opt-in when
+        /// > the request carries one.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Supporter_V1_ResolveSupporterRequest` message.
@@ -270,9 +278,11 @@ extension Groundswell_Supporter_V1_SupporterResolverService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > Finds the supporter with the signer's canonical email, or creates one,
-        /// > updates their name and place, records that the supporter is known to the
-        /// > organization, and records their opt-in when the request carries one.
+        /// > Finds the supporter with the signer's canonical email, or creates one
+        /// > (one identity per person, so counts dedupe), and records the name and
+        /// > place given in `organization`'s own record of them: each organization
+        /// > holds and reads only the details given to it. Records their opt-in when
+        /// > the request carries one.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Supporter_V1_ResolveSupporterRequest` message.
@@ -311,9 +321,11 @@ extension Groundswell_Supporter_V1_SupporterResolverService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Finds the supporter with the signer's canonical email, or creates one,
-    /// > updates their name and place, records that the supporter is known to the
-    /// > organization, and records their opt-in when the request carries one.
+    /// > Finds the supporter with the signer's canonical email, or creates one
+    /// > (one identity per person, so counts dedupe), and records the name and
+    /// > place given in `organization`'s own record of them: each organization
+    /// > holds and reads only the details given to it. Records their opt-in when
+    /// > the request carries one.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Groundswell_Supporter_V1_ResolveSupporterRequest` message.
@@ -346,9 +358,11 @@ extension Groundswell_Supporter_V1_SupporterResolverService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Finds the supporter with the signer's canonical email, or creates one,
-    /// > updates their name and place, records that the supporter is known to the
-    /// > organization, and records their opt-in when the request carries one.
+    /// > Finds the supporter with the signer's canonical email, or creates one
+    /// > (one identity per person, so counts dedupe), and records the name and
+    /// > place given in `organization`'s own record of them: each organization
+    /// > holds and reads only the details given to it. Records their opt-in when
+    /// > the request carries one.
     ///
     /// - Parameters:
     ///   - message: request message to send.

@@ -35,8 +35,10 @@ public nonisolated struct Groundswell_Supporter_V1_ResolveSupporterRequest: Send
   /// The signer's family name, at most 100 characters.
   public var familyName: String = String()
 
-  /// The organization whose petition is being signed,
-  /// `organizations/{organization}`.
+  /// The organization the signer gave these details to,
+  /// `organizations/{organization}`: the one whose API key collected the
+  /// signature, or the petition's organization when no organization's key
+  /// did. Its record of the supporter is created or updated.
   public var organization: String = String()
 
   /// The signer's postal code, at most 16 characters; may be empty.
@@ -55,6 +57,12 @@ public nonisolated struct Groundswell_Supporter_V1_ResolveSupporterRequest: Send
   /// Where they opted in, at most 200 characters.
   public var optInSource: String = String()
 
+  /// The organization whose petition is signed, when it is not
+  /// `organization`: it comes to know the supporter too, with these details
+  /// only if it has no record of its own (another organization's values
+  /// never replace its own).
+  public var petitionOrganization: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -66,7 +74,7 @@ public nonisolated struct Groundswell_Supporter_V1_ResolveSupporterResponse: Sen
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// The supporter the signer resolved to.
+  /// The supporter the signer resolved to, as `organization` knows them.
   public var supporter: Groundswell_Supporter_V1_Supporter {
     get {_supporter ?? Groundswell_Supporter_V1_Supporter()}
     set {_supporter = newValue}
@@ -92,7 +100,7 @@ fileprivate nonisolated let _protobuf_package = "groundswell.supporter.v1"
 
 nonisolated extension Groundswell_Supporter_V1_ResolveSupporterRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ResolveSupporterRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}email\0\u{3}given_name\0\u{3}family_name\0\u{1}organization\0\u{3}postal_code\0\u{1}country\0\u{1}region\0\u{3}opt_in_organization\0\u{3}opt_in_source\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}email\0\u{3}given_name\0\u{3}family_name\0\u{1}organization\0\u{3}postal_code\0\u{1}country\0\u{1}region\0\u{3}opt_in_organization\0\u{3}opt_in_source\0\u{3}petition_organization\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -109,6 +117,7 @@ nonisolated extension Groundswell_Supporter_V1_ResolveSupporterRequest: SwiftPro
       case 7: try { try decoder.decodeSingularStringField(value: &self.region) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.optInOrganization) }()
       case 9: try { try decoder.decodeSingularStringField(value: &self.optInSource) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.petitionOrganization) }()
       default: break
       }
     }
@@ -142,6 +151,9 @@ nonisolated extension Groundswell_Supporter_V1_ResolveSupporterRequest: SwiftPro
     if !self.optInSource.isEmpty {
       try visitor.visitSingularStringField(value: self.optInSource, fieldNumber: 9)
     }
+    if !self.petitionOrganization.isEmpty {
+      try visitor.visitSingularStringField(value: self.petitionOrganization, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -155,6 +167,7 @@ nonisolated extension Groundswell_Supporter_V1_ResolveSupporterRequest: SwiftPro
     if lhs.region != rhs.region {return false}
     if lhs.optInOrganization != rhs.optInOrganization {return false}
     if lhs.optInSource != rhs.optInSource {return false}
+    if lhs.petitionOrganization != rhs.petitionOrganization {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -9,6 +9,7 @@ public enum OwnerAction: Sendable, Equatable {
   case listSupporters
   case recordConsent
   case createCampaigns
+  case lend(String)
 
   /// The verb phrase after "may": "change `petitions/x`".
   func phrase(owner: String) -> String {
@@ -21,13 +22,14 @@ public enum OwnerAction: Sendable, Equatable {
     case .listSupporters: "list the supporters of `\(owner)`"
     case .recordConsent: "record consent for `\(owner)`"
     case .createCampaigns: "create campaigns in `\(owner)`"
+    case .lend(let name): "lend `\(name)` to a campaign"
     }
   }
 
   /// One of each, for the test that renders every sentence.
   public static let examples: [OwnerAction] =
     [.createPetitions, .change("petitions/p1"), .postUpdates(on: "petitions/p1"), .withdrawSignatures(from: "petitions/p1"),
-     .listSupporters, .recordConsent, .createCampaigns]
+     .listSupporters, .recordConsent, .createCampaigns, .lend("petitions/p1")]
     + PetitionMove.allCases.map { .move("petitions/p1", $0) }
 }
 

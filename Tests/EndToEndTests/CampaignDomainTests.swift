@@ -60,6 +60,19 @@ import Testing
       ).campaign
       #expect(withPartner.members.map(\.role) == [.creator, .organizer, .partner])
       #expect(withPartner.members[1].jurisdiction == "US-TX")
+      #expect(withPartner.members.map(\.state) == [.joined, .invited, .invited])
+      // An invited organizer has no say until it accepts.
+      let beforeAccepting = await rpcError {
+        _ = try await api.campaigns.updateCampaign(
+          .with {
+            $0.campaign = .with { $0.name = campaign; $0.title = "Too early" }
+            $0.updateMask = .with { $0.paths = ["title"] }
+          }, metadata: bearer(organizerKey))
+      }
+      #expect(beforeAccepting?.code == .permissionDenied)
+      for key in [organizerKey, partnerKey] {
+        _ = try await api.campaigns.acceptCoalitionInvitation(.with { $0.campaign = campaign }, metadata: bearer(key))
+      }
 
       // Organizers may change it; partners may not.
       let byOrganizer = try await api.campaigns.updateCampaign(
@@ -87,9 +100,13 @@ import Testing
         _ = try await api.campaigns.addCampaignPetition(.with { $0.campaign = campaign; $0.petition = petition }, metadata: bearer(partnerKey))
       }
       #expect(partnerAddsPetition?.code == .permissionDenied)
+      // The organizer offers the creator's petition; the creator accepts.
       let organizerAddsPetition = try await api.campaigns.addCampaignPetition(
         .with { $0.campaign = campaign; $0.petition = petition }, metadata: bearer(organizerKey))
-      #expect(organizerAddsPetition.campaign.petitions == [petition])
+      #expect(organizerAddsPetition.campaign.proposedPetitions == [petition])
+      let accepted = try await api.campaigns.acceptCampaignPetition(
+        .with { $0.campaign = campaign; $0.petition = petition }, metadata: bearer(creatorKey))
+      #expect(accepted.campaign.petitions == [petition])
 
       let removeCreator = await rpcError {
         _ = try await api.campaigns.removeCoalitionMember(.with { $0.campaign = campaign; $0.organization = creator }, metadata: bearer(organizerKey))

@@ -14,7 +14,7 @@ import Testing
   @Test func campaignTotalsCountEachSupporterOnceAndNameTheCoalition() async throws {
     let stack = try await sharedStack.value
     let (organization, key) = try await stack.makeOrganization()
-    let (partner, _) = try await stack.makeOrganization()
+    let (partner, partnerKey) = try await stack.makeOrganization()
     let first = try await stack.makeOpenPetition(organization: organization, key: key)
     let second = try await stack.makeOpenPetition(organization: organization, key: key, title: "Second")
     let third = try await stack.makeOpenPetition(organization: organization, key: key, title: "Third")
@@ -28,6 +28,7 @@ import Testing
             $0.role = .partner
           }
         }, metadata: bearer(key))
+      _ = try await api.campaigns.acceptCoalitionInvitation(.with { $0.campaign = campaign }, metadata: bearer(partnerKey))
       // One person signs all three petitions, another signs one.
       for petition in [first, second, third] { _ = try await sign(api, petition, email: "ana@example.org", key: key) }
       _ = try await sign(api, second, email: "ben@example.org", key: key)

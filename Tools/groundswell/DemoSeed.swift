@@ -29,6 +29,7 @@ extension DemoData {
       }
     }
     var names: [String: String] = [:]
+    var owners: [String: String] = [:]
     for (index, seed) in petitions.enumerated() {
       let key = bearer(partnerKeys[seed.organization]!)
       let petition = try await petitionService.createPetition(
@@ -53,6 +54,7 @@ extension DemoData {
       ).petition
       _ = try await petitionService.publishPetition(.with { $0.name = petition.name }, metadata: key, options: options)
       names[seed.key] = petition.name
+      owners[petition.name] = seed.organization
       for signer in 0..<seed.signatures {
         let given = givenNames[(signer + index) % givenNames.count]
         let family = familyNames[(signer * 3 + index) % familyNames.count]
@@ -117,13 +119,26 @@ extension DemoData {
               $0.jurisdiction = member.jurisdiction
             }
           }, metadata: key, options: options)
+        // Joining takes the member's acceptance.
+        _ = try await campaignService.acceptCoalitionInvitation(
+          .with { $0.campaign = created.name }, metadata: bearer(partnerKeys[member.organization]!), options: options)
       }
       for petition in campaign.petitions {
-        _ = try await campaignService.addCampaignPetition(
+        let name = names[petition]!
+        let offered = try await campaignService.addCampaignPetition(
           .with {
             $0.campaign = created.name
-            $0.petition = names[petition]!
-          }, metadata: key, options: options)
+            $0.petition = name
+          }, metadata: key, options: options
+        ).campaign
+        // Another organization's petition joins when that organization accepts.
+        if offered.proposedPetitions.contains(name), let owner = owners[name] {
+          _ = try await campaignService.acceptCampaignPetition(
+            .with {
+              $0.campaign = created.name
+              $0.petition = name
+            }, metadata: bearer(partnerKeys[owner]!), options: options)
+        }
       }
       _ = try await campaignService.updateCampaign(
         .with {

@@ -115,6 +115,7 @@ extension CampaignRecord {
       $0.title = title
       $0.description_p = description
       $0.petitions = petitions
+      $0.proposedPetitions = proposedPetitions
       $0.createTime = Google_Protobuf_Timestamp(clamping: createTime)
       $0.updateTime = Google_Protobuf_Timestamp(clamping: updateTime)
       $0.hashtag = hashtag
@@ -127,6 +128,7 @@ extension CampaignRecord {
           $0.role = Groundswell_Campaign_V1_CoalitionMember.Role(rawValue: member.role.rawValue) ?? .unspecified
           $0.jurisdiction = member.jurisdiction
           $0.joinTime = Google_Protobuf_Timestamp(clamping: member.joinTime)
+          $0.state = member.joined ? .joined : .invited
         }
       }
       $0.demands = demands
@@ -139,7 +141,7 @@ extension CampaignRecord {
   /// organizers may.
   func isChangeable(by organization: String?) -> Bool {
     guard let organization else { return false }
-    return members.contains { $0.organization == organization && ($0.role == .creator || $0.role == .organizer) }
+    return members.contains { $0.organization == organization && $0.joined && ($0.role == .creator || $0.role == .organizer) }
   }
 }
 

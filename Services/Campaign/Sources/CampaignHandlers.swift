@@ -132,14 +132,20 @@ extension CampaignHandlers: Groundswell_Campaign_V1_CampaignService.SimpleServic
     validator.name("petition", request.petition, collection: "petitions")
     try validator.check()
     let campaign = try await changeableCampaign(request.campaign)
-    if !campaign.petitions.contains(request.petition) && campaign.petitions.count >= Limits.petitionsPerCampaign {
+    let held = campaign.petitions + campaign.proposedPetitions
+    if !held.contains(request.petition) && held.count >= Limits.petitionsPerCampaign {
       throw DomainError.failedPrecondition(
         "Campaign `\(request.campaign)` has \(Limits.petitionsPerCampaign) petitions, the most a campaign may have.")
     }
     guard let petition = try await petitions.petition(named: request.petition), petition.isVisible(to: campaign.organization) else {
       throw DomainError.notFound("Petition `\(request.petition)` was not found.")
     }
-    guard let updated = try await repository.setPetition(request.petition, in: campaign.id, member: true, now: Date()) else {
+    // Lending a petition takes its organization's acceptance.
+    let call = CallContext.current
+    let accepted = call.isTrusted || petition.organization == call.organization
+    guard let updated = try await repository.setPetition(
+      request.petition, in: campaign.id, member: true, accepted: accepted, now: Date())
+    else {
       throw DomainError.notFound("Campaign `\(request.campaign)` was not found.")
     }
     return .with { $0.campaign = updated.proto }
@@ -151,8 +157,41 @@ extension CampaignHandlers: Groundswell_Campaign_V1_CampaignService.SimpleServic
     var validator = Validator()
     validator.name("petition", request.petition, collection: "petitions")
     try validator.check()
-    let campaign = try await changeableCampaign(request.campaign)
-    guard let updated = try await repository.setPetition(request.petition, in: campaign.id, member: false, now: Date()) else {
+    // A petition's own organization may always take it back.
+    let campaign: CampaignRecord
+    if let owner = try await petitions.petition(named: request.petition)?.organization, owner == CallContext.current.organization {
+      campaign = try await existingCampaign(request.campaign, field: "campaign")
+    } else {
+      campaign = try await changeableCampaign(request.campaign)
+    }
+    guard let updated = try await repository.setPetition(
+      request.petition, in: campaign.id, member: false, accepted: false, now: Date())
+    else {
+      throw DomainError.notFound("Campaign `\(request.campaign)` was not found.")
+    }
+    return .with { $0.campaign = updated.proto }
+  }
+
+  public func acceptCampaignPetition(
+    request: Groundswell_Campaign_V1_AcceptCampaignPetitionRequest, context: ServerContext
+  ) async throws -> Groundswell_Campaign_V1_AcceptCampaignPetitionResponse {
+    var validator = Validator()
+    validator.name("campaign", request.campaign, collection: "campaigns")
+    validator.name("petition", request.petition, collection: "petitions")
+    try validator.check()
+    let campaign = try await existingCampaign(request.campaign, field: "campaign")
+    let call = CallContext.current
+    guard let petition = try await petitions.petition(named: request.petition), petition.isVisible(to: call.organization ?? "") else {
+      throw DomainError.notFound("Petition `\(request.petition)` was not found.")
+    }
+    try call.requireActing(for: petition.organization, .lend(request.petition))
+    if campaign.petitions.contains(request.petition) { return .with { $0.campaign = campaign.proto } }
+    guard campaign.proposedPetitions.contains(request.petition) else {
+      throw DomainError.notFound("Petition `\(request.petition)` has not been proposed to `\(request.campaign)`.")
+    }
+    guard let updated = try await repository.setPetition(
+      request.petition, in: campaign.id, member: true, accepted: true, now: Date())
+    else {
       throw DomainError.notFound("Campaign `\(request.campaign)` was not found.")
     }
     return .with { $0.campaign = updated.proto }

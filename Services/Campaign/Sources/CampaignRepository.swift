@@ -24,6 +24,9 @@ public struct MemberRecord: Sendable, Equatable {
   public var role: CoalitionRole
   public var jurisdiction: String
   public var joinTime: Date
+  /// False while the organization is only invited: it takes part once it
+  /// accepts.
+  public var joined: Bool = true
 }
 
 /// Something supporters can do for a campaign, stored as JSON.
@@ -54,7 +57,11 @@ public struct CampaignRecord: Sendable, Equatable {
   public var demands: [String] = []
   public var actions: [ActionRecord] = []
   public var endorsementCount: Int64 = 0
+  /// The petitions that take part, in the order they joined.
   public var petitions: [String]
+  /// Other organizations' petitions offered to the campaign, waiting for
+  /// their organization's acceptance.
+  public var proposedPetitions: [String] = []
   public var createTime: Date
   public var updateTime: Date
   public var sequence: Int64
@@ -94,8 +101,10 @@ public protocol CampaignRepository: Sendable {
   /// Reads, changes and writes back a campaign (its fields and coalition) in
   /// one transaction; `change` may throw to refuse. Nil when it is gone.
   func modify(id: String, now: Date, _ change: @Sendable (inout CampaignRecord) throws -> Void) async throws -> CampaignRecord?
-  /// Adds (idempotently) or removes a petition; nil when the campaign is gone.
-  func setPetition(_ petition: String, in campaignID: String, member: Bool, now: Date) async throws -> CampaignRecord?
+  /// Adds (idempotently) or removes a petition, or a proposal of one when
+  /// not `accepted` (adding an accepted one accepts a proposal); nil when
+  /// the campaign is gone.
+  func setPetition(_ petition: String, in campaignID: String, member: Bool, accepted: Bool, now: Date) async throws -> CampaignRecord?
   /// Records an endorsement unless `endorserKey` endorsed already; returns
   /// the endorsement (new or first), whether it existed, and the count. Nil
   /// when the campaign is gone.
@@ -123,7 +132,7 @@ public struct CampaignMembershipRecord: Sendable, Equatable {
     id = campaign.id
     title = campaign.title
     organization = campaign.organization
-    memberOrganizations = campaign.members.map(\.organization)
+    memberOrganizations = campaign.members.filter(\.joined).map(\.organization)
     petitions = campaign.petitions
     version = campaign.version
     sequence = campaign.sequence

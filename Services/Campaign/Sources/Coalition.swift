@@ -21,6 +21,7 @@ extension CampaignHandlers {
     validator.jurisdiction("member.jurisdiction", member.jurisdiction, required: false)
     try validator.check()
     let campaign = try await changeableCampaign(request.campaign)
+    let call = CallContext.current
     guard let organizationID, try await organizations.organization(id: organizationID) != nil else {
       throw DomainError.notFound("Organization `\(member.organization)` was not found.")
     }
@@ -37,7 +38,11 @@ extension CampaignHandlers {
         guard record.members.count < Limits.members else {
           throw DomainError.failedPrecondition("Campaign `\(name)` has \(Limits.members) coalition members, the most a campaign may have.")
         }
-        record.members.append(MemberRecord(organization: member.organization, role: role!, jurisdiction: member.jurisdiction, joinTime: now))
+        // Another organization is invited: it joins when it accepts.
+        record.members.append(
+          MemberRecord(
+            organization: member.organization, role: role!, jurisdiction: member.jurisdiction, joinTime: now,
+            joined: call.isTrusted || member.organization == call.organization))
       }
     }
     guard let updated else { throw DomainError.notFound("Campaign `\(name)` was not found.") }
@@ -51,7 +56,11 @@ extension CampaignHandlers {
     validator.name("campaign", request.campaign, collection: "campaigns")
     validator.name("organization", request.organization, collection: "organizations")
     try validator.check()
-    let campaign = try await changeableCampaign(request.campaign)
+    // A member may always leave (or decline an invitation); organizers may
+    // remove anyone.
+    let leaving = request.organization == CallContext.current.organization
+    let campaign = leaving
+      ? try await existingCampaign(request.campaign, field: "campaign") : try await changeableCampaign(request.campaign)
     let name = request.campaign
     let organization = request.organization
     let updated = try await repository.modify(id: campaign.id, now: Date()) { record in
@@ -62,6 +71,28 @@ extension CampaignHandlers {
         throw DomainError.failedPrecondition("`\(organization)` created `\(name)`; the creator cannot leave its coalition.")
       }
       record.members.remove(at: index)
+    }
+    guard let updated else { throw DomainError.notFound("Campaign `\(name)` was not found.") }
+    return .with { $0.campaign = updated.proto }
+  }
+
+  public func acceptCoalitionInvitation(
+    request: Groundswell_Campaign_V1_AcceptCoalitionInvitationRequest, context: ServerContext
+  ) async throws -> Groundswell_Campaign_V1_AcceptCoalitionInvitationResponse {
+    let campaign = try await existingCampaign(request.campaign, field: "campaign")
+    let name = request.campaign
+    guard let organization = CallContext.current.organization,
+      let member = campaign.members.first(where: { $0.organization == organization })
+    else {
+      throw DomainError.notFound("Your organization has no invitation to `\(name)`.")
+    }
+    if member.joined { return .with { $0.campaign = campaign.proto } }
+    let updated = try await repository.modify(id: campaign.id, now: Date()) { record in
+      guard let index = record.members.firstIndex(where: { $0.organization == organization }) else {
+        throw DomainError.notFound("Your organization has no invitation to `\(name)`.")
+      }
+      record.members[index].joined = true
+      record.members[index].joinTime = Date()
     }
     guard let updated else { throw DomainError.notFound("Campaign `\(name)` was not found.") }
     return .with { $0.campaign = updated.proto }

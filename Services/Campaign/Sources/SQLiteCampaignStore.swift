@@ -98,6 +98,16 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
             WHERE end_time NOT BETWEEN 0 AND 253402300799999;
           """)
       }
+      // Joining a coalition and lending a petition take the other side's
+      // acceptance. Memberships and petitions from before were made without
+      // it and stay as they were (joined, accepted); any member may leave and
+      // any owner withdraw its petition.
+      migrator.registerMigration("5 invitations and proposals") { db in
+        try db.execute(sql: """
+          ALTER TABLE campaign_members ADD COLUMN joined INTEGER NOT NULL DEFAULT 1;
+          ALTER TABLE campaign_petitions ADD COLUMN accepted INTEGER NOT NULL DEFAULT 1;
+          """)
+      }
     }
   }
 
@@ -178,16 +188,19 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
     }
   }
 
-  public func setPetition(_ petition: String, in campaignID: String, member: Bool, now: Date) async throws -> CampaignRecord? {
+  public func setPetition(
+    _ petition: String, in campaignID: String, member: Bool, accepted: Bool, now: Date
+  ) async throws -> CampaignRecord? {
     try await pool.write { db in
       guard try Self.fetchCampaign(db, id: campaignID) != nil else { return nil }
       if member {
         try db.execute(
           sql: """
-            INSERT OR IGNORE INTO campaign_petitions (campaign_id, petition, position)
-            VALUES (?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM campaign_petitions WHERE campaign_id = ?))
+            INSERT INTO campaign_petitions (campaign_id, petition, position, accepted)
+            VALUES (?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM campaign_petitions WHERE campaign_id = ?), ?)
+            ON CONFLICT (campaign_id, petition) DO UPDATE SET accepted = 1 WHERE excluded.accepted = 1 AND accepted = 0
             """,
-          arguments: [campaignID, petition, campaignID])
+          arguments: [campaignID, petition, campaignID, accepted])
       } else {
         try db.execute(
           sql: "DELETE FROM campaign_petitions WHERE campaign_id = ? AND petition = ?", arguments: [campaignID, petition])
@@ -228,8 +241,12 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
     try db.execute(sql: "DELETE FROM campaign_members WHERE campaign_id = ?", arguments: [campaign.id])
     for member in campaign.members {
       try db.execute(
-        sql: "INSERT INTO campaign_members (campaign_id, organization, role, jurisdiction, join_time) VALUES (?, ?, ?, ?, ?)",
-        arguments: [campaign.id, member.organization, member.role.rawValue, member.jurisdiction, member.joinTime.millisecondsSince1970])
+        sql: """
+          INSERT INTO campaign_members (campaign_id, organization, role, jurisdiction, join_time, joined)
+          VALUES (?, ?, ?, ?, ?, ?)
+          """,
+        arguments: [campaign.id, member.organization, member.role.rawValue, member.jurisdiction,
+                    member.joinTime.millisecondsSince1970, member.joined])
     }
   }
 
@@ -283,14 +300,19 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
 
   private static func campaignRecord(_ db: Database, _ row: Row) throws -> CampaignRecord {
     let id: String = row["id"]
-    let petitions = try String.fetchAll(
-      db, sql: "SELECT petition FROM campaign_petitions WHERE campaign_id = ? ORDER BY position", arguments: [id])
+    var petitions: [String] = []
+    var proposed: [String] = []
+    for row in try Row.fetchAll(
+      db, sql: "SELECT petition, accepted FROM campaign_petitions WHERE campaign_id = ? ORDER BY position", arguments: [id]) {
+      if row["accepted"] { petitions.append(row["petition"]) } else { proposed.append(row["petition"]) }
+    }
     let members = try Row.fetchAll(
       db, sql: "SELECT * FROM campaign_members WHERE campaign_id = ? ORDER BY role, join_time, organization", arguments: [id]
     ).map { member in
       MemberRecord(
         organization: member["organization"], role: CoalitionRole(rawValue: member["role"]) ?? .partner,
-        jurisdiction: member["jurisdiction"], joinTime: Date(millisecondsSince1970: member["join_time"]))
+        jurisdiction: member["jurisdiction"], joinTime: Date(millisecondsSince1970: member["join_time"]),
+        joined: member["joined"])
     }
     return CampaignRecord(
       id: id, organization: row["organization"], title: row["title"], description: row["description"],
@@ -301,7 +323,7 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
       demands: try row.json("demands"),
       actions: try row.json("actions"),
       endorsementCount: row["endorsement_count"],
-      petitions: petitions, createTime: Date(millisecondsSince1970: row["create_time"]),
+      petitions: petitions, proposedPetitions: proposed, createTime: Date(millisecondsSince1970: row["create_time"]),
       updateTime: Date(millisecondsSince1970: row["update_time"]), sequence: row["seq"], version: row["version"])
   }
 
@@ -317,12 +339,12 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
       var petitions: [String: [String]] = [:]
       let range = "campaign_id IN (SELECT id FROM campaigns WHERE seq BETWEEN ? AND ?)"
       for row in try Row.fetchAll(
-        db, sql: "SELECT campaign_id, organization FROM campaign_members WHERE \(range) ORDER BY role, join_time, organization",
+        db, sql: "SELECT campaign_id, organization FROM campaign_members WHERE \(range) AND joined = 1 ORDER BY role, join_time, organization",
         arguments: [first, last]) {
         members[row["campaign_id"], default: []].append(row["organization"])
       }
       for row in try Row.fetchAll(
-        db, sql: "SELECT campaign_id, petition FROM campaign_petitions WHERE \(range) ORDER BY position", arguments: [first, last]) {
+        db, sql: "SELECT campaign_id, petition FROM campaign_petitions WHERE \(range) AND accepted = 1 ORDER BY position", arguments: [first, last]) {
         petitions[row["campaign_id"], default: []].append(row["petition"])
       }
       return rows.map { row in

@@ -50,11 +50,15 @@ extension PetitionHandlers {
     guard state == .open else { throw Self.notSignable(request.petition, state) }
     let givenName = signer.givenName.trimmingWhitespace()
     let familyName = signer.familyName.trimmingWhitespace()
+    // The details go to the organization that collected them; the
+    // petition's organization comes to know the supporter too.
+    let collector = call.organization ?? petition.organization
     let supporter = try await resolver.resolve(
       SignerDetails(
         email: signer.email, givenName: givenName, familyName: familyName,
-        postalCode: signer.postalCode.trimmingWhitespace().uppercased(), region: region, organization: petition.organization,
-        optInOrganization: request.optIn ? (call.organization ?? petition.organization) : nil,
+        postalCode: signer.postalCode.trimmingWhitespace().uppercased(), region: region, organization: collector,
+        petitionOrganization: collector == petition.organization ? nil : petition.organization,
+        optInOrganization: request.optIn ? collector : nil,
         optInSource: request.source))
     let signature = SignatureRecord(
       id: ResourceName.newID(), petitionID: petition.id, supporter: supporter, createTime: Date(),
@@ -63,10 +67,13 @@ extension PetitionHandlers {
       publicName: request.showName ? Self.publicName(given: givenName, family: familyName) : "",
       collectedBy: call.organization ?? "")
     let ladder = ladder
+    let shown: @Sendable (SignOutcome) -> SignOutcome = { [petition] outcome in
+      Self.disguised(outcome, attempt: signature, petition: petition, call: call)
+    }
     let result: SignResult
     do {
       result = try await repository.sign(signature, key: key, now: Date()) { outcome in
-        try Self.response(outcome, ladder: ladder).serializedBytes()
+        try Self.response(shown(outcome), ladder: ladder).serializedBytes()
       }
     } catch PetitionStoreError.wrongState(let current) {
       throw Self.notSignable(request.petition, current)
@@ -80,8 +87,25 @@ extension PetitionHandlers {
       if !outcome.alreadySigned {
         changes.publish(PetitionChange(outcome, organization: petition.organization, withdrawn: false))
       }
-      return Self.response(outcome, ladder: ladder)
+      return Self.response(shown(outcome), ladder: ladder)
     }
+  }
+
+  /// A repeat is told as a repeat, with the first signature, only to the
+  /// organization that collected that signature or owns the petition (and to
+  /// operators). To anyone else it answers like a first signature — the
+  /// attempt as if stored, counting nothing — so that signing is no way to
+  /// learn whether a person signed, or what they wrote.
+  static func disguised(
+    _ outcome: SignOutcome, attempt: SignatureRecord, petition: PetitionRecord, call: CallContext
+  ) -> SignOutcome {
+    guard outcome.alreadySigned else { return outcome }
+    if call.isTrusted || call.organization == petition.organization { return outcome }
+    if let organization = call.organization, organization == outcome.signature.collectedBy { return outcome }
+    var shown = outcome
+    shown.signature = attempt
+    shown.alreadySigned = false
+    return shown
   }
 
   public func withdrawSignature(

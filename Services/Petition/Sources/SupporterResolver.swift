@@ -11,8 +11,11 @@ public struct SignerDetails: Sendable, Equatable {
   public var familyName: String
   public var postalCode: String = ""
   public var region: Region?
-  /// The organization whose petition is signed.
+  /// The organization the signer gives their details to: the collecting
+  /// organization, or the petition's when no organization's key collected.
   public var organization: String
+  /// The petition's organization, when another organization collected.
+  public var petitionOrganization: String? = nil
   /// The organization the signer opted in to, if they did.
   public var optInOrganization: String?
   public var optInSource: String = ""
@@ -44,6 +47,7 @@ public struct RemoteSupporterResolver: SupporterResolver {
       $0.region = signer.region?.subdivision ?? ""
       $0.optInOrganization = signer.optInOrganization ?? ""
       $0.optInSource = signer.optInSource
+      $0.petitionOrganization = signer.petitionOrganization ?? ""
     }
     return try await callingBackend(ServiceName.supporter, consequence: "the signature was not recorded.") {
       try await client.resolveSupporter(request, options: CallContext.current.callOptions()).supporter.name

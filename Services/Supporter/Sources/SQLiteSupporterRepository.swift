@@ -45,6 +45,28 @@ public struct SQLiteSupporterRepository: SupporterRepository {
           CREATE INDEX consents_by_organization ON consents (organization, opted_in);
           """)
       }
+      // Details move into each organization's own record. Which details an
+      // organization was given at the time of its signatures was not kept:
+      // every organization that knows a supporter starts from the values
+      // stored last. The shared row keeps only the identity.
+      migrator.registerMigration("3 details per organization") { db in
+        try db.execute(sql: """
+          ALTER TABLE supporter_organizations ADD COLUMN given_name TEXT NOT NULL DEFAULT '';
+          ALTER TABLE supporter_organizations ADD COLUMN family_name TEXT NOT NULL DEFAULT '';
+          ALTER TABLE supporter_organizations ADD COLUMN postal_code TEXT NOT NULL DEFAULT '';
+          ALTER TABLE supporter_organizations ADD COLUMN country TEXT NOT NULL DEFAULT '';
+          ALTER TABLE supporter_organizations ADD COLUMN region TEXT NOT NULL DEFAULT '';
+          ALTER TABLE supporter_organizations ADD COLUMN update_time INTEGER NOT NULL DEFAULT 0;
+          UPDATE supporter_organizations SET
+            given_name = (SELECT s.given_name FROM supporters s WHERE s.id = supporter_id),
+            family_name = (SELECT s.family_name FROM supporters s WHERE s.id = supporter_id),
+            postal_code = (SELECT s.postal_code FROM supporters s WHERE s.id = supporter_id),
+            country = (SELECT s.country FROM supporters s WHERE s.id = supporter_id),
+            region = (SELECT s.region FROM supporters s WHERE s.id = supporter_id),
+            update_time = first_seen_time;
+          UPDATE supporters SET given_name = '', family_name = '', postal_code = '', country = '', region = '';
+          """)
+      }
     }
   }
 
@@ -52,48 +74,54 @@ public struct SQLiteSupporterRepository: SupporterRepository {
     try await pool.write { db in
       let time = now.millisecondsSince1970
       var created = false
-      if let id = try String.fetchOne(db, sql: "SELECT id FROM supporters WHERE email = ?", arguments: [signer.canonicalEmail]) {
-        try db.execute(
-          sql: "UPDATE supporters SET given_name = ?, family_name = ? WHERE id = ?",
-          arguments: [signer.givenName, signer.familyName, id])
-        if !signer.country.isEmpty {
-          try db.execute(
-            sql: "UPDATE supporters SET postal_code = ?, country = ?, region = ? WHERE id = ?",
-            arguments: [signer.postalCode, signer.country, signer.region, id])
-        }
+      let id: String
+      if let existing = try String.fetchOne(db, sql: "SELECT id FROM supporters WHERE email = ?", arguments: [signer.canonicalEmail]) {
+        id = existing
       } else {
         created = true
+        id = ResourceName.newID()
         try db.execute(
           sql: """
             INSERT INTO supporters (id, email, given_name, family_name, create_time, postal_code, country, region)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, '', '', ?, '', '', '')
             """,
-          arguments: [ResourceName.newID(), signer.canonicalEmail, signer.givenName, signer.familyName, time,
-                      signer.postalCode, signer.country, signer.region])
+          arguments: [id, signer.canonicalEmail, time])
       }
-      let id = try String.fetchOne(db, sql: "SELECT id FROM supporters WHERE email = ?", arguments: [signer.canonicalEmail])!
-      for organization in [signer.organization] + (signer.optInOrganization.map { [$0] } ?? []) {
+      let details: StatementArguments = [signer.givenName, signer.familyName, signer.postalCode, signer.country, signer.region, time]
+      // The organization given the details: its record is updated (the
+      // place only when one was given).
+      try db.execute(
+        sql: """
+          INSERT INTO supporter_organizations
+            (supporter_id, organization, first_seen_time, given_name, family_name, postal_code, country, region, update_time)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT (supporter_id, organization) DO UPDATE SET
+            given_name = excluded.given_name, family_name = excluded.family_name, update_time = excluded.update_time,
+            postal_code = CASE WHEN excluded.country != '' THEN excluded.postal_code ELSE postal_code END,
+            region = CASE WHEN excluded.country != '' THEN excluded.region ELSE region END,
+            country = CASE WHEN excluded.country != '' THEN excluded.country ELSE country END
+          """,
+        arguments: [id, signer.organization, time] + details)
+      // Any other organization that comes to know them keeps its own record.
+      for organization in Set([signer.petitionOrganization, signer.optInOrganization].compactMap { $0 })
+      where organization != signer.organization {
         try db.execute(
-          sql: "INSERT OR IGNORE INTO supporter_organizations (supporter_id, organization, first_seen_time) VALUES (?, ?, ?)",
-          arguments: [id, organization, time])
+          sql: """
+            INSERT OR IGNORE INTO supporter_organizations
+              (supporter_id, organization, first_seen_time, given_name, family_name, postal_code, country, region, update_time)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+          arguments: [id, organization, time] + details)
       }
       if let organization = signer.optInOrganization {
         try Self.record(db, supporterID: id, organization: organization, optedIn: true, source: signer.optInSource, time: time)
       }
-      return (try Self.fetch(db, id: id, consentOf: nil)!, created)
+      return (try Self.fetch(db, id: id, knownTo: signer.organization)!, created)
     }
   }
 
   public func supporter(id: String, knownTo organization: String?) async throws -> SupporterRecord? {
-    try await pool.read { db in
-      if let organization {
-        let known = try Bool.fetchOne(
-          db, sql: "SELECT 1 FROM supporter_organizations WHERE supporter_id = ? AND organization = ?",
-          arguments: [id, organization]) ?? false
-        guard known else { return nil }
-      }
-      return try Self.fetch(db, id: id, consentOf: organization)
-    }
+    try await pool.read { db in try Self.fetch(db, id: id, knownTo: organization) }
   }
 
   public func supporters(of organization: String, optedInOnly: Bool, after: Int64, limit: Int) async throws -> (supporters: [SupporterRecord], hasMore: Bool) {
@@ -104,7 +132,7 @@ public struct SQLiteSupporterRepository: SupporterRepository {
       let rows = try Row.fetchAll(
         db,
         sql: """
-          SELECT o.rowid AS position, s.* FROM supporter_organizations o JOIN supporters s ON s.id = o.supporter_id
+          SELECT o.rowid AS position, \(Self.columns) FROM supporter_organizations o JOIN supporters s ON s.id = o.supporter_id
           WHERE o.organization = ? AND o.rowid > ? \(filter) ORDER BY o.rowid LIMIT ?
           """,
         arguments: [organization, after, limit + 1])
@@ -151,10 +179,23 @@ public struct SQLiteSupporterRepository: SupporterRepository {
       arguments: [supporterID, organization, optedIn, time, source])
   }
 
-  private static func fetch(_ db: Database, id: String, consentOf organization: String?) throws -> SupporterRecord? {
-    try Row.fetchOne(db, sql: "SELECT * FROM supporters WHERE id = ?", arguments: [id]).map {
-      try record(db, $0, consentOf: organization)
-    }
+  /// The identity with one organization's details.
+  static let columns = """
+    s.id, s.email, s.create_time, o.given_name, o.family_name, o.postal_code, o.country, o.region
+    """
+
+  /// The supporter as `organization` knows them; with none, with the most
+  /// recently given details.
+  private static func fetch(_ db: Database, id: String, knownTo organization: String?) throws -> SupporterRecord? {
+    let row = try Row.fetchOne(
+      db,
+      sql: """
+        SELECT \(columns) FROM supporter_organizations o JOIN supporters s ON s.id = o.supporter_id
+        WHERE o.supporter_id = ? AND (? IS NULL OR o.organization = ?)
+        ORDER BY o.update_time DESC LIMIT 1
+        """,
+      arguments: [id, organization, organization])
+    return try row.map { try record(db, $0, consentOf: organization) }
   }
 
   private static func record(_ db: Database, _ row: Row, consentOf organization: String?) throws -> SupporterRecord {

@@ -10,7 +10,9 @@ public struct ConsentRecord: Sendable, Equatable {
   public var optOutSource: String = ""
 }
 
-/// A supporter as stored, with the consents the reader may see.
+/// A supporter as one organization knows them: the identity (id, canonical
+/// email) is shared, the details are that organization's own, with the
+/// consents the reader may see.
 public struct SupporterRecord: Sendable, Equatable {
   public var id: String
   public var email: String
@@ -33,8 +35,13 @@ public struct SignerInput: Sendable, Equatable {
   public var postalCode: String
   public var country: String
   public var region: String
-  /// The organization whose petition is signed: it comes to know them.
+  /// The organization the details were given to: its record of them is
+  /// created or updated.
   public var organization: String
+  /// The organization whose petition is signed, when another collected the
+  /// signature: it comes to know them, with these details only if it has no
+  /// record of its own.
+  public var petitionOrganization: String? = nil
   /// The organization they opted in to, if any: it comes to know them too.
   public var optInOrganization: String?
   public var optInSource: String
@@ -42,13 +49,16 @@ public struct SignerInput: Sendable, Equatable {
 
 /// The supporters' store. Handlers talk to this protocol, never to SQL.
 public protocol SupporterRepository: Sendable {
-  /// Finds the supporter with this canonical email or creates one, updates
-  /// their name and place, records that the organizations know them and the
-  /// opt-in; in one transaction. `created` tells whether they were new.
+  /// Finds the supporter with this canonical email or creates one, writes
+  /// the details into `signer.organization`'s own record of them, records
+  /// that the other organizations know them and the opt-in; in one
+  /// transaction. Returns the supporter as `signer.organization` knows them;
+  /// `created` tells whether the person was new to Groundswell.
   func resolve(_ signer: SignerInput, now: Date) async throws -> (supporter: SupporterRecord, created: Bool)
 
-  /// The supporter, if it exists and — when `organization` is given — is
-  /// known to that organization (whose consent alone is then included).
+  /// The supporter as `organization` knows them (with its consent alone),
+  /// nil when that organization does not; with no organization (an
+  /// operator), with the most recently given details and every consent.
   func supporter(id: String, knownTo organization: String?) async throws -> SupporterRecord?
 
   /// A page of the supporters an organization knows, in the order it came to

@@ -32,12 +32,16 @@ extension SupporterResolverHandlers: Groundswell_Supporter_V1_SupporterResolverS
       validator.name("opt_in_organization", request.optInOrganization, collection: "organizations")
     }
     validator.text("opt_in_source", request.optInSource, maximum: Limits.source)
+    if !request.petitionOrganization.isEmpty {
+      validator.name("petition_organization", request.petitionOrganization, collection: "organizations")
+    }
     try validator.check()
     let (supporter, created) = try await repository.resolve(
       SignerInput(
         canonicalEmail: email!, givenName: request.givenName.trimmingWhitespace(),
         familyName: request.familyName.trimmingWhitespace(), postalCode: request.postalCode, country: request.country,
         region: request.region, organization: request.organization,
+        petitionOrganization: request.petitionOrganization.isEmpty ? nil : request.petitionOrganization,
         optInOrganization: request.optInOrganization.isEmpty ? nil : request.optInOrganization,
         optInSource: request.optInSource),
       now: Date())
