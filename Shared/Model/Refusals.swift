@@ -10,6 +10,7 @@ public enum OwnerAction: Sendable, Equatable {
   case recordConsent
   case createCampaigns
   case lend(String)
+  case manageKeys
 
   /// The verb phrase after "may": "change `petitions/x`".
   func phrase(owner: String) -> String {
@@ -23,13 +24,14 @@ public enum OwnerAction: Sendable, Equatable {
     case .recordConsent: "record consent for `\(owner)`"
     case .createCampaigns: "create campaigns in `\(owner)`"
     case .lend(let name): "lend `\(name)` to a campaign"
+    case .manageKeys: "manage the API keys of `\(owner)`"
     }
   }
 
   /// One of each, for the test that renders every sentence.
   public static let examples: [OwnerAction] =
     [.createPetitions, .change("petitions/p1"), .postUpdates(on: "petitions/p1"), .withdrawSignatures(from: "petitions/p1"),
-     .listSupporters, .recordConsent, .createCampaigns, .lend("petitions/p1")]
+     .listSupporters, .recordConsent, .createCampaigns, .lend("petitions/p1"), .manageKeys]
     + PetitionMove.allCases.map { .move("petitions/p1", $0) }
 }
 

@@ -25,6 +25,7 @@ import Testing
     (ServiceName.campaign, Groundswell_Campaign_V1_CampaignService.Method.descriptors),
     (ServiceName.campaign, Groundswell_Campaign_V1_CampaignFeedService.Method.descriptors),
     (ServiceName.gateway, Groundswell_Gateway_V1_GatewayService.Method.descriptors),
+    (ServiceName.gateway, Groundswell_Gateway_V1_ApiKeyService.Method.descriptors),
   ]
 
   @Test func everyRPCDeclaresWhoMayCallIt() {
@@ -134,8 +135,7 @@ import Testing
     let stack = try await sharedStack.value
     let (organization, key) = try await stack.makeOrganization()
     let petition = try await stack.makeOpenPetition(organization: organization, key: key)
-    let dashboard = try await stack.keys.create(
-      organization: organization, isOperator: false, scopes: [.totalsRead], label: "dashboard").key
+    let dashboard = try await stack.makeKey(organization: organization, scopes: [.totalsRead])
     try await stack.withGateway { api in
       _ = try await api.totals.getGrandTotal(.init(), metadata: bearer(dashboard))
       _ = try await api.petitions.batchGetSignatureCounts(.with { $0.petitions = [petition] }, metadata: bearer(dashboard))

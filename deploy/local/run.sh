@@ -96,9 +96,11 @@ done
 if [ ! -f "$state/demo.env" ]; then
   echo "==> demo keys and data"
   keys() { "$bin/gateway" keys create --data-dir "$state/gateway" "$@"; }
-  operator_key=$(keys --operator --label "demo operator")
-  harbor_key=$(keys --organization organizations/harbor-light --label "demo partner")
-  opengate_key=$(keys --organization organizations/open-gate-network --label "demo partner")
+  # The seed signs hundreds of times at full speed: its keys get room for it.
+  operator_key=$(keys --operator --unlimited --label "demo operator")
+  harbor_key=$(keys --organization organizations/harbor-light --calls-per-second 500 --burst 2000 --label "demo partner")
+  opengate_key=$(keys --organization organizations/open-gate-network --calls-per-second 500 --burst 2000 --label "demo partner")
+  sleep 1 # the running gateway sees new keys within a second
   "$bin/groundswell" demo seed --gateway "127.0.0.1:${ports[gateway]}" --ca-file "$certs/ca.crt" \
     --api-key "$operator_key" \
     --partner-key "organizations/harbor-light=$harbor_key" \

@@ -9,12 +9,14 @@ import Logging
 /// reaches a backend or a handler otherwise. The key's grant is bound to
 /// `CallContext.current`.
 public struct APIKeyInterceptor: ServerInterceptor {
-  let keys: any APIKeyRepository
+  let keys: APIKeyCache
+  let quotas: QuotaBuckets
   let declarations: AccessDeclarations
   let logger: Logger
 
-  public init(keys: any APIKeyRepository, declarations: AccessDeclarations = .generated, logger: Logger) {
+  public init(keys: APIKeyCache, quotas: QuotaBuckets, declarations: AccessDeclarations = .generated, logger: Logger) {
     self.keys = keys
+    self.quotas = quotas
     self.declarations = declarations
     self.logger = logger
   }
@@ -24,7 +26,7 @@ public struct APIKeyInterceptor: ServerInterceptor {
     context: ServerContext,
     next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
   ) async throws -> StreamingServerResponse<Output> {
-    let grant = try await authenticate(request.metadata, method: context.descriptor)
+    let grant = try authenticate(request.metadata, method: context.descriptor)
     guard let method = declarations.method(context.descriptor), method.isPublic, let scope = method.scope else {
       throw RPCError(code: .unimplemented, message: "\(context.descriptor.method) is not a public method of Groundswell.")
     }
@@ -33,16 +35,23 @@ public struct APIKeyInterceptor: ServerInterceptor {
         code: .permissionDenied,
         message: "\(context.descriptor.method) needs an API key with the `\(scope.rawValue)` scope; this key has \(grant.scopes.isEmpty ? "none" : APIScope.list(grant.scopes)).")
     }
+    if let wait = quotas.take(key: grant.keyID, quota: grant.quota) {
+      let milliseconds = Int(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000)
+      throw DomainError.overQuota(
+        "This API key is over its quota of calls; retry after the delay in the RetryInfo detail.",
+        retryAfterMilliseconds: max(1, milliseconds))
+    }
     let call = CallContext(
       peerService: nil, organization: grant.organization, isOperator: grant.isOperator,
-      deadline: IdentityMetadata.deadline(from: request.metadata), keyID: grant.keyID)
+      deadline: IdentityMetadata.deadline(from: request.metadata), keyID: grant.keyID,
+      scopes: grant.scopes)
     return try await CallContext.$current.withValue(call) {
       try await next(request, context)
     }
   }
 
   /// The grant of the call's API key; UNAUTHENTICATED without a valid one.
-  func authenticate(_ metadata: Metadata, method: MethodDescriptor) async throws -> APIKeyGrant {
+  func authenticate(_ metadata: Metadata, method: MethodDescriptor) throws -> APIKeyGrant {
     guard let header = metadata[stringValues: "authorization"].first(where: { _ in true }) else {
       throw RPCError(code: .unauthenticated, message: "Send your API key in the `authorization: Bearer <key>` header.")
     }
@@ -50,11 +59,17 @@ public struct APIKeyInterceptor: ServerInterceptor {
     guard parts.count == 2, parts[0].lowercased() == "bearer" else {
       throw RPCError(code: .unauthenticated, message: "The authorization header must be `Bearer <key>`.")
     }
-    guard let grant = try await keys.grant(forKey: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
+    switch keys.lookup(secret: String(parts[1]).trimmingCharacters(in: .whitespaces)) {
+    case .valid(let grant):
+      return grant
+    case .unknown:
       logger.notice("refused an unknown API key", metadata: ["method": "\(Echo.prefix(method.fullyQualifiedMethod))"])
       throw RPCError(code: .unauthenticated, message: "The API key is not valid.")
+    case .expired:
+      throw RPCError(code: .unauthenticated, message: "The API key has expired; ask for a new one.")
+    case .revoked:
+      throw RPCError(code: .unauthenticated, message: "The API key was revoked; ask for a new one.")
     }
-    return grant
   }
 
   /// The answer to a method the gateway does not serve: UNAUTHENTICATED
@@ -62,7 +77,7 @@ public struct APIKeyInterceptor: ServerInterceptor {
   /// method paths cannot be probed without one; UNIMPLEMENTED with one.
   public func refuseUnknown(_ metadata: Metadata, method: MethodDescriptor) async -> Status {
     do {
-      _ = try await authenticate(metadata, method: method)
+      _ = try authenticate(metadata, method: method)
       return Status(
         code: .unimplemented,
         message: "`\(Echo.prefix(method.fullyQualifiedMethod))` is not a public method of Groundswell; see proto/ for the API.")

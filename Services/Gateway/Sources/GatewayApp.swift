@@ -26,6 +26,8 @@ public struct GatewayConfig: Sendable {
   public var limits: ConnectionLimits = .publicListener
   /// The limits on partners' `WatchSignatureCounts` streams.
   public var watchCaps = SignatureCountWatches.WatchCaps()
+  /// The quota of keys that have none of their own, per gateway process.
+  public var quota = QuotaDefaults()
 
   public init(
     listen: ServiceAddress, dataDirectory: String, tls: TLSFiles,
@@ -107,6 +109,7 @@ public enum GatewayApp {
   public static func build(_ config: GatewayConfig, logger: Logger) throws -> BuiltService {
     try config.tls.checkReadable()
     let keys = try SQLiteAPIKeyRepository(directory: config.dataDirectory)
+    let keyCache = try APIKeyCache(repository: keys)
     let petition = try Backend(config.petitionService, name: ServiceName.petition, tls: config.tls)
     let supporter = try Backend(config.supporterService, name: ServiceName.supporter, tls: config.tls)
     let campaign = try Backend(config.campaignService, name: ServiceName.campaign, tls: config.tls)
@@ -125,8 +128,9 @@ public enum GatewayApp {
       },
       PeriodicService(every: TotalsHandlers.watchInterval) { publishChanges(view: view, to: updates) },
       CountFanoutFollower(fanout: fanout, client: .init(wrapping: petition.streams.client), logger: logger),
-    ]
-    let authentication = APIKeyInterceptor(keys: keys, logger: logger)
+    ] + keyCache.services(logger: logger)
+    let authentication = APIKeyInterceptor(keys: keyCache, quotas: QuotaBuckets(defaults: config.quota), logger: logger)
+    let directory = RemoteTenantDirectory(client: campaign.calls.client)
     let registry = PrometheusCollectorRegistry()
     let admin = AdminServer(listen: config.adminListen, view: view, updates: updates, registry: registry, logger: logger)
     let server = ServerHost(
@@ -140,7 +144,8 @@ public enum GatewayApp {
           counts: .init(wrapping: petition.calls.client), fanout: fanout, limiter: streams, caps: config.watchCaps),
         TotalsHandlers(
           view: view, updates: updates, history: .init(wrapping: petition.calls.client), limiter: streams,
-          caps: config.watchCaps, directory: RemoteTenantDirectory(client: campaign.calls.client)),
+          caps: config.watchCaps, directory: directory),
+        APIKeyHandlers(repository: keys, cache: keyCache, directory: directory),
       ],
       serviceNames: publicServices(),
       // Metrics first, so refused keys are counted too.

@@ -17,12 +17,15 @@ public struct CallContext: Sendable {
   public var deadline: ContinuousClock.Instant?
   /// The id of the API key that authenticated the call, on the gateway.
   public var keyID: String?
+  /// The scopes of that key, on the gateway.
+  public var scopes: Set<APIScope>
 
   public init(
     peerService: String? = nil, organization: String? = nil, isOperator: Bool = false,
-    deadline: ContinuousClock.Instant? = nil, keyID: String? = nil
+    deadline: ContinuousClock.Instant? = nil, keyID: String? = nil, scopes: Set<APIScope> = []
   ) {
     self.keyID = keyID
+    self.scopes = scopes
     self.peerService = peerService
     self.organization = organization
     self.isOperator = isOperator

@@ -75,10 +75,14 @@ struct Stack: Sendable {
       listen: any, dataDirectory: "\(dataRoot)/gateway", tls: pki.files(for: "gateway"),
       petitionService: petition.endpoint, supporterService: supporter.endpoint,
       campaignService: campaign.endpoint, reconcileInterval: reconcileInterval)
+    // The suites' own keys are not what they measure: quotas are tested
+    // with keys of their own.
+    gatewayConfig.quota = QuotaDefaults(callsPerSecond: 100_000, burst: 100_000)
     configure(&gatewayConfig)
-    let gateway = try await RunningService(GatewayApp.build(gatewayConfig, logger: logger))
+    // Made before the gateway starts, so its key table has it at once.
     let keys = try SQLiteAPIKeyRepository(directory: "\(dataRoot)/gateway")
     let operatorKey = try await keys.create(organization: nil, isOperator: true, scopes: [], label: "test operator").key
+    let gateway = try await RunningService(GatewayApp.build(gatewayConfig, logger: logger))
     return Stack(
       pki: pki, dataRoot: dataRoot, supporter: supporter, petition: petition, campaign: campaign, gateway: gateway,
       keys: keys, operatorKey: operatorKey)
@@ -131,7 +135,27 @@ struct Stack: Sendable {
           $0.organization = .with { $0.displayName = "Test organization \(id)" }
         }, metadata: bearer(operatorKey))
     }
-    return (name, try await keys.create(organization: name, isOperator: false, scopes: APIScope.partnerDefault, label: "test").key)
+    return (name, try await makeKey(organization: name))
+  }
+
+  /// A key made through `ApiKeyService` with the operator key, so that the
+  /// gateway knows it at once.
+  func makeKey(
+    organization: String, scopes: Set<APIScope> = APIScope.partnerDefault,
+    configure: (inout Groundswell_Gateway_V1_ApiKey) -> Void = { _ in }
+  ) async throws -> String {
+    try await withGateway { api in
+      try await api.keys.createApiKey(
+        .with {
+          $0.apiKey = .with {
+            $0.organization = organization
+            $0.scopes = scopes.sorted().map(\.rawValue)
+            $0.displayName = "test"
+            configure(&$0)
+          }
+        }, metadata: bearer(operatorKey)
+      ).secret
+    }
   }
 
   /// A campaign of `organization` holding `petitions`.
@@ -185,6 +209,7 @@ struct GatewayAPI: Sendable {
   var supporters: Groundswell_Supporter_V1_SupporterService.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
   var totals: Groundswell_Gateway_V1_GatewayService.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
   var health: Grpc_Health_V1_Health.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
+  var keys: Groundswell_Gateway_V1_ApiKeyService.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
 }
 
 /// One stack shared by the tests that do not stop services.
