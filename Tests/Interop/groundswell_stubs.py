@@ -11,6 +11,7 @@ import tempfile
 import grpc_tools
 
 PROTOS = [
+    "groundswell/api/v1/access.proto",
     "groundswell/petition/v1/petition.proto",
     "groundswell/petition/v1/petition_service.proto",
     "groundswell/gateway/v1/gateway_service.proto",
