@@ -213,3 +213,39 @@ final class ManualClock: Sendable {
   var now: Duration { time.withLock { $0 } }
   func advance(_ by: Duration) { time.withLock { $0 += by } }
 }
+
+/// `groundswell keys` over the API and `gateway keys` on the database cover
+/// the same lifecycle.
+@Test func bothCommandLinesManageKeys() async throws {
+  let stack = try await sharedStack.value
+  let (organization, key) = try await stack.makeOrganization()
+  let bin = repositoryRoot.appendingPathComponent(".build/debug").path
+  try #require(FileManager.default.isExecutableFile(atPath: "\(bin)/groundswell"), "build the executables first (scripts/test.sh does)")
+  let environment = [
+    "GROUNDSWELL_GATEWAY": "127.0.0.1:\(stack.gateway.port)", "GROUNDSWELL_CA_FILE": stack.pki.caFile,
+    "GROUNDSWELL_API_KEY": key,
+  ]
+  let created = try await runProgram("\(bin)/groundswell", ["keys", "create", "--scopes", "totals.read", "--label", "wall"], environment: environment)
+  #expect(created.status == 0, "\(created.output)")
+  let secret = try #require(created.output.split(separator: "\n").map(String.init).first { $0.hasPrefix("gsk_") })
+  let listed = try await runProgram("\(bin)/groundswell", ["keys", "list"], environment: environment)
+  #expect(listed.status == 0)
+  let line = try #require(listed.output.split(separator: "\n").first { $0.contains("wall") })
+  #expect(line.contains("totals.read"))
+  #expect(!listed.output.contains(secret), "a list never shows a secret")
+  let name = String(line.split(separator: " ").first!)
+
+  // The operator's command on the gateway's database sees and revokes it.
+  let store = ["--data-dir", "\(stack.dataRoot)/gateway"]
+  let onDisk = try await runProgram("\(bin)/gateway", ["keys", "list", "--organization", organization] + store, environment: [:])
+  #expect(onDisk.output.contains(name))
+  let revoked = try await runProgram("\(bin)/gateway", ["keys", "revoke", name] + store, environment: [:])
+  #expect(revoked.status == 0, "\(revoked.output)")
+  try await stack.withGateway { api in
+    let refused = try await eventually(timeout: .seconds(2), { await KeyLifecycleTests.grandTotal(api, secret) }, until: { $0 != nil })
+    #expect(refused?.code == .unauthenticated)
+  }
+  let bad = try await runProgram("\(bin)/groundswell", ["keys", "create", "--scopes", "everything"], environment: environment)
+  #expect(bad.status != 0)
+  #expect(bad.output.contains("api_key.scopes[0]"))
+}
