@@ -36,12 +36,26 @@ struct Serve: AsyncParsableCommand {
   @Option(name: .long, help: "Seconds between reconciles of the live view against full snapshots. [env: GROUNDSWELL_RECONCILE_INTERVAL, default: 300]")
   var reconcileInterval: String?
 
+  @Option(name: .long, help: "The calls per second of keys without a quota of their own, per gateway process. [env: GROUNDSWELL_QUOTA_CALLS_PER_SECOND, default: 50]")
+  var quotaCallsPerSecond: String?
+
+  @Option(name: .long, help: "The burst of keys without a quota of their own. [env: GROUNDSWELL_QUOTA_BURST, default: 100]")
+  var quotaBurst: String?
+
   func run() async throws {
+    let rateText = setting(quotaCallsPerSecond, env: "GROUNDSWELL_QUOTA_CALLS_PER_SECOND", default: "50")
+    guard let rate = Double(rateText), rate >= 0.1, rate <= 100_000 else {
+      throw ValidationError("--quota-calls-per-second must be a number from 0.1 to 100000, got `\(rateText.prefix(40))`")
+    }
+    let burstText = setting(quotaBurst, env: "GROUNDSWELL_QUOTA_BURST", default: "100")
+    guard let burst = Int(burstText), (1...1_000_000).contains(burst) else {
+      throw ValidationError("--quota-burst must be a whole number from 1 to 1000000, got `\(burstText.prefix(40))`")
+    }
     let reconcileText = setting(reconcileInterval, env: "GROUNDSWELL_RECONCILE_INTERVAL", default: "300")
     guard let reconcileSeconds = Int(reconcileText), reconcileSeconds >= 1 else {
       throw ValidationError("--reconcile-interval must be a whole number of seconds, at least 1, got `\(reconcileText)`")
     }
-    let config = GatewayConfig(
+    var config = GatewayConfig(
       listen: try options.listenEndpoint(default: "127.0.0.1:7400"),
       dataDirectory: options.dataDirectory(service: GatewayApp.name),
       tls: options.tlsFiles(service: GatewayApp.name),
@@ -54,6 +68,7 @@ struct Serve: AsyncParsableCommand {
       reconcileInterval: .seconds(reconcileSeconds),
       adminListen: try endpointSetting(adminListen, env: "GROUNDSWELL_ADMIN_LISTEN", default: "127.0.0.1:7410", name: "--admin-listen")
     )
+    config.quota = QuotaDefaults(callsPerSecond: rate, burst: burst)
     await ServiceMain.run(name: GatewayApp.name, logLevel: options.level) { logger in
       try GatewayApp.build(config, logger: logger).services
     }
