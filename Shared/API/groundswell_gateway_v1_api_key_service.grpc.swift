@@ -46,6 +46,19 @@ public enum Groundswell_Gateway_V1_ApiKeyService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "UpdateApiKey" metadata.
+        public enum UpdateApiKey: Sendable {
+            /// Request type for "UpdateApiKey".
+            public typealias Input = Groundswell_Gateway_V1_UpdateApiKeyRequest
+            /// Response type for "UpdateApiKey".
+            public typealias Output = Groundswell_Gateway_V1_UpdateApiKeyResponse
+            /// Descriptor for "UpdateApiKey".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.gateway.v1.ApiKeyService"),
+                method: "UpdateApiKey",
+                type: .unary
+            )
+        }
         /// Namespace for "RotateApiKey" metadata.
         public enum RotateApiKey: Sendable {
             /// Request type for "RotateApiKey".
@@ -76,6 +89,7 @@ public enum Groundswell_Gateway_V1_ApiKeyService: Sendable {
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             CreateApiKey.descriptor,
             ListApiKeys.descriptor,
+            UpdateApiKey.descriptor,
             RotateApiKey.descriptor,
             RevokeApiKey.descriptor
         ]
@@ -149,6 +163,25 @@ extension Groundswell_Gateway_V1_ApiKeyService {
             request: GRPCCore.StreamingServerRequest<Groundswell_Gateway_V1_ListApiKeysRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Gateway_V1_ListApiKeysResponse>
+
+        /// Handle the "UpdateApiKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Changes a key's `display_name`, `scopes` or `quota`, as named in
+        /// > `update_mask`; the same rules as for creating apply.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Gateway_V1_UpdateApiKeyRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Gateway_V1_UpdateApiKeyResponse` messages.
+        func updateApiKey(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Gateway_V1_UpdateApiKeyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Gateway_V1_UpdateApiKeyResponse>
 
         /// Handle the "RotateApiKey" method.
         ///
@@ -243,6 +276,25 @@ extension Groundswell_Gateway_V1_ApiKeyService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Groundswell_Gateway_V1_ListApiKeysResponse>
 
+        /// Handle the "UpdateApiKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Changes a key's `display_name`, `scopes` or `quota`, as named in
+        /// > `update_mask`; the same rules as for creating apply.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Gateway_V1_UpdateApiKeyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Gateway_V1_UpdateApiKeyResponse` message.
+        func updateApiKey(
+            request: GRPCCore.ServerRequest<Groundswell_Gateway_V1_UpdateApiKeyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Gateway_V1_UpdateApiKeyResponse>
+
         /// Handle the "RotateApiKey" method.
         ///
         /// > Source IDL Documentation:
@@ -334,6 +386,25 @@ extension Groundswell_Gateway_V1_ApiKeyService {
             context: GRPCCore.ServerContext
         ) async throws -> Groundswell_Gateway_V1_ListApiKeysResponse
 
+        /// Handle the "UpdateApiKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Changes a key's `display_name`, `scopes` or `quota`, as named in
+        /// > `update_mask`; the same rules as for creating apply.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Gateway_V1_UpdateApiKeyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Gateway_V1_UpdateApiKeyResponse` to respond with.
+        func updateApiKey(
+            request: Groundswell_Gateway_V1_UpdateApiKeyRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Gateway_V1_UpdateApiKeyResponse
+
         /// Handle the "RotateApiKey" method.
         ///
         /// > Source IDL Documentation:
@@ -401,6 +472,17 @@ extension Groundswell_Gateway_V1_ApiKeyService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Groundswell_Gateway_V1_ApiKeyService.Method.UpdateApiKey.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Gateway_V1_UpdateApiKeyRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Gateway_V1_UpdateApiKeyResponse>(),
+            handler: { request, context in
+                try await self.updateApiKey(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Groundswell_Gateway_V1_ApiKeyService.Method.RotateApiKey.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Gateway_V1_RotateApiKeyRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Gateway_V1_RotateApiKeyResponse>(),
@@ -444,6 +526,17 @@ extension Groundswell_Gateway_V1_ApiKeyService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Gateway_V1_ListApiKeysResponse> {
         let response = try await self.listApiKeys(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func updateApiKey(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Gateway_V1_UpdateApiKeyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Gateway_V1_UpdateApiKeyResponse> {
+        let response = try await self.updateApiKey(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -495,6 +588,19 @@ extension Groundswell_Gateway_V1_ApiKeyService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Groundswell_Gateway_V1_ListApiKeysResponse> {
         return GRPCCore.ServerResponse<Groundswell_Gateway_V1_ListApiKeysResponse>(
             message: try await self.listApiKeys(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func updateApiKey(
+        request: GRPCCore.ServerRequest<Groundswell_Gateway_V1_UpdateApiKeyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Gateway_V1_UpdateApiKeyResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Gateway_V1_UpdateApiKeyResponse>(
+            message: try await self.updateApiKey(
                 request: request.message,
                 context: context
             ),
@@ -592,6 +698,30 @@ extension Groundswell_Gateway_V1_ApiKeyService {
             deserializer: some GRPCCore.MessageDeserializer<Groundswell_Gateway_V1_ListApiKeysResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Gateway_V1_ListApiKeysResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "UpdateApiKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Changes a key's `display_name`, `scopes` or `quota`, as named in
+        /// > `update_mask`; the same rules as for creating apply.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Gateway_V1_UpdateApiKeyRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Gateway_V1_UpdateApiKeyRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Gateway_V1_UpdateApiKeyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func updateApiKey<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Gateway_V1_UpdateApiKeyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Gateway_V1_UpdateApiKeyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Gateway_V1_UpdateApiKeyResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Gateway_V1_UpdateApiKeyResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "RotateApiKey" method.
@@ -737,6 +867,41 @@ extension Groundswell_Gateway_V1_ApiKeyService {
             )
         }
 
+        /// Call the "UpdateApiKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Changes a key's `display_name`, `scopes` or `quota`, as named in
+        /// > `update_mask`; the same rules as for creating apply.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Gateway_V1_UpdateApiKeyRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Gateway_V1_UpdateApiKeyRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Gateway_V1_UpdateApiKeyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func updateApiKey<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Gateway_V1_UpdateApiKeyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Gateway_V1_UpdateApiKeyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Gateway_V1_UpdateApiKeyResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Gateway_V1_UpdateApiKeyResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Gateway_V1_ApiKeyService.Method.UpdateApiKey.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
         /// Call the "RotateApiKey" method.
         ///
         /// > Source IDL Documentation:
@@ -871,6 +1036,36 @@ extension Groundswell_Gateway_V1_ApiKeyService.ClientProtocol {
         )
     }
 
+    /// Call the "UpdateApiKey" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Changes a key's `display_name`, `scopes` or `quota`, as named in
+    /// > `update_mask`; the same rules as for creating apply.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Gateway_V1_UpdateApiKeyRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func updateApiKey<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Gateway_V1_UpdateApiKeyRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Gateway_V1_UpdateApiKeyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.updateApiKey(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Gateway_V1_UpdateApiKeyRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Gateway_V1_UpdateApiKeyResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "RotateApiKey" method.
     ///
     /// > Source IDL Documentation:
@@ -996,6 +1191,40 @@ extension Groundswell_Gateway_V1_ApiKeyService.ClientProtocol {
             metadata: metadata
         )
         return try await self.listApiKeys(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "UpdateApiKey" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Changes a key's `display_name`, `scopes` or `quota`, as named in
+    /// > `update_mask`; the same rules as for creating apply.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func updateApiKey<Result>(
+        _ message: Groundswell_Gateway_V1_UpdateApiKeyRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Gateway_V1_UpdateApiKeyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Gateway_V1_UpdateApiKeyRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.updateApiKey(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -82,6 +82,53 @@ import Testing
     }
   }
 
+  @Test func aKeysLabelScopesAndQuotaChangeWithinTheSameRules() async throws {
+    let stack = try await sharedStack.value
+    let (_, aKey) = try await stack.makeOrganization()
+    try await stack.withGateway { api in
+      let created = try await api.keys.createApiKey(.with { $0.apiKey = .with { $0.scopes = ["totals.read"] } }, metadata: bearer(aKey))
+      let updated = try await api.keys.updateApiKey(
+        .with {
+          $0.apiKey = .with {
+            $0.name = created.apiKey.name
+            $0.displayName = "lobby screen"
+            $0.scopes = ["totals.read", "petitions.read"]
+            $0.quota = .with {
+              $0.callsPerSecond = 0.1
+              $0.burst = 1
+            }
+          }
+          $0.updateMask = .with { $0.paths = ["display_name", "scopes", "quota"] }
+        }, metadata: bearer(aKey)
+      ).apiKey
+      #expect(updated.displayName == "lobby screen")
+      #expect(updated.scopes == ["petitions.read", "totals.read"])
+      #expect(updated.quota.burst == 1)
+      // The new quota applies at once: one call, then RESOURCE_EXHAUSTED.
+      #expect(await Self.grandTotal(api, created.secret) == nil)
+      #expect(await Self.grandTotal(api, created.secret)?.code == .resourceExhausted)
+      let unlimited = await rpcError {
+        _ = try await api.keys.updateApiKey(
+          .with {
+            $0.apiKey = .with {
+              $0.name = created.apiKey.name
+              $0.quota = .with { $0.unlimited = true }
+            }
+            $0.updateMask = .with { $0.paths = ["quota"] }
+          }, metadata: bearer(aKey))
+      }
+      #expect(unlimited?.code == .permissionDenied)
+      let badMask = await rpcError {
+        _ = try await api.keys.updateApiKey(
+          .with {
+            $0.apiKey = .with { $0.name = created.apiKey.name }
+            $0.updateMask = .with { $0.paths = ["organization"] }
+          }, metadata: bearer(aKey))
+      }
+      #expect(badFields(badMask) == ["update_mask"])
+    }
+  }
+
   @Test func rotationKeepsTheOldSecretForItsGraceAndRevocationEndsBoth() async throws {
     let stack = try await sharedStack.value
     let (_, aKey) = try await stack.makeOrganization()

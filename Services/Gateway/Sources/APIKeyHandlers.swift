@@ -36,17 +36,7 @@ public struct APIKeyHandlers: Groundswell_Gateway_V1_ApiKeyService.SimpleService
     let key = request.apiKey
     var validator = Validator()
     validator.text("api_key.display_name", key.displayName, maximum: Limits.personName)
-    var scopes = Set<APIScope>()
-    if validator.count("api_key.scopes", key.scopes, maximum: APIScope.allCases.count) {
-      for (index, name) in key.scopes.enumerated() {
-        guard let scope = APIScope(rawValue: name) else {
-          validator.add("api_key.scopes[\(index)]", "api_key.scopes[\(index)] `\(Echo.prefix(name))` is not a scope; scopes are \(APIScope.partnerDefault.sorted().map(\.rawValue).joined(separator: ", ")).")
-          continue
-        }
-        if scope == .operator { validator.add("api_key.scopes[\(index)]", "api_key.scopes may not include operator; set api_key.operator instead.") }
-        scopes.insert(scope)
-      }
-    }
+    let scopes = Self.scopes(key.scopes, into: &validator)
     if key.operator {
       if !key.organization.isEmpty { validator.add("api_key.organization", "api_key.organization must be empty for an operator key.") }
     } else if !key.organization.isEmpty || call.isOperator {
@@ -64,15 +54,9 @@ public struct APIKeyHandlers: Groundswell_Gateway_V1_ApiKeyService.SimpleService
 
     if !call.isOperator {
       if key.operator { throw DomainError.permissionDenied("Only an operator key may create operator keys.") }
-      if key.quota.unlimited { throw DomainError.permissionDenied("Only an operator key may create an unlimited key.") }
       let own = call.organization ?? ""
-      let organization = key.organization.isEmpty ? own : key.organization
-      try call.requireActing(for: organization, .manageKeys)
-      let missing = scopes.subtracting(call.scopes)
-      if !missing.isEmpty {
-        throw DomainError.permissionDenied(
-          "Your API key may give a new key only scopes it has; it lacks \(APIScope.list(missing)).")
-      }
+      try call.requireActing(for: key.organization.isEmpty ? own : key.organization, .manageKeys)
+      try Self.requireGrantable(scopes: scopes, quota: quota, by: call)
     }
     let organization = key.operator ? nil : (key.organization.isEmpty ? call.organization : key.organization)
     if let organization, call.isOperator, try await !directory.organizationExists(organization) {
@@ -111,6 +95,35 @@ public struct APIKeyHandlers: Groundswell_Gateway_V1_ApiKeyService.SimpleService
       $0.apiKeys = keys.map(\.proto)
       $0.nextPageToken = PageToken.next(lastPosition: keys.last?.sequence, hasMore: hasMore, query: query)
     }
+  }
+
+  public func updateApiKey(
+    request: Groundswell_Gateway_V1_UpdateApiKeyRequest, context: ServerContext
+  ) async throws -> Groundswell_Gateway_V1_UpdateApiKeyResponse {
+    let key = request.apiKey
+    var validator = Validator()
+    let id = validator.name("api_key.name", key.name, collection: "apiKeys")
+    let paths = Set(request.updateMask.paths)
+    let editable: Set<String> = ["display_name", "scopes", "quota"]
+    if paths.isEmpty { validator.add("update_mask", "update_mask must name the fields to change: display_name, scopes or quota.") }
+    for path in paths.subtracting(editable).sorted() {
+      validator.add("update_mask", "update_mask names `\(Echo.prefix(path))`, which cannot be changed; changeable: display_name, quota, scopes.")
+    }
+    if paths.contains("display_name") { validator.text("api_key.display_name", key.displayName, maximum: Limits.personName) }
+    let scopes = paths.contains("scopes") ? Self.scopes(key.scopes, into: &validator) : nil
+    if scopes?.isEmpty == true { validator.add("api_key.scopes", "api_key.scopes must name at least one scope.") }
+    let quota = paths.contains("quota") ? Self.quota(key.quota, into: &validator) : nil
+    try validator.check()
+    _ = try await manageable(id!, name: key.name)
+    let call = CallContext.current
+    if !call.isOperator { try Self.requireGrantable(scopes: scopes ?? [], quota: quota ?? KeyQuota(), by: call) }
+    guard let updated = try await repository.update(
+      id: id!, label: paths.contains("display_name") ? key.displayName.trimmingWhitespace() : nil, scopes: scopes, quota: quota)
+    else {
+      throw DomainError.notFound("API key `\(key.name)` was not found.")
+    }
+    try cache.refresh()
+    return .with { $0.apiKey = updated.proto }
   }
 
   public func rotateApiKey(
@@ -157,6 +170,31 @@ public struct APIKeyHandlers: Groundswell_Gateway_V1_ApiKeyService.SimpleService
       throw DomainError.notFound("API key `\(name)` was not found.")
     }
     return record
+  }
+
+  /// The scopes named, each checked.
+  static func scopes(_ names: [String], into validator: inout Validator) -> Set<APIScope> {
+    var scopes = Set<APIScope>()
+    guard validator.count("api_key.scopes", names, maximum: APIScope.allCases.count) else { return scopes }
+    for (index, name) in names.enumerated() {
+      let field = "api_key.scopes[\(index)]"
+      guard let scope = APIScope(rawValue: name) else {
+        validator.add(field, "\(field) `\(Echo.prefix(name))` is not a scope; scopes are \(APIScope.partnerDefault.sorted().map(\.rawValue).joined(separator: ", ")).")
+        continue
+      }
+      if scope == .operator { validator.add(field, "api_key.scopes may not include operator; set api_key.operator instead.") }
+      scopes.insert(scope)
+    }
+    return scopes
+  }
+
+  /// A partner may give only scopes its own key has, and no unlimited quota.
+  static func requireGrantable(scopes: Set<APIScope>, quota: KeyQuota, by call: CallContext) throws {
+    if quota.unlimited { throw DomainError.permissionDenied("Only an operator key may make a key unlimited.") }
+    let missing = scopes.subtracting(call.scopes)
+    if !missing.isEmpty {
+      throw DomainError.permissionDenied("Your API key may give a key only scopes it has; it lacks \(APIScope.list(missing)).")
+    }
   }
 
   /// The quota asked for, range-checked; zeros take the defaults.

@@ -101,6 +101,9 @@ public protocol APIKeyRepository: Sendable {
   /// A new secret; the old one works until `now + grace`. Nil when no such
   /// key exists.
   func rotate(id: String, grace: TimeInterval, now: Date) async throws -> (record: APIKeyRecord, secret: String)?
+  /// Changes what is given (nil leaves a value as it is); nil when no such
+  /// key exists.
+  func update(id: String, label: String?, scopes: Set<APIScope>?, quota: KeyQuota?) async throws -> APIKeyRecord?
   /// Marks the key revoked (once); nil when no such key exists.
   func revoke(id: String, now: Date) async throws -> APIKeyRecord?
   /// Grows with every change to any key.
@@ -230,6 +233,19 @@ public struct SQLiteAPIKeyRepository: APIKeyRepository {
         arguments: [now.addingTimeInterval(grace).millisecondsSince1970, Self.hash(secret), id])
       try Self.bump(db)
       return (try Self.fetch(db, id: id)!, secret)
+    }
+  }
+
+  public func update(id: String, label: String?, scopes: Set<APIScope>?, quota: KeyQuota?) async throws -> APIKeyRecord? {
+    try await pool.write { db in
+      guard let current = try Self.fetch(db, id: id) else { return nil }
+      let quota = quota ?? current.quota
+      try db.execute(
+        sql: "UPDATE api_keys SET label = ?, scopes = ?, calls_per_second = ?, burst = ?, unlimited = ? WHERE id = ?",
+        arguments: [label ?? current.label, APIScope.list(current.isOperator ? [] : (scopes ?? current.scopes)),
+                    quota.callsPerSecond, quota.burst, quota.unlimited, id])
+      try Self.bump(db)
+      return try Self.fetch(db, id: id)
     }
   }
 
