@@ -41,8 +41,17 @@ import Testing
         }
         return RPCError(code: .unavailable, message: "the gateway's count feed never connected")
       }
+      func history(_ name: String, _ key: String) async -> RPCError? {
+        await rpcError {
+          _ = try await api.totals.getSignatureHistory(
+            .with {
+              $0.name = name
+              $0.granularity = .hour
+            }, metadata: bearer(key))
+        }
+      }
       #expect(await batch(draft, ownerKey) == nil)
-      for probe in [batch, watch] {
+      for probe in [batch, watch, history] {
         let hidden = await probe(draft, otherKey)
         let absent = await probe(madeUp, otherKey)
         #expect(hidden?.code == .notFound, "\(String(describing: hidden))")
