@@ -167,15 +167,7 @@ import Testing
       }
     }
     guard let error else { return "OK" }
-    return Self.name(error.code)
-  }
-
-  static func name(_ code: RPCError.Code) -> String {
-    // "permissionDenied" → "PERMISSION_DENIED"
-    String(describing: code).reduce(into: "") { name, character in
-      if character.isUppercase { name += "_" }
-      name += character.uppercased()
-    }
+    return RPCMetricsInterceptor.name(error.code)
   }
 }
 

@@ -26,7 +26,7 @@ public struct RPCMetricsInterceptor: ServerInterceptor {
 
   /// The code's canonical name, as gRPC's documentation spells it
   /// (`INVALID_ARGUMENT`).
-  static func name(_ code: RPCError.Code) -> String {
+  public static func name(_ code: RPCError.Code) -> String {
     String(describing: code).reduce(into: "") { name, character in
       if character.isUppercase { name += "_" }
       name += character.uppercased()
