@@ -30,6 +30,7 @@ public enum CampaignApp {
 
   public static func build(_ config: CampaignServiceConfig, logger: Logger) throws -> BuiltService {
     try config.tls.checkReadable()
+    try AccessDeclarations.checkGenerated()
     let store = try SQLiteCampaignStore(directory: config.dataDirectory)
     let changes = CampaignChanges()
     let campaigns = PublishingCampaignRepository(store, changes: changes)

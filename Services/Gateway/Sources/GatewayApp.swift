@@ -108,6 +108,7 @@ public enum GatewayApp {
 
   public static func build(_ config: GatewayConfig, logger: Logger) throws -> BuiltService {
     try config.tls.checkReadable()
+    try AccessDeclarations.checkGenerated()
     let keys = try SQLiteAPIKeyRepository(directory: config.dataDirectory)
     let keyCache = try APIKeyCache(repository: keys)
     let petition = try Backend(config.petitionService, name: ServiceName.petition, tls: config.tls)

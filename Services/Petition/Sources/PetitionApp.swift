@@ -32,6 +32,7 @@ public enum PetitionApp {
 
   public static func build(_ config: PetitionServiceConfig, logger: Logger) throws -> BuiltService {
     try config.tls.checkReadable()
+    try AccessDeclarations.checkGenerated()
     let repository = try SQLitePetitionRepository(directory: config.dataDirectory)
     let supporters = try ClientHost(endpoint: config.supporterService, serverName: ServiceName.supporter, security: config.tls.clientMutualTLS)
     let changes = PetitionChanges()

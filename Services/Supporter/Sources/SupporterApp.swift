@@ -21,6 +21,7 @@ public enum SupporterApp {
 
   public static func build(_ config: SupporterServiceConfig, logger: Logger) throws -> BuiltService {
     try config.tls.checkReadable()
+    try AccessDeclarations.checkGenerated()
     let repository = try SQLiteSupporterRepository(directory: config.dataDirectory)
     let server = ServerHost(
       endpoint: config.listen,

@@ -93,16 +93,26 @@ public struct AccessDeclarations: Sendable {
   /// fails while any exists; nobody may call them).
   public let undeclared: [MethodDescriptor]
 
-  /// The declarations of the generated code.
-  public static let generated: AccessDeclarations = {
+  /// The declarations of the generated code. Should they not decode (a
+  /// build defect the tests catch), nothing is declared and every call is
+  /// refused: access fails closed, and every service refuses to start
+  /// (`checkGenerated`, called by each composition root).
+  public static let generated: AccessDeclarations =
+    (try? AccessDeclarations(base64: GroundswellDescriptors.fileDescriptorSetBase64)) ?? AccessDeclarations()
+
+  /// Throws when the generated declarations do not decode.
+  public static func checkGenerated() throws {
     do {
-      return try AccessDeclarations(base64: GroundswellDescriptors.fileDescriptorSetBase64)
+      _ = try AccessDeclarations(base64: GroundswellDescriptors.fileDescriptorSetBase64)
     } catch {
-      // The descriptors are generated with the code and checked by the
-      // tests: failing here is a build defect, not a runtime condition.
-      fatalError("the generated descriptor set does not decode: \(error)")
+      throw StartupError("the generated access declarations do not decode (\(error)); regenerate with scripts/generate-protos.sh")
     }
-  }()
+  }
+
+  private init() {
+    methods = [:]
+    undeclared = []
+  }
 
   public init(base64: String) throws {
     guard let data = Data(base64Encoded: base64, options: .ignoreUnknownCharacters) else {
