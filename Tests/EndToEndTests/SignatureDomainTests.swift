@@ -7,24 +7,6 @@ import Testing
 /// Signatures with comments, regions, retries and withdrawal; supporters
 /// with consent — called through the gateway as partners would.
 @Suite struct SignatureDomainTests {
-  func signRequest(
-    _ petition: String, email: String, given: String = "Ana", family: String = "Rivera", country: String = "",
-    postal: String = "", _ change: (inout Groundswell_Petition_V1_SignPetitionRequest) -> Void = { _ in }
-  ) -> Groundswell_Petition_V1_SignPetitionRequest {
-    var request = Groundswell_Petition_V1_SignPetitionRequest.with {
-      $0.petition = petition
-      $0.signer = .with {
-        $0.email = email
-        $0.givenName = given
-        $0.familyName = family
-        $0.country = country
-        $0.postalCode = postal
-      }
-    }
-    change(&request)
-    return request
-  }
-
   @Test func signaturesCarryCommentsRegionsAndPublicNames() async throws {
     let stack = try await sharedStack.value
     let (organization, key) = try await stack.makeOrganization()

@@ -150,15 +150,7 @@ import Testing
     country: String = "", postalCode: String = "", comment: String = ""
   ) async throws -> Groundswell_Petition_V1_SignPetitionResponse {
     try await api.petitions.signPetition(
-      .with {
-        $0.petition = petition
-        $0.signer = .with {
-          $0.email = email
-          $0.givenName = given
-          $0.familyName = family
-          $0.country = country
-          $0.postalCode = postalCode
-        }
+      signRequest(petition, email: email, given: given, family: family, country: country, postal: postalCode) {
         $0.comment = comment
       }, metadata: bearer(key))
   }

@@ -29,11 +29,15 @@ public struct CampaignHandlers: Sendable {
   }
 
   /// The campaign, if the caller may change it: its creator, its organizers
-  /// and operators may.
-  func changeableCampaign(_ name: String, field: String = "campaign") async throws -> CampaignRecord {
+  /// and operators may, and anyone `alsoAllowed` admits (asked only of
+  /// others: a member leaving, an owner taking its petition back).
+  func changeableCampaign(
+    _ name: String, field: String = "campaign", alsoAllowed: () async throws -> Bool = { false }
+  ) async throws -> CampaignRecord {
     let campaign = try await existingCampaign(name, field: field)
     let call = CallContext.current
-    guard call.isTrusted || campaign.isChangeable(by: call.organization) else {
+    if call.isTrusted || campaign.isChangeable(by: call.organization) { return campaign }
+    guard try await alsoAllowed() else {
       throw DomainError.permissionDenied(
         "Your API key belongs to \(call.organization ?? "no organization"), which is not the creator or an organizer of `\(name)`; only they may change it.")
     }
@@ -158,11 +162,8 @@ extension CampaignHandlers: Groundswell_Campaign_V1_CampaignService.SimpleServic
     validator.name("petition", request.petition, collection: "petitions")
     try validator.check()
     // A petition's own organization may always take it back.
-    let campaign: CampaignRecord
-    if let owner = try await petitions.petition(named: request.petition)?.organization, owner == CallContext.current.organization {
-      campaign = try await existingCampaign(request.campaign, field: "campaign")
-    } else {
-      campaign = try await changeableCampaign(request.campaign)
+    let campaign = try await changeableCampaign(request.campaign) {
+      try await petitions.petition(named: request.petition)?.organization == CallContext.current.organization
     }
     guard let updated = try await repository.setPetition(
       request.petition, in: campaign.id, member: false, accepted: false, now: Date())

@@ -58,9 +58,7 @@ extension CampaignHandlers {
     try validator.check()
     // A member may always leave (or decline an invitation); organizers may
     // remove anyone.
-    let leaving = request.organization == CallContext.current.organization
-    let campaign = leaving
-      ? try await existingCampaign(request.campaign, field: "campaign") : try await changeableCampaign(request.campaign)
+    let campaign = try await changeableCampaign(request.campaign) { request.organization == CallContext.current.organization }
     let name = request.campaign
     let organization = request.organization
     let updated = try await repository.modify(id: campaign.id, now: Date()) { record in

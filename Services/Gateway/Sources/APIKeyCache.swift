@@ -56,7 +56,7 @@ public final class APIKeyCache: Sendable {
       if let until = entry.validUntil, until <= now { return .unknown }
       if let expiry = entry.record.expireTime, expiry <= now { return .expired }
       state.used[entry.record.id] = now
-      return .valid(entry.record.grant)
+      return .valid(entry.grant)
     }
   }
 

@@ -52,13 +52,12 @@ public struct APIKeyHandlers: Groundswell_Gateway_V1_ApiKeyService.SimpleService
     let quota = Self.quota(key.quota, into: &validator)
     try validator.check()
 
+    let organization = key.operator ? nil : (key.organization.isEmpty ? call.organization : key.organization)
     if !call.isOperator {
       if key.operator { throw DomainError.permissionDenied("Only an operator key may create operator keys.") }
-      let own = call.organization ?? ""
-      try call.requireActing(for: key.organization.isEmpty ? own : key.organization, .manageKeys)
+      try call.requireActing(for: organization ?? "", .manageKeys)
       try Self.requireGrantable(scopes: scopes, quota: quota, by: call)
     }
-    let organization = key.operator ? nil : (key.organization.isEmpty ? call.organization : key.organization)
     if let organization, call.isOperator, try await !directory.organizationExists(organization) {
       throw DomainError.notFound("Organization `\(organization)` was not found.")
     }

@@ -36,10 +36,9 @@ public struct APIKeyInterceptor: ServerInterceptor {
         message: "\(context.descriptor.method) needs an API key with the `\(scope.rawValue)` scope; this key has \(grant.scopes.isEmpty ? "none" : APIScope.list(grant.scopes)).")
     }
     if let wait = quotas.take(key: grant.keyID, quota: grant.quota) {
-      let milliseconds = Int(wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000)
       throw DomainError.overQuota(
         "This API key is over its quota of calls; retry after the delay in the RetryInfo detail.",
-        retryAfterMilliseconds: max(1, milliseconds))
+        retryAfterMilliseconds: max(1, Int((wait.seconds * 1000).rounded(.up))))
     }
     let call = CallContext(
       peerService: nil, organization: grant.organization, isOperator: grant.isOperator,
@@ -51,7 +50,7 @@ public struct APIKeyInterceptor: ServerInterceptor {
   }
 
   /// The grant of the call's API key; UNAUTHENTICATED without a valid one.
-  func authenticate(_ metadata: Metadata, method: MethodDescriptor) throws -> APIKeyGrant {
+  func authenticate(_ metadata: Metadata, method: MethodDescriptor) throws(RPCError) -> APIKeyGrant {
     guard let header = metadata[stringValues: "authorization"].first(where: { _ in true }) else {
       throw RPCError(code: .unauthenticated, message: "Send your API key in the `authorization: Bearer <key>` header.")
     }
@@ -81,11 +80,8 @@ public struct APIKeyInterceptor: ServerInterceptor {
       return Status(
         code: .unimplemented,
         message: "`\(Echo.prefix(method.fullyQualifiedMethod))` is not a public method of Groundswell; see proto/ for the API.")
-    } catch let error as RPCError {
-      return Status(code: Status.Code(error.code), message: error.message)
     } catch {
-      logger.error("reading API keys failed", metadata: ["error": "\(error)"])
-      return Status(code: .internalError, message: "The gateway could not check the API key; retry the call.")
+      return Status(code: Status.Code(error.code), message: error.message)
     }
   }
 }

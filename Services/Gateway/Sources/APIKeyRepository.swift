@@ -83,11 +83,19 @@ public struct NewAPIKey: Sendable {
   }
 }
 
-/// One secret's entry in the in-memory key table.
+/// One secret's entry in the in-memory key table, with its grant made once,
+/// when the table loads.
 public struct KeySecret: Sendable, Equatable {
-  public var record: APIKeyRecord
+  public let record: APIKeyRecord
+  public let grant: APIKeyGrant
   /// For the secret before a rotation: when it stops working.
-  public var validUntil: Date?
+  public let validUntil: Date?
+
+  public init(record: APIKeyRecord, validUntil: Date?) {
+    self.record = record
+    self.grant = record.grant
+    self.validUntil = validUntil
+  }
 }
 
 /// The gateway's API keys. Only a hash of each secret is stored; the secret

@@ -63,7 +63,6 @@ public enum GatewayApp {
     }
 
     var hosts: [ClientHost] { [calls, streams] }
-
   }
 
   /// The backends by the proto package whose services they own.

@@ -47,9 +47,7 @@ public final class QuotaBuckets: Sendable {
     return buckets.withLock { buckets in
       if buckets.count > 100_000 { buckets = buckets.filter { now - $0.value.updated < Self.idleAfter } }
       var bucket = buckets[key] ?? Bucket(tokens: burst, updated: now)
-      let elapsed = Double((now - bucket.updated).components.seconds)
-        + Double((now - bucket.updated).components.attoseconds) / 1e18
-      bucket.tokens = min(burst, bucket.tokens + max(0, elapsed) * rate)
+      bucket.tokens = min(burst, bucket.tokens + max(0, (now - bucket.updated).seconds) * rate)
       bucket.updated = now
       defer { buckets[key] = bucket }
       if bucket.tokens >= 1 {
@@ -60,4 +58,9 @@ public final class QuotaBuckets: Sendable {
       return .milliseconds(Int64((wait * 1000).rounded(.up)))
     }
   }
+}
+
+extension Duration {
+  /// The duration in seconds, as a number.
+  var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

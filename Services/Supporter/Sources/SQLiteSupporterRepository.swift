@@ -92,9 +92,7 @@ public struct SQLiteSupporterRepository: SupporterRepository {
       // place only when one was given).
       try db.execute(
         sql: """
-          INSERT INTO supporter_organizations
-            (supporter_id, organization, first_seen_time, given_name, family_name, postal_code, country, region, update_time)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+          \(Self.insertRecord)
           ON CONFLICT (supporter_id, organization) DO UPDATE SET
             given_name = excluded.given_name, family_name = excluded.family_name, update_time = excluded.update_time,
             postal_code = CASE WHEN excluded.country != '' THEN excluded.postal_code ELSE postal_code END,
@@ -105,13 +103,7 @@ public struct SQLiteSupporterRepository: SupporterRepository {
       // Any other organization that comes to know them keeps its own record.
       for organization in Set([signer.petitionOrganization, signer.optInOrganization].compactMap { $0 })
       where organization != signer.organization {
-        try db.execute(
-          sql: """
-            INSERT OR IGNORE INTO supporter_organizations
-              (supporter_id, organization, first_seen_time, given_name, family_name, postal_code, country, region, update_time)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-          arguments: [id, organization, time] + details)
+        try db.execute(sql: "\(Self.insertRecord) ON CONFLICT DO NOTHING", arguments: [id, organization, time] + details)
       }
       if let organization = signer.optInOrganization {
         try Self.record(db, supporterID: id, organization: organization, optedIn: true, source: signer.optInSource, time: time)
@@ -178,6 +170,13 @@ public struct SQLiteSupporterRepository: SupporterRepository {
         """,
       arguments: [supporterID, organization, optedIn, time, source])
   }
+
+  /// Inserts one organization's record of a supporter.
+  static let insertRecord = """
+    INSERT INTO supporter_organizations
+      (supporter_id, organization, first_seen_time, given_name, family_name, postal_code, country, region, update_time)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    """
 
   /// The identity with one organization's details.
   static let columns = """

@@ -72,8 +72,8 @@ public struct DeclaredMethod: Sendable, Hashable {
   /// The services that may call it on an internal listener (besides the
   /// gateway, for a public RPC).
   public var callers: Set<String>
-  public var isServerStreaming: Bool
-  public var isClientStreaming: Bool
+
+  public var isServerStreaming: Bool { descriptor.type?.isResponseStreaming ?? false }
 
   /// Whether a peer with this certificate name may call it on an internal
   /// listener.
@@ -144,8 +144,7 @@ public struct AccessDeclarations: Sendable {
             continue
           }
           methods[descriptor.fullyQualifiedMethod] = DeclaredMethod(
-            descriptor: descriptor, isPublic: isPublic, scope: isPublic ? scope : nil, callers: Set(access.callers),
-            isServerStreaming: method.serverStreaming, isClientStreaming: method.clientStreaming)
+            descriptor: descriptor, isPublic: isPublic, scope: isPublic ? scope : nil, callers: Set(access.callers))
         }
       }
     }
@@ -162,12 +161,6 @@ public struct AccessDeclarations: Sendable {
   /// The public RPCs, sorted by path.
   public var publicMethods: [DeclaredMethod] {
     methods.values.filter(\.isPublic).sorted { $0.descriptor.fullyQualifiedMethod < $1.descriptor.fullyQualifiedMethod }
-  }
-
-  /// The declared RPCs of one service.
-  public func methods(ofService service: String) -> [DeclaredMethod] {
-    methods.values.filter { $0.descriptor.service.fullyQualifiedService == service }
-      .sorted { $0.descriptor.method < $1.descriptor.method }
   }
 
   /// Whether a peer may call a method on an internal listener. RPCs outside

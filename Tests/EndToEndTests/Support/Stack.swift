@@ -269,3 +269,22 @@ func badFields(_ error: RPCError?) -> Set<String> {
   let violations = (try? error?.unpackGoogleRPCStatus()?.details.compactMap(\.badRequest).flatMap(\.violations)) ?? []
   return Set(violations.map(\.field))
 }
+
+/// A sign request for `petition` by a signer with these details.
+func signRequest(
+  _ petition: String, email: String, given: String = "Ana", family: String = "Rivera", country: String = "",
+  postal: String = "", _ change: (inout Groundswell_Petition_V1_SignPetitionRequest) -> Void = { _ in }
+) -> Groundswell_Petition_V1_SignPetitionRequest {
+  var request = Groundswell_Petition_V1_SignPetitionRequest.with {
+    $0.petition = petition
+    $0.signer = .with {
+      $0.email = email
+      $0.givenName = given
+      $0.familyName = family
+      $0.country = country
+      $0.postalCode = postal
+    }
+  }
+  change(&request)
+  return request
+}
