@@ -41,9 +41,17 @@ public struct PeerIdentityInterceptor: ServerInterceptor {
       isOperator: role == IdentityMetadata.operatorRole,
       deadline: IdentityMetadata.deadline(from: request.metadata)
     )
-    return try await CallContext.$current.withValue(call) {
+    var response = try await CallContext.$current.withValue(call) {
       try await next(request, context)
     }
+    // A streamed response is produced after `next` returns, outside the
+    // binding above: bind it again around the producer.
+    if case .success(var contents) = response.accepted {
+      let producer = contents.producer
+      contents.producer = { writer in try await CallContext.$current.withValue(call) { try await producer(writer) } }
+      response.accepted = .success(contents)
+    }
+    return response
   }
 
   /// The common name of the peer's certificate, or its first DNS name.
