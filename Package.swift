@@ -116,6 +116,8 @@ let package = Package(
         dependencies: [
           "PetitionService", "SupporterService", "CampaignService", "GroundswellRuntime", "GroundswellModel", "GroundswellAPI",
           .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+          .product(name: "Crypto", package: "swift-crypto"),
+          .product(name: "Logging", package: "swift-log"),
         ] + grpc,
         path: "Fuzz/Harness"
       ),

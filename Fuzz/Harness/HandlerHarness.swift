@@ -1,10 +1,12 @@
 import CampaignService
+import Crypto
 import Foundation
 import GRPCCore
 import GRPCInProcessTransport
 import GroundswellAPI
 import GroundswellModel
 import GroundswellRuntime
+import Logging
 import PetitionService
 import SupporterService
 
@@ -35,11 +37,16 @@ public final class HandlerHarness: Sendable {
     let petitionChanges = PetitionChanges()
     let campaignChanges = CampaignChanges()
     let services: [any RegistrableRPCService] = [
-      SupporterHandlers(repository: supporters),
+      SupporterHandlers(
+        repository: supporters, keeper: LocalKeeper(petitions: petitions),
+        erasures: Erasures(repository: supporters, keeper: LocalKeeper(petitions: petitions), logger: Logger(label: "fuzz"))),
       SupporterResolverHandlers(repository: supporters),
       SupporterStatsHandlers(repository: supporters),
       PetitionStatsHandlers(repository: petitions),
-      PetitionHandlers(repository: petitions, resolver: FixedResolver(), changes: petitionChanges),
+      PetitionHandlers(
+        repository: petitions, resolver: FixedResolver(), changes: petitionChanges,
+        secret: DeploymentSecret(key: SymmetricKey(size: .bits256))),
+      PetitionPrivacyHandlers(repository: petitions, changes: petitionChanges, logger: Logger(label: "fuzz")),
       PetitionFeedHandlers(repository: petitions, changes: petitionChanges),
       OrganizationHandlers(repository: campaigns, stats: NoStats()),
       CampaignHandlers(
@@ -53,6 +60,7 @@ public final class HandlerHarness: Sendable {
     methods += Groundswell_Petition_V1_PetitionFeedService.Method.descriptors
     methods += Groundswell_Campaign_V1_OrganizationService.Method.descriptors
     methods += Groundswell_Campaign_V1_CampaignService.Method.descriptors
+    methods += Groundswell_Petition_V1_PetitionPrivacyService.Method.descriptors
     self.methods = methods
     let transport = InProcessTransport()
     server = GRPCServer(transport: transport.server, services: services, interceptors: [CallerInterceptor()])
@@ -132,6 +140,24 @@ struct CallerInterceptor: ServerInterceptor {
 struct FixedResolver: SupporterResolver {
   func resolve(_ signer: SignerDetails) async throws -> String {
     "supporters/" + (Email.canonical(signer.email).map { String($0.utf8.count) } ?? "x") + "fuzz"
+  }
+}
+
+/// A supporter's signatures straight from petition-service's repository.
+struct LocalKeeper: SignatureKeeper {
+  let petitions: SQLitePetitionRepository
+
+  func signatures(
+    of supporter: String, organization: String?,
+    _ page: @escaping @Sendable ([Groundswell_Petition_V1_SignatureOfSupporter]) async throws -> Void
+  ) async throws -> Int {
+    let (signatures, _) = try await petitions.signaturesOfSupporter(supporter, organization: organization, before: 0, limit: 100)
+    try await page(signatures.map { item in .with { $0.petitionTitle = item.petitionTitle } })
+    return signatures.count
+  }
+
+  func anonymize(_ supporter: String, organization: String?) async throws -> Int64 {
+    Int64(try await petitions.anonymize(supporter: supporter, organization: organization, now: Date()).count)
   }
 }
 

@@ -59,11 +59,53 @@ public enum Groundswell_Supporter_V1_SupporterService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "FindSupporter" metadata.
+        public enum FindSupporter: Sendable {
+            /// Request type for "FindSupporter".
+            public typealias Input = Groundswell_Supporter_V1_FindSupporterRequest
+            /// Response type for "FindSupporter".
+            public typealias Output = Groundswell_Supporter_V1_FindSupporterResponse
+            /// Descriptor for "FindSupporter".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.supporter.v1.SupporterService"),
+                method: "FindSupporter",
+                type: .unary
+            )
+        }
+        /// Namespace for "ExportSupporter" metadata.
+        public enum ExportSupporter: Sendable {
+            /// Request type for "ExportSupporter".
+            public typealias Input = Groundswell_Supporter_V1_ExportSupporterRequest
+            /// Response type for "ExportSupporter".
+            public typealias Output = Groundswell_Supporter_V1_ExportSupporterResponse
+            /// Descriptor for "ExportSupporter".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.supporter.v1.SupporterService"),
+                method: "ExportSupporter",
+                type: .serverStreaming
+            )
+        }
+        /// Namespace for "EraseSupporter" metadata.
+        public enum EraseSupporter: Sendable {
+            /// Request type for "EraseSupporter".
+            public typealias Input = Groundswell_Supporter_V1_EraseSupporterRequest
+            /// Response type for "EraseSupporter".
+            public typealias Output = Groundswell_Supporter_V1_EraseSupporterResponse
+            /// Descriptor for "EraseSupporter".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.supporter.v1.SupporterService"),
+                method: "EraseSupporter",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "groundswell.supporter.v1.SupporterService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             GetSupporter.descriptor,
             ListSupporters.descriptor,
-            RecordConsent.descriptor
+            RecordConsent.descriptor,
+            FindSupporter.descriptor,
+            ExportSupporter.descriptor,
+            EraseSupporter.descriptor
         ]
     }
 }
@@ -151,6 +193,79 @@ extension Groundswell_Supporter_V1_SupporterService {
             request: GRPCCore.StreamingServerRequest<Groundswell_Supporter_V1_RecordConsentRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_RecordConsentResponse>
+
+        /// Handle the "FindSupporter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Finds the organization's own record of the person with this email
+        /// > address, to answer a request that arrives by email. The match is on the
+        /// > canonical address (case, and dots and `+tags` at Gmail, do not matter).
+        /// > A person the organization does not know answers NOT_FOUND, whether or
+        /// > not another organization knows them.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Supporter_V1_FindSupporterRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Supporter_V1_FindSupporterResponse` messages.
+        func findSupporter(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Supporter_V1_FindSupporterRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_FindSupporterResponse>
+
+        /// Handle the "ExportSupporter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Streams everything Groundswell holds about one person for the
+        /// > organization (GDPR Art. 15 and 20): its record of them, their consent,
+        /// > and their signatures on its petitions with the petitions' titles, times
+        /// > and comments. Each message carries one JSON object; written one per
+        /// > line they form a JSON Lines file. The last object is
+        /// > `{"record":"end",...}` with the number of objects before it, so a
+        /// > truncated export can be told from a whole one. An operator may leave
+        /// > `organization` empty to export the person across every organization.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Supporter_V1_ExportSupporterRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Supporter_V1_ExportSupporterResponse` messages.
+        func exportSupporter(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Supporter_V1_ExportSupporterRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_ExportSupporterResponse>
+
+        /// Handle the "EraseSupporter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Erases what the organization holds about a person (GDPR Art. 17): its
+        /// > record of them and their consent go, and their signatures on its
+        /// > petitions become anonymous — every count stays, the identity goes. When
+        /// > no organization knows the person any more, their email address goes
+        /// > too. An operator may leave `organization` empty to erase the person
+        /// > everywhere. The erasure is recorded first and finished even if a
+        /// > service stops half-way (a restart finishes it); asking again answers
+        /// > with the same erasure. A person erased can sign again later, as a new
+        /// > supporter.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Supporter_V1_EraseSupporterRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Supporter_V1_EraseSupporterResponse` messages.
+        func eraseSupporter(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Supporter_V1_EraseSupporterRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_EraseSupporterResponse>
     }
 
     /// Service protocol for the "groundswell.supporter.v1.SupporterService" service.
@@ -222,6 +337,79 @@ extension Groundswell_Supporter_V1_SupporterService {
             request: GRPCCore.ServerRequest<Groundswell_Supporter_V1_RecordConsentRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_RecordConsentResponse>
+
+        /// Handle the "FindSupporter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Finds the organization's own record of the person with this email
+        /// > address, to answer a request that arrives by email. The match is on the
+        /// > canonical address (case, and dots and `+tags` at Gmail, do not matter).
+        /// > A person the organization does not know answers NOT_FOUND, whether or
+        /// > not another organization knows them.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_FindSupporterRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Supporter_V1_FindSupporterResponse` message.
+        func findSupporter(
+            request: GRPCCore.ServerRequest<Groundswell_Supporter_V1_FindSupporterRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_FindSupporterResponse>
+
+        /// Handle the "ExportSupporter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Streams everything Groundswell holds about one person for the
+        /// > organization (GDPR Art. 15 and 20): its record of them, their consent,
+        /// > and their signatures on its petitions with the petitions' titles, times
+        /// > and comments. Each message carries one JSON object; written one per
+        /// > line they form a JSON Lines file. The last object is
+        /// > `{"record":"end",...}` with the number of objects before it, so a
+        /// > truncated export can be told from a whole one. An operator may leave
+        /// > `organization` empty to export the person across every organization.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_ExportSupporterRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Supporter_V1_ExportSupporterResponse` messages.
+        func exportSupporter(
+            request: GRPCCore.ServerRequest<Groundswell_Supporter_V1_ExportSupporterRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_ExportSupporterResponse>
+
+        /// Handle the "EraseSupporter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Erases what the organization holds about a person (GDPR Art. 17): its
+        /// > record of them and their consent go, and their signatures on its
+        /// > petitions become anonymous — every count stays, the identity goes. When
+        /// > no organization knows the person any more, their email address goes
+        /// > too. An operator may leave `organization` empty to erase the person
+        /// > everywhere. The erasure is recorded first and finished even if a
+        /// > service stops half-way (a restart finishes it); asking again answers
+        /// > with the same erasure. A person erased can sign again later, as a new
+        /// > supporter.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_EraseSupporterRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Supporter_V1_EraseSupporterResponse` message.
+        func eraseSupporter(
+            request: GRPCCore.ServerRequest<Groundswell_Supporter_V1_EraseSupporterRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_EraseSupporterResponse>
     }
 
     /// Simple service protocol for the "groundswell.supporter.v1.SupporterService" service.
@@ -291,6 +479,80 @@ extension Groundswell_Supporter_V1_SupporterService {
             request: Groundswell_Supporter_V1_RecordConsentRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Groundswell_Supporter_V1_RecordConsentResponse
+
+        /// Handle the "FindSupporter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Finds the organization's own record of the person with this email
+        /// > address, to answer a request that arrives by email. The match is on the
+        /// > canonical address (case, and dots and `+tags` at Gmail, do not matter).
+        /// > A person the organization does not know answers NOT_FOUND, whether or
+        /// > not another organization knows them.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Supporter_V1_FindSupporterRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Supporter_V1_FindSupporterResponse` to respond with.
+        func findSupporter(
+            request: Groundswell_Supporter_V1_FindSupporterRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Supporter_V1_FindSupporterResponse
+
+        /// Handle the "ExportSupporter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Streams everything Groundswell holds about one person for the
+        /// > organization (GDPR Art. 15 and 20): its record of them, their consent,
+        /// > and their signatures on its petitions with the petitions' titles, times
+        /// > and comments. Each message carries one JSON object; written one per
+        /// > line they form a JSON Lines file. The last object is
+        /// > `{"record":"end",...}` with the number of objects before it, so a
+        /// > truncated export can be told from a whole one. An operator may leave
+        /// > `organization` empty to export the person across every organization.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Supporter_V1_ExportSupporterRequest` message.
+        ///   - response: A response stream of `Groundswell_Supporter_V1_ExportSupporterResponse` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        func exportSupporter(
+            request: Groundswell_Supporter_V1_ExportSupporterRequest,
+            response: GRPCCore.RPCWriter<Groundswell_Supporter_V1_ExportSupporterResponse>,
+            context: GRPCCore.ServerContext
+        ) async throws
+
+        /// Handle the "EraseSupporter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Erases what the organization holds about a person (GDPR Art. 17): its
+        /// > record of them and their consent go, and their signatures on its
+        /// > petitions become anonymous — every count stays, the identity goes. When
+        /// > no organization knows the person any more, their email address goes
+        /// > too. An operator may leave `organization` empty to erase the person
+        /// > everywhere. The erasure is recorded first and finished even if a
+        /// > service stops half-way (a restart finishes it); asking again answers
+        /// > with the same erasure. A person erased can sign again later, as a new
+        /// > supporter.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Supporter_V1_EraseSupporterRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Supporter_V1_EraseSupporterResponse` to respond with.
+        func eraseSupporter(
+            request: Groundswell_Supporter_V1_EraseSupporterRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Supporter_V1_EraseSupporterResponse
     }
 }
 
@@ -326,6 +588,39 @@ extension Groundswell_Supporter_V1_SupporterService.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_RecordConsentResponse>(),
             handler: { request, context in
                 try await self.recordConsent(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Supporter_V1_SupporterService.Method.FindSupporter.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Supporter_V1_FindSupporterRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_FindSupporterResponse>(),
+            handler: { request, context in
+                try await self.findSupporter(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Supporter_V1_SupporterService.Method.ExportSupporter.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Supporter_V1_ExportSupporterRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_ExportSupporterResponse>(),
+            handler: { request, context in
+                try await self.exportSupporter(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Supporter_V1_SupporterService.Method.EraseSupporter.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Supporter_V1_EraseSupporterRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_EraseSupporterResponse>(),
+            handler: { request, context in
+                try await self.eraseSupporter(
                     request: request,
                     context: context
                 )
@@ -369,6 +664,39 @@ extension Groundswell_Supporter_V1_SupporterService.ServiceProtocol {
         )
         return GRPCCore.StreamingServerResponse(single: response)
     }
+
+    public func findSupporter(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Supporter_V1_FindSupporterRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_FindSupporterResponse> {
+        let response = try await self.findSupporter(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func exportSupporter(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Supporter_V1_ExportSupporterRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_ExportSupporterResponse> {
+        let response = try await self.exportSupporter(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return response
+    }
+
+    public func eraseSupporter(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Supporter_V1_EraseSupporterRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_EraseSupporterResponse> {
+        let response = try await self.eraseSupporter(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
 }
 
 // Default implementation of methods from 'ServiceProtocol'.
@@ -406,6 +734,49 @@ extension Groundswell_Supporter_V1_SupporterService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_RecordConsentResponse> {
         return GRPCCore.ServerResponse<Groundswell_Supporter_V1_RecordConsentResponse>(
             message: try await self.recordConsent(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func findSupporter(
+        request: GRPCCore.ServerRequest<Groundswell_Supporter_V1_FindSupporterRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_FindSupporterResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Supporter_V1_FindSupporterResponse>(
+            message: try await self.findSupporter(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func exportSupporter(
+        request: GRPCCore.ServerRequest<Groundswell_Supporter_V1_ExportSupporterRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_ExportSupporterResponse> {
+        return GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_ExportSupporterResponse>(
+            metadata: [:],
+            producer: { writer in
+                try await self.exportSupporter(
+                    request: request.message,
+                    response: writer,
+                    context: context
+                )
+                return [:]
+            }
+        )
+    }
+
+    public func eraseSupporter(
+        request: GRPCCore.ServerRequest<Groundswell_Supporter_V1_EraseSupporterRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_EraseSupporterResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Supporter_V1_EraseSupporterResponse>(
+            message: try await self.eraseSupporter(
                 request: request.message,
                 context: context
             ),
@@ -498,6 +869,94 @@ extension Groundswell_Supporter_V1_SupporterService {
             deserializer: some GRPCCore.MessageDeserializer<Groundswell_Supporter_V1_RecordConsentResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_RecordConsentResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "FindSupporter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Finds the organization's own record of the person with this email
+        /// > address, to answer a request that arrives by email. The match is on the
+        /// > canonical address (case, and dots and `+tags` at Gmail, do not matter).
+        /// > A person the organization does not know answers NOT_FOUND, whether or
+        /// > not another organization knows them.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_FindSupporterRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Supporter_V1_FindSupporterRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Supporter_V1_FindSupporterResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func findSupporter<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_FindSupporterRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Supporter_V1_FindSupporterRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Supporter_V1_FindSupporterResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_FindSupporterResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ExportSupporter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Streams everything Groundswell holds about one person for the
+        /// > organization (GDPR Art. 15 and 20): its record of them, their consent,
+        /// > and their signatures on its petitions with the petitions' titles, times
+        /// > and comments. Each message carries one JSON object; written one per
+        /// > line they form a JSON Lines file. The last object is
+        /// > `{"record":"end",...}` with the number of objects before it, so a
+        /// > truncated export can be told from a whole one. An operator may leave
+        /// > `organization` empty to export the person across every organization.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_ExportSupporterRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Supporter_V1_ExportSupporterRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Supporter_V1_ExportSupporterResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func exportSupporter<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_ExportSupporterRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Supporter_V1_ExportSupporterRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Supporter_V1_ExportSupporterResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Groundswell_Supporter_V1_ExportSupporterResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "EraseSupporter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Erases what the organization holds about a person (GDPR Art. 17): its
+        /// > record of them and their consent go, and their signatures on its
+        /// > petitions become anonymous — every count stays, the identity goes. When
+        /// > no organization knows the person any more, their email address goes
+        /// > too. An operator may leave `organization` empty to erase the person
+        /// > everywhere. The erasure is recorded first and finished even if a
+        /// > service stops half-way (a restart finishes it); asking again answers
+        /// > with the same erasure. A person erased can sign again later, as a new
+        /// > supporter.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_EraseSupporterRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Supporter_V1_EraseSupporterRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Supporter_V1_EraseSupporterResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func eraseSupporter<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_EraseSupporterRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Supporter_V1_EraseSupporterRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Supporter_V1_EraseSupporterResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_EraseSupporterResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -626,6 +1085,125 @@ extension Groundswell_Supporter_V1_SupporterService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "FindSupporter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Finds the organization's own record of the person with this email
+        /// > address, to answer a request that arrives by email. The match is on the
+        /// > canonical address (case, and dots and `+tags` at Gmail, do not matter).
+        /// > A person the organization does not know answers NOT_FOUND, whether or
+        /// > not another organization knows them.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_FindSupporterRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Supporter_V1_FindSupporterRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Supporter_V1_FindSupporterResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func findSupporter<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_FindSupporterRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Supporter_V1_FindSupporterRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Supporter_V1_FindSupporterResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_FindSupporterResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Supporter_V1_SupporterService.Method.FindSupporter.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ExportSupporter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Streams everything Groundswell holds about one person for the
+        /// > organization (GDPR Art. 15 and 20): its record of them, their consent,
+        /// > and their signatures on its petitions with the petitions' titles, times
+        /// > and comments. Each message carries one JSON object; written one per
+        /// > line they form a JSON Lines file. The last object is
+        /// > `{"record":"end",...}` with the number of objects before it, so a
+        /// > truncated export can be told from a whole one. An operator may leave
+        /// > `organization` empty to export the person across every organization.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_ExportSupporterRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Supporter_V1_ExportSupporterRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Supporter_V1_ExportSupporterResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func exportSupporter<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_ExportSupporterRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Supporter_V1_ExportSupporterRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Supporter_V1_ExportSupporterResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Groundswell_Supporter_V1_ExportSupporterResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.serverStreaming(
+                request: request,
+                descriptor: Groundswell_Supporter_V1_SupporterService.Method.ExportSupporter.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "EraseSupporter" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Erases what the organization holds about a person (GDPR Art. 17): its
+        /// > record of them and their consent go, and their signatures on its
+        /// > petitions become anonymous — every count stays, the identity goes. When
+        /// > no organization knows the person any more, their email address goes
+        /// > too. An operator may leave `organization` empty to erase the person
+        /// > everywhere. The erasure is recorded first and finished even if a
+        /// > service stops half-way (a restart finishes it); asking again answers
+        /// > with the same erasure. A person erased can sign again later, as a new
+        /// > supporter.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_EraseSupporterRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Supporter_V1_EraseSupporterRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Supporter_V1_EraseSupporterResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func eraseSupporter<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_EraseSupporterRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Supporter_V1_EraseSupporterRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Supporter_V1_EraseSupporterResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_EraseSupporterResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Supporter_V1_SupporterService.Method.EraseSupporter.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -716,6 +1294,110 @@ extension Groundswell_Supporter_V1_SupporterService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_RecordConsentRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Supporter_V1_RecordConsentResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "FindSupporter" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Finds the organization's own record of the person with this email
+    /// > address, to answer a request that arrives by email. The match is on the
+    /// > canonical address (case, and dots and `+tags` at Gmail, do not matter).
+    /// > A person the organization does not know answers NOT_FOUND, whether or
+    /// > not another organization knows them.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Supporter_V1_FindSupporterRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func findSupporter<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_FindSupporterRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_FindSupporterResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.findSupporter(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_FindSupporterRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Supporter_V1_FindSupporterResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ExportSupporter" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Streams everything Groundswell holds about one person for the
+    /// > organization (GDPR Art. 15 and 20): its record of them, their consent,
+    /// > and their signatures on its petitions with the petitions' titles, times
+    /// > and comments. Each message carries one JSON object; written one per
+    /// > line they form a JSON Lines file. The last object is
+    /// > `{"record":"end",...}` with the number of objects before it, so a
+    /// > truncated export can be told from a whole one. An operator may leave
+    /// > `organization` empty to export the person across every organization.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Supporter_V1_ExportSupporterRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func exportSupporter<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_ExportSupporterRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Groundswell_Supporter_V1_ExportSupporterResponse>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        try await self.exportSupporter(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_ExportSupporterRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Supporter_V1_ExportSupporterResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "EraseSupporter" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Erases what the organization holds about a person (GDPR Art. 17): its
+    /// > record of them and their consent go, and their signatures on its
+    /// > petitions become anonymous — every count stays, the identity goes. When
+    /// > no organization knows the person any more, their email address goes
+    /// > too. An operator may leave `organization` empty to erase the person
+    /// > everywhere. The erasure is recorded first and finished even if a
+    /// > service stops half-way (a restart finishes it); asking again answers
+    /// > with the same erasure. A person erased can sign again later, as a new
+    /// > supporter.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Supporter_V1_EraseSupporterRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func eraseSupporter<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_EraseSupporterRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_EraseSupporterResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.eraseSupporter(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_EraseSupporterRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Supporter_V1_EraseSupporterResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -820,6 +1502,122 @@ extension Groundswell_Supporter_V1_SupporterService.ClientProtocol {
             metadata: metadata
         )
         return try await self.recordConsent(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "FindSupporter" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Finds the organization's own record of the person with this email
+    /// > address, to answer a request that arrives by email. The match is on the
+    /// > canonical address (case, and dots and `+tags` at Gmail, do not matter).
+    /// > A person the organization does not know answers NOT_FOUND, whether or
+    /// > not another organization knows them.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func findSupporter<Result>(
+        _ message: Groundswell_Supporter_V1_FindSupporterRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_FindSupporterResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Supporter_V1_FindSupporterRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.findSupporter(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ExportSupporter" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Streams everything Groundswell holds about one person for the
+    /// > organization (GDPR Art. 15 and 20): its record of them, their consent,
+    /// > and their signatures on its petitions with the petitions' titles, times
+    /// > and comments. Each message carries one JSON object; written one per
+    /// > line they form a JSON Lines file. The last object is
+    /// > `{"record":"end",...}` with the number of objects before it, so a
+    /// > truncated export can be told from a whole one. An operator may leave
+    /// > `organization` empty to export the person across every organization.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func exportSupporter<Result>(
+        _ message: Groundswell_Supporter_V1_ExportSupporterRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Groundswell_Supporter_V1_ExportSupporterResponse>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Supporter_V1_ExportSupporterRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.exportSupporter(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "EraseSupporter" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Erases what the organization holds about a person (GDPR Art. 17): its
+    /// > record of them and their consent go, and their signatures on its
+    /// > petitions become anonymous — every count stays, the identity goes. When
+    /// > no organization knows the person any more, their email address goes
+    /// > too. An operator may leave `organization` empty to erase the person
+    /// > everywhere. The erasure is recorded first and finished even if a
+    /// > service stops half-way (a restart finishes it); asking again answers
+    /// > with the same erasure. A person erased can sign again later, as a new
+    /// > supporter.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func eraseSupporter<Result>(
+        _ message: Groundswell_Supporter_V1_EraseSupporterRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_EraseSupporterResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Supporter_V1_EraseSupporterRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.eraseSupporter(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -20,6 +20,217 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
+/// The request to find a supporter by email.
+public nonisolated struct Groundswell_Supporter_V1_FindSupporterRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The organization, `organizations/{organization}`; it must be the
+  /// organization of the caller's API key.
+  public var parent: String = String()
+
+  /// The email address, at most 254 characters.
+  public var email: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The response to `FindSupporter`.
+public nonisolated struct Groundswell_Supporter_V1_FindSupporterResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The organization's record of the supporter, with its consent.
+  public var supporter: Groundswell_Supporter_V1_Supporter {
+    get {_supporter ?? Groundswell_Supporter_V1_Supporter()}
+    set {_supporter = newValue}
+  }
+  /// Returns true if `supporter` has been explicitly set.
+  public var hasSupporter: Bool {self._supporter != nil}
+  /// Clears the value of `supporter`. Subsequent reads from it will return its default value.
+  public mutating func clearSupporter() {self._supporter = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _supporter: Groundswell_Supporter_V1_Supporter? = nil
+}
+
+/// The request to export a supporter.
+public nonisolated struct Groundswell_Supporter_V1_ExportSupporterRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The supporter, `supporters/{supporter}`.
+  public var name: String = String()
+
+  /// The organization whose data is exported, `organizations/{organization}`;
+  /// it must be the organization of the caller's API key. Operators may leave
+  /// it empty for every organization.
+  public var organization: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// One part of an export.
+public nonisolated struct Groundswell_Supporter_V1_ExportSupporterResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// One JSON object. `record` says what it is: `supporter` (an
+  /// organization's record of the person), `consent`, `signature`, and last
+  /// `end`. Times are RFC 3339 in UTC.
+  public var json: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The request to erase a supporter.
+public nonisolated struct Groundswell_Supporter_V1_EraseSupporterRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The supporter, `supporters/{supporter}`.
+  public var name: String = String()
+
+  /// The organization whose data is erased, `organizations/{organization}`;
+  /// it must be the organization of the caller's API key. Operators may leave
+  /// it empty to erase the person everywhere.
+  public var organization: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The response to `EraseSupporter`.
+public nonisolated struct Groundswell_Supporter_V1_EraseSupporterResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The erasure as it now stands.
+  public var erasure: Groundswell_Supporter_V1_Erasure {
+    get {_erasure ?? Groundswell_Supporter_V1_Erasure()}
+    set {_erasure = newValue}
+  }
+  /// Returns true if `erasure` has been explicitly set.
+  public var hasErasure: Bool {self._erasure != nil}
+  /// Clears the value of `erasure`. Subsequent reads from it will return its default value.
+  public mutating func clearErasure() {self._erasure = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _erasure: Groundswell_Supporter_V1_Erasure? = nil
+}
+
+/// An erasure of a person's data. It holds no personal data itself.
+public nonisolated struct Groundswell_Supporter_V1_Erasure: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The supporter erased, `supporters/{supporter}`; the name no longer
+  /// leads anywhere once the erasure is complete.
+  public var supporter: String = String()
+
+  /// The organization whose data was erased; empty for every organization.
+  public var organization: String = String()
+
+  /// Where the erasure stands.
+  public var state: Groundswell_Supporter_V1_Erasure.State = .unspecified
+
+  /// How many signatures became anonymous.
+  public var signaturesAnonymized: Int64 = 0
+
+  /// When the erasure was asked for.
+  public var createTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_createTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_createTime = newValue}
+  }
+  /// Returns true if `createTime` has been explicitly set.
+  public var hasCreateTime: Bool {self._createTime != nil}
+  /// Clears the value of `createTime`. Subsequent reads from it will return its default value.
+  public mutating func clearCreateTime() {self._createTime = nil}
+
+  /// When it completed; unset while pending.
+  public var completeTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_completeTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_completeTime = newValue}
+  }
+  /// Returns true if `completeTime` has been explicitly set.
+  public var hasCompleteTime: Bool {self._completeTime != nil}
+  /// Clears the value of `completeTime`. Subsequent reads from it will return its default value.
+  public mutating func clearCompleteTime() {self._completeTime = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  /// Where an erasure stands.
+  public nonisolated enum State: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+
+    /// Never used.
+    case unspecified // = 0
+
+    /// Recorded; a service it needs was not reachable yet. It is retried
+    /// until it completes.
+    case pending // = 1
+
+    /// Done: nothing of what it covered is held any more.
+    case complete // = 2
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .unspecified
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .unspecified
+      case 1: self = .pending
+      case 2: self = .complete
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .unspecified: return 0
+      case .pending: return 1
+      case .complete: return 2
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Groundswell_Supporter_V1_Erasure.State] = [
+      .unspecified,
+      .pending,
+      .complete,
+    ]
+
+  }
+
+  public init() {}
+
+  fileprivate var _createTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _completeTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
 /// The request to read one supporter.
 public nonisolated struct Groundswell_Supporter_V1_GetSupporterRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -151,6 +362,272 @@ public nonisolated struct Groundswell_Supporter_V1_RecordConsentResponse: Sendab
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "groundswell.supporter.v1"
+
+nonisolated extension Groundswell_Supporter_V1_FindSupporterRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".FindSupporterRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}parent\0\u{1}email\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.parent) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.email) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.parent.isEmpty {
+      try visitor.visitSingularStringField(value: self.parent, fieldNumber: 1)
+    }
+    if !self.email.isEmpty {
+      try visitor.visitSingularStringField(value: self.email, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Supporter_V1_FindSupporterRequest, rhs: Groundswell_Supporter_V1_FindSupporterRequest) -> Bool {
+    if lhs.parent != rhs.parent {return false}
+    if lhs.email != rhs.email {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Supporter_V1_FindSupporterResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".FindSupporterResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}supporter\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._supporter) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._supporter {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Supporter_V1_FindSupporterResponse, rhs: Groundswell_Supporter_V1_FindSupporterResponse) -> Bool {
+    if lhs._supporter != rhs._supporter {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Supporter_V1_ExportSupporterRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ExportSupporterRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}organization\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.organization) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if !self.organization.isEmpty {
+      try visitor.visitSingularStringField(value: self.organization, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Supporter_V1_ExportSupporterRequest, rhs: Groundswell_Supporter_V1_ExportSupporterRequest) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.organization != rhs.organization {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Supporter_V1_ExportSupporterResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ExportSupporterResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}json\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.json) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.json.isEmpty {
+      try visitor.visitSingularStringField(value: self.json, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Supporter_V1_ExportSupporterResponse, rhs: Groundswell_Supporter_V1_ExportSupporterResponse) -> Bool {
+    if lhs.json != rhs.json {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Supporter_V1_EraseSupporterRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".EraseSupporterRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}organization\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.organization) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if !self.organization.isEmpty {
+      try visitor.visitSingularStringField(value: self.organization, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Supporter_V1_EraseSupporterRequest, rhs: Groundswell_Supporter_V1_EraseSupporterRequest) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.organization != rhs.organization {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Supporter_V1_EraseSupporterResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".EraseSupporterResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}erasure\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._erasure) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._erasure {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Supporter_V1_EraseSupporterResponse, rhs: Groundswell_Supporter_V1_EraseSupporterResponse) -> Bool {
+    if lhs._erasure != rhs._erasure {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Supporter_V1_Erasure: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Erasure"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}supporter\0\u{1}organization\0\u{1}state\0\u{3}signatures_anonymized\0\u{3}create_time\0\u{3}complete_time\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.supporter) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.organization) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.state) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.signaturesAnonymized) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._createTime) }()
+      case 6: try { try decoder.decodeSingularMessageField(value: &self._completeTime) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.supporter.isEmpty {
+      try visitor.visitSingularStringField(value: self.supporter, fieldNumber: 1)
+    }
+    if !self.organization.isEmpty {
+      try visitor.visitSingularStringField(value: self.organization, fieldNumber: 2)
+    }
+    if self.state != .unspecified {
+      try visitor.visitSingularEnumField(value: self.state, fieldNumber: 3)
+    }
+    if self.signaturesAnonymized != 0 {
+      try visitor.visitSingularInt64Field(value: self.signaturesAnonymized, fieldNumber: 4)
+    }
+    try { if let v = self._createTime {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    try { if let v = self._completeTime {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Supporter_V1_Erasure, rhs: Groundswell_Supporter_V1_Erasure) -> Bool {
+    if lhs.supporter != rhs.supporter {return false}
+    if lhs.organization != rhs.organization {return false}
+    if lhs.state != rhs.state {return false}
+    if lhs.signaturesAnonymized != rhs.signaturesAnonymized {return false}
+    if lhs._createTime != rhs._createTime {return false}
+    if lhs._completeTime != rhs._completeTime {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Supporter_V1_Erasure.State: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0STATE_UNSPECIFIED\0\u{1}PENDING\0\u{1}COMPLETE\0")
+}
 
 nonisolated extension Groundswell_Supporter_V1_GetSupporterRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".GetSupporterRequest"

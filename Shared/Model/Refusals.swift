@@ -8,6 +8,8 @@ public enum OwnerAction: Sendable, Equatable {
   case withdrawSignatures(from: String)
   case listSupporters
   case recordConsent
+  case readSupporters
+  case eraseSupporters
   case createCampaigns
   case lend(String)
   case manageKeys
@@ -22,6 +24,8 @@ public enum OwnerAction: Sendable, Equatable {
     case .withdrawSignatures(let name): "withdraw signatures from `\(name)`"
     case .listSupporters: "list the supporters of `\(owner)`"
     case .recordConsent: "record consent for `\(owner)`"
+    case .readSupporters: "find or export the supporters of `\(owner)`"
+    case .eraseSupporters: "erase the supporters of `\(owner)`"
     case .createCampaigns: "create campaigns in `\(owner)`"
     case .lend(let name): "lend `\(name)` to a campaign"
     case .manageKeys: "manage the API keys of `\(owner)`"
@@ -31,7 +35,7 @@ public enum OwnerAction: Sendable, Equatable {
   /// One of each, for the test that renders every sentence.
   public static let examples: [OwnerAction] =
     [.createPetitions, .change("petitions/p1"), .postUpdates(on: "petitions/p1"), .withdrawSignatures(from: "petitions/p1"),
-     .listSupporters, .recordConsent, .createCampaigns, .lend("petitions/p1"), .manageKeys]
+     .listSupporters, .recordConsent, .readSupporters, .eraseSupporters, .createCampaigns, .lend("petitions/p1"), .manageKeys]
     + PetitionMove.allCases.map { .move("petitions/p1", $0) }
 }
 

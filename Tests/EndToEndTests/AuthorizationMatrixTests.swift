@@ -135,11 +135,12 @@ import Testing
   static func resources(_ stack: Stack, _ api: GatewayAPI, owner: String, key: String) async throws -> [String: String] {
     let petition = try await stack.makeOpenPetition(organization: owner, key: key)
     let campaign = try await stack.makeCampaign(organization: owner, key: key, petitions: [petition])
+    let email = "matrix-\(UUID().uuidString.prefix(8).lowercased())@example.org"
     let supporter = try await api.petitions.signPetition(
       .with {
         $0.petition = petition
         $0.signer = .with {
-          $0.email = "matrix-\(UUID().uuidString.prefix(8))@example.org"
+          $0.email = email
           $0.givenName = "Mat"
         }
       }, metadata: bearer(key)
@@ -147,7 +148,7 @@ import Testing
     let spare = try await api.keys.createApiKey(.with { $0.apiKey = .with { $0.scopes = ["totals.read"] } }, metadata: bearer(key))
     return [
       "petitions": petition, "campaigns": campaign, "organizations": owner, "supporters": supporter,
-      "apiKeys": spare.apiKey.name,
+      "apiKeys": spare.apiKey.name, "email": email,
     ]
   }
 
@@ -173,7 +174,8 @@ import Testing
 
 /// Builds a request for any RPC from the descriptors: every string field
 /// whose comment names a resource (`petitions/{petition}`, …) is set to the
-/// test's resource of that kind, one level into message fields too.
+/// test's resource of that kind, one level into message fields too; a
+/// field documented as "The email address" is the supporter's.
 struct RequestBuilder {
   struct Field {
     var number: Int32
@@ -193,9 +195,10 @@ struct RequestBuilder {
           let comment = comments[[4, Int32(messageIndex), 2, Int32(fieldIndex)]] ?? ""
           let collection = ["petitions", "campaigns", "organizations", "supporters", "apiKeys"]
             .first { comment.contains("`\($0)/{") }
+          let email = field.name == "email" && comment.hasPrefix(" The email address") ? "email" : nil
           fields.append(
             Field(
-              number: field.number, collection: field.type == .string ? collection : nil,
+              number: field.number, collection: field.type == .string ? collection ?? email : nil,
               messageType: field.type == .message ? String(field.typeName.dropFirst()) : nil))
         }
         messages["\(file.package).\(message.name)"] = fields

@@ -84,28 +84,35 @@ import Testing
     #expect(try SQLiteDatabase.journalMode(repository.database) == "wal")
   }
 
+  /// A petition-service address nothing listens on.
+  static let nowhere = ServiceAddress(host: "127.0.0.1", port: 9)
+
   @Test func startUpFailuresSayWhatIsWrong() async throws {
     let pki = try TestPKI.make()
     var files = pki.files(for: "supporter-service")
     files.certificate = "/nonexistent/supporter.crt"
     let config = SupporterServiceConfig(
-      listen: ServiceAddress(host: "127.0.0.1", port: 0), dataDirectory: NSTemporaryDirectory() + UUID().uuidString, tls: files)
+      listen: ServiceAddress(host: "127.0.0.1", port: 0), dataDirectory: NSTemporaryDirectory() + UUID().uuidString, tls: files,
+      petitionService: Self.nowhere)
     #expect(throws: StartupError.self) { _ = try SupporterApp.build(config, logger: Logger(label: "test")) }
 
     // A data directory that cannot be created.
     let blocker = NSTemporaryDirectory() + "groundswell-file-" + UUID().uuidString
     FileManager.default.createFile(atPath: blocker, contents: Data())
     let badData = SupporterServiceConfig(
-      listen: ServiceAddress(host: "127.0.0.1", port: 0), dataDirectory: blocker + "/data", tls: pki.files(for: "supporter-service"))
+      listen: ServiceAddress(host: "127.0.0.1", port: 0), dataDirectory: blocker + "/data", tls: pki.files(for: "supporter-service"),
+      petitionService: Self.nowhere)
     #expect(throws: StartupError.self) { _ = try SupporterApp.build(badData, logger: Logger(label: "test")) }
 
     // A port in use.
     let first = try await RunningService(
       SupporterApp.build(
         .init(listen: ServiceAddress(host: "127.0.0.1", port: 0), dataDirectory: NSTemporaryDirectory() + UUID().uuidString,
-              tls: pki.files(for: "supporter-service")), logger: Logger(label: "test")))
+              tls: pki.files(for: "supporter-service"), petitionService: Self.nowhere), logger: Logger(label: "test")))
     let second = try SupporterApp.build(
-      .init(listen: first.endpoint, dataDirectory: NSTemporaryDirectory() + UUID().uuidString, tls: pki.files(for: "supporter-service")),
+      .init(
+        listen: first.endpoint, dataDirectory: NSTemporaryDirectory() + UUID().uuidString, tls: pki.files(for: "supporter-service"),
+        petitionService: Self.nowhere),
       logger: Logger(label: "test"))
     do {
       try await second.server.run()

@@ -1,5 +1,6 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import GroundswellAPI
 import GroundswellRuntime
 
 /// Forwards the public RPCs of the internal services by method path, without
@@ -8,8 +9,8 @@ import GroundswellRuntime
 /// Statuses, messages and error details come back unchanged. Every forwarded
 /// call ends its backend stream as soon as its client goes away.
 ///
-/// Only short calls are forwarded, over a connection of their own per
-/// backend; long-lived streams are served at the edge
+/// Only short calls and bounded streams are forwarded, over a connection of
+/// their own per backend; long-lived streams are served at the edge
 /// (`SignatureCountWatches`), so no number of them can delay a call.
 public struct Forwarder: RegistrableRPCService {
   /// A backend and the methods it owns.
@@ -22,6 +23,14 @@ public struct Forwarder: RegistrableRPCService {
     /// The connection for short calls.
     public var client: GRPCClient<HTTP2ClientTransport.Posix>
   }
+
+  /// The public server streams that are forwarded: each ends by itself
+  /// (one person's export), and is cut off after `boundedStreamLimit` when
+  /// its client reads too slowly or set no earlier deadline.
+  public static let boundedStreams: Set<MethodDescriptor> = [
+    Groundswell_Supporter_V1_SupporterService.Method.ExportSupporter.descriptor
+  ]
+  public static let boundedStreamLimit: Duration = .seconds(120)
 
   let routes: [Route]
   let canceller: LongCallCanceller
@@ -76,6 +85,7 @@ public struct Forwarder: RegistrableRPCService {
     let metadata = IdentityMetadata.forwarding(call)
     var options = CallOptions.defaults
     if call.deadline != nil { options.timeout = call.timeout(limit: .seconds(3600)) }
+    if boundedStreams.contains(method) { options.timeout = call.timeout(limit: boundedStreamLimit) }
     let outbound = StreamingClientRequest<[UInt8]>(metadata: metadata) { [messages] writer in
       try await writer.write(contentsOf: messages)
     }

@@ -99,8 +99,9 @@ public enum GatewayApp {
   }
 
   /// The public methods of the internal services that the gateway serves
-  /// itself: every server-streaming one (a test checks this list against
-  /// the declarations).
+  /// itself: every server-streaming one but the bounded streams the
+  /// `Forwarder` passes on (a test checks both lists against the
+  /// declarations).
   public static let servedAtTheEdge: Set<MethodDescriptor> = [
     Groundswell_Petition_V1_PetitionService.Method.WatchSignatureCounts.descriptor
   ]

@@ -1,4 +1,5 @@
 import Synchronization
+import GroundswellModel
 
 /// The gateway's default quota for keys without their own.
 public struct QuotaDefaults: Sendable, Equatable {
@@ -58,9 +59,4 @@ public final class QuotaBuckets: Sendable {
       return .milliseconds(Int64((wait * 1000).rounded(.up)))
     }
   }
-}
-
-extension Duration {
-  /// The duration in seconds, as a number.
-  var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -19,12 +19,19 @@ struct PetitionServiceCommand: AsyncParsableCommand {
   @Option(name: .long, help: "The goal ladder, increasing signature counts separated by commas; past the last step each goal is ×1.5. [env: GROUNDSWELL_GOAL_LADDER, default: 100,200,500,1000,…,1000000]")
   var goalLadder: String?
 
+  @Option(name: .long, help: "Days after a petition closes before its signatures become anonymous (counts, regions and history kept), 1 to 36500. [env: GROUNDSWELL_SIGNATURE_RETENTION_DAYS, default: 180]")
+  var signatureRetentionDays: String?
+
   func run() async throws {
+    let daysText = setting(signatureRetentionDays, env: "GROUNDSWELL_SIGNATURE_RETENTION_DAYS", default: "180")
+    guard let days = Int(daysText), (1...36_500).contains(days) else {
+      throw ValidationError("--signature-retention-days must be a whole number of days from 1 to 36500; got `\(Echo.prefix(daysText))`")
+    }
     let ladderText = setting(goalLadder, env: "GROUNDSWELL_GOAL_LADDER", default: "")
     guard let ladder = ladderText.isEmpty ? GoalLadder.standard : GoalLadder(parsing: ladderText) else {
       throw ValidationError("--goal-ladder must be increasing positive whole numbers separated by commas, e.g. 100,500,1000; got `\(ladderText)`")
     }
-    let config = PetitionServiceConfig(
+    var config = PetitionServiceConfig(
       listen: try options.listenEndpoint(default: "127.0.0.1:7401"),
       dataDirectory: options.dataDirectory(service: PetitionApp.name),
       tls: options.tlsFiles(service: PetitionApp.name),
@@ -32,6 +39,7 @@ struct PetitionServiceCommand: AsyncParsableCommand {
         supporterService, env: "GROUNDSWELL_SUPPORTER_SERVICE", default: "127.0.0.1:7402", name: "--supporter-service"),
       goalLadder: ladder
     )
+    config.retention.signatures = .seconds(days * 86_400)
     await ServiceMain.run(name: PetitionApp.name, logLevel: options.level) { logger in
       try PetitionApp.build(config, logger: logger).services
     }

@@ -86,7 +86,7 @@ extension SignatureRecord {
   func proto(withSupporter: Bool) -> Groundswell_Petition_V1_Signature {
     .with {
       $0.name = "petitions/\(petitionID)/signatures/\(id)"
-      if withSupporter { $0.supporter = supporter }
+      if withSupporter && !isAnonymous { $0.supporter = supporter }
       $0.createTime = Google_Protobuf_Timestamp(clamping: createTime)
       $0.comment = comment
       $0.showName = showName

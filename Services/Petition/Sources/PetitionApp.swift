@@ -13,6 +13,12 @@ public struct PetitionServiceConfig: Sendable {
   public var supporterService: ServiceAddress
   /// The steps of the goal ladder petitions show.
   public var goalLadder: GoalLadder
+  /// How long signatures and retry answers are kept.
+  public var retention: RetentionPolicy = .standard
+  /// How often the retention pass runs.
+  public var retentionInterval: Duration = .seconds(600)
+  /// The clock the retention pass reads.
+  public var now: @Sendable () -> Date = { Date() }
 
   public init(
     listen: ServiceAddress, dataDirectory: String, tls: TLSFiles, supporterService: ServiceAddress,
@@ -38,17 +44,19 @@ public enum PetitionApp {
     let changes = PetitionChanges()
     let handlers = PetitionHandlers(
       repository: repository, resolver: RemoteSupporterResolver(client: supporters.client), changes: changes,
-      ladder: config.goalLadder)
+      ladder: config.goalLadder, secret: try DeploymentSecret.load(directory: config.dataDirectory))
     let server = ServerHost(
       endpoint: config.listen,
       security: config.tls.serverMutualTLS,
       services: [
         handlers, PetitionFeedHandlers(repository: repository, changes: changes), PetitionStatsHandlers(repository: repository),
+        PetitionPrivacyHandlers(repository: repository, changes: changes, logger: logger),
       ],
       serviceNames: [
         Groundswell_Petition_V1_PetitionService.descriptor.fullyQualifiedService,
         Groundswell_Petition_V1_PetitionFeedService.descriptor.fullyQualifiedService,
         Groundswell_Petition_V1_PetitionStatsService.descriptor.fullyQualifiedService,
+        Groundswell_Petition_V1_PetitionPrivacyService.descriptor.fullyQualifiedService,
       ],
       interceptors: [PeerIdentityInterceptor()],
       logger: logger,
@@ -63,6 +71,10 @@ public enum PetitionApp {
         logger.error("pruning history failed", metadata: ["error": "\(error)"])
       }
     }
-    return BuiltService(server: server, dependencies: [supporters, pruner], openStreams: { changes.subscriberCount })
+    let retention = PrivacyMaintenance(
+      repository: repository, changes: changes, policy: config.retention, now: config.now, logger: logger)
+    let retainer = PeriodicService(every: config.retentionInterval) { await retention.run() }
+    return BuiltService(
+      server: server, dependencies: [supporters, pruner, retainer], openStreams: { changes.subscriberCount })
   }
 }

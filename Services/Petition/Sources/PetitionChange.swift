@@ -49,6 +49,19 @@ public struct PetitionChange: Coalescing, Equatable {
     self.removed = removed
   }
 
+  /// The change that anonymising signatures made: each old supporter leaves,
+  /// their token joins; the count stays.
+  init(_ anonymized: AnonymizedPetition) {
+    petitionID = anonymized.petitionID
+    organization = anonymized.organization
+    count = anonymized.count
+    version = anonymized.version
+    updateTime = anonymized.updateTime
+    lastSignatureTime = anonymized.lastSignatureTime
+    withdrawn = Set(anonymized.replaced.keys)
+    signed = Set(anonymized.replaced.values)
+  }
+
   /// The change that removing a petition made.
   init(removed petitionID: String, organization: String, at time: Date) {
     self.petitionID = petitionID

@@ -11,15 +11,18 @@ public struct PetitionHandlers: Sendable {
   let resolver: any SupporterResolver
   let changes: PetitionChanges
   let ladder: GoalLadder
+  /// Keys the fingerprints of retried sign requests.
+  let secret: DeploymentSecret
 
   public init(
     repository: any PetitionRepository, resolver: any SupporterResolver, changes: PetitionChanges,
-    ladder: GoalLadder = .standard
+    ladder: GoalLadder = .standard, secret: DeploymentSecret
   ) {
     self.repository = repository
     self.resolver = resolver
     self.changes = changes
     self.ladder = ladder
+    self.secret = secret
   }
 
   /// Reads a petition the caller may see: drafts only by their organization,

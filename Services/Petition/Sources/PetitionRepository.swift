@@ -147,7 +147,8 @@ public struct SignRequestKey: Sendable, Equatable {
   /// Who made the call: the organization, or `operator`.
   public var caller: String
   public var requestID: String
-  /// The request as serialized, to tell a retry from a different request.
+  /// A keyed hash of the request as serialized, to tell a retry from a
+  /// different request without keeping the request.
   public var fingerprint: Data
 }
 
@@ -235,4 +236,23 @@ public protocol PetitionRepository: Sendable {
   func history(petitionIDs: [String], size: HistoryBucketSize, start: Int64, end: Int64) async throws -> [Int64: Int64]
   /// Deletes buckets older than their retention; returns how many.
   func pruneHistory(now: Date) async throws -> Int
+
+  // MARK: privacy
+
+  /// Makes the supporter's signatures (on one organization's petitions, or
+  /// all) anonymous in one transaction; the counts stay. Returns the
+  /// petitions changed.
+  func anonymize(supporter: String, organization: String?, now: Date) async throws -> [AnonymizedPetition]
+  /// Makes up to `limit` signatures anonymous on petitions closed before
+  /// `closedBefore` (or past a deadline before it).
+  func anonymizeClosed(closedBefore: Date, limit: Int, now: Date) async throws -> [AnonymizedPetition]
+  /// Deletes the retry answers stored before `before`; returns how many.
+  func expireRetryAnswers(before: Date) async throws -> Int
+  /// A page of the supporter's signatures with their petitions' titles,
+  /// newest first.
+  func signaturesOfSupporter(
+    _ supporter: String, organization: String?, before: Int64, limit: Int
+  ) async throws -> (signatures: [SignatureOfSupporterRecord], hasMore: Bool)
+  /// Moves everything in the WAL into the database file and empties the WAL.
+  func checkpoint() async throws
 }

@@ -120,6 +120,20 @@ public struct SQLitePetitionRepository: PetitionRepository {
             """)
         }
       }
+      // The retry answers stored so far held the whole request (email and
+      // names) with no end: they go. A retry of a request made before this
+      // migration finds the signature already there instead.
+      migrator.registerMigration("4 retry answers expire, close times") { db in
+        try db.execute(sql: """
+          DELETE FROM sign_requests;
+          ALTER TABLE sign_requests ADD COLUMN signature_id TEXT NOT NULL DEFAULT '';
+          CREATE INDEX sign_requests_by_time ON sign_requests (create_time);
+          CREATE INDEX sign_requests_by_signature ON sign_requests (signature_id);
+          ALTER TABLE petitions ADD COLUMN close_time INTEGER;
+          UPDATE petitions SET close_time = update_time WHERE state IN (3, 4, 5, 6);
+          CREATE INDEX petitions_by_close_time ON petitions (close_time);
+          """)
+      }
     }
   }
 
@@ -214,7 +228,8 @@ public struct SQLitePetitionRepository: PetitionRepository {
       sql: """
         UPDATE petitions SET title = ?, summary = ?, body = ?, letter = ?, tags = ?, image_uri = ?, deadline_time = ?,
           targets = ?, state = ?, publish_time = ?, victory_note = ?, victory_time = ?, removal_reason = ?,
-          remove_time = ?, update_time = ?
+          remove_time = ?, update_time = ?,
+          close_time = CASE WHEN ? IN (3, 4, 5, 6) THEN COALESCE(close_time, ?) ELSE NULL END
         WHERE id = ?
         """,
       arguments: [
@@ -223,7 +238,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
         petition.deadline?.millisecondsSince1970, try SQLiteColumns.json(petition.targets),
         petition.state.rawValue, petition.publishTime?.millisecondsSince1970, petition.victoryNote,
         petition.victoryTime?.millisecondsSince1970, petition.removalReason, petition.removeTime?.millisecondsSince1970,
-        now.millisecondsSince1970, petition.id,
+        now.millisecondsSince1970, petition.state.rawValue, now.millisecondsSince1970, petition.id,
       ])
     let kept = try Dictionary(
       uniqueKeysWithValues: Row.fetchAll(
@@ -309,8 +324,11 @@ public struct SQLitePetitionRepository: PetitionRepository {
       let outcome = try Self.outcome(db, stored, alreadySigned: !inserted)
       if let key {
         try db.execute(
-          sql: "INSERT INTO sign_requests (caller, request_id, fingerprint, answer, create_time) VALUES (?, ?, ?, ?, ?)",
-          arguments: [key.caller, key.requestID, key.fingerprint, answer(outcome), time])
+          sql: """
+            INSERT INTO sign_requests (caller, request_id, fingerprint, answer, create_time, signature_id)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """,
+          arguments: [key.caller, key.requestID, key.fingerprint, answer(outcome), time, stored.id])
       }
       return .signed(outcome)
     }
@@ -322,6 +340,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
         db, sql: "SELECT rowid, * FROM signatures WHERE petition_id = ? AND supporter = ?", arguments: [petitionID, supporter]
       ).map(Self.signatureRecord) else { return nil }
       try db.execute(sql: "DELETE FROM signatures WHERE id = ?", arguments: [stored.id])
+      try db.execute(sql: "DELETE FROM sign_requests WHERE signature_id = ?", arguments: [stored.id])
       try Self.count(db, stored, by: -1, now: now.millisecondsSince1970)
       return try Self.outcome(db, stored, alreadySigned: false)
     }
@@ -452,7 +471,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
 
   // MARK: rows
 
-  private static func fetch(_ db: Database, id: String) throws -> PetitionRecord? {
+  static func fetch(_ db: Database, id: String) throws -> PetitionRecord? {
     try Row.fetchOne(db, sql: select + " WHERE p.id = ?", arguments: [id]).map { try record(db, $0) }
   }
 
@@ -474,7 +493,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
       removalReason: row["removal_reason"], removeTime: row.date("remove_time"), sequence: row["seq"])
   }
 
-  private static func signatureRecord(_ row: Row) -> SignatureRecord {
+  static func signatureRecord(_ row: Row) -> SignatureRecord {
     SignatureRecord(
       id: row["id"], petitionID: row["petition_id"], supporter: row["supporter"],
       createTime: Date(millisecondsSince1970: row["create_time"]), comment: row["comment"], showName: row["show_name"],

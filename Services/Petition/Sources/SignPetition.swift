@@ -40,7 +40,7 @@ extension PetitionHandlers {
       ? nil
       : SignRequestKey(
         caller: call.organization ?? (call.isOperator ? "operator" : call.peerService ?? "internal"),
-        requestID: request.requestID, fingerprint: try request.serializedBytes())
+        requestID: request.requestID, fingerprint: secret.tag(try request.serializedBytes() as [UInt8]))
     if let key, let first = try await repository.replay(caller: key.caller, requestID: key.requestID) {
       return try Self.replayed(first, key: key)
     }

@@ -67,6 +67,20 @@ public struct SQLiteSupporterRepository: SupporterRepository {
           UPDATE supporters SET given_name = '', family_name = '', postal_code = '', country = '', region = '';
           """)
       }
+      migrator.registerMigration("4 erasures") { db in
+        try db.execute(sql: """
+          CREATE TABLE erasures (
+            supporter_id TEXT NOT NULL,
+            organization TEXT NOT NULL,
+            complete INTEGER NOT NULL,
+            signatures_anonymized INTEGER NOT NULL DEFAULT 0,
+            create_time INTEGER NOT NULL,
+            complete_time INTEGER,
+            PRIMARY KEY (supporter_id, organization)
+          );
+          CREATE INDEX erasures_pending ON erasures (complete, create_time);
+          """)
+      }
     }
   }
 
@@ -185,7 +199,7 @@ public struct SQLiteSupporterRepository: SupporterRepository {
 
   /// The supporter as `organization` knows them; with none, with the most
   /// recently given details.
-  private static func fetch(_ db: Database, id: String, knownTo organization: String?) throws -> SupporterRecord? {
+  static func fetch(_ db: Database, id: String, knownTo organization: String?) throws -> SupporterRecord? {
     let row = try Row.fetchOne(
       db,
       sql: """

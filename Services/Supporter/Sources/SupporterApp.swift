@@ -7,11 +7,17 @@ public struct SupporterServiceConfig: Sendable {
   public var listen: ServiceAddress
   public var dataDirectory: String
   public var tls: TLSFiles
+  /// Where petition-service listens: exports read, and erasures anonymise,
+  /// the signatures it keeps.
+  public var petitionService: ServiceAddress
+  /// How often pending erasures are retried.
+  public var erasureRetryInterval: Duration = .seconds(30)
 
-  public init(listen: ServiceAddress, dataDirectory: String, tls: TLSFiles) {
+  public init(listen: ServiceAddress, dataDirectory: String, tls: TLSFiles, petitionService: ServiceAddress) {
     self.listen = listen
     self.dataDirectory = dataDirectory
     self.tls = tls
+    self.petitionService = petitionService
   }
 }
 
@@ -23,11 +29,14 @@ public enum SupporterApp {
     try config.tls.checkReadable()
     try AccessDeclarations.checkGenerated()
     let repository = try SQLiteSupporterRepository(directory: config.dataDirectory)
+    let petitions = try ClientHost(endpoint: config.petitionService, serverName: ServiceName.petition, security: config.tls.clientMutualTLS)
+    let keeper = RemoteSignatureKeeper(client: petitions.client)
+    let erasures = Erasures(repository: repository, keeper: keeper, logger: logger)
     let server = ServerHost(
       endpoint: config.listen,
       security: config.tls.serverMutualTLS,
       services: [
-        SupporterHandlers(repository: repository), SupporterResolverHandlers(repository: repository),
+        SupporterHandlers(repository: repository, keeper: keeper, erasures: erasures), SupporterResolverHandlers(repository: repository),
         SupporterStatsHandlers(repository: repository),
       ],
       serviceNames: [
@@ -38,6 +47,9 @@ public enum SupporterApp {
       interceptors: [PeerIdentityInterceptor()],
       logger: logger
     )
-    return BuiltService(server: server)
+    // Pending erasures resume at start (the first pass) and are retried
+    // until they finish.
+    let resumer = PeriodicService(every: config.erasureRetryInterval, immediately: true) { await erasures.resumePending() }
+    return BuiltService(server: server, dependencies: [petitions, resumer])
   }
 }

@@ -8,9 +8,14 @@ import SwiftProtobuf
 /// The handlers of the public `SupporterService`.
 public struct SupporterHandlers: Sendable {
   let repository: any SupporterRepository
+  /// The signatures of the people exported and erased.
+  let keeper: any SignatureKeeper
+  let erasures: Erasures
 
-  public init(repository: any SupporterRepository) {
+  public init(repository: any SupporterRepository, keeper: any SignatureKeeper, erasures: Erasures) {
     self.repository = repository
+    self.keeper = keeper
+    self.erasures = erasures
   }
 }
 

@@ -71,4 +71,50 @@ public protocol SupporterRepository: Sendable {
 
   /// How many supporters currently opt in to each organization.
   func optedInCounts(organizations: [String]) async throws -> [String: Int64]
+
+  // MARK: a person's rights
+
+  /// The supporter with this canonical email as `organization` knows them;
+  /// nil when it does not.
+  func supporter(email: String, knownTo organization: String) async throws -> SupporterRecord?
+
+  /// Every record organizations hold of the supporter (one organization's,
+  /// or all with nil), with first-seen and update times; empty when none.
+  func records(of id: String, organization: String?) async throws -> [OrganizationRecord]
+
+  /// Records that an erasure is asked for and returns it, pending — unless
+  /// nothing is left to erase, when it returns the erasure already done.
+  /// Nil when the scope knows no such supporter and never erased them.
+  func beginErasure(of id: String, organization: String?, now: Date) async throws -> ErasureRecord?
+
+  /// In one transaction: deletes the scope's records and consents of the
+  /// supporter (the identity too when no organization knows them any more)
+  /// and marks the erasure complete.
+  func completeErasure(of id: String, organization: String?, signaturesAnonymized: Int64, now: Date) async throws -> ErasureRecord
+
+  /// The erasures not yet complete, oldest first.
+  func pendingErasures() async throws -> [ErasureRecord]
+
+  /// Moves everything in the WAL into the database file and empties the WAL.
+  func checkpoint() async throws
+}
+
+/// One organization's record of a supporter, as an export shows it.
+public struct OrganizationRecord: Sendable, Equatable {
+  public var organization: String
+  public var supporter: SupporterRecord
+  public var firstSeenTime: Date
+  public var updateTime: Date
+}
+
+/// An erasure of one supporter's data, in one organization or everywhere.
+/// It holds no personal data: the supporter's id leads nowhere once done.
+public struct ErasureRecord: Sendable, Equatable {
+  public var supporterID: String
+  /// Nil for every organization.
+  public var organization: String?
+  public var complete: Bool
+  public var signaturesAnonymized: Int64
+  public var createTime: Date
+  public var completeTime: Date?
 }

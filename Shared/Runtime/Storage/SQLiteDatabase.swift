@@ -1,10 +1,13 @@
 import Foundation
 import GRDB
 import GroundswellModel
+import Logging
 
 /// Opens a service's own SQLite database: one file under its data directory,
 /// WAL journal, `synchronous=FULL` (an acknowledged write survives power loss),
-/// versioned migrations run before anything else touches it.
+/// `secure_delete` on every connection (deleted and overwritten content is
+/// zeroed in the file, not left in free space), versioned migrations run
+/// before anything else touches it.
 public enum SQLiteDatabase {
   public static func open(
     directory: String,
@@ -22,6 +25,7 @@ public enum SQLiteDatabase {
     let path = (directory as NSString).appendingPathComponent(file)
     var configuration = Configuration()
     configuration.busyMode = .timeout(10)
+    configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA secure_delete = ON") }
     do {
       let pool = try DatabasePool(path: path, configuration: configuration)
       // DatabasePool sets its writer to synchronous=NORMAL when it opens;
@@ -34,6 +38,13 @@ public enum SQLiteDatabase {
     } catch let error as DatabaseError {
       throw StartupError("cannot open the database \(path): \(error.message ?? error.description)")
     }
+  }
+
+  /// Copies the WAL into the database file and truncates the WAL to nothing,
+  /// so that content deleted with `secure_delete` survives in neither file.
+  /// Waits (up to the busy timeout) for readers to finish their snapshots.
+  public static func checkpoint(_ pool: DatabasePool) throws {
+    try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
   }
 
   /// The writer connection's `synchronous` setting (2 is FULL), for tests.
@@ -80,5 +91,16 @@ extension Row {
   /// A nullable millisecond-timestamp column.
   public func date(_ column: String) -> Date? {
     (self[column] as Int64?).map(Date.init(millisecondsSince1970:))
+  }
+}
+
+/// Runs `checkpoint` (a WAL checkpoint that empties the WAL, where deleted
+/// rows may still be); a failure — a reader that held on too long — is
+/// logged, and the next checkpoint does it.
+public func emptyingWAL(_ checkpoint: () async throws -> Void, logger: Logger) async {
+  do {
+    try await checkpoint()
+  } catch {
+    logger.warning("emptying the WAL failed; the next checkpoint retries", metadata: ["error": "\(error)"])
   }
 }

@@ -4,14 +4,19 @@ import ServiceLifecycle
 public struct PeriodicService: Service {
   let interval: Duration
   let work: @Sendable () async -> Void
+  let immediately: Bool
 
-  public init(every interval: Duration, _ work: @escaping @Sendable () async -> Void) {
+  /// With `immediately`, the first run is at start rather than after one
+  /// interval.
+  public init(every interval: Duration, immediately: Bool = false, _ work: @escaping @Sendable () async -> Void) {
     self.interval = interval
+    self.immediately = immediately
     self.work = work
   }
 
   public func run() async throws {
     await cancelWhenGracefulShutdown {
+      if immediately { await work() }
       while !Task.isCancelled {
         try? await Task.sleep(for: interval)
         if Task.isCancelled { break }

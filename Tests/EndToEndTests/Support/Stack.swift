@@ -1,5 +1,8 @@
 import CampaignService
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -53,20 +56,28 @@ struct Stack: Sendable {
   let operatorKey: String
 
   static func start(
-    reconcileInterval: Duration = .seconds(300), gateway configure: (inout GatewayConfig) -> Void = { _ in }
+    reconcileInterval: Duration = .seconds(300), gateway configure: (inout GatewayConfig) -> Void = { _ in },
+    petition configurePetition: (inout PetitionServiceConfig) -> Void = { _ in },
+    supporter configureSupporter: (inout SupporterServiceConfig) -> Void = { _ in }
   ) async throws -> Stack {
     let pki = try TestPKI.make(extraIdentities: ["monitoring"])
     let dataRoot = NSTemporaryDirectory() + "groundswell-data-" + UUID().uuidString
     let any = ServiceAddress(host: "127.0.0.1", port: 0)
     var logger = Logger(label: "test")
     logger.logLevel = .warning
-    let supporter = try await RunningService(
-      SupporterApp.build(
-        .init(listen: any, dataDirectory: "\(dataRoot)/supporter", tls: pki.files(for: "supporter-service")), logger: logger))
-    let petition = try await RunningService(
-      PetitionApp.build(
-        .init(listen: any, dataDirectory: "\(dataRoot)/petition", tls: pki.files(for: "petition-service"),
-              supporterService: supporter.endpoint), logger: logger))
+    // Each of supporter- and petition-service calls the other: the second
+    // one's port is chosen first.
+    let petitionAddress = ServiceAddress(host: "127.0.0.1", port: try freePort())
+    var supporterConfig = SupporterServiceConfig(
+      listen: any, dataDirectory: "\(dataRoot)/supporter", tls: pki.files(for: "supporter-service"),
+      petitionService: petitionAddress)
+    configureSupporter(&supporterConfig)
+    let supporter = try await RunningService(SupporterApp.build(supporterConfig, logger: logger))
+    var petitionConfig = PetitionServiceConfig(
+      listen: petitionAddress, dataDirectory: "\(dataRoot)/petition", tls: pki.files(for: "petition-service"),
+      supporterService: supporter.endpoint)
+    configurePetition(&petitionConfig)
+    let petition = try await RunningService(PetitionApp.build(petitionConfig, logger: logger))
     let campaign = try await RunningService(
       CampaignApp.build(
         .init(listen: any, dataDirectory: "\(dataRoot)/campaign", tls: pki.files(for: "campaign-service"),
@@ -93,12 +104,22 @@ struct Stack: Sendable {
   }
 
   /// Starts petition-service again on its old port and data, after a test
-  /// stopped it.
+  /// stopped it (with the default configuration).
   func restartPetitionService() async throws -> RunningService {
     try await RunningService(
       PetitionApp.build(
         .init(listen: petition.endpoint, dataDirectory: "\(dataRoot)/petition", tls: pki.files(for: "petition-service"),
               supporterService: supporter.endpoint), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
+  }
+
+  /// Starts supporter-service again on its old port and data.
+  func restartSupporterService(configure: (inout SupporterServiceConfig) -> Void = { _ in }) async throws -> RunningService {
+    var config = SupporterServiceConfig(
+      listen: supporter.endpoint, dataDirectory: "\(dataRoot)/supporter", tls: pki.files(for: "supporter-service"),
+      petitionService: petition.endpoint)
+    configure(&config)
+    return try await RunningService(
+      SupporterApp.build(config, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
   }
 
   /// Starts campaign-service again on its old port and data.
@@ -287,4 +308,24 @@ func signRequest(
   }
   change(&request)
   return request
+}
+
+/// A loopback port no one listens on now, for a service whose address
+/// another must know before it starts.
+func freePort() throws -> Int {
+  let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+  guard socket >= 0 else { throw POSIXError(.EMFILE) }
+  defer { close(socket) }
+  var address = sockaddr_in()
+  address.sin_family = sa_family_t(AF_INET)
+  address.sin_addr.s_addr = inet_addr("127.0.0.1")
+  address.sin_port = 0
+  var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+  let bound = withUnsafeMutablePointer(to: &address) {
+    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+      bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0
+    }
+  }
+  guard bound else { throw POSIXError(.EADDRINUSE) }
+  return Int(UInt16(bigEndian: address.sin_port))
 }

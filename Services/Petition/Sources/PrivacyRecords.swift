@@ -1,0 +1,45 @@
+import Foundation
+
+/// A petition whose signatures were made anonymous, with its figures after.
+public struct AnonymizedPetition: Sendable, Equatable {
+  public var petitionID: String
+  public var organization: String
+  public var count: Int64
+  public var version: Int64
+  public var updateTime: Date
+  public var lastSignatureTime: Date?
+  /// Old supporter → the anonymous token that replaced them.
+  public var replaced: [String: String]
+}
+
+/// A supporter's signature with what an export shows of its petition.
+public struct SignatureOfSupporterRecord: Sendable, Equatable {
+  public var signature: SignatureRecord
+  public var petitionTitle: String
+  public var petitionOrganization: String
+}
+
+extension SignatureRecord {
+  /// What an anonymous signature holds where the supporter was: the prefix
+  /// and a random id that leads nowhere.
+  public static let anonymousPrefix = "anonymous/"
+
+  /// The signature no longer says who signed it.
+  public var isAnonymous: Bool { supporter.hasPrefix(Self.anonymousPrefix) }
+}
+
+/// How long signatures and retry answers are kept.
+public struct RetentionPolicy: Sendable, Equatable {
+  /// Signatures on a petition closed longer than this become anonymous.
+  public var signatures: Duration
+  /// A stored retry answer is forgotten after this; a retry after it signs
+  /// again (and finds the signature already there).
+  public var retryAnswers: Duration
+
+  public init(signatures: Duration = .seconds(180 * 86_400), retryAnswers: Duration = .seconds(86_400)) {
+    self.signatures = signatures
+    self.retryAnswers = retryAnswers
+  }
+
+  public static let standard = RetentionPolicy()
+}

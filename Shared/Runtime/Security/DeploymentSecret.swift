@@ -1,0 +1,48 @@
+import Crypto
+import Foundation
+
+/// A random key that one deployment's service keeps in its data directory
+/// and never shares: it keys the hashes that must not be reversible by
+/// guessing (an endorser's email, a retried request's fingerprint). Made on
+/// first start; back it up with the database it belongs to — without it,
+/// stored hashes can no longer be matched.
+public struct DeploymentSecret: Sendable {
+  private let key: SymmetricKey
+
+  /// The file name in the data directory.
+  public static let fileName = "deployment.secret"
+
+  public init(key: SymmetricKey) {
+    self.key = key
+  }
+
+  /// Reads the secret from `directory`, making it (32 random bytes, owner
+  /// read/write only) when there is none.
+  public static func load(directory: String) throws -> DeploymentSecret {
+    let path = (directory as NSString).appendingPathComponent(fileName)
+    let manager = FileManager.default
+    if let data = manager.contents(atPath: path) {
+      guard data.count == 32 else {
+        throw StartupError("\(path) must hold 32 bytes, it holds \(data.count): restore it from the backup of this data directory")
+      }
+      return DeploymentSecret(key: SymmetricKey(data: data))
+    }
+    try? manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    let key = SymmetricKey(size: .bits256)
+    let data = key.withUnsafeBytes { Data($0) }
+    guard manager.createFile(atPath: path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+      throw StartupError("cannot write \(path): check that this user may write the data directory")
+    }
+    return DeploymentSecret(key: key)
+  }
+
+  /// HMAC-SHA256 of `data`.
+  public func tag(_ data: some DataProtocol) -> Data {
+    Data(HMAC<SHA256>.authenticationCode(for: data, using: key))
+  }
+
+  /// HMAC-SHA256 of `text`, in lower-case hex.
+  public func hexTag(_ text: String) -> String {
+    tag(Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+  }
+}
