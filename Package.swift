@@ -131,6 +131,7 @@ let package = Package(
           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
           .product(name: "X509", package: "swift-certificates"),
           .product(name: "GRDB", package: "GRDB.swift"),
+          .product(name: "Crypto", package: "swift-crypto"),
           "HandlerFuzzing",
         ] + grpc,
         path: "Tests/EndToEndTests"

@@ -51,7 +51,7 @@ public final class HandlerHarness: Sendable {
       OrganizationHandlers(repository: campaigns, stats: NoStats()),
       CampaignHandlers(
         repository: PublishingCampaignRepository(campaigns, changes: campaignChanges), organizations: campaigns,
-        petitions: AnyPetition()),
+        petitions: AnyPetition(), secret: DeploymentSecret(key: SymmetricKey(size: .bits256))),
     ]
     var methods: [MethodDescriptor] = []
     methods += Groundswell_Supporter_V1_SupporterService.Method.descriptors

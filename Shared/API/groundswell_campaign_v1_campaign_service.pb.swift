@@ -395,8 +395,9 @@ public nonisolated struct Groundswell_Campaign_V1_EndorseCampaignRequest: Sendab
   public var displayName: String = String()
 
   /// The person's email address, required with `display_name`. It only makes
-  /// a second endorsement by the same person count once; it is stored as a
-  /// one-way hash, never shown.
+  /// a second endorsement by the same person count once; it is stored only
+  /// as a hash keyed with the deployment's own secret (HMAC-SHA256), never
+  /// shown.
   public var email: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()

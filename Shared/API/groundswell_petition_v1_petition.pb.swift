@@ -441,7 +441,8 @@ public nonisolated struct Groundswell_Petition_V1_Signature: Sendable {
 
   /// The supporter who signed, `supporters/{supporter}`. Shown to the
   /// organization that collected the signature and the petition's own
-  /// organization; empty for everyone else.
+  /// organization; empty for everyone else, and for everyone once the
+  /// signature is anonymous (after an erasure or the retention period).
   public var supporter: String = String()
 
   /// When the signature was first recorded.

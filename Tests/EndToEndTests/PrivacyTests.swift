@@ -1,4 +1,6 @@
+import Crypto
 import Foundation
+import GRDB
 import GRPCCore
 import GroundswellAPI
 import GroundswellModel
@@ -251,6 +253,57 @@ import Testing
     try await stack.stop()
   }
 }
+
+extension PrivacyTests {
+  /// An endorser's email is kept only as a keyed hash: neither the address
+  /// nor its plain SHA-256 is in campaign-service's files, a second
+  /// endorsement still counts once, and an endorsement stored the old way
+  /// moves to the keyed hash when its endorser comes again.
+  @Test func endorsersAreKeptAsKeyedHashes() async throws {
+    let stack = try await sharedStack.value
+    let (owner, key) = try await stack.makeOrganization()
+    let campaign = try await stack.makeCampaign(organization: owner, key: key, petitions: [])
+    let tag = UUID().uuidString.prefix(8).lowercased()
+    let email = "endorser-\(tag)@example.org"
+    let legacyEmail = "legacy-\(tag)@example.org"
+    let database = try DatabaseQueue(path: "\(stack.dataRoot)/campaign/campaign.sqlite")
+    let legacyKey = "person:" + sha256(legacyEmail)
+    let campaignID = String(campaign.dropFirst("campaigns/".count))
+    try await database.write { db in
+      try db.execute(
+        sql: """
+          INSERT INTO endorsements (id, campaign_id, endorser_key, organization, display_name, create_time)
+          VALUES (?, ?, ?, '', 'Legacy Endorser', 0);
+          UPDATE campaigns SET endorsement_count = endorsement_count + 1 WHERE id = ?;
+          """,
+        arguments: [ResourceName.newID(), campaignID, legacyKey, campaignID])
+    }
+    try await stack.withGateway { api in
+      func endorse(_ address: String) async throws -> Groundswell_Campaign_V1_EndorseCampaignResponse {
+        try await api.campaigns.endorseCampaign(
+          .with {
+            $0.campaign = campaign
+            $0.displayName = "Pat Endorser"
+            $0.email = address
+          }, metadata: bearer(key))
+      }
+      #expect(try await endorse(email).alreadyEndorsed == false)
+      #expect(try await endorse(email.uppercased()).alreadyEndorsed == true)
+      let legacy = try await endorse(legacyEmail)
+      #expect(legacy.alreadyEndorsed, "the old hash still recognises its endorser")
+      #expect(legacy.endorsementCount == 2)
+    }
+    let keys = try await database.read { db in try String.fetchAll(db, sql: "SELECT endorser_key FROM endorsements") }
+    #expect(!keys.contains { $0.hasPrefix("person:") }, "the legacy hash was replaced")
+    try await database.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+    for needle in [email, sha256(email), sha256(legacyEmail)] {
+      #expect(try filesContaining(needle, under: "\(stack.dataRoot)/campaign").isEmpty, "`\(needle)` is stored")
+    }
+  }
+}
+
+/// The plain SHA-256 of `text`, in hex, as endorsers were once stored.
+func sha256(_ text: String) -> String { SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined() }
 
 /// Asks the gateway to erase `supporter` from `organization`.
 func erase(

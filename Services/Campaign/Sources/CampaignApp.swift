@@ -44,7 +44,8 @@ public enum CampaignApp {
       services: [
         OrganizationHandlers(repository: store, stats: stats),
         CampaignHandlers(
-          repository: campaigns, organizations: store, petitions: RemotePetitionDirectory(client: petitionClient.client)),
+          repository: campaigns, organizations: store, petitions: RemotePetitionDirectory(client: petitionClient.client),
+          secret: try DeploymentSecret.load(directory: config.dataDirectory)),
         CampaignFeedHandlers(repository: campaigns, changes: changes),
       ],
       serviceNames: [

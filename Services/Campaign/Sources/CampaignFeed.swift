@@ -65,9 +65,9 @@ public struct PublishingCampaignRepository: CampaignRepository {
   }
 
   public func endorse(
-    _ endorsement: EndorsementRecord, endorserKey: String
+    _ endorsement: EndorsementRecord, endorserKey: String, legacyKey: String?
   ) async throws -> (endorsement: EndorsementRecord, alreadyEndorsed: Bool, count: Int64)? {
-    try await base.endorse(endorsement, endorserKey: endorserKey)
+    try await base.endorse(endorsement, endorserKey: endorserKey, legacyKey: legacyKey)
   }
 
   public func endorsements(campaignID: String, after: Int64, limit: Int) async throws -> (endorsements: [EndorsementRecord], hasMore: Bool) {

@@ -10,11 +10,17 @@ public struct CampaignHandlers: Sendable {
   let repository: any CampaignRepository
   let organizations: any OrganizationRepository
   let petitions: any PetitionDirectory
+  /// Keys the hashes of endorsers' emails.
+  let secret: DeploymentSecret
 
-  public init(repository: any CampaignRepository, organizations: any OrganizationRepository, petitions: any PetitionDirectory) {
+  public init(
+    repository: any CampaignRepository, organizations: any OrganizationRepository, petitions: any PetitionDirectory,
+    secret: DeploymentSecret
+  ) {
     self.repository = repository
     self.organizations = organizations
     self.petitions = petitions
+    self.secret = secret
   }
 
   /// The campaign, if it exists.

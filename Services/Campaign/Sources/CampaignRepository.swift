@@ -107,9 +107,10 @@ public protocol CampaignRepository: Sendable {
   func setPetition(_ petition: String, in campaignID: String, member: Bool, accepted: Bool, now: Date) async throws -> CampaignRecord?
   /// Records an endorsement unless `endorserKey` endorsed already; returns
   /// the endorsement (new or first), whether it existed, and the count. Nil
-  /// when the campaign is gone.
+  /// when the campaign is gone. An endorsement stored under `legacyKey` (the
+  /// same endorser, hashed the old way) is moved to `endorserKey` first.
   func endorse(
-    _ endorsement: EndorsementRecord, endorserKey: String
+    _ endorsement: EndorsementRecord, endorserKey: String, legacyKey: String?
   ) async throws -> (endorsement: EndorsementRecord, alreadyEndorsed: Bool, count: Int64)?
   /// A page of a campaign's endorsements, oldest first.
   func endorsements(campaignID: String, after: Int64, limit: Int) async throws -> (endorsements: [EndorsementRecord], hasMore: Bool)

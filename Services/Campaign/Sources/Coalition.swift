@@ -104,10 +104,15 @@ extension CampaignHandlers {
     let call = CallContext.current
     let person = !request.displayName.isEmpty || !request.email.isEmpty
     var endorserKey = ""
+    var legacyKey: String?
     if person {
       validator.text("display_name", request.displayName, minimum: 1, maximum: Limits.personName)
       if let email = Email.canonical(request.email) {
-        endorserKey = "person:" + SHA256.hash(data: Data(email.utf8)).map { String(format: "%02x", $0) }.joined()
+        // Keyed with the deployment's secret: not reversible by guessing
+        // addresses. Endorsements stored before under a plain SHA-256 move
+        // to the keyed hash when their endorser comes again.
+        endorserKey = "person-hmac:" + secret.hexTag(email)
+        legacyKey = "person:" + SHA256.hash(data: Data(email.utf8)).map { String(format: "%02x", $0) }.joined()
       } else {
         validator.add("email", "email is required with display_name, as an address like name@example.org.")
       }
@@ -120,7 +125,7 @@ extension CampaignHandlers {
     let endorsement = EndorsementRecord(
       id: ResourceName.newID(), campaignID: campaignID!, organization: person ? "" : call.organization ?? "",
       displayName: person ? request.displayName.trimmingWhitespace() : "", createTime: Date(), sequence: 0)
-    guard let (stored, already, count) = try await repository.endorse(endorsement, endorserKey: endorserKey) else {
+    guard let (stored, already, count) = try await repository.endorse(endorsement, endorserKey: endorserKey, legacyKey: legacyKey) else {
       throw DomainError.notFound("Campaign `\(request.campaign)` was not found.")
     }
     return .with {

@@ -253,10 +253,15 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
   // MARK: endorsements
 
   public func endorse(
-    _ endorsement: EndorsementRecord, endorserKey: String
+    _ endorsement: EndorsementRecord, endorserKey: String, legacyKey: String?
   ) async throws -> (endorsement: EndorsementRecord, alreadyEndorsed: Bool, count: Int64)? {
     try await pool.write { db in
       guard try Self.fetchCampaign(db, id: endorsement.campaignID) != nil else { return nil }
+      if let legacyKey {
+        try db.execute(
+          sql: "UPDATE endorsements SET endorser_key = ? WHERE campaign_id = ? AND endorser_key = ?",
+          arguments: [endorserKey, endorsement.campaignID, legacyKey])
+      }
       try db.execute(
         sql: """
           INSERT OR IGNORE INTO endorsements (id, campaign_id, endorser_key, organization, display_name, create_time)
