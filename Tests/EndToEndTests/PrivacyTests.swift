@@ -5,6 +5,7 @@ import GRPCCore
 import GroundswellAPI
 import GroundswellModel
 import GroundswellRuntime
+import Logging
 import PetitionService
 import Synchronization
 import Testing
@@ -330,5 +331,76 @@ func filesContaining(_ needle: String, under root: String) throws -> [String] {
   return try FileManager.default.subpathsOfDirectory(atPath: root).filter { path in
     guard let data = FileManager.default.contents(atPath: "\(root)/\(path)") else { return false }
     return data.range(of: bytes) != nil
+  }
+}
+
+extension PrivacyTests {
+  /// The whole stack at debug level through a sign, a bad sign, a find, an
+  /// export and an erasure: no line of any service's log, and nothing the
+  /// gateway's metrics show, holds an email, name, postal code or comment.
+  @Test func noPersonalDataInLogsOrMetrics() async throws {
+    let lines = CapturedLog()
+    var logger = Logger(label: "privacy-scan") { _ in lines }
+    logger.logLevel = .trace
+    let stack = try await Stack.start(logger: logger)
+    let (owner, key) = try await stack.makeOrganization()
+    let petition = try await stack.makeOpenPetition(organization: owner, key: key)
+    let person = (email: "loggable.person@example.org", given: "Ottoline", family: "Vandersnatch", postal: "30303")
+    let comment = "a comment no log may keep"
+    try await stack.withGateway { api in
+      let supporter = try await api.petitions.signPetition(
+        signRequest(petition, email: person.email, given: person.given, family: person.family, country: "US", postal: person.postal) {
+          $0.comment = comment
+          $0.optIn = true
+        }, metadata: bearer(key)
+      ).signature.supporter
+      let bad = await rpcError {
+        _ = try await api.petitions.signPetition(
+          signRequest(petition, email: "\(person.given)@@example.org", given: person.given, family: person.family), metadata: bearer(key))
+      }
+      #expect(bad?.code == .invalidArgument)
+      _ = try await api.supporters.findSupporter(
+        .with {
+          $0.parent = owner
+          $0.email = person.email
+        }, metadata: bearer(key))
+      _ = try await api.supporters.exportSupporter(.with {
+        $0.name = supporter
+        $0.organization = owner
+      }, metadata: bearer(key)) { response in for try await _ in response.messages {} }
+      #expect(try await erase(api, supporter, in: owner, key: key).state == .complete)
+    }
+    let metrics = try await stack.admin("/metrics").body
+    try await stack.stop()
+    let log = lines.text
+    #expect(log.contains("erasure complete"), "the scan read the services' logs")
+    #expect(metrics.contains("groundswell_"), "the scan read the metrics")
+    for needle in [person.email, person.given, person.family, person.postal, comment] {
+      #expect(!log.contains(needle), "the log holds `\(needle)`")
+      #expect(!metrics.contains(needle), "the metrics hold `\(needle)`")
+    }
+  }
+}
+
+/// A log handler that keeps every line, message and metadata, in memory.
+final class CapturedLog: LogHandler, Sendable {
+  private let lines = Mutex<[String]>([])
+  var text: String { lines.withLock { $0.joined(separator: "\n") } }
+
+  var logLevel: Logger.Level {
+    get { .trace }
+    set {}
+  }
+  var metadata: Logger.Metadata {
+    get { [:] }
+    set {}
+  }
+  subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    get { nil }
+    set {}
+  }
+
+  func log(event: LogEvent) {
+    lines.withLock { $0.append("\(event.level) \(event.message) \(event.metadata ?? [:]) \(event.source)") }
   }
 }

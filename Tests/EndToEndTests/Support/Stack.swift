@@ -58,13 +58,14 @@ struct Stack: Sendable {
   static func start(
     reconcileInterval: Duration = .seconds(300), gateway configure: (inout GatewayConfig) -> Void = { _ in },
     petition configurePetition: (inout PetitionServiceConfig) -> Void = { _ in },
-    supporter configureSupporter: (inout SupporterServiceConfig) -> Void = { _ in }
+    supporter configureSupporter: (inout SupporterServiceConfig) -> Void = { _ in },
+    logger given: Logger? = nil
   ) async throws -> Stack {
     let pki = try TestPKI.make(extraIdentities: ["monitoring"])
     let dataRoot = NSTemporaryDirectory() + "groundswell-data-" + UUID().uuidString
     let any = ServiceAddress(host: "127.0.0.1", port: 0)
-    var logger = Logger(label: "test")
-    logger.logLevel = .warning
+    var logger = given ?? Logger(label: "test")
+    if given == nil { logger.logLevel = .warning }
     // Each of supporter- and petition-service calls the other: the second
     // one's port is chosen first.
     let petitionAddress = ServiceAddress(host: "127.0.0.1", port: try freePort())
