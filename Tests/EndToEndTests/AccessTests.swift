@@ -27,6 +27,7 @@ import Testing
     (ServiceName.campaign, Groundswell_Campaign_V1_CampaignFeedService.Method.descriptors),
     (ServiceName.gateway, Groundswell_Gateway_V1_GatewayService.Method.descriptors),
     (ServiceName.gateway, Groundswell_Gateway_V1_ApiKeyService.Method.descriptors),
+    (ServiceName.gateway, Groundswell_Gateway_V1_AuditService.Method.descriptors),
   ]
 
   @Test func everyRPCDeclaresWhoMayCallIt() {

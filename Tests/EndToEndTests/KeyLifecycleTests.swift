@@ -200,8 +200,9 @@ import Testing
       let otherAPI = GatewayAPI(client: client)
       try await stack.withGateway { api in
         let key = try await api.keys.createApiKey(.with { $0.apiKey = .with { $0.scopes = ["totals.read"] } }, metadata: bearer(aKey))
-        // The second gateway learns of the new key (and has started).
-        let works = try await eventually({ await Self.grandTotal(otherAPI, key.secret) }, until: { $0 == nil })
+        // The second gateway learns of the new key (and has started: a debug
+        // build on a busy machine may take a while).
+        let works = try await eventually(timeout: .seconds(45), { await Self.grandTotal(otherAPI, key.secret) }, until: { $0 == nil })
         #expect(works == nil)
         _ = try await api.keys.revokeApiKey(.with { $0.name = key.apiKey.name }, metadata: bearer(aKey))
         let revokedAt = ContinuousClock.now

@@ -111,6 +111,7 @@ public enum GatewayApp {
     try AccessDeclarations.checkGenerated()
     let keys = try SQLiteAPIKeyRepository(directory: config.dataDirectory)
     let keyCache = try APIKeyCache(repository: keys)
+    let audit = try SQLiteAuditLog(directory: config.dataDirectory)
     let petition = try Backend(config.petitionService, name: ServiceName.petition, tls: config.tls)
     let supporter = try Backend(config.supporterService, name: ServiceName.supporter, tls: config.tls)
     let campaign = try Backend(config.campaignService, name: ServiceName.campaign, tls: config.tls)
@@ -147,10 +148,12 @@ public enum GatewayApp {
           view: view, updates: updates, history: .init(wrapping: petition.calls.client), limiter: streams,
           caps: config.watchCaps, directory: directory),
         APIKeyHandlers(repository: keys, cache: keyCache, directory: directory),
+        AuditHandlers(log: audit),
       ],
       serviceNames: publicServices(),
-      // Metrics first, so refused keys are counted too.
-      interceptors: [RPCMetricsInterceptor(registry: registry), authentication],
+      // Metrics first, so refused keys are counted too; the audit after the
+      // key is known.
+      interceptors: [RPCMetricsInterceptor(registry: registry), authentication, AuditInterceptor(log: audit, logger: logger)],
       limits: config.limits,
       logger: logger,
       onShutdown: {

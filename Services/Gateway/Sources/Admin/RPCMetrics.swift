@@ -1,4 +1,5 @@
 import GRPCCore
+import GroundswellRuntime
 import Prometheus
 
 /// The gateway's own RPC metrics: calls by method and status code, and how
@@ -44,36 +45,11 @@ public struct RPCMetricsInterceptor: ServerInterceptor {
   ) async throws -> StreamingServerResponse<Output> {
     let start = ContinuousClock.now
     let method = context.descriptor.fullyQualifiedMethod
-    let record: @Sendable (RPCError.Code?) -> Void = { code in
+    return try await observingEnd({ try await next(request, context) }) { [registry] code in
       let status = code.map(Self.name) ?? "OK"
       registry.makeCounter(descriptor: Self.handled, labels: [("grpc_method", method), ("grpc_code", status)]).increment()
       registry.makeDurationHistogram(descriptor: Self.handling, labels: [("grpc_method", method)], buckets: Self.buckets)
         .record(start.duration(to: .now))
-    }
-    let response: StreamingServerResponse<Output>
-    do {
-      response = try await next(request, context)
-    } catch {
-      record((error as? RPCError)?.code ?? .unknown)
-      throw error
-    }
-    switch response.accepted {
-    case .failure(let error):
-      record(error.code)
-      return response
-    case .success(var contents):
-      let producer = contents.producer
-      contents.producer = { writer in
-        do {
-          let trailers = try await producer(writer)
-          record(nil)
-          return trailers
-        } catch {
-          record((error as? RPCError)?.code ?? (error as? any RPCErrorConvertible)?.rpcErrorCode ?? .unknown)
-          throw error
-        }
-      }
-      return StreamingServerResponse(accepted: .success(contents))
     }
   }
 }
