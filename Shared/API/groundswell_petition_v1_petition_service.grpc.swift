@@ -189,6 +189,32 @@ public enum Groundswell_Petition_V1_PetitionService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "GetPetitionLedger" metadata.
+        public enum GetPetitionLedger: Sendable {
+            /// Request type for "GetPetitionLedger".
+            public typealias Input = Groundswell_Petition_V1_GetPetitionLedgerRequest
+            /// Response type for "GetPetitionLedger".
+            public typealias Output = Groundswell_Petition_V1_GetPetitionLedgerResponse
+            /// Descriptor for "GetPetitionLedger".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.petition.v1.PetitionService"),
+                method: "GetPetitionLedger",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListPetitionLedgerEntries" metadata.
+        public enum ListPetitionLedgerEntries: Sendable {
+            /// Request type for "ListPetitionLedgerEntries".
+            public typealias Input = Groundswell_Petition_V1_ListPetitionLedgerEntriesRequest
+            /// Response type for "ListPetitionLedgerEntries".
+            public typealias Output = Groundswell_Petition_V1_ListPetitionLedgerEntriesResponse
+            /// Descriptor for "ListPetitionLedgerEntries".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.petition.v1.PetitionService"),
+                method: "ListPetitionLedgerEntries",
+                type: .unary
+            )
+        }
         /// Namespace for "ListSupporterSignatures" metadata.
         public enum ListSupporterSignatures: Sendable {
             /// Request type for "ListSupporterSignatures".
@@ -269,6 +295,8 @@ public enum Groundswell_Petition_V1_PetitionService: Sendable {
             ListPetitionUpdates.descriptor,
             SignPetition.descriptor,
             ListSignatures.descriptor,
+            GetPetitionLedger.descriptor,
+            ListPetitionLedgerEntries.descriptor,
             ListSupporterSignatures.descriptor,
             WithdrawSignature.descriptor,
             GetRegionCounts.descriptor,
@@ -550,6 +578,48 @@ extension Groundswell_Petition_V1_PetitionService {
             request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_ListSignaturesRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_ListSignaturesResponse>
+
+        /// Handle the "GetPetitionLedger" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns the head of the petition's signature ledger: an append-only hash
+        /// > chain with one entry per signature counted and a tombstone per
+        /// > signature withdrawn. Each entry commits to the signature's id, its time
+        /// > and a salted hash of the signer — no personal data — so that an erasure
+        /// > removes the person and leaves the chain verifiable. Give the head to
+        /// > the petition's target with the delivered list; `groundswell
+        /// > verify-ledger` checks an export against it.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Petition_V1_GetPetitionLedgerRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Petition_V1_GetPetitionLedgerResponse` messages.
+        func getPetitionLedger(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_GetPetitionLedgerRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_GetPetitionLedgerResponse>
+
+        /// Handle the "ListPetitionLedgerEntries" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the ledger's entries, oldest first, for an export.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Petition_V1_ListPetitionLedgerEntriesRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Petition_V1_ListPetitionLedgerEntriesResponse` messages.
+        func listPetitionLedgerEntries(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_ListPetitionLedgerEntriesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_ListPetitionLedgerEntriesResponse>
 
         /// Handle the "ListSupporterSignatures" method.
         ///
@@ -905,6 +975,48 @@ extension Groundswell_Petition_V1_PetitionService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_ListSignaturesResponse>
 
+        /// Handle the "GetPetitionLedger" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns the head of the petition's signature ledger: an append-only hash
+        /// > chain with one entry per signature counted and a tombstone per
+        /// > signature withdrawn. Each entry commits to the signature's id, its time
+        /// > and a salted hash of the signer — no personal data — so that an erasure
+        /// > removes the person and leaves the chain verifiable. Give the head to
+        /// > the petition's target with the delivered list; `groundswell
+        /// > verify-ledger` checks an export against it.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_GetPetitionLedgerRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Petition_V1_GetPetitionLedgerResponse` message.
+        func getPetitionLedger(
+            request: GRPCCore.ServerRequest<Groundswell_Petition_V1_GetPetitionLedgerRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_GetPetitionLedgerResponse>
+
+        /// Handle the "ListPetitionLedgerEntries" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the ledger's entries, oldest first, for an export.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_ListPetitionLedgerEntriesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Petition_V1_ListPetitionLedgerEntriesResponse` message.
+        func listPetitionLedgerEntries(
+            request: GRPCCore.ServerRequest<Groundswell_Petition_V1_ListPetitionLedgerEntriesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_ListPetitionLedgerEntriesResponse>
+
         /// Handle the "ListSupporterSignatures" method.
         ///
         /// > Source IDL Documentation:
@@ -1257,6 +1369,48 @@ extension Groundswell_Petition_V1_PetitionService {
             context: GRPCCore.ServerContext
         ) async throws -> Groundswell_Petition_V1_ListSignaturesResponse
 
+        /// Handle the "GetPetitionLedger" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns the head of the petition's signature ledger: an append-only hash
+        /// > chain with one entry per signature counted and a tombstone per
+        /// > signature withdrawn. Each entry commits to the signature's id, its time
+        /// > and a salted hash of the signer — no personal data — so that an erasure
+        /// > removes the person and leaves the chain verifiable. Give the head to
+        /// > the petition's target with the delivered list; `groundswell
+        /// > verify-ledger` checks an export against it.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Petition_V1_GetPetitionLedgerRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Petition_V1_GetPetitionLedgerResponse` to respond with.
+        func getPetitionLedger(
+            request: Groundswell_Petition_V1_GetPetitionLedgerRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Petition_V1_GetPetitionLedgerResponse
+
+        /// Handle the "ListPetitionLedgerEntries" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the ledger's entries, oldest first, for an export.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Petition_V1_ListPetitionLedgerEntriesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Petition_V1_ListPetitionLedgerEntriesResponse` to respond with.
+        func listPetitionLedgerEntries(
+            request: Groundswell_Petition_V1_ListPetitionLedgerEntriesRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Petition_V1_ListPetitionLedgerEntriesResponse
+
         /// Handle the "ListSupporterSignatures" method.
         ///
         /// > Source IDL Documentation:
@@ -1502,6 +1656,28 @@ extension Groundswell_Petition_V1_PetitionService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Groundswell_Petition_V1_PetitionService.Method.GetPetitionLedger.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_GetPetitionLedgerRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_GetPetitionLedgerResponse>(),
+            handler: { request, context in
+                try await self.getPetitionLedger(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Petition_V1_PetitionService.Method.ListPetitionLedgerEntries.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_ListPetitionLedgerEntriesRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_ListPetitionLedgerEntriesResponse>(),
+            handler: { request, context in
+                try await self.listPetitionLedgerEntries(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Groundswell_Petition_V1_PetitionService.Method.ListSupporterSignatures.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_ListSupporterSignaturesRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_ListSupporterSignaturesResponse>(),
@@ -1699,6 +1875,28 @@ extension Groundswell_Petition_V1_PetitionService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_ListSignaturesResponse> {
         let response = try await self.listSignatures(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getPetitionLedger(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_GetPetitionLedgerRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_GetPetitionLedgerResponse> {
+        let response = try await self.getPetitionLedger(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listPetitionLedgerEntries(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_ListPetitionLedgerEntriesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_ListPetitionLedgerEntriesResponse> {
+        let response = try await self.listPetitionLedgerEntries(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1926,6 +2124,32 @@ extension Groundswell_Petition_V1_PetitionService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_ListSignaturesResponse> {
         return GRPCCore.ServerResponse<Groundswell_Petition_V1_ListSignaturesResponse>(
             message: try await self.listSignatures(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getPetitionLedger(
+        request: GRPCCore.ServerRequest<Groundswell_Petition_V1_GetPetitionLedgerRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_GetPetitionLedgerResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Petition_V1_GetPetitionLedgerResponse>(
+            message: try await self.getPetitionLedger(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listPetitionLedgerEntries(
+        request: GRPCCore.ServerRequest<Groundswell_Petition_V1_ListPetitionLedgerEntriesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_ListPetitionLedgerEntriesResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Petition_V1_ListPetitionLedgerEntriesResponse>(
+            message: try await self.listPetitionLedgerEntries(
                 request: request.message,
                 context: context
             ),
@@ -2326,6 +2550,58 @@ extension Groundswell_Petition_V1_PetitionService {
             deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_ListSignaturesResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_ListSignaturesResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetPetitionLedger" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns the head of the petition's signature ledger: an append-only hash
+        /// > chain with one entry per signature counted and a tombstone per
+        /// > signature withdrawn. Each entry commits to the signature's id, its time
+        /// > and a salted hash of the signer — no personal data — so that an erasure
+        /// > removes the person and leaves the chain verifiable. Give the head to
+        /// > the petition's target with the delivered list; `groundswell
+        /// > verify-ledger` checks an export against it.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_GetPetitionLedgerRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_GetPetitionLedgerRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_GetPetitionLedgerResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getPetitionLedger<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_GetPetitionLedgerRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_GetPetitionLedgerRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_GetPetitionLedgerResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_GetPetitionLedgerResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListPetitionLedgerEntries" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the ledger's entries, oldest first, for an export.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_ListPetitionLedgerEntriesRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_ListPetitionLedgerEntriesRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_ListPetitionLedgerEntriesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listPetitionLedgerEntries<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_ListPetitionLedgerEntriesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_ListPetitionLedgerEntriesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_ListPetitionLedgerEntriesResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_ListPetitionLedgerEntriesResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "ListSupporterSignatures" method.
@@ -2923,6 +3199,80 @@ extension Groundswell_Petition_V1_PetitionService {
             )
         }
 
+        /// Call the "GetPetitionLedger" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns the head of the petition's signature ledger: an append-only hash
+        /// > chain with one entry per signature counted and a tombstone per
+        /// > signature withdrawn. Each entry commits to the signature's id, its time
+        /// > and a salted hash of the signer — no personal data — so that an erasure
+        /// > removes the person and leaves the chain verifiable. Give the head to
+        /// > the petition's target with the delivered list; `groundswell
+        /// > verify-ledger` checks an export against it.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_GetPetitionLedgerRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_GetPetitionLedgerRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_GetPetitionLedgerResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getPetitionLedger<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_GetPetitionLedgerRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_GetPetitionLedgerRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_GetPetitionLedgerResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_GetPetitionLedgerResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Petition_V1_PetitionService.Method.GetPetitionLedger.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListPetitionLedgerEntries" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the ledger's entries, oldest first, for an export.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_ListPetitionLedgerEntriesRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_ListPetitionLedgerEntriesRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_ListPetitionLedgerEntriesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listPetitionLedgerEntries<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_ListPetitionLedgerEntriesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_ListPetitionLedgerEntriesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_ListPetitionLedgerEntriesResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_ListPetitionLedgerEntriesResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Petition_V1_PetitionService.Method.ListPetitionLedgerEntries.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
         /// Call the "ListSupporterSignatures" method.
         ///
         /// > Source IDL Documentation:
@@ -3482,6 +3832,70 @@ extension Groundswell_Petition_V1_PetitionService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_ListSignaturesRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_ListSignaturesResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetPetitionLedger" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Returns the head of the petition's signature ledger: an append-only hash
+    /// > chain with one entry per signature counted and a tombstone per
+    /// > signature withdrawn. Each entry commits to the signature's id, its time
+    /// > and a salted hash of the signer — no personal data — so that an erasure
+    /// > removes the person and leaves the chain verifiable. Give the head to
+    /// > the petition's target with the delivered list; `groundswell
+    /// > verify-ledger` checks an export against it.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Petition_V1_GetPetitionLedgerRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getPetitionLedger<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Petition_V1_GetPetitionLedgerRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_GetPetitionLedgerResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getPetitionLedger(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_GetPetitionLedgerRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_GetPetitionLedgerResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListPetitionLedgerEntries" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lists the ledger's entries, oldest first, for an export.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Petition_V1_ListPetitionLedgerEntriesRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listPetitionLedgerEntries<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Petition_V1_ListPetitionLedgerEntriesRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_ListPetitionLedgerEntriesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listPetitionLedgerEntries(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_ListPetitionLedgerEntriesRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_ListPetitionLedgerEntriesResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -4071,6 +4485,78 @@ extension Groundswell_Petition_V1_PetitionService.ClientProtocol {
             metadata: metadata
         )
         return try await self.listSignatures(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetPetitionLedger" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Returns the head of the petition's signature ledger: an append-only hash
+    /// > chain with one entry per signature counted and a tombstone per
+    /// > signature withdrawn. Each entry commits to the signature's id, its time
+    /// > and a salted hash of the signer — no personal data — so that an erasure
+    /// > removes the person and leaves the chain verifiable. Give the head to
+    /// > the petition's target with the delivered list; `groundswell
+    /// > verify-ledger` checks an export against it.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getPetitionLedger<Result>(
+        _ message: Groundswell_Petition_V1_GetPetitionLedgerRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_GetPetitionLedgerResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Petition_V1_GetPetitionLedgerRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getPetitionLedger(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListPetitionLedgerEntries" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lists the ledger's entries, oldest first, for an export.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listPetitionLedgerEntries<Result>(
+        _ message: Groundswell_Petition_V1_ListPetitionLedgerEntriesRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_ListPetitionLedgerEntriesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Petition_V1_ListPetitionLedgerEntriesRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listPetitionLedgerEntries(
             request: request,
             options: options,
             onResponse: handleResponse

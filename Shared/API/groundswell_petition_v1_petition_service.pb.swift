@@ -8,6 +8,11 @@
 // For information on using the generated types, please see the documentation:
 //   https://github.com/apple/swift-protobuf/
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import SwiftProtobuf
 
 // If the compiler emits an error on this type, it is because this file
@@ -824,6 +829,165 @@ public nonisolated struct Groundswell_Petition_V1_WatchSignatureCountsResponse: 
   public var counts: [Groundswell_Petition_V1_SignatureCount] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The request for a petition's ledger head.
+public nonisolated struct Groundswell_Petition_V1_GetPetitionLedgerRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The petition, `petitions/{petition}`.
+  public var petition: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The head of a petition's ledger.
+public nonisolated struct Groundswell_Petition_V1_GetPetitionLedgerResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The petition, `petitions/{petition}`.
+  public var petition: String = String()
+
+  /// The head: SHA-256 over the chain, 32 bytes (32 zero bytes when empty).
+  public var head: Data = Data()
+
+  /// How many entries the chain has.
+  public var entryCount: Int64 = 0
+
+  /// Signature entries less tombstones: the signatures counted.
+  public var countedSignatures: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The request for a page of ledger entries.
+public nonisolated struct Groundswell_Petition_V1_ListPetitionLedgerEntriesRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The petition, `petitions/{petition}`.
+  public var petition: String = String()
+
+  /// The most entries to return, 1 to 1,000; 0 means 100, larger values are
+  /// lowered to 1,000.
+  public var pageSize: Int32 = 0
+
+  /// The `next_page_token` of a previous call for the same petition.
+  public var pageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A page of ledger entries.
+public nonisolated struct Groundswell_Petition_V1_ListPetitionLedgerEntriesResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The entries, oldest first.
+  public var entries: [Groundswell_Petition_V1_LedgerEntry] = []
+
+  /// The token for the next page; empty when this is the last.
+  public var nextPageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// One entry of a petition's ledger. With `h` SHA-256 and `‖` concatenation:
+/// a signature's commitment is
+/// `h("groundswell-ledger-v1 signature\n" ‖ signature ‖ "\n" ‖ time ‖ "\n" ‖ hex(signer_hash))`,
+/// a tombstone's `h("groundswell-ledger-v1 tombstone\n" ‖ signature ‖ "\n" ‖ time)`,
+/// with `signature` the signature's id and `time` decimal milliseconds; each
+/// head is `h(previous head ‖ commitment)`, starting from 32 zero bytes.
+public nonisolated struct Groundswell_Petition_V1_LedgerEntry: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The entry's place in the chain, from 1.
+  public var position: Int64 = 0
+
+  /// What it records.
+  public var kind: Groundswell_Petition_V1_LedgerEntry.Kind = .unspecified
+
+  /// The signature's id (the last part of its resource name).
+  public var signature: String = String()
+
+  /// When it was recorded, in milliseconds since 1970 (UTC).
+  public var timeUnixMillis: Int64 = 0
+
+  /// For a signature: SHA-256 of a random per-signature salt and the
+  /// supporter. The salt is deleted when the signature is made anonymous, so
+  /// the hash leads to no one. Empty for a tombstone.
+  public var signerHash: Data = Data()
+
+  /// The entry's commitment (32 bytes).
+  public var commitment: Data = Data()
+
+  /// The chain's head after this entry (32 bytes).
+  public var head: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  /// What an entry records.
+  public nonisolated enum Kind: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+
+    /// Never used.
+    case unspecified // = 0
+
+    /// A signature was counted.
+    case signature // = 1
+
+    /// A signature was withdrawn and no longer counts.
+    case tombstone // = 2
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .unspecified
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .unspecified
+      case 1: self = .signature
+      case 2: self = .tombstone
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .unspecified: return 0
+      case .signature: return 1
+      case .tombstone: return 2
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Groundswell_Petition_V1_LedgerEntry.Kind] = [
+      .unspecified,
+      .signature,
+      .tombstone,
+    ]
+
+  }
 
   public init() {}
 }
@@ -2130,4 +2294,218 @@ nonisolated extension Groundswell_Petition_V1_WatchSignatureCountsResponse: Swif
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
+}
+
+nonisolated extension Groundswell_Petition_V1_GetPetitionLedgerRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetPetitionLedgerRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}petition\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.petition) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.petition.isEmpty {
+      try visitor.visitSingularStringField(value: self.petition, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_GetPetitionLedgerRequest, rhs: Groundswell_Petition_V1_GetPetitionLedgerRequest) -> Bool {
+    if lhs.petition != rhs.petition {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_GetPetitionLedgerResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetPetitionLedgerResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}petition\0\u{1}head\0\u{3}entry_count\0\u{3}counted_signatures\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.petition) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.head) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.entryCount) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.countedSignatures) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.petition.isEmpty {
+      try visitor.visitSingularStringField(value: self.petition, fieldNumber: 1)
+    }
+    if !self.head.isEmpty {
+      try visitor.visitSingularBytesField(value: self.head, fieldNumber: 2)
+    }
+    if self.entryCount != 0 {
+      try visitor.visitSingularInt64Field(value: self.entryCount, fieldNumber: 3)
+    }
+    if self.countedSignatures != 0 {
+      try visitor.visitSingularInt64Field(value: self.countedSignatures, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_GetPetitionLedgerResponse, rhs: Groundswell_Petition_V1_GetPetitionLedgerResponse) -> Bool {
+    if lhs.petition != rhs.petition {return false}
+    if lhs.head != rhs.head {return false}
+    if lhs.entryCount != rhs.entryCount {return false}
+    if lhs.countedSignatures != rhs.countedSignatures {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_ListPetitionLedgerEntriesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListPetitionLedgerEntriesRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}petition\0\u{3}page_size\0\u{3}page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.petition) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.petition.isEmpty {
+      try visitor.visitSingularStringField(value: self.petition, fieldNumber: 1)
+    }
+    if self.pageSize != 0 {
+      try visitor.visitSingularInt32Field(value: self.pageSize, fieldNumber: 2)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_ListPetitionLedgerEntriesRequest, rhs: Groundswell_Petition_V1_ListPetitionLedgerEntriesRequest) -> Bool {
+    if lhs.petition != rhs.petition {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_ListPetitionLedgerEntriesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListPetitionLedgerEntriesResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}entries\0\u{3}next_page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.entries) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.entries.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.entries, fieldNumber: 1)
+    }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_ListPetitionLedgerEntriesResponse, rhs: Groundswell_Petition_V1_ListPetitionLedgerEntriesResponse) -> Bool {
+    if lhs.entries != rhs.entries {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_LedgerEntry: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LedgerEntry"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}position\0\u{1}kind\0\u{1}signature\0\u{3}time_unix_millis\0\u{3}signer_hash\0\u{1}commitment\0\u{1}head\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.position) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.signature) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.timeUnixMillis) }()
+      case 5: try { try decoder.decodeSingularBytesField(value: &self.signerHash) }()
+      case 6: try { try decoder.decodeSingularBytesField(value: &self.commitment) }()
+      case 7: try { try decoder.decodeSingularBytesField(value: &self.head) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.position != 0 {
+      try visitor.visitSingularInt64Field(value: self.position, fieldNumber: 1)
+    }
+    if self.kind != .unspecified {
+      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 2)
+    }
+    if !self.signature.isEmpty {
+      try visitor.visitSingularStringField(value: self.signature, fieldNumber: 3)
+    }
+    if self.timeUnixMillis != 0 {
+      try visitor.visitSingularInt64Field(value: self.timeUnixMillis, fieldNumber: 4)
+    }
+    if !self.signerHash.isEmpty {
+      try visitor.visitSingularBytesField(value: self.signerHash, fieldNumber: 5)
+    }
+    if !self.commitment.isEmpty {
+      try visitor.visitSingularBytesField(value: self.commitment, fieldNumber: 6)
+    }
+    if !self.head.isEmpty {
+      try visitor.visitSingularBytesField(value: self.head, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_LedgerEntry, rhs: Groundswell_Petition_V1_LedgerEntry) -> Bool {
+    if lhs.position != rhs.position {return false}
+    if lhs.kind != rhs.kind {return false}
+    if lhs.signature != rhs.signature {return false}
+    if lhs.timeUnixMillis != rhs.timeUnixMillis {return false}
+    if lhs.signerHash != rhs.signerHash {return false}
+    if lhs.commitment != rhs.commitment {return false}
+    if lhs.head != rhs.head {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_LedgerEntry.Kind: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0KIND_UNSPECIFIED\0\u{1}SIGNATURE\0\u{1}TOMBSTONE\0")
 }

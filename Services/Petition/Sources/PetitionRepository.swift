@@ -255,4 +255,12 @@ public protocol PetitionRepository: Sendable {
   ) async throws -> (signatures: [SignatureOfSupporterRecord], hasMore: Bool)
   /// Moves everything in the WAL into the database file and empties the WAL.
   func checkpoint() async throws
+
+  // MARK: the signature ledger
+
+  /// The head of the petition's ledger.
+  func ledgerHead(petitionID: String) async throws -> LedgerHead
+  /// A page of the petition's ledger entries after position `after`, oldest
+  /// first.
+  func ledgerEntries(petitionID: String, after: Int64, limit: Int) async throws -> (entries: [LedgerEntryRecord], hasMore: Bool)
 }

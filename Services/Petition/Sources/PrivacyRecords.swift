@@ -43,3 +43,29 @@ public struct RetentionPolicy: Sendable, Equatable {
 
   public static let standard = RetentionPolicy()
 }
+
+/// What a ledger entry records (the proto enum's numbers).
+public enum LedgerEntryKind: Int, Sendable {
+  case signature = 1
+  case tombstone = 2
+}
+
+/// One entry of a petition's signature ledger.
+public struct LedgerEntryRecord: Sendable, Equatable {
+  public var position: Int64
+  public var kind: LedgerEntryKind
+  public var signatureID: String
+  public var timeMillis: Int64
+  /// Empty for a tombstone.
+  public var signerHash: Data
+  public var commitment: Data
+  public var head: Data
+}
+
+/// The head of a petition's ledger.
+public struct LedgerHead: Sendable, Equatable {
+  public var head: Data
+  public var entryCount: Int64
+  /// Signature entries less tombstones.
+  public var counted: Int64
+}

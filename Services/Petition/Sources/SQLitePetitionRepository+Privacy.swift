@@ -58,7 +58,10 @@ extension SQLitePetitionRepository {
     for signature in signatures {
       let replacement = token(signature)
       try db.execute(
-        sql: "UPDATE signatures SET supporter = ?, comment = '', public_name = '', show_name = 0, source = '' WHERE id = ?",
+        sql: """
+          UPDATE signatures SET supporter = ?, comment = '', public_name = '', show_name = 0, source = '', signer_salt = NULL
+          WHERE id = ?
+          """,
         arguments: [replacement, signature.id])
       try db.execute(sql: "DELETE FROM sign_requests WHERE signature_id = ?", arguments: [signature.id])
       byPetition[signature.petitionID, default: [:]][signature.supporter] = replacement

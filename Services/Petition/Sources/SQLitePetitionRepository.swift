@@ -134,6 +134,32 @@ public struct SQLitePetitionRepository: PetitionRepository {
           CREATE INDEX petitions_by_close_time ON petitions (close_time);
           """)
       }
+      migrator.registerMigration("5 signature ledger") { db in
+        try db.execute(sql: """
+          ALTER TABLE signatures ADD COLUMN signer_salt BLOB;
+          CREATE TABLE ledger_entries (
+            petition_id TEXT NOT NULL REFERENCES petitions(id),
+            position INTEGER NOT NULL,
+            kind INTEGER NOT NULL,
+            signature_id TEXT NOT NULL,
+            time INTEGER NOT NULL,
+            signer_hash BLOB,
+            commitment BLOB NOT NULL,
+            head BLOB NOT NULL,
+            PRIMARY KEY (petition_id, position)
+          ) WITHOUT ROWID;
+          """)
+        // The signatures stored before the ledger open each chain, in the
+        // order they were made.
+        let rows = try Row.fetchAll(db, sql: "SELECT id, petition_id, supporter, create_time FROM signatures ORDER BY rowid")
+        for row in rows {
+          let salt = LedgerChain.newSalt()
+          try db.execute(sql: "UPDATE signatures SET signer_salt = ? WHERE id = ?", arguments: [salt, row["id"] as String])
+          try Self.appendLedger(
+            db, petitionID: row["petition_id"], kind: .signature, signatureID: row["id"], time: row["create_time"],
+            signerHash: LedgerChain.signerHash(salt: salt, supporter: row["supporter"]))
+        }
+      }
     }
   }
 
@@ -320,6 +346,11 @@ public struct SQLitePetitionRepository: PetitionRepository {
       ).map(Self.signatureRecord)!
       if inserted {
         try Self.count(db, stored, by: 1, now: time)
+        let salt = LedgerChain.newSalt()
+        try db.execute(sql: "UPDATE signatures SET signer_salt = ? WHERE id = ?", arguments: [salt, stored.id])
+        try Self.appendLedger(
+          db, petitionID: stored.petitionID, kind: .signature, signatureID: stored.id, time: time,
+          signerHash: LedgerChain.signerHash(salt: salt, supporter: stored.supporter))
       }
       let outcome = try Self.outcome(db, stored, alreadySigned: !inserted)
       if let key {
@@ -342,6 +373,8 @@ public struct SQLitePetitionRepository: PetitionRepository {
       try db.execute(sql: "DELETE FROM signatures WHERE id = ?", arguments: [stored.id])
       try db.execute(sql: "DELETE FROM sign_requests WHERE signature_id = ?", arguments: [stored.id])
       try Self.count(db, stored, by: -1, now: now.millisecondsSince1970)
+      try Self.appendLedger(
+        db, petitionID: petitionID, kind: .tombstone, signatureID: stored.id, time: now.millisecondsSince1970, signerHash: nil)
       return try Self.outcome(db, stored, alreadySigned: false)
     }
   }
