@@ -409,3 +409,38 @@ final class CapturedLog: LogHandler, Sendable {
     lines.withLock { $0.append("\(event.level) \(event.message) \(event.metadata ?? [:]) \(event.source)") }
   }
 }
+
+extension PrivacyTests {
+  /// `groundswell supporters find|export|erase`: a request that arrives by
+  /// email answered from a terminal.
+  @Test func theCommandLineAnswersAPersonsRequest() async throws {
+    let stack = try await sharedStack.value
+    let (owner, key) = try await stack.makeOrganization()
+    let petition = try await stack.makeOpenPetition(organization: owner, key: key)
+    let email = "cli-\(UUID().uuidString.prefix(8).lowercased())@example.org"
+    let supporter = try await stack.withGateway { api in
+      try await api.petitions.signPetition(signRequest(petition, email: email) { $0.comment = "from the shell" }, metadata: bearer(key))
+        .signature.supporter
+    }
+    let bin = repositoryRoot.appendingPathComponent(".build/debug/groundswell").path
+    try #require(FileManager.default.isExecutableFile(atPath: bin), "build the executables first (scripts/test.sh does)")
+    let environment = [
+      "GROUNDSWELL_GATEWAY": "127.0.0.1:\(stack.gateway.port)", "GROUNDSWELL_CA_FILE": stack.pki.caFile, "GROUNDSWELL_API_KEY": key,
+    ]
+    let found = try await runProgram(bin, ["supporters", "find", "--organization", owner, email.uppercased()], environment: environment)
+    #expect(found.status == 0, "\(found.output)")
+    #expect(found.output.contains(supporter))
+    let exported = try await runProgram(bin, ["supporters", "export", "--organization", owner, supporter], environment: environment)
+    #expect(exported.status == 0, "\(exported.output)")
+    let lines = exported.output.split(separator: "\n")
+    #expect(lines.count == 3)
+    #expect(lines.last?.contains("\"record\":\"end\"") == true)
+    #expect(exported.output.contains("from the shell"))
+    let erased = try await runProgram(bin, ["supporters", "erase", "--organization", owner, supporter], environment: environment)
+    #expect(erased.status == 0, "\(erased.output)")
+    #expect(erased.output.contains("erased: 1 signature made anonymous"))
+    let gone = try await runProgram(bin, ["supporters", "find", "--organization", owner, email], environment: environment)
+    #expect(gone.status != 0)
+    #expect(gone.output.contains("not") || gone.output.contains("NOT_FOUND"), "\(gone.output)")
+  }
+}
