@@ -444,3 +444,21 @@ extension PrivacyTests {
     #expect(gone.output.contains("not") || gone.output.contains("NOT_FOUND"), "\(gone.output)")
   }
 }
+
+extension PrivacyTests {
+  /// The deployment secret is made once, kept owner-only, read back the
+  /// same, and never silently replaced.
+  @Test func theDeploymentSecretIsMadeOnceAndNeverReplaced() throws {
+    let directory = NSTemporaryDirectory() + "groundswell-secret-" + UUID().uuidString
+    let first = try DeploymentSecret.load(directory: directory)
+    let again = try DeploymentSecret.load(directory: directory)
+    #expect(first.hexTag("a@example.org") == again.hexTag("a@example.org"))
+    #expect(first.hexTag("a@example.org") != DeploymentSecret(key: .init(size: .bits256)).hexTag("a@example.org"))
+    let path = "\(directory)/\(DeploymentSecret.fileName)"
+    let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+    #expect(mode == 0o600)
+    try Data("short".utf8).write(to: URL(fileURLWithPath: path))
+    #expect(throws: StartupError.self) { _ = try DeploymentSecret.load(directory: directory) }
+    #expect(FileManager.default.contents(atPath: path) == Data("short".utf8), "a bad secret is left for the operator to restore")
+  }
+}

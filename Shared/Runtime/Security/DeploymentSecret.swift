@@ -21,7 +21,11 @@ public struct DeploymentSecret: Sendable {
   public static func load(directory: String) throws -> DeploymentSecret {
     let path = (directory as NSString).appendingPathComponent(fileName)
     let manager = FileManager.default
-    if let data = manager.contents(atPath: path) {
+    if manager.fileExists(atPath: path) {
+      // Never replaced: a secret that cannot be read stops the service.
+      guard let data = manager.contents(atPath: path) else {
+        throw StartupError("\(path) exists but cannot be read by this user: fix its owner or mode (it should be 0600)")
+      }
       guard data.count == 32 else {
         throw StartupError("\(path) must hold 32 bytes, it holds \(data.count): restore it from the backup of this data directory")
       }
