@@ -462,3 +462,31 @@ extension PrivacyTests {
     #expect(FileManager.default.contents(atPath: path) == Data("short".utf8), "a bad secret is left for the operator to restore")
   }
 }
+
+extension PrivacyTests {
+  /// A withdrawn signature's comment is gone from petition-service's
+  /// database and WAL after the next retention pass.
+  @Test func aWithdrawnCommentLeavesNoResidue() async throws {
+    let stack = try await Stack.start(petition: { $0.retentionInterval = .milliseconds(200) })
+    let (owner, key) = try await stack.makeOrganization()
+    let petition = try await stack.makeOpenPetition(organization: owner, key: key)
+    let comment = "Quixotically withdrawn words"
+    try await stack.withGateway { api in
+      let supporter = try await api.petitions.signPetition(
+        signRequest(petition, email: "withdraws@example.org") {
+          $0.comment = comment
+          $0.requestID = UUID().uuidString
+        }, metadata: bearer(key)
+      ).signature.supporter
+      #expect(try !filesContaining(comment, under: "\(stack.dataRoot)/petition").isEmpty, "the scan finds it first")
+      _ = try await api.petitions.withdrawSignature(
+        .with {
+          $0.petition = petition
+          $0.supporter = supporter
+        }, metadata: bearer(key))
+    }
+    let left = try await eventually({ try filesContaining(comment, under: "\(stack.dataRoot)/petition") }, until: \.isEmpty)
+    #expect(left.isEmpty, "`\(comment)` is still in \(left)")
+    try await stack.stop()
+  }
+}

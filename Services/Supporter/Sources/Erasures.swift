@@ -38,7 +38,8 @@ public struct Erasures: Sendable {
   }
 
 
-  /// Resumes every pending erasure.
+  /// Resumes every pending erasure, then empties the WAL (what consent
+  /// changes and erasures overwrote goes from it too).
   public func resumePending() async {
     do {
       for erasure in try await repository.pendingErasures() {
@@ -48,5 +49,6 @@ public struct Erasures: Sendable {
     } catch {
       logger.error("reading pending erasures failed; the next pass retries", metadata: ["error": "\(error)"])
     }
+    await emptyingWAL(repository.checkpoint, logger: logger)
   }
 }
