@@ -178,6 +178,23 @@ public nonisolated struct Groundswell_Petition_V1_Petition: @unchecked Sendable 
   /// Clears the value of `publishTime`. Subsequent reads from it will return its default value.
   public mutating func clearPublishTime() {_uniqueStorage()._publishTime = nil}
 
+  /// When true, a signature counts only once its signer confirms it (double
+  /// opt-in): `SignPetition` returns a single-use `verification_token` for
+  /// the partner to send to the signer, and `VerifySignature` with it counts
+  /// the signature. Only verified signatures count toward totals, goals and
+  /// milestones. Settable at creation and by `UpdatePetition`.
+  public var requireVerification: Bool {
+    get {_storage._requireVerification}
+    set {_uniqueStorage()._requireVerification = newValue}
+  }
+
+  /// Signatures recorded and not yet verified; they count nowhere until they
+  /// are. Output only.
+  public var pendingSignatureCount: Int64 {
+    get {_storage._pendingSignatureCount}
+    set {_uniqueStorage()._pendingSignatureCount = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   /// The lifecycle of a petition: DRAFT → OPEN → CLOSED, VICTORY or
@@ -479,6 +496,10 @@ public nonisolated struct Groundswell_Petition_V1_Signature: Sendable {
   /// The organization whose API key collected the signature. Output only.
   public var collectedBy: String = String()
 
+  /// True while the signature waits for its signer's verification and
+  /// counts nowhere. Output only.
+  public var pendingVerification: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -541,7 +562,7 @@ fileprivate nonisolated let _protobuf_package = "groundswell.petition.v1"
 
 nonisolated extension Groundswell_Petition_V1_Petition: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Petition"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}organization\0\u{1}title\0\u{1}summary\0\u{1}body\0\u{1}state\0\u{3}signature_count\0\u{3}create_time\0\u{3}update_time\0\u{1}letter\0\u{1}tags\0\u{3}image_uri\0\u{3}deadline_time\0\u{1}targets\0\u{1}goal\0\u{1}milestones\0\u{1}victory\0\u{1}removal\0\u{3}publish_time\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}organization\0\u{1}title\0\u{1}summary\0\u{1}body\0\u{1}state\0\u{3}signature_count\0\u{3}create_time\0\u{3}update_time\0\u{1}letter\0\u{1}tags\0\u{3}image_uri\0\u{3}deadline_time\0\u{1}targets\0\u{1}goal\0\u{1}milestones\0\u{1}victory\0\u{1}removal\0\u{3}publish_time\0\u{3}require_verification\0\u{3}pending_signature_count\0")
 
   fileprivate class _StorageClass {
     var _name: String = String()
@@ -563,6 +584,8 @@ nonisolated extension Groundswell_Petition_V1_Petition: SwiftProtobuf.Message, S
     var _victory: Groundswell_Petition_V1_Outcome? = nil
     var _removal: Groundswell_Petition_V1_Removal? = nil
     var _publishTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _requireVerification: Bool = false
+    var _pendingSignatureCount: Int64 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -592,6 +615,8 @@ nonisolated extension Groundswell_Petition_V1_Petition: SwiftProtobuf.Message, S
       _victory = source._victory
       _removal = source._removal
       _publishTime = source._publishTime
+      _requireVerification = source._requireVerification
+      _pendingSignatureCount = source._pendingSignatureCount
     }
   }
 
@@ -629,6 +654,8 @@ nonisolated extension Groundswell_Petition_V1_Petition: SwiftProtobuf.Message, S
         case 17: try { try decoder.decodeSingularMessageField(value: &_storage._victory) }()
         case 18: try { try decoder.decodeSingularMessageField(value: &_storage._removal) }()
         case 19: try { try decoder.decodeSingularMessageField(value: &_storage._publishTime) }()
+        case 20: try { try decoder.decodeSingularBoolField(value: &_storage._requireVerification) }()
+        case 21: try { try decoder.decodeSingularInt64Field(value: &_storage._pendingSignatureCount) }()
         default: break
         }
       }
@@ -698,6 +725,12 @@ nonisolated extension Groundswell_Petition_V1_Petition: SwiftProtobuf.Message, S
       try { if let v = _storage._publishTime {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 19)
       } }()
+      if _storage._requireVerification != false {
+        try visitor.visitSingularBoolField(value: _storage._requireVerification, fieldNumber: 20)
+      }
+      if _storage._pendingSignatureCount != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._pendingSignatureCount, fieldNumber: 21)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -726,6 +759,8 @@ nonisolated extension Groundswell_Petition_V1_Petition: SwiftProtobuf.Message, S
         if _storage._victory != rhs_storage._victory {return false}
         if _storage._removal != rhs_storage._removal {return false}
         if _storage._publishTime != rhs_storage._publishTime {return false}
+        if _storage._requireVerification != rhs_storage._requireVerification {return false}
+        if _storage._pendingSignatureCount != rhs_storage._pendingSignatureCount {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1007,7 +1042,7 @@ nonisolated extension Groundswell_Petition_V1_Signer: SwiftProtobuf.Message, Swi
 
 nonisolated extension Groundswell_Petition_V1_Signature: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Signature"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}supporter\0\u{3}create_time\0\u{1}comment\0\u{3}show_name\0\u{1}source\0\u{1}country\0\u{1}subdivision\0\u{3}public_name\0\u{3}collected_by\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}supporter\0\u{3}create_time\0\u{1}comment\0\u{3}show_name\0\u{1}source\0\u{1}country\0\u{1}subdivision\0\u{3}public_name\0\u{3}collected_by\0\u{3}pending_verification\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1025,6 +1060,7 @@ nonisolated extension Groundswell_Petition_V1_Signature: SwiftProtobuf.Message, 
       case 8: try { try decoder.decodeSingularStringField(value: &self.subdivision) }()
       case 9: try { try decoder.decodeSingularStringField(value: &self.publicName) }()
       case 10: try { try decoder.decodeSingularStringField(value: &self.collectedBy) }()
+      case 11: try { try decoder.decodeSingularBoolField(value: &self.pendingVerification) }()
       default: break
       }
     }
@@ -1065,6 +1101,9 @@ nonisolated extension Groundswell_Petition_V1_Signature: SwiftProtobuf.Message, 
     if !self.collectedBy.isEmpty {
       try visitor.visitSingularStringField(value: self.collectedBy, fieldNumber: 10)
     }
+    if self.pendingVerification != false {
+      try visitor.visitSingularBoolField(value: self.pendingVerification, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1079,6 +1118,7 @@ nonisolated extension Groundswell_Petition_V1_Signature: SwiftProtobuf.Message, 
     if lhs.subdivision != rhs.subdivision {return false}
     if lhs.publicName != rhs.publicName {return false}
     if lhs.collectedBy != rhs.collectedBy {return false}
+    if lhs.pendingVerification != rhs.pendingVerification {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

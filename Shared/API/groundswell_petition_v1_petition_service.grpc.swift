@@ -228,6 +228,19 @@ public enum Groundswell_Petition_V1_PetitionService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "VerifySignature" metadata.
+        public enum VerifySignature: Sendable {
+            /// Request type for "VerifySignature".
+            public typealias Input = Groundswell_Petition_V1_VerifySignatureRequest
+            /// Response type for "VerifySignature".
+            public typealias Output = Groundswell_Petition_V1_VerifySignatureResponse
+            /// Descriptor for "VerifySignature".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.petition.v1.PetitionService"),
+                method: "VerifySignature",
+                type: .unary
+            )
+        }
         /// Namespace for "WithdrawSignature" metadata.
         public enum WithdrawSignature: Sendable {
             /// Request type for "WithdrawSignature".
@@ -298,6 +311,7 @@ public enum Groundswell_Petition_V1_PetitionService: Sendable {
             GetPetitionLedger.descriptor,
             ListPetitionLedgerEntries.descriptor,
             ListSupporterSignatures.descriptor,
+            VerifySignature.descriptor,
             WithdrawSignature.descriptor,
             GetRegionCounts.descriptor,
             BatchGetSignatureCounts.descriptor,
@@ -639,6 +653,29 @@ extension Groundswell_Petition_V1_PetitionService {
             request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_ListSupporterSignaturesRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_ListSupporterSignaturesResponse>
+
+        /// Handle the "VerifySignature" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Confirms a signature waiting for verification with the token
+        /// > `SignPetition` returned: it counts from now (totals, goals, milestones,
+        /// > the ledger). Verifying again answers OK with `already_verified`. An
+        /// > unknown token is NOT_FOUND; an expired one FAILED_PRECONDITION (the
+        /// > signer signs again for a new one). Whoever holds the token may call it,
+        /// > with any key that has `signatures.write`.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Petition_V1_VerifySignatureRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Petition_V1_VerifySignatureResponse` messages.
+        func verifySignature(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_VerifySignatureRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_VerifySignatureResponse>
 
         /// Handle the "WithdrawSignature" method.
         ///
@@ -1036,6 +1073,29 @@ extension Groundswell_Petition_V1_PetitionService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_ListSupporterSignaturesResponse>
 
+        /// Handle the "VerifySignature" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Confirms a signature waiting for verification with the token
+        /// > `SignPetition` returned: it counts from now (totals, goals, milestones,
+        /// > the ledger). Verifying again answers OK with `already_verified`. An
+        /// > unknown token is NOT_FOUND; an expired one FAILED_PRECONDITION (the
+        /// > signer signs again for a new one). Whoever holds the token may call it,
+        /// > with any key that has `signatures.write`.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_VerifySignatureRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Petition_V1_VerifySignatureResponse` message.
+        func verifySignature(
+            request: GRPCCore.ServerRequest<Groundswell_Petition_V1_VerifySignatureRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_VerifySignatureResponse>
+
         /// Handle the "WithdrawSignature" method.
         ///
         /// > Source IDL Documentation:
@@ -1430,6 +1490,29 @@ extension Groundswell_Petition_V1_PetitionService {
             context: GRPCCore.ServerContext
         ) async throws -> Groundswell_Petition_V1_ListSupporterSignaturesResponse
 
+        /// Handle the "VerifySignature" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Confirms a signature waiting for verification with the token
+        /// > `SignPetition` returned: it counts from now (totals, goals, milestones,
+        /// > the ledger). Verifying again answers OK with `already_verified`. An
+        /// > unknown token is NOT_FOUND; an expired one FAILED_PRECONDITION (the
+        /// > signer signs again for a new one). Whoever holds the token may call it,
+        /// > with any key that has `signatures.write`.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Petition_V1_VerifySignatureRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Petition_V1_VerifySignatureResponse` to respond with.
+        func verifySignature(
+            request: Groundswell_Petition_V1_VerifySignatureRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Petition_V1_VerifySignatureResponse
+
         /// Handle the "WithdrawSignature" method.
         ///
         /// > Source IDL Documentation:
@@ -1689,6 +1772,17 @@ extension Groundswell_Petition_V1_PetitionService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Groundswell_Petition_V1_PetitionService.Method.VerifySignature.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_VerifySignatureRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_VerifySignatureResponse>(),
+            handler: { request, context in
+                try await self.verifySignature(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Groundswell_Petition_V1_PetitionService.Method.WithdrawSignature.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_WithdrawSignatureRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_WithdrawSignatureResponse>(),
@@ -1908,6 +2002,17 @@ extension Groundswell_Petition_V1_PetitionService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_ListSupporterSignaturesResponse> {
         let response = try await self.listSupporterSignatures(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func verifySignature(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_VerifySignatureRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_VerifySignatureResponse> {
+        let response = try await self.verifySignature(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -2163,6 +2268,19 @@ extension Groundswell_Petition_V1_PetitionService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_ListSupporterSignaturesResponse> {
         return GRPCCore.ServerResponse<Groundswell_Petition_V1_ListSupporterSignaturesResponse>(
             message: try await self.listSupporterSignatures(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func verifySignature(
+        request: GRPCCore.ServerRequest<Groundswell_Petition_V1_VerifySignatureRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_VerifySignatureResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Petition_V1_VerifySignatureResponse>(
+            message: try await self.verifySignature(
                 request: request.message,
                 context: context
             ),
@@ -2626,6 +2744,34 @@ extension Groundswell_Petition_V1_PetitionService {
             deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_ListSupporterSignaturesResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_ListSupporterSignaturesResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "VerifySignature" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Confirms a signature waiting for verification with the token
+        /// > `SignPetition` returned: it counts from now (totals, goals, milestones,
+        /// > the ledger). Verifying again answers OK with `already_verified`. An
+        /// > unknown token is NOT_FOUND; an expired one FAILED_PRECONDITION (the
+        /// > signer signs again for a new one). Whoever holds the token may call it,
+        /// > with any key that has `signatures.write`.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_VerifySignatureRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_VerifySignatureRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_VerifySignatureResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func verifySignature<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_VerifySignatureRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_VerifySignatureRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_VerifySignatureResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_VerifySignatureResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "WithdrawSignature" method.
@@ -3308,6 +3454,45 @@ extension Groundswell_Petition_V1_PetitionService {
             )
         }
 
+        /// Call the "VerifySignature" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Confirms a signature waiting for verification with the token
+        /// > `SignPetition` returned: it counts from now (totals, goals, milestones,
+        /// > the ledger). Verifying again answers OK with `already_verified`. An
+        /// > unknown token is NOT_FOUND; an expired one FAILED_PRECONDITION (the
+        /// > signer signs again for a new one). Whoever holds the token may call it,
+        /// > with any key that has `signatures.write`.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_VerifySignatureRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_VerifySignatureRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_VerifySignatureResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func verifySignature<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_VerifySignatureRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_VerifySignatureRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_VerifySignatureResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_VerifySignatureResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Petition_V1_PetitionService.Method.VerifySignature.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
         /// Call the "WithdrawSignature" method.
         ///
         /// > Source IDL Documentation:
@@ -3926,6 +4111,40 @@ extension Groundswell_Petition_V1_PetitionService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_ListSupporterSignaturesRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_ListSupporterSignaturesResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "VerifySignature" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Confirms a signature waiting for verification with the token
+    /// > `SignPetition` returned: it counts from now (totals, goals, milestones,
+    /// > the ledger). Verifying again answers OK with `already_verified`. An
+    /// > unknown token is NOT_FOUND; an expired one FAILED_PRECONDITION (the
+    /// > signer signs again for a new one). Whoever holds the token may call it,
+    /// > with any key that has `signatures.write`.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Petition_V1_VerifySignatureRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func verifySignature<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Petition_V1_VerifySignatureRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_VerifySignatureResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.verifySignature(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_VerifySignatureRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_VerifySignatureResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -4591,6 +4810,44 @@ extension Groundswell_Petition_V1_PetitionService.ClientProtocol {
             metadata: metadata
         )
         return try await self.listSupporterSignatures(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "VerifySignature" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Confirms a signature waiting for verification with the token
+    /// > `SignPetition` returned: it counts from now (totals, goals, milestones,
+    /// > the ledger). Verifying again answers OK with `already_verified`. An
+    /// > unknown token is NOT_FOUND; an expired one FAILED_PRECONDITION (the
+    /// > signer signs again for a new one). Whoever holds the token may call it,
+    /// > with any key that has `signatures.write`.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func verifySignature<Result>(
+        _ message: Groundswell_Petition_V1_VerifySignatureRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_VerifySignatureResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Petition_V1_VerifySignatureRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.verifySignature(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -632,6 +632,59 @@ public nonisolated struct Groundswell_Petition_V1_SignPetitionResponse: Sendable
   /// The petition's goal after this call.
   public var goal: Int64 = 0
 
+  /// Set when the petition requires verification and the signature waits for
+  /// it: send it to the signer (a link in an email, say); `VerifySignature`
+  /// with it counts the signature. Shown once (a retry of the same request
+  /// gets a new one, and the old one stops working); valid for 7 days; only
+  /// its hash is stored.
+  public var verificationToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _signature: Groundswell_Petition_V1_Signature? = nil
+}
+
+/// The request to verify a signature.
+public nonisolated struct Groundswell_Petition_V1_VerifySignatureRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The petition, `petitions/{petition}`.
+  public var petition: String = String()
+
+  /// The token `SignPetition` returned, at most 100 characters.
+  public var token: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The response to `VerifySignature`.
+public nonisolated struct Groundswell_Petition_V1_VerifySignatureResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The signature, now counted.
+  public var signature: Groundswell_Petition_V1_Signature {
+    get {_signature ?? Groundswell_Petition_V1_Signature()}
+    set {_signature = newValue}
+  }
+  /// Returns true if `signature` has been explicitly set.
+  public var hasSignature: Bool {self._signature != nil}
+  /// Clears the value of `signature`. Subsequent reads from it will return its default value.
+  public mutating func clearSignature() {self._signature = nil}
+
+  /// True when it had been verified before: nothing changed.
+  public var alreadyVerified: Bool = false
+
+  /// The petition's signature count after this call.
+  public var signatureCount: Int64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1854,7 +1907,7 @@ nonisolated extension Groundswell_Petition_V1_SignPetitionRequest: SwiftProtobuf
 
 nonisolated extension Groundswell_Petition_V1_SignPetitionResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SignPetitionResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}signature\0\u{3}already_signed\0\u{3}signature_count\0\u{1}goal\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}signature\0\u{3}already_signed\0\u{3}signature_count\0\u{1}goal\0\u{3}verification_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1866,6 +1919,7 @@ nonisolated extension Groundswell_Petition_V1_SignPetitionResponse: SwiftProtobu
       case 2: try { try decoder.decodeSingularBoolField(value: &self.alreadySigned) }()
       case 3: try { try decoder.decodeSingularInt64Field(value: &self.signatureCount) }()
       case 4: try { try decoder.decodeSingularInt64Field(value: &self.goal) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.verificationToken) }()
       default: break
       }
     }
@@ -1888,6 +1942,9 @@ nonisolated extension Groundswell_Petition_V1_SignPetitionResponse: SwiftProtobu
     if self.goal != 0 {
       try visitor.visitSingularInt64Field(value: self.goal, fieldNumber: 4)
     }
+    if !self.verificationToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.verificationToken, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1896,6 +1953,86 @@ nonisolated extension Groundswell_Petition_V1_SignPetitionResponse: SwiftProtobu
     if lhs.alreadySigned != rhs.alreadySigned {return false}
     if lhs.signatureCount != rhs.signatureCount {return false}
     if lhs.goal != rhs.goal {return false}
+    if lhs.verificationToken != rhs.verificationToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_VerifySignatureRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".VerifySignatureRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}petition\0\u{1}token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.petition) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.token) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.petition.isEmpty {
+      try visitor.visitSingularStringField(value: self.petition, fieldNumber: 1)
+    }
+    if !self.token.isEmpty {
+      try visitor.visitSingularStringField(value: self.token, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_VerifySignatureRequest, rhs: Groundswell_Petition_V1_VerifySignatureRequest) -> Bool {
+    if lhs.petition != rhs.petition {return false}
+    if lhs.token != rhs.token {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_VerifySignatureResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".VerifySignatureResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}signature\0\u{3}already_verified\0\u{3}signature_count\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._signature) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.alreadyVerified) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.signatureCount) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._signature {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.alreadyVerified != false {
+      try visitor.visitSingularBoolField(value: self.alreadyVerified, fieldNumber: 2)
+    }
+    if self.signatureCount != 0 {
+      try visitor.visitSingularInt64Field(value: self.signatureCount, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_VerifySignatureResponse, rhs: Groundswell_Petition_V1_VerifySignatureResponse) -> Bool {
+    if lhs._signature != rhs._signature {return false}
+    if lhs.alreadyVerified != rhs.alreadyVerified {return false}
+    if lhs.signatureCount != rhs.signatureCount {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

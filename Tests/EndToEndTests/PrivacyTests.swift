@@ -244,7 +244,7 @@ import Testing
       #expect(await rpcError { _ = try await api.petitions.signPetition(different, metadata: bearer(ownerKey)) }?.code == .failedPrecondition)
 
       clock.advance(days: 2)
-      let after = try await eventually(signatures, until: { $0.first?.supporter.isEmpty == true })
+      let after = try await eventually({ try await signatures() }, until: { $0.first?.supporter.isEmpty == true })
       #expect(after.count == 1)
       #expect(after.first?.supporter == "")
       #expect(after.first?.comment == "")

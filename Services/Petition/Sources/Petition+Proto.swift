@@ -29,6 +29,8 @@ extension PetitionRecord {
       if let deadline { $0.deadlineTime = Google_Protobuf_Timestamp(clamping: deadline) }
       $0.targets = targets.map(\.proto)
       $0.signatureCount = signatureCount
+      $0.requireVerification = requireVerification
+      $0.pendingSignatureCount = pendingCount
       $0.goal = ladder.goal(for: signatureCount)
       $0.milestones = milestones.map(\.proto)
       if let publishTime { $0.publishTime = Google_Protobuf_Timestamp(clamping: publishTime) }
@@ -95,6 +97,7 @@ extension SignatureRecord {
       $0.subdivision = subdivision
       $0.publicName = publicName
       $0.collectedBy = collectedBy
+      $0.pendingVerification = pending
     }
   }
 }

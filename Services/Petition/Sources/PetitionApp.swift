@@ -44,7 +44,7 @@ public enum PetitionApp {
     let changes = PetitionChanges()
     let handlers = PetitionHandlers(
       repository: repository, resolver: RemoteSupporterResolver(client: supporters.client), changes: changes,
-      ladder: config.goalLadder, secret: try DeploymentSecret.load(directory: config.dataDirectory))
+      ladder: config.goalLadder, secret: try DeploymentSecret.load(directory: config.dataDirectory), now: config.now)
     let server = ServerHost(
       endpoint: config.listen,
       security: config.tls.serverMutualTLS,

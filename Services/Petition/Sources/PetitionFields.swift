@@ -8,6 +8,7 @@ import GroundswellModel
 enum PetitionFields {
   static let editable: Set<String> = [
     "title", "summary", "body", "letter", "tags", "image_uri", "deadline_time", "targets", "milestones",
+    "require_verification",
   ]
 
   /// Adds a violation, named `petition.<field>`, for each bad field in `paths`.
@@ -55,6 +56,7 @@ enum PetitionFields {
     if paths.contains("image_uri") { record.imageURI = petition.imageUri }
     if paths.contains("deadline_time") { record.deadline = petition.hasDeadlineTime ? petition.deadlineTime.date : nil }
     if paths.contains("targets") { record.targets = petition.targets.map(TargetRecord.init) }
+    if paths.contains("require_verification") { record.requireVerification = petition.requireVerification }
     if paths.contains("milestones") {
       record.milestones = petition.milestones.sorted { $0.threshold < $1.threshold }.map {
         MilestoneRecord(threshold: $0.threshold, label: $0.label.trimmingWhitespace(), reachTime: nil)

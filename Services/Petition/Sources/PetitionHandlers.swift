@@ -13,16 +13,19 @@ public struct PetitionHandlers: Sendable {
   let ladder: GoalLadder
   /// Keys the fingerprints of retried sign requests.
   let secret: DeploymentSecret
+  /// The clock verification tokens expire by.
+  let now: @Sendable () -> Date
 
   public init(
     repository: any PetitionRepository, resolver: any SupporterResolver, changes: PetitionChanges,
-    ladder: GoalLadder = .standard, secret: DeploymentSecret
+    ladder: GoalLadder = .standard, secret: DeploymentSecret, now: @escaping @Sendable () -> Date = { Date() }
   ) {
     self.repository = repository
     self.resolver = resolver
     self.changes = changes
     self.ladder = ladder
     self.secret = secret
+    self.now = now
   }
 
   /// Reads a petition the caller may see: drafts only by their organization,

@@ -69,6 +69,10 @@ public struct PetitionRecord: Sendable, Equatable {
   public var removeTime: Date?
   /// The insertion order, used for keyset pagination.
   public var sequence: Int64
+  /// Signatures count only once verified (double opt-in).
+  public var requireVerification = false
+  /// Signatures waiting for verification.
+  public var pendingCount: Int64 = 0
 
   /// The state as callers see it: an OPEN petition past its deadline is
   /// CLOSED.
@@ -103,6 +107,8 @@ public struct SignatureRecord: Sendable, Equatable {
   public var publicName: String = ""
   public var collectedBy: String = ""
   public var sequence: Int64 = 0
+  /// Waiting for its signer's verification: counts nowhere yet.
+  public var pending = false
 }
 
 extension SignatureRecord {
@@ -206,9 +212,19 @@ public protocol PetitionRepository: Sendable {
   /// bumps the counters once, marks milestones reached, and — with a key —
   /// stores `answer(outcome)` as the first answer (or returns the stored
   /// one, or throws `requestMismatch`).
+  /// With `verification` (the petition requires it) a new signature waits,
+  /// uncounted, for `verify`; a waiting one past its expiry is replaced.
   func sign(
-    _ signature: SignatureRecord, key: SignRequestKey?, now: Date, answer: @Sendable (SignOutcome) throws -> Data
+    _ signature: SignatureRecord, key: SignRequestKey?, verification: PendingVerification?, now: Date,
+    answer: @Sendable (SignOutcome) throws -> Data
   ) async throws -> SignResult
+  /// Counts the waiting signature whose token hashes to `tokenHash`, once.
+  func verify(petitionID: String, tokenHash: Data, now: Date) async throws -> VerifyResult
+  /// Gives a waiting signature a new token (the old one stops working);
+  /// false when it no longer waits.
+  func renewVerification(signatureID: String, _ verification: PendingVerification) async throws -> Bool
+  /// Deletes waiting signatures that expired before `before`; returns how many.
+  func purgeUnverified(expiredBefore before: Date) async throws -> Int
   /// Deletes the supporter's signature and lowers the counters once; clears
   /// milestones above the new count. Nil when there was no signature.
   func withdraw(petitionID: String, supporter: String, now: Date) async throws -> SignOutcome?

@@ -43,10 +43,16 @@ public struct PrivacyMaintenance: Sendable {
         if count < Self.batch { break }
       }
       let expired = try await repository.expireRetryAnswers(before: time.addingTimeInterval(-policy.retryAnswers.seconds))
+      // Signatures never verified go a day after their token expired.
+      let unverified = try await repository.purgeUnverified(expiredBefore: time.addingTimeInterval(-86_400))
       await emptyingWAL(repository.checkpoint, logger: logger)
-      if anonymized > 0 || expired > 0 {
+      if anonymized > 0 || expired > 0 || unverified > 0 {
         logger.info(
-          "retention pass", metadata: ["signatures_anonymized": "\(anonymized)", "retry_answers_expired": "\(expired)"])
+          "retention pass",
+          metadata: [
+            "signatures_anonymized": "\(anonymized)", "retry_answers_expired": "\(expired)",
+            "unverified_signatures_purged": "\(unverified)",
+          ])
       }
     } catch {
       logger.error("retention pass failed; the next pass retries", metadata: ["error": "\(error)"])

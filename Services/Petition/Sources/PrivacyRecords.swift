@@ -44,6 +44,27 @@ public struct RetentionPolicy: Sendable, Equatable {
   public static let standard = RetentionPolicy()
 }
 
+/// A signature's wait for verification: the token's hash and its expiry.
+public struct PendingVerification: Sendable, Equatable {
+  public var tokenHash: Data
+  public var expireTime: Date
+
+  public init(tokenHash: Data, expireTime: Date) {
+    self.tokenHash = tokenHash
+    self.expireTime = expireTime
+  }
+}
+
+/// What verifying a token did.
+public enum VerifyResult: Sendable, Equatable {
+  /// No signature of this petition waits for this token.
+  case notFound
+  /// The token expired; the signer signs again for a new one.
+  case expired
+  /// Counted now, or (`already`) before.
+  case verified(SignOutcome, already: Bool)
+}
+
 /// What a ledger entry records (the proto enum's numbers).
 public enum LedgerEntryKind: Int, Sendable {
   case signature = 1

@@ -59,7 +59,8 @@ extension SQLitePetitionRepository {
       let replacement = token(signature)
       try db.execute(
         sql: """
-          UPDATE signatures SET supporter = ?, comment = '', public_name = '', show_name = 0, source = '', signer_salt = NULL
+          UPDATE signatures SET supporter = ?, comment = '', public_name = '', show_name = 0, source = '', signer_salt = NULL,
+            verification_hash = NULL
           WHERE id = ?
           """,
         arguments: [replacement, signature.id])

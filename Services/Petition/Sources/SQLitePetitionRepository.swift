@@ -160,6 +160,17 @@ public struct SQLitePetitionRepository: PetitionRepository {
             signerHash: LedgerChain.signerHash(salt: salt, supporter: row["supporter"]))
         }
       }
+      migrator.registerMigration("6 verification") { db in
+        try db.execute(sql: """
+          ALTER TABLE petitions ADD COLUMN require_verification INTEGER NOT NULL DEFAULT 0;
+          ALTER TABLE petition_counters ADD COLUMN pending_count INTEGER NOT NULL DEFAULT 0;
+          ALTER TABLE signatures ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+          ALTER TABLE signatures ADD COLUMN verification_hash BLOB;
+          ALTER TABLE signatures ADD COLUMN verification_expire_time INTEGER;
+          CREATE UNIQUE INDEX signatures_by_verification ON signatures (verification_hash) WHERE verification_hash IS NOT NULL;
+          CREATE INDEX signatures_waiting ON signatures (verification_expire_time) WHERE pending = 1;
+          """)
+      }
     }
   }
 
@@ -167,7 +178,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
   public var database: DatabasePool { pool }
 
   private static let select = """
-    SELECT p.*, c.signature_count, c.update_time AS count_time FROM petitions p
+    SELECT p.*, c.signature_count, c.pending_count, c.update_time AS count_time FROM petitions p
     JOIN petition_counters c ON c.petition_id = p.id
     """
 
@@ -254,7 +265,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
       sql: """
         UPDATE petitions SET title = ?, summary = ?, body = ?, letter = ?, tags = ?, image_uri = ?, deadline_time = ?,
           targets = ?, state = ?, publish_time = ?, victory_note = ?, victory_time = ?, removal_reason = ?,
-          remove_time = ?, update_time = ?,
+          remove_time = ?, update_time = ?, require_verification = ?,
           close_time = CASE WHEN ? IN (3, 4, 5, 6) THEN COALESCE(close_time, ?) ELSE NULL END
         WHERE id = ?
         """,
@@ -264,7 +275,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
         petition.deadline?.millisecondsSince1970, try SQLiteColumns.json(petition.targets),
         petition.state.rawValue, petition.publishTime?.millisecondsSince1970, petition.victoryNote,
         petition.victoryTime?.millisecondsSince1970, petition.removalReason, petition.removeTime?.millisecondsSince1970,
-        now.millisecondsSince1970, petition.state.rawValue, now.millisecondsSince1970, petition.id,
+        now.millisecondsSince1970, petition.requireVerification, petition.state.rawValue, now.millisecondsSince1970, petition.id,
       ])
     let kept = try Dictionary(
       uniqueKeysWithValues: Row.fetchAll(
@@ -321,7 +332,8 @@ public struct SQLitePetitionRepository: PetitionRepository {
   }
 
   public func sign(
-    _ signature: SignatureRecord, key: SignRequestKey?, now: Date, answer: @Sendable (SignOutcome) throws -> Data
+    _ signature: SignatureRecord, key: SignRequestKey?, verification: PendingVerification?, now: Date,
+    answer: @Sendable (SignOutcome) throws -> Data
   ) async throws -> SignResult {
     try await pool.write { db in
       if let key, let first = try Self.firstAnswer(db, caller: key.caller, requestID: key.requestID) {
@@ -331,26 +343,36 @@ public struct SQLitePetitionRepository: PetitionRepository {
       guard let petition = try Self.fetch(db, id: signature.petitionID) else { throw PetitionStoreError.notFound }
       guard petition.state(at: now) == .open else { throw PetitionStoreError.wrongState(current: petition.state(at: now)) }
       let time = now.millisecondsSince1970
+      // A signature that waited for verification past its expiry makes way
+      // for the new one.
+      try db.execute(
+        sql: """
+          DELETE FROM signatures WHERE petition_id = ? AND supporter = ? AND pending = 1 AND verification_expire_time < ?
+          """,
+        arguments: [signature.petitionID, signature.supporter, time])
+      if db.changesCount > 0 {
+        try db.execute(
+          sql: "UPDATE petition_counters SET pending_count = pending_count - 1 WHERE petition_id = ?", arguments: [signature.petitionID])
+      }
       try db.execute(
         sql: """
           INSERT OR IGNORE INTO signatures (id, petition_id, supporter, create_time, comment, show_name, source, country,
-            subdivision, public_name, collected_by)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            subdivision, public_name, collected_by, pending, verification_hash, verification_expire_time)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           """,
         arguments: [signature.id, signature.petitionID, signature.supporter, time, signature.comment, signature.showName,
-                    signature.source, signature.country, signature.subdivision, signature.publicName, signature.collectedBy])
+                    signature.source, signature.country, signature.subdivision, signature.publicName, signature.collectedBy,
+                    verification != nil, verification?.tokenHash, verification?.expireTime.millisecondsSince1970])
       let inserted = db.changesCount == 1
       let stored = try Row.fetchOne(
         db, sql: "SELECT rowid, * FROM signatures WHERE petition_id = ? AND supporter = ?",
         arguments: [signature.petitionID, signature.supporter]
       ).map(Self.signatureRecord)!
-      if inserted {
-        try Self.count(db, stored, by: 1, now: time)
-        let salt = LedgerChain.newSalt()
-        try db.execute(sql: "UPDATE signatures SET signer_salt = ? WHERE id = ?", arguments: [salt, stored.id])
-        try Self.appendLedger(
-          db, petitionID: stored.petitionID, kind: .signature, signatureID: stored.id, time: time,
-          signerHash: LedgerChain.signerHash(salt: salt, supporter: stored.supporter))
+      if inserted && stored.pending {
+        try db.execute(
+          sql: "UPDATE petition_counters SET pending_count = pending_count + 1 WHERE petition_id = ?", arguments: [stored.petitionID])
+      } else if inserted {
+        try Self.countAndRecord(db, stored, now: time)
       }
       let outcome = try Self.outcome(db, stored, alreadySigned: !inserted)
       if let key {
@@ -372,6 +394,12 @@ public struct SQLitePetitionRepository: PetitionRepository {
       ).map(Self.signatureRecord) else { return nil }
       try db.execute(sql: "DELETE FROM signatures WHERE id = ?", arguments: [stored.id])
       try db.execute(sql: "DELETE FROM sign_requests WHERE signature_id = ?", arguments: [stored.id])
+      if stored.pending {
+        // It never counted: only the waiting number moves.
+        try db.execute(
+          sql: "UPDATE petition_counters SET pending_count = pending_count - 1 WHERE petition_id = ?", arguments: [petitionID])
+        return try Self.outcome(db, stored, alreadySigned: false)
+      }
       try Self.count(db, stored, by: -1, now: now.millisecondsSince1970)
       try Self.appendLedger(
         db, petitionID: petitionID, kind: .tombstone, signatureID: stored.id, time: now.millisecondsSince1970, signerHash: nil)
@@ -379,10 +407,21 @@ public struct SQLitePetitionRepository: PetitionRepository {
     }
   }
 
+  /// Counts a signature that was just recorded or verified, and opens its
+  /// ledger entry with a fresh salt.
+  static func countAndRecord(_ db: Database, _ signature: SignatureRecord, now: Int64) throws {
+    try count(db, signature, by: 1, now: now)
+    let salt = LedgerChain.newSalt()
+    try db.execute(sql: "UPDATE signatures SET signer_salt = ? WHERE id = ?", arguments: [salt, signature.id])
+    try appendLedger(
+      db, petitionID: signature.petitionID, kind: .signature, signatureID: signature.id,
+      time: signature.createTime.millisecondsSince1970, signerHash: LedgerChain.signerHash(salt: salt, supporter: signature.supporter))
+  }
+
   /// Moves the petition's, the region's and the history's counters by
   /// `delta`, bumps the counter's version, and marks milestones reached (or
   /// no longer reached) at the new count.
-  private static func count(_ db: Database, _ signature: SignatureRecord, by delta: Int, now: Int64) throws {
+  static func count(_ db: Database, _ signature: SignatureRecord, by delta: Int, now: Int64) throws {
     let signed = signature.createTime.millisecondsSince1970
     try db.execute(
       sql: """
@@ -415,7 +454,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
       arguments: [signature.petitionID, count])
   }
 
-  private static func outcome(_ db: Database, _ signature: SignatureRecord, alreadySigned: Bool) throws -> SignOutcome {
+  static func outcome(_ db: Database, _ signature: SignatureRecord, alreadySigned: Bool) throws -> SignOutcome {
     let counter = try Row.fetchOne(
       db, sql: "SELECT * FROM petition_counters WHERE petition_id = ?", arguments: [signature.petitionID])!
     let minute = HistoryBucketSize.minute.start(of: signature.createTime.millisecondsSince1970 / 1000)
@@ -429,7 +468,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
   }
 
   public func signatures(petitionID: String, before: Int64, limit: Int) async throws -> (signatures: [SignatureRecord], hasMore: Bool) {
-    try await pageOfSignatures(where: "petition_id = ?", [petitionID], before: before, limit: limit)
+    try await pageOfSignatures(where: "petition_id = ? AND pending = 0", [petitionID], before: before, limit: limit)
   }
 
   public func signatures(supporter: String, organization: String?, before: Int64, limit: Int) async throws -> (signatures: [SignatureRecord], hasMore: Bool) {
@@ -523,7 +562,8 @@ public struct SQLitePetitionRepository: PetitionRepository {
       createTime: Date(millisecondsSince1970: row["create_time"]),
       updateTime: Date(millisecondsSince1970: max(row["update_time"] as Int64, row["count_time"] as Int64)),
       publishTime: row.date("publish_time"), victoryNote: row["victory_note"], victoryTime: row.date("victory_time"),
-      removalReason: row["removal_reason"], removeTime: row.date("remove_time"), sequence: row["seq"])
+      removalReason: row["removal_reason"], removeTime: row.date("remove_time"), sequence: row["seq"],
+      requireVerification: row["require_verification"], pendingCount: row["pending_count"])
   }
 
   static func signatureRecord(_ row: Row) -> SignatureRecord {
@@ -531,7 +571,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
       id: row["id"], petitionID: row["petition_id"], supporter: row["supporter"],
       createTime: Date(millisecondsSince1970: row["create_time"]), comment: row["comment"], showName: row["show_name"],
       source: row["source"], country: row["country"], subdivision: row["subdivision"], publicName: row["public_name"],
-      collectedBy: row["collected_by"], sequence: row["rowid"])
+      collectedBy: row["collected_by"], sequence: row["rowid"], pending: row["pending"])
   }
 }
 
@@ -551,7 +591,8 @@ extension SQLitePetitionRepository {
       // The (petition_id, supporter) unique index covers this range read.
       var supporters: [String: [String]] = [:]
       let cursor = try Row.fetchCursor(
-        db, sql: "SELECT petition_id, supporter FROM signatures WHERE petition_id BETWEEN ? AND ?", arguments: [first, last])
+        db, sql: "SELECT petition_id, supporter FROM signatures WHERE petition_id BETWEEN ? AND ? AND pending = 0",
+        arguments: [first, last])
       while let row = try cursor.next() { supporters[row["petition_id"], default: []].append(row["supporter"]) }
       var minutes: [String: [Int64: Int64]] = [:]
       if let minutesSince {

@@ -42,7 +42,7 @@ extension PetitionHandlers {
         caller: call.organization ?? (call.isOperator ? "operator" : call.peerService ?? "internal"),
         requestID: request.requestID, fingerprint: secret.tag(try request.serializedBytes() as [UInt8]))
     if let key, let first = try await repository.replay(caller: key.caller, requestID: key.requestID) {
-      return try Self.replayed(first, key: key)
+      return try await renewingToken(try Self.replayed(first, key: key))
     }
 
     let petition = try await visiblePetition(named: request.petition, field: "petition")
@@ -65,14 +65,19 @@ extension PetitionHandlers {
       comment: request.comment.trimmingWhitespace(), showName: request.showName, source: request.source.trimmingWhitespace(),
       country: region?.country ?? "", subdivision: region?.subdivision ?? "",
       publicName: request.showName ? Self.publicName(given: givenName, family: familyName) : "",
-      collectedBy: call.organization ?? "")
+      collectedBy: call.organization ?? "", pending: petition.requireVerification)
+    // With verification the signature waits for its token; a repeat's
+    // attempt gets one too, which verifies nothing, so that it answers like
+    // a first signature.
+    let verification = petition.requireVerification ? VerificationToken(now: now()) : nil
     let ladder = ladder
     let shown: @Sendable (SignOutcome) -> SignOutcome = { [petition] outcome in
       Self.disguised(outcome, attempt: signature, petition: petition, call: call)
     }
     let result: SignResult
     do {
-      result = try await repository.sign(signature, key: key, now: Date()) { outcome in
+      // The stored answer holds no token: a retry gets a new one.
+      result = try await repository.sign(signature, key: key, verification: verification?.pending, now: Date()) { outcome in
         try Self.response(shown(outcome), ladder: ladder).serializedBytes()
       }
     } catch PetitionStoreError.wrongState(let current) {
@@ -82,12 +87,16 @@ extension PetitionHandlers {
     }
     switch result {
     case .replayed(let answer):
-      return try Groundswell_Petition_V1_SignPetitionResponse(serializedBytes: answer)
+      return try await renewingToken(try Groundswell_Petition_V1_SignPetitionResponse(serializedBytes: answer))
     case .signed(let outcome):
-      if !outcome.alreadySigned {
+      if !outcome.alreadySigned && !outcome.signature.pending {
         changes.publish(PetitionChange(outcome, organization: petition.organization, withdrawn: false))
       }
-      return Self.response(shown(outcome), ladder: ladder)
+      var response = Self.response(shown(outcome), ladder: ladder)
+      if response.signature.pendingVerification && !response.alreadySigned, let verification {
+        response.verificationToken = verification.token
+      }
+      return response
     }
   }
 

@@ -1,0 +1,54 @@
+import Foundation
+import GRDB
+import GroundswellModel
+import GroundswellRuntime
+
+// MARK: verification (double opt-in)
+
+extension SQLitePetitionRepository {
+  public func verify(petitionID: String, tokenHash: Data, now: Date) async throws -> VerifyResult {
+    try await pool.write { db in
+      guard let row = try Row.fetchOne(
+        db, sql: "SELECT rowid, * FROM signatures WHERE verification_hash = ? AND petition_id = ?", arguments: [tokenHash, petitionID])
+      else { return .notFound }
+      let stored = Self.signatureRecord(row)
+      guard stored.pending else { return .verified(try Self.outcome(db, stored, alreadySigned: false), already: true) }
+      guard let expiry = row.date("verification_expire_time"), expiry > now else { return .expired }
+      // The hash stays, so that verifying again is answered the same.
+      try db.execute(
+        sql: "UPDATE signatures SET pending = 0, verification_expire_time = NULL WHERE id = ?", arguments: [stored.id])
+      try db.execute(
+        sql: "UPDATE petition_counters SET pending_count = pending_count - 1 WHERE petition_id = ?", arguments: [petitionID])
+      var counted = stored
+      counted.pending = false
+      try Self.countAndRecord(db, counted, now: now.millisecondsSince1970)
+      return .verified(try Self.outcome(db, counted, alreadySigned: false), already: false)
+    }
+  }
+
+  public func renewVerification(signatureID: String, _ verification: PendingVerification) async throws -> Bool {
+    try await pool.write { db in
+      try db.execute(
+        sql: "UPDATE signatures SET verification_hash = ?, verification_expire_time = ? WHERE id = ? AND pending = 1",
+        arguments: [verification.tokenHash, verification.expireTime.millisecondsSince1970, signatureID])
+      return db.changesCount == 1
+    }
+  }
+
+  public func purgeUnverified(expiredBefore before: Date) async throws -> Int {
+    try await pool.write { db in
+      let rows = try Row.fetchAll(
+        db, sql: "SELECT id, petition_id FROM signatures WHERE pending = 1 AND verification_expire_time < ?",
+        arguments: [before.millisecondsSince1970])
+      for row in rows {
+        let id: String = row["id"]
+        try db.execute(sql: "DELETE FROM signatures WHERE id = ?", arguments: [id])
+        try db.execute(sql: "DELETE FROM sign_requests WHERE signature_id = ?", arguments: [id])
+        try db.execute(
+          sql: "UPDATE petition_counters SET pending_count = pending_count - 1 WHERE petition_id = ?",
+          arguments: [row["petition_id"] as String])
+      }
+      return rows.count
+    }
+  }
+}
