@@ -46,6 +46,8 @@ public final class HandlerHarness: Sendable {
       PetitionHandlers(
         repository: petitions, resolver: FixedResolver(), changes: petitionChanges,
         secret: DeploymentSecret(key: SymmetricKey(size: .bits256))),
+      PetitionFraudHandlers(
+        repository: petitions, changes: petitionChanges, secret: DeploymentSecret(key: SymmetricKey(size: .bits256))),
       PetitionPrivacyHandlers(repository: petitions, changes: petitionChanges, logger: Logger(label: "fuzz")),
       PetitionFeedHandlers(repository: petitions, changes: petitionChanges),
       OrganizationHandlers(repository: campaigns, stats: NoStats()),
@@ -61,6 +63,7 @@ public final class HandlerHarness: Sendable {
     methods += Groundswell_Campaign_V1_OrganizationService.Method.descriptors
     methods += Groundswell_Campaign_V1_CampaignService.Method.descriptors
     methods += Groundswell_Petition_V1_PetitionPrivacyService.Method.descriptors
+    methods += Groundswell_Petition_V1_PetitionFraudService.Method.descriptors
     self.methods = methods
     let transport = InProcessTransport()
     server = GRPCServer(transport: transport.server, services: services, interceptors: [CallerInterceptor()])

@@ -195,6 +195,13 @@ public nonisolated struct Groundswell_Petition_V1_Petition: @unchecked Sendable 
     set {_uniqueStorage()._pendingSignatureCount = newValue}
   }
 
+  /// Signatures marked suspect and not counted (see `PetitionFraudService`).
+  /// Shown to operators only; 0 for everyone else. Output only.
+  public var suspectSignatureCount: Int64 {
+    get {_storage._suspectSignatureCount}
+    set {_uniqueStorage()._suspectSignatureCount = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   /// The lifecycle of a petition: DRAFT → OPEN → CLOSED, VICTORY or
@@ -562,7 +569,7 @@ fileprivate nonisolated let _protobuf_package = "groundswell.petition.v1"
 
 nonisolated extension Groundswell_Petition_V1_Petition: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Petition"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}organization\0\u{1}title\0\u{1}summary\0\u{1}body\0\u{1}state\0\u{3}signature_count\0\u{3}create_time\0\u{3}update_time\0\u{1}letter\0\u{1}tags\0\u{3}image_uri\0\u{3}deadline_time\0\u{1}targets\0\u{1}goal\0\u{1}milestones\0\u{1}victory\0\u{1}removal\0\u{3}publish_time\0\u{3}require_verification\0\u{3}pending_signature_count\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}organization\0\u{1}title\0\u{1}summary\0\u{1}body\0\u{1}state\0\u{3}signature_count\0\u{3}create_time\0\u{3}update_time\0\u{1}letter\0\u{1}tags\0\u{3}image_uri\0\u{3}deadline_time\0\u{1}targets\0\u{1}goal\0\u{1}milestones\0\u{1}victory\0\u{1}removal\0\u{3}publish_time\0\u{3}require_verification\0\u{3}pending_signature_count\0\u{3}suspect_signature_count\0")
 
   fileprivate class _StorageClass {
     var _name: String = String()
@@ -586,6 +593,7 @@ nonisolated extension Groundswell_Petition_V1_Petition: SwiftProtobuf.Message, S
     var _publishTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
     var _requireVerification: Bool = false
     var _pendingSignatureCount: Int64 = 0
+    var _suspectSignatureCount: Int64 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -617,6 +625,7 @@ nonisolated extension Groundswell_Petition_V1_Petition: SwiftProtobuf.Message, S
       _publishTime = source._publishTime
       _requireVerification = source._requireVerification
       _pendingSignatureCount = source._pendingSignatureCount
+      _suspectSignatureCount = source._suspectSignatureCount
     }
   }
 
@@ -656,6 +665,7 @@ nonisolated extension Groundswell_Petition_V1_Petition: SwiftProtobuf.Message, S
         case 19: try { try decoder.decodeSingularMessageField(value: &_storage._publishTime) }()
         case 20: try { try decoder.decodeSingularBoolField(value: &_storage._requireVerification) }()
         case 21: try { try decoder.decodeSingularInt64Field(value: &_storage._pendingSignatureCount) }()
+        case 22: try { try decoder.decodeSingularInt64Field(value: &_storage._suspectSignatureCount) }()
         default: break
         }
       }
@@ -731,6 +741,9 @@ nonisolated extension Groundswell_Petition_V1_Petition: SwiftProtobuf.Message, S
       if _storage._pendingSignatureCount != 0 {
         try visitor.visitSingularInt64Field(value: _storage._pendingSignatureCount, fieldNumber: 21)
       }
+      if _storage._suspectSignatureCount != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._suspectSignatureCount, fieldNumber: 22)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -761,6 +774,7 @@ nonisolated extension Groundswell_Petition_V1_Petition: SwiftProtobuf.Message, S
         if _storage._publishTime != rhs_storage._publishTime {return false}
         if _storage._requireVerification != rhs_storage._requireVerification {return false}
         if _storage._pendingSignatureCount != rhs_storage._pendingSignatureCount {return false}
+        if _storage._suspectSignatureCount != rhs_storage._suspectSignatureCount {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -596,6 +596,12 @@ public nonisolated struct Groundswell_Petition_V1_SignPetitionRequest: Sendable 
   /// INVALID_ARGUMENT. Empty for no retry protection.
   public var requestID: String = String()
 
+  /// The signer's IP address as the partner saw it (IPv4 or IPv6), a hint
+  /// Groundswell cannot check; may be empty. Used only to notice many
+  /// signatures from one address (see `PetitionFraudService`) and kept only
+  /// as a keyed hash.
+  public var signerIp: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1843,7 +1849,7 @@ nonisolated extension Groundswell_Petition_V1_ListPetitionUpdatesResponse: Swift
 
 nonisolated extension Groundswell_Petition_V1_SignPetitionRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SignPetitionRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}petition\0\u{1}signer\0\u{1}comment\0\u{3}show_name\0\u{1}source\0\u{3}opt_in\0\u{3}request_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}petition\0\u{1}signer\0\u{1}comment\0\u{3}show_name\0\u{1}source\0\u{3}opt_in\0\u{3}request_id\0\u{3}signer_ip\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1858,6 +1864,7 @@ nonisolated extension Groundswell_Petition_V1_SignPetitionRequest: SwiftProtobuf
       case 5: try { try decoder.decodeSingularStringField(value: &self.source) }()
       case 6: try { try decoder.decodeSingularBoolField(value: &self.optIn) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.signerIp) }()
       default: break
       }
     }
@@ -1889,6 +1896,9 @@ nonisolated extension Groundswell_Petition_V1_SignPetitionRequest: SwiftProtobuf
     if !self.requestID.isEmpty {
       try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 7)
     }
+    if !self.signerIp.isEmpty {
+      try visitor.visitSingularStringField(value: self.signerIp, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1900,6 +1910,7 @@ nonisolated extension Groundswell_Petition_V1_SignPetitionRequest: SwiftProtobuf
     if lhs.source != rhs.source {return false}
     if lhs.optIn != rhs.optIn {return false}
     if lhs.requestID != rhs.requestID {return false}
+    if lhs.signerIp != rhs.signerIp {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

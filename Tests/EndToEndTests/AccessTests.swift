@@ -19,6 +19,7 @@ import Testing
     (ServiceName.petition, Groundswell_Petition_V1_PetitionFeedService.Method.descriptors),
     (ServiceName.petition, Groundswell_Petition_V1_PetitionStatsService.Method.descriptors),
     (ServiceName.petition, Groundswell_Petition_V1_PetitionPrivacyService.Method.descriptors),
+    (ServiceName.petition, Groundswell_Petition_V1_PetitionFraudService.Method.descriptors),
     (ServiceName.supporter, Groundswell_Supporter_V1_SupporterService.Method.descriptors),
     (ServiceName.supporter, Groundswell_Supporter_V1_SupporterResolverService.Method.descriptors),
     (ServiceName.supporter, Groundswell_Supporter_V1_SupporterStatsService.Method.descriptors),

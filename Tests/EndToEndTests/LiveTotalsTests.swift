@@ -218,7 +218,7 @@ import Testing
       let id = String(petition.dropFirst("petitions/".count))
       _ = try await repository.sign(
         SignatureRecord(id: ResourceName.newID(), petitionID: id, supporter: "supporters/lost", createTime: Date()),
-        key: nil, verification: nil, now: Date(), answer: { _ in Data() })
+        key: nil, verification: nil, marks: nil, now: Date(), answer: { _ in Data() })
       let repaired = try await liveTotals(api, campaign, key: key) { $0.signatureCount == 2 }
       #expect(repaired.signatureCount == 2)
       #expect(repaired.uniqueSupporterCount == 2)

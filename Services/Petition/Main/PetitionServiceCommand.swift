@@ -22,7 +22,24 @@ struct PetitionServiceCommand: AsyncParsableCommand {
   @Option(name: .long, help: "Days after a petition closes before its signatures become anonymous (counts, regions and history kept), 1 to 36500. [env: GROUNDSWELL_SIGNATURE_RETENTION_DAYS, default: 180]")
   var signatureRetentionDays: String?
 
+  @Option(name: .long, help: "Signatures per signer IP on one petition within an hour before more are marked suspect (accepted, not counted), 1 to 1000000. [env: GROUNDSWELL_SUSPECT_PER_IP_PER_HOUR, default: 20]")
+  var suspectPerIpPerHour: String?
+
+  @Option(name: .long, help: "Signatures per email domain on one petition within an hour before more are marked suspect, 1 to 1000000. [env: GROUNDSWELL_SUSPECT_PER_DOMAIN_PER_HOUR, default: 1000]")
+  var suspectPerDomainPerHour: String?
+
   func run() async throws {
+    func limit(_ value: String?, env: String, default fallback: String, flag: String) throws -> Int {
+      let text = setting(value, env: env, default: fallback)
+      guard let number = Int(text), (1...1_000_000).contains(number) else {
+        throw ValidationError("\(flag) must be a whole number from 1 to 1000000; got `\(Echo.prefix(text))`")
+      }
+      return number
+    }
+    let fraudRules = FraudRules(
+      perIPPerHour: try limit(suspectPerIpPerHour, env: "GROUNDSWELL_SUSPECT_PER_IP_PER_HOUR", default: "20", flag: "--suspect-per-ip-per-hour"),
+      perDomainPerHour: try limit(
+        suspectPerDomainPerHour, env: "GROUNDSWELL_SUSPECT_PER_DOMAIN_PER_HOUR", default: "1000", flag: "--suspect-per-domain-per-hour"))
     let daysText = setting(signatureRetentionDays, env: "GROUNDSWELL_SIGNATURE_RETENTION_DAYS", default: "180")
     guard let days = Int(daysText), (1...36_500).contains(days) else {
       throw ValidationError("--signature-retention-days must be a whole number of days from 1 to 36500; got `\(Echo.prefix(daysText))`")
@@ -40,6 +57,7 @@ struct PetitionServiceCommand: AsyncParsableCommand {
       goalLadder: ladder
     )
     config.retention.signatures = .seconds(days * 86_400)
+    config.fraudRules = fraudRules
     await ServiceMain.run(name: PetitionApp.name, logLevel: options.level) { logger in
       try PetitionApp.build(config, logger: logger).services
     }

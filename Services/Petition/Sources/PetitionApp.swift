@@ -17,8 +17,10 @@ public struct PetitionServiceConfig: Sendable {
   public var retention: RetentionPolicy = .standard
   /// How often the retention pass runs.
   public var retentionInterval: Duration = .seconds(600)
-  /// The clock the retention pass reads.
+  /// The clock the retention pass and verification tokens read.
   public var now: @Sendable () -> Date = { Date() }
+  /// The limits past which a signature is accepted but marked suspect.
+  public var fraudRules = FraudRules()
 
   public init(
     listen: ServiceAddress, dataDirectory: String, tls: TLSFiles, supporterService: ServiceAddress,
@@ -42,21 +44,24 @@ public enum PetitionApp {
     let repository = try SQLitePetitionRepository(directory: config.dataDirectory)
     let supporters = try ClientHost(endpoint: config.supporterService, serverName: ServiceName.supporter, security: config.tls.clientMutualTLS)
     let changes = PetitionChanges()
+    let secret = try DeploymentSecret.load(directory: config.dataDirectory)
     let handlers = PetitionHandlers(
       repository: repository, resolver: RemoteSupporterResolver(client: supporters.client), changes: changes,
-      ladder: config.goalLadder, secret: try DeploymentSecret.load(directory: config.dataDirectory), now: config.now)
+      ladder: config.goalLadder, secret: secret, now: config.now, fraudRules: config.fraudRules)
     let server = ServerHost(
       endpoint: config.listen,
       security: config.tls.serverMutualTLS,
       services: [
         handlers, PetitionFeedHandlers(repository: repository, changes: changes), PetitionStatsHandlers(repository: repository),
         PetitionPrivacyHandlers(repository: repository, changes: changes, logger: logger),
+        PetitionFraudHandlers(repository: repository, changes: changes, secret: secret),
       ],
       serviceNames: [
         Groundswell_Petition_V1_PetitionService.descriptor.fullyQualifiedService,
         Groundswell_Petition_V1_PetitionFeedService.descriptor.fullyQualifiedService,
         Groundswell_Petition_V1_PetitionStatsService.descriptor.fullyQualifiedService,
         Groundswell_Petition_V1_PetitionPrivacyService.descriptor.fullyQualifiedService,
+        Groundswell_Petition_V1_PetitionFraudService.descriptor.fullyQualifiedService,
       ],
       interceptors: [PeerIdentityInterceptor()],
       logger: logger,

@@ -15,11 +15,15 @@ public struct PetitionHandlers: Sendable {
   let secret: DeploymentSecret
   /// The clock verification tokens expire by.
   let now: @Sendable () -> Date
+  /// The limits past which a signature is marked suspect.
+  let fraudRules: FraudRules
 
   public init(
     repository: any PetitionRepository, resolver: any SupporterResolver, changes: PetitionChanges,
-    ladder: GoalLadder = .standard, secret: DeploymentSecret, now: @escaping @Sendable () -> Date = { Date() }
+    ladder: GoalLadder = .standard, secret: DeploymentSecret, now: @escaping @Sendable () -> Date = { Date() },
+    fraudRules: FraudRules = FraudRules()
   ) {
+    self.fraudRules = fraudRules
     self.repository = repository
     self.resolver = resolver
     self.changes = changes
@@ -49,7 +53,10 @@ public struct PetitionHandlers: Sendable {
   }
 
   func proto(_ petition: PetitionRecord) -> Groundswell_Petition_V1_Petition {
-    petition.proto(ladder: ladder)
+    var proto = petition.proto(ladder: ladder)
+    // Quiet: only operators learn that signatures were marked.
+    if CallContext.current.isTrusted { proto.suspectSignatureCount = petition.suspectCount }
+    return proto
   }
 }
 

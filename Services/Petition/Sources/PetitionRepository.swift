@@ -73,6 +73,8 @@ public struct PetitionRecord: Sendable, Equatable {
   public var requireVerification = false
   /// Signatures waiting for verification.
   public var pendingCount: Int64 = 0
+  /// Signatures marked suspect, not counted.
+  public var suspectCount: Int64 = 0
 
   /// The state as callers see it: an OPEN petition past its deadline is
   /// CLOSED.
@@ -109,6 +111,8 @@ public struct SignatureRecord: Sendable, Equatable {
   public var sequence: Int64 = 0
   /// Waiting for its signer's verification: counts nowhere yet.
   public var pending = false
+  /// Marked suspect: counts nowhere unless an operator releases it.
+  public var suspect = false
 }
 
 extension SignatureRecord {
@@ -214,10 +218,18 @@ public protocol PetitionRepository: Sendable {
   /// one, or throws `requestMismatch`).
   /// With `verification` (the petition requires it) a new signature waits,
   /// uncounted, for `verify`; a waiting one past its expiry is replaced.
+  /// With `marks`, a new signature over the fraud limits or from a blocked
+  /// signer is stored suspect, uncounted.
   func sign(
-    _ signature: SignatureRecord, key: SignRequestKey?, verification: PendingVerification?, now: Date,
+    _ signature: SignatureRecord, key: SignRequestKey?, verification: PendingVerification?, marks: SignerMarks?, now: Date,
     answer: @Sendable (SignOutcome) throws -> Data
   ) async throws -> SignResult
+  /// Releases (counts) or confirms (deletes) every suspect signature of the
+  /// petition; returns how many and the change to publish.
+  func reviewSuspects(petitionID: String, release: Bool, now: Date) async throws -> (reviewed: Int, change: PetitionChange?)
+  /// Adds and removes keyed hashes of blocked domains and addresses;
+  /// returns how many are blocked.
+  func updateBlockList(block: [BlockedSigner], unblock: [BlockedSigner]) async throws -> Int
   /// Counts the waiting signature whose token hashes to `tokenHash`, once.
   func verify(petitionID: String, tokenHash: Data, now: Date) async throws -> VerifyResult
   /// Gives a waiting signature a new token (the old one stops working);

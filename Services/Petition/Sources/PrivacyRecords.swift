@@ -65,6 +65,34 @@ public enum VerifyResult: Sendable, Equatable {
   case verified(SignOutcome, already: Bool)
 }
 
+/// What the fraud marks know of a signer: keyed hashes only.
+public struct SignerMarks: Sendable, Equatable {
+  public var ipHash: Data?
+  public var domainHash: Data
+  public var addressHash: Data
+  public var rules: FraudRules
+}
+
+/// The deployment's limits, per petition within an hour, past which a
+/// signature is accepted but marked suspect.
+public struct FraudRules: Sendable, Equatable {
+  public var perIPPerHour: Int
+  public var perDomainPerHour: Int
+
+  public init(perIPPerHour: Int = 20, perDomainPerHour: Int = 1_000) {
+    self.perIPPerHour = perIPPerHour
+    self.perDomainPerHour = perDomainPerHour
+  }
+}
+
+/// One entry of the block list (the proto has no enum for it: it is only
+/// ever stored).
+public struct BlockedSigner: Sendable, Equatable {
+  public enum Kind: Int, Sendable { case domain = 1, address = 2 }
+  public var kind: Kind
+  public var valueHash: Data
+}
+
 /// What a ledger entry records (the proto enum's numbers).
 public enum LedgerEntryKind: Int, Sendable {
   case signature = 1

@@ -60,7 +60,7 @@ extension SQLitePetitionRepository {
       try db.execute(
         sql: """
           UPDATE signatures SET supporter = ?, comment = '', public_name = '', show_name = 0, source = '', signer_salt = NULL,
-            verification_hash = NULL
+            verification_hash = NULL, ip_hash = NULL, domain_hash = NULL
           WHERE id = ?
           """,
         arguments: [replacement, signature.id])

@@ -21,7 +21,8 @@ extension SQLitePetitionRepository {
         sql: "UPDATE petition_counters SET pending_count = pending_count - 1 WHERE petition_id = ?", arguments: [petitionID])
       var counted = stored
       counted.pending = false
-      try Self.countAndRecord(db, counted, now: now.millisecondsSince1970)
+      // A suspect signature, verified, still waits for an operator.
+      if !counted.suspect { try Self.countAndRecord(db, counted, now: now.millisecondsSince1970) }
       return .verified(try Self.outcome(db, counted, alreadySigned: false), already: false)
     }
   }
@@ -38,15 +39,13 @@ extension SQLitePetitionRepository {
   public func purgeUnverified(expiredBefore before: Date) async throws -> Int {
     try await pool.write { db in
       let rows = try Row.fetchAll(
-        db, sql: "SELECT id, petition_id FROM signatures WHERE pending = 1 AND verification_expire_time < ?",
+        db, sql: "SELECT rowid, * FROM signatures WHERE pending = 1 AND verification_expire_time < ?",
         arguments: [before.millisecondsSince1970])
       for row in rows {
-        let id: String = row["id"]
-        try db.execute(sql: "DELETE FROM signatures WHERE id = ?", arguments: [id])
-        try db.execute(sql: "DELETE FROM sign_requests WHERE signature_id = ?", arguments: [id])
-        try db.execute(
-          sql: "UPDATE petition_counters SET pending_count = pending_count - 1 WHERE petition_id = ?",
-          arguments: [row["petition_id"] as String])
+        let signature = Self.signatureRecord(row)
+        try db.execute(sql: "DELETE FROM signatures WHERE id = ?", arguments: [signature.id])
+        try db.execute(sql: "DELETE FROM sign_requests WHERE signature_id = ?", arguments: [signature.id])
+        try Self.moveUncounted(db, signature, by: -1)
       }
       return rows.count
     }

@@ -171,6 +171,22 @@ public struct SQLitePetitionRepository: PetitionRepository {
           CREATE INDEX signatures_waiting ON signatures (verification_expire_time) WHERE pending = 1;
           """)
       }
+      migrator.registerMigration("7 fraud marks") { db in
+        try db.execute(sql: """
+          ALTER TABLE signatures ADD COLUMN suspect INTEGER NOT NULL DEFAULT 0;
+          ALTER TABLE signatures ADD COLUMN ip_hash BLOB;
+          ALTER TABLE signatures ADD COLUMN domain_hash BLOB;
+          ALTER TABLE petition_counters ADD COLUMN suspect_count INTEGER NOT NULL DEFAULT 0;
+          CREATE INDEX signatures_by_ip ON signatures (petition_id, ip_hash, create_time) WHERE ip_hash IS NOT NULL;
+          CREATE INDEX signatures_by_domain ON signatures (petition_id, domain_hash, create_time) WHERE domain_hash IS NOT NULL;
+          CREATE INDEX signatures_suspect ON signatures (petition_id) WHERE suspect = 1;
+          CREATE TABLE blocked_signers (
+            kind INTEGER NOT NULL,
+            value_hash BLOB NOT NULL,
+            PRIMARY KEY (kind, value_hash)
+          ) WITHOUT ROWID;
+          """)
+      }
     }
   }
 
@@ -178,7 +194,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
   public var database: DatabasePool { pool }
 
   private static let select = """
-    SELECT p.*, c.signature_count, c.pending_count, c.update_time AS count_time FROM petitions p
+    SELECT p.*, c.signature_count, c.pending_count, c.suspect_count, c.update_time AS count_time FROM petitions p
     JOIN petition_counters c ON c.petition_id = p.id
     """
 
@@ -332,7 +348,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
   }
 
   public func sign(
-    _ signature: SignatureRecord, key: SignRequestKey?, verification: PendingVerification?, now: Date,
+    _ signature: SignatureRecord, key: SignRequestKey?, verification: PendingVerification?, marks: SignerMarks?, now: Date,
     answer: @Sendable (SignOutcome) throws -> Data
   ) async throws -> SignResult {
     try await pool.write { db in
@@ -347,30 +363,33 @@ public struct SQLitePetitionRepository: PetitionRepository {
       // for the new one.
       try db.execute(
         sql: """
-          DELETE FROM signatures WHERE petition_id = ? AND supporter = ? AND pending = 1 AND verification_expire_time < ?
+          DELETE FROM signatures
+          WHERE petition_id = ? AND supporter = ? AND pending = 1 AND suspect = 0 AND verification_expire_time < ?
           """,
         arguments: [signature.petitionID, signature.supporter, time])
       if db.changesCount > 0 {
         try db.execute(
           sql: "UPDATE petition_counters SET pending_count = pending_count - 1 WHERE petition_id = ?", arguments: [signature.petitionID])
       }
+      let suspect = try marks.map { try Self.isSuspect(db, petitionID: signature.petitionID, marks: $0, now: time) } ?? false
       try db.execute(
         sql: """
           INSERT OR IGNORE INTO signatures (id, petition_id, supporter, create_time, comment, show_name, source, country,
-            subdivision, public_name, collected_by, pending, verification_hash, verification_expire_time)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            subdivision, public_name, collected_by, pending, verification_hash, verification_expire_time, suspect, ip_hash,
+            domain_hash)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           """,
         arguments: [signature.id, signature.petitionID, signature.supporter, time, signature.comment, signature.showName,
                     signature.source, signature.country, signature.subdivision, signature.publicName, signature.collectedBy,
-                    verification != nil, verification?.tokenHash, verification?.expireTime.millisecondsSince1970])
+                    verification != nil, verification?.tokenHash, verification?.expireTime.millisecondsSince1970, suspect,
+                    marks?.ipHash, marks?.domainHash])
       let inserted = db.changesCount == 1
       let stored = try Row.fetchOne(
         db, sql: "SELECT rowid, * FROM signatures WHERE petition_id = ? AND supporter = ?",
         arguments: [signature.petitionID, signature.supporter]
       ).map(Self.signatureRecord)!
-      if inserted && stored.pending {
-        try db.execute(
-          sql: "UPDATE petition_counters SET pending_count = pending_count + 1 WHERE petition_id = ?", arguments: [stored.petitionID])
+      if inserted && (stored.pending || stored.suspect) {
+        try Self.moveUncounted(db, stored, by: 1)
       } else if inserted {
         try Self.countAndRecord(db, stored, now: time)
       }
@@ -394,10 +413,9 @@ public struct SQLitePetitionRepository: PetitionRepository {
       ).map(Self.signatureRecord) else { return nil }
       try db.execute(sql: "DELETE FROM signatures WHERE id = ?", arguments: [stored.id])
       try db.execute(sql: "DELETE FROM sign_requests WHERE signature_id = ?", arguments: [stored.id])
-      if stored.pending {
-        // It never counted: only the waiting number moves.
-        try db.execute(
-          sql: "UPDATE petition_counters SET pending_count = pending_count - 1 WHERE petition_id = ?", arguments: [petitionID])
+      if stored.pending || stored.suspect {
+        // It never counted: only the waiting or suspect numbers move.
+        try Self.moveUncounted(db, stored, by: -1)
         return try Self.outcome(db, stored, alreadySigned: false)
       }
       try Self.count(db, stored, by: -1, now: now.millisecondsSince1970)
@@ -468,7 +486,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
   }
 
   public func signatures(petitionID: String, before: Int64, limit: Int) async throws -> (signatures: [SignatureRecord], hasMore: Bool) {
-    try await pageOfSignatures(where: "petition_id = ? AND pending = 0", [petitionID], before: before, limit: limit)
+    try await pageOfSignatures(where: "petition_id = ? AND pending = 0 AND suspect = 0", [petitionID], before: before, limit: limit)
   }
 
   public func signatures(supporter: String, organization: String?, before: Int64, limit: Int) async throws -> (signatures: [SignatureRecord], hasMore: Bool) {
@@ -563,7 +581,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
       updateTime: Date(millisecondsSince1970: max(row["update_time"] as Int64, row["count_time"] as Int64)),
       publishTime: row.date("publish_time"), victoryNote: row["victory_note"], victoryTime: row.date("victory_time"),
       removalReason: row["removal_reason"], removeTime: row.date("remove_time"), sequence: row["seq"],
-      requireVerification: row["require_verification"], pendingCount: row["pending_count"])
+      requireVerification: row["require_verification"], pendingCount: row["pending_count"], suspectCount: row["suspect_count"])
   }
 
   static func signatureRecord(_ row: Row) -> SignatureRecord {
@@ -571,7 +589,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
       id: row["id"], petitionID: row["petition_id"], supporter: row["supporter"],
       createTime: Date(millisecondsSince1970: row["create_time"]), comment: row["comment"], showName: row["show_name"],
       source: row["source"], country: row["country"], subdivision: row["subdivision"], publicName: row["public_name"],
-      collectedBy: row["collected_by"], sequence: row["rowid"], pending: row["pending"])
+      collectedBy: row["collected_by"], sequence: row["rowid"], pending: row["pending"], suspect: row["suspect"])
   }
 }
 
@@ -591,7 +609,7 @@ extension SQLitePetitionRepository {
       // The (petition_id, supporter) unique index covers this range read.
       var supporters: [String: [String]] = [:]
       let cursor = try Row.fetchCursor(
-        db, sql: "SELECT petition_id, supporter FROM signatures WHERE petition_id BETWEEN ? AND ? AND pending = 0",
+        db, sql: "SELECT petition_id, supporter FROM signatures WHERE petition_id BETWEEN ? AND ? AND pending = 0 AND suspect = 0",
         arguments: [first, last])
       while let row = try cursor.next() { supporters[row["petition_id"], default: []].append(row["supporter"]) }
       var minutes: [String: [Int64: Int64]] = [:]

@@ -33,6 +33,13 @@ extension PetitionHandlers {
     validator.text("comment", request.comment, maximum: Limits.comment)
     validator.text("source", request.source, maximum: Limits.source)
     validator.requestID("request_id", request.requestID)
+    var signerIP: String?
+    if !request.signerIp.isEmpty {
+      signerIP = IPAddress.canonical(request.signerIp)
+      if signerIP == nil {
+        validator.add("signer_ip", "signer_ip must be an IPv4 or IPv6 address; got `\(Echo.prefix(request.signerIp))`.")
+      }
+    }
     try validator.check()
 
     let call = CallContext.current
@@ -77,7 +84,13 @@ extension PetitionHandlers {
     let result: SignResult
     do {
       // The stored answer holds no token: a retry gets a new one.
-      result = try await repository.sign(signature, key: key, verification: verification?.pending, now: Date()) { outcome in
+      let canonicalEmail = Email.canonical(signer.email)!
+      let marks = SignerMarks(
+        ipHash: signerIP.map(secret.ipMark), domainHash: secret.domainMark(String(canonicalEmail.split(separator: "@").last ?? "")),
+        addressHash: secret.addressMark(canonicalEmail), rules: fraudRules)
+      result = try await repository.sign(
+        signature, key: key, verification: verification?.pending, marks: marks, now: Date()
+      ) { outcome in
         try Self.response(shown(outcome), ladder: ladder).serializedBytes()
       }
     } catch PetitionStoreError.wrongState(let current) {
@@ -89,7 +102,7 @@ extension PetitionHandlers {
     case .replayed(let answer):
       return try await renewingToken(try Groundswell_Petition_V1_SignPetitionResponse(serializedBytes: answer))
     case .signed(let outcome):
-      if !outcome.alreadySigned && !outcome.signature.pending {
+      if !outcome.alreadySigned && !outcome.signature.pending && !outcome.signature.suspect {
         changes.publish(PetitionChange(outcome, organization: petition.organization, withdrawn: false))
       }
       var response = Self.response(shown(outcome), ladder: ladder)

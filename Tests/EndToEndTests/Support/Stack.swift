@@ -233,6 +233,7 @@ struct GatewayAPI: Sendable {
   var health: Grpc_Health_V1_Health.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
   var keys: Groundswell_Gateway_V1_ApiKeyService.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
   var audit: Groundswell_Gateway_V1_AuditService.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
+  var fraud: Groundswell_Petition_V1_PetitionFraudService.Client<HTTP2ClientTransport.Posix> { .init(wrapping: client) }
 }
 
 /// One stack shared by the tests that do not stop services.

@@ -1,0 +1,84 @@
+import Foundation
+import GRDB
+import GroundswellModel
+import GroundswellRuntime
+
+// MARK: quiet fraud marks
+
+extension SQLitePetitionRepository {
+  /// Over a limit within the last hour on this petition, or blocked.
+  static func isSuspect(_ db: Database, petitionID: String, marks: SignerMarks, now: Int64) throws -> Bool {
+    let blocked = try Bool.fetchOne(
+      db,
+      sql: """
+        SELECT EXISTS (SELECT 1 FROM blocked_signers WHERE (kind = ? AND value_hash = ?) OR (kind = ? AND value_hash = ?))
+        """,
+      arguments: [BlockedSigner.Kind.domain.rawValue, marks.domainHash, BlockedSigner.Kind.address.rawValue, marks.addressHash]
+    ) ?? false
+    if blocked { return true }
+    let since = now - 3_600_000
+    func recent(_ column: String, _ hash: Data) throws -> Int {
+      try Int.fetchOne(
+        db, sql: "SELECT COUNT(*) FROM signatures WHERE petition_id = ? AND \(column) = ? AND create_time >= ?",
+        arguments: [petitionID, hash, since]) ?? 0
+    }
+    if let ip = marks.ipHash, try recent("ip_hash", ip) >= marks.rules.perIPPerHour { return true }
+    return try recent("domain_hash", marks.domainHash) >= marks.rules.perDomainPerHour
+  }
+
+  /// Moves the waiting and suspect numbers for a signature that does not
+  /// count.
+  static func moveUncounted(_ db: Database, _ signature: SignatureRecord, by delta: Int) throws {
+    try db.execute(
+      sql: """
+        UPDATE petition_counters SET pending_count = pending_count + ?, suspect_count = suspect_count + ? WHERE petition_id = ?
+        """,
+      arguments: [signature.pending ? delta : 0, signature.suspect ? delta : 0, signature.petitionID])
+  }
+
+  public func reviewSuspects(petitionID: String, release: Bool, now: Date) async throws -> (reviewed: Int, change: PetitionChange?) {
+    try await pool.write { db in
+      let suspects = try Row.fetchAll(
+        db, sql: "SELECT rowid, * FROM signatures WHERE petition_id = ? AND suspect = 1", arguments: [petitionID]
+      ).map(Self.signatureRecord)
+      var signed: Set<String> = []
+      for signature in suspects {
+        try Self.moveUncounted(db, signature, by: -1)
+        if release {
+          try db.execute(sql: "UPDATE signatures SET suspect = 0 WHERE id = ?", arguments: [signature.id])
+          var released = signature
+          released.suspect = false
+          if !released.pending {
+            try Self.countAndRecord(db, released, now: now.millisecondsSince1970)
+            signed.insert(released.supporter)
+          } else {
+            try Self.moveUncounted(db, released, by: 1)
+          }
+        } else {
+          try db.execute(sql: "DELETE FROM signatures WHERE id = ?", arguments: [signature.id])
+          try db.execute(sql: "DELETE FROM sign_requests WHERE signature_id = ?", arguments: [signature.id])
+        }
+      }
+      guard !signed.isEmpty, let last = suspects.last else { return (suspects.count, nil) }
+      var change = PetitionChange(try Self.outcome(db, last, alreadySigned: false), organization: "", withdrawn: false)
+      change.organization = try String.fetchOne(db, sql: "SELECT organization FROM petitions WHERE id = ?", arguments: [petitionID]) ?? ""
+      change.signed = signed
+      change.minutes = [:]
+      return (suspects.count, change)
+    }
+  }
+
+  public func updateBlockList(block: [BlockedSigner], unblock: [BlockedSigner]) async throws -> Int {
+    try await pool.write { db in
+      for entry in block {
+        try db.execute(
+          sql: "INSERT OR IGNORE INTO blocked_signers (kind, value_hash) VALUES (?, ?)", arguments: [entry.kind.rawValue, entry.valueHash])
+      }
+      for entry in unblock {
+        try db.execute(
+          sql: "DELETE FROM blocked_signers WHERE kind = ? AND value_hash = ?", arguments: [entry.kind.rawValue, entry.valueHash])
+      }
+      return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM blocked_signers") ?? 0
+    }
+  }
+}
