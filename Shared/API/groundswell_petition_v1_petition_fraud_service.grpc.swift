@@ -46,10 +46,66 @@ public enum Groundswell_Petition_V1_PetitionFraudService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "PreviewInvalidation" metadata.
+        public enum PreviewInvalidation: Sendable {
+            /// Request type for "PreviewInvalidation".
+            public typealias Input = Groundswell_Petition_V1_PreviewInvalidationRequest
+            /// Response type for "PreviewInvalidation".
+            public typealias Output = Groundswell_Petition_V1_PreviewInvalidationResponse
+            /// Descriptor for "PreviewInvalidation".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.petition.v1.PetitionFraudService"),
+                method: "PreviewInvalidation",
+                type: .unary
+            )
+        }
+        /// Namespace for "StartInvalidation" metadata.
+        public enum StartInvalidation: Sendable {
+            /// Request type for "StartInvalidation".
+            public typealias Input = Groundswell_Petition_V1_StartInvalidationRequest
+            /// Response type for "StartInvalidation".
+            public typealias Output = Groundswell_Petition_V1_StartInvalidationResponse
+            /// Descriptor for "StartInvalidation".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.petition.v1.PetitionFraudService"),
+                method: "StartInvalidation",
+                type: .unary
+            )
+        }
+        /// Namespace for "GetInvalidation" metadata.
+        public enum GetInvalidation: Sendable {
+            /// Request type for "GetInvalidation".
+            public typealias Input = Groundswell_Petition_V1_GetInvalidationRequest
+            /// Response type for "GetInvalidation".
+            public typealias Output = Groundswell_Petition_V1_GetInvalidationResponse
+            /// Descriptor for "GetInvalidation".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.petition.v1.PetitionFraudService"),
+                method: "GetInvalidation",
+                type: .unary
+            )
+        }
+        /// Namespace for "CancelInvalidation" metadata.
+        public enum CancelInvalidation: Sendable {
+            /// Request type for "CancelInvalidation".
+            public typealias Input = Groundswell_Petition_V1_CancelInvalidationRequest
+            /// Response type for "CancelInvalidation".
+            public typealias Output = Groundswell_Petition_V1_CancelInvalidationResponse
+            /// Descriptor for "CancelInvalidation".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.petition.v1.PetitionFraudService"),
+                method: "CancelInvalidation",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "groundswell.petition.v1.PetitionFraudService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             ReviewSuspectSignatures.descriptor,
-            UpdateBlockList.descriptor
+            UpdateBlockList.descriptor,
+            PreviewInvalidation.descriptor,
+            StartInvalidation.descriptor,
+            GetInvalidation.descriptor,
+            CancelInvalidation.descriptor
         ]
     }
 }
@@ -78,7 +134,7 @@ extension Groundswell_Petition_V1_PetitionFraudService {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Quiet fraud marks, in the spirit of the UK Parliament's petitions: a
+    /// > Quiet fraud marks and invalidation jobs. Quiet fraud marks, in the spirit of the UK Parliament's petitions: a
     /// > signature over a limit — more than the deployment allows per signer IP or
     /// > per email domain on one petition within an hour — or from a blocked
     /// > domain or address is accepted (the caller sees success) but marked suspect
@@ -123,6 +179,84 @@ extension Groundswell_Petition_V1_PetitionFraudService {
             request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_UpdateBlockListRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_UpdateBlockListResponse>
+
+        /// Handle the "PreviewInvalidation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Counts the signatures an invalidation with this condition would remove.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Petition_V1_PreviewInvalidationRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Petition_V1_PreviewInvalidationResponse` messages.
+        func previewInvalidation(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_PreviewInvalidationRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_PreviewInvalidationResponse>
+
+        /// Handle the "StartInvalidation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Starts an invalidation job: every signature matching the condition is
+        /// > removed, in batches, each lowering the counts exactly once (milestones
+        /// > crossed back are cleared, region counts and history corrected, the
+        /// > ledger gets a tombstone, the gateway's totals follow). The job survives
+        /// > a restart and can be cancelled; a condition with nothing set is
+        /// > refused.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Petition_V1_StartInvalidationRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Petition_V1_StartInvalidationResponse` messages.
+        func startInvalidation(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_StartInvalidationRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_StartInvalidationResponse>
+
+        /// Handle the "GetInvalidation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns an invalidation job as it stands.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Petition_V1_GetInvalidationRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Petition_V1_GetInvalidationResponse` messages.
+        func getInvalidation(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_GetInvalidationRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_GetInvalidationResponse>
+
+        /// Handle the "CancelInvalidation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stops a running job after its current batch; what it removed stays
+        /// > removed.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Petition_V1_CancelInvalidationRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Petition_V1_CancelInvalidationResponse` messages.
+        func cancelInvalidation(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_CancelInvalidationRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_CancelInvalidationResponse>
     }
 
     /// Service protocol for the "groundswell.petition.v1.PetitionFraudService" service.
@@ -135,7 +269,7 @@ extension Groundswell_Petition_V1_PetitionFraudService {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Quiet fraud marks, in the spirit of the UK Parliament's petitions: a
+    /// > Quiet fraud marks and invalidation jobs. Quiet fraud marks, in the spirit of the UK Parliament's petitions: a
     /// > signature over a limit — more than the deployment allows per signer IP or
     /// > per email domain on one petition within an hour — or from a blocked
     /// > domain or address is accepted (the caller sees success) but marked suspect
@@ -180,6 +314,84 @@ extension Groundswell_Petition_V1_PetitionFraudService {
             request: GRPCCore.ServerRequest<Groundswell_Petition_V1_UpdateBlockListRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_UpdateBlockListResponse>
+
+        /// Handle the "PreviewInvalidation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Counts the signatures an invalidation with this condition would remove.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_PreviewInvalidationRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Petition_V1_PreviewInvalidationResponse` message.
+        func previewInvalidation(
+            request: GRPCCore.ServerRequest<Groundswell_Petition_V1_PreviewInvalidationRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_PreviewInvalidationResponse>
+
+        /// Handle the "StartInvalidation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Starts an invalidation job: every signature matching the condition is
+        /// > removed, in batches, each lowering the counts exactly once (milestones
+        /// > crossed back are cleared, region counts and history corrected, the
+        /// > ledger gets a tombstone, the gateway's totals follow). The job survives
+        /// > a restart and can be cancelled; a condition with nothing set is
+        /// > refused.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_StartInvalidationRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Petition_V1_StartInvalidationResponse` message.
+        func startInvalidation(
+            request: GRPCCore.ServerRequest<Groundswell_Petition_V1_StartInvalidationRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_StartInvalidationResponse>
+
+        /// Handle the "GetInvalidation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns an invalidation job as it stands.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_GetInvalidationRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Petition_V1_GetInvalidationResponse` message.
+        func getInvalidation(
+            request: GRPCCore.ServerRequest<Groundswell_Petition_V1_GetInvalidationRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_GetInvalidationResponse>
+
+        /// Handle the "CancelInvalidation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stops a running job after its current batch; what it removed stays
+        /// > removed.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_CancelInvalidationRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Petition_V1_CancelInvalidationResponse` message.
+        func cancelInvalidation(
+            request: GRPCCore.ServerRequest<Groundswell_Petition_V1_CancelInvalidationRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_CancelInvalidationResponse>
     }
 
     /// Simple service protocol for the "groundswell.petition.v1.PetitionFraudService" service.
@@ -190,7 +402,7 @@ extension Groundswell_Petition_V1_PetitionFraudService {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Quiet fraud marks, in the spirit of the UK Parliament's petitions: a
+    /// > Quiet fraud marks and invalidation jobs. Quiet fraud marks, in the spirit of the UK Parliament's petitions: a
     /// > signature over a limit — more than the deployment allows per signer IP or
     /// > per email domain on one petition within an hour — or from a blocked
     /// > domain or address is accepted (the caller sees success) but marked suspect
@@ -235,6 +447,84 @@ extension Groundswell_Petition_V1_PetitionFraudService {
             request: Groundswell_Petition_V1_UpdateBlockListRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Groundswell_Petition_V1_UpdateBlockListResponse
+
+        /// Handle the "PreviewInvalidation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Counts the signatures an invalidation with this condition would remove.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Petition_V1_PreviewInvalidationRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Petition_V1_PreviewInvalidationResponse` to respond with.
+        func previewInvalidation(
+            request: Groundswell_Petition_V1_PreviewInvalidationRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Petition_V1_PreviewInvalidationResponse
+
+        /// Handle the "StartInvalidation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Starts an invalidation job: every signature matching the condition is
+        /// > removed, in batches, each lowering the counts exactly once (milestones
+        /// > crossed back are cleared, region counts and history corrected, the
+        /// > ledger gets a tombstone, the gateway's totals follow). The job survives
+        /// > a restart and can be cancelled; a condition with nothing set is
+        /// > refused.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Petition_V1_StartInvalidationRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Petition_V1_StartInvalidationResponse` to respond with.
+        func startInvalidation(
+            request: Groundswell_Petition_V1_StartInvalidationRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Petition_V1_StartInvalidationResponse
+
+        /// Handle the "GetInvalidation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns an invalidation job as it stands.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Petition_V1_GetInvalidationRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Petition_V1_GetInvalidationResponse` to respond with.
+        func getInvalidation(
+            request: Groundswell_Petition_V1_GetInvalidationRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Petition_V1_GetInvalidationResponse
+
+        /// Handle the "CancelInvalidation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stops a running job after its current batch; what it removed stays
+        /// > removed.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Petition_V1_CancelInvalidationRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Petition_V1_CancelInvalidationResponse` to respond with.
+        func cancelInvalidation(
+            request: Groundswell_Petition_V1_CancelInvalidationRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Petition_V1_CancelInvalidationResponse
     }
 }
 
@@ -264,6 +554,50 @@ extension Groundswell_Petition_V1_PetitionFraudService.StreamingServiceProtocol 
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Groundswell_Petition_V1_PetitionFraudService.Method.PreviewInvalidation.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_PreviewInvalidationRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_PreviewInvalidationResponse>(),
+            handler: { request, context in
+                try await self.previewInvalidation(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Petition_V1_PetitionFraudService.Method.StartInvalidation.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_StartInvalidationRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_StartInvalidationResponse>(),
+            handler: { request, context in
+                try await self.startInvalidation(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Petition_V1_PetitionFraudService.Method.GetInvalidation.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_GetInvalidationRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_GetInvalidationResponse>(),
+            handler: { request, context in
+                try await self.getInvalidation(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Petition_V1_PetitionFraudService.Method.CancelInvalidation.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_CancelInvalidationRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_CancelInvalidationResponse>(),
+            handler: { request, context in
+                try await self.cancelInvalidation(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -286,6 +620,50 @@ extension Groundswell_Petition_V1_PetitionFraudService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_UpdateBlockListResponse> {
         let response = try await self.updateBlockList(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func previewInvalidation(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_PreviewInvalidationRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_PreviewInvalidationResponse> {
+        let response = try await self.previewInvalidation(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func startInvalidation(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_StartInvalidationRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_StartInvalidationResponse> {
+        let response = try await self.startInvalidation(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getInvalidation(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_GetInvalidationRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_GetInvalidationResponse> {
+        let response = try await self.getInvalidation(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func cancelInvalidation(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_CancelInvalidationRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_CancelInvalidationResponse> {
+        let response = try await self.cancelInvalidation(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -321,6 +699,58 @@ extension Groundswell_Petition_V1_PetitionFraudService.SimpleServiceProtocol {
             metadata: [:]
         )
     }
+
+    public func previewInvalidation(
+        request: GRPCCore.ServerRequest<Groundswell_Petition_V1_PreviewInvalidationRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_PreviewInvalidationResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Petition_V1_PreviewInvalidationResponse>(
+            message: try await self.previewInvalidation(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func startInvalidation(
+        request: GRPCCore.ServerRequest<Groundswell_Petition_V1_StartInvalidationRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_StartInvalidationResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Petition_V1_StartInvalidationResponse>(
+            message: try await self.startInvalidation(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getInvalidation(
+        request: GRPCCore.ServerRequest<Groundswell_Petition_V1_GetInvalidationRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_GetInvalidationResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Petition_V1_GetInvalidationResponse>(
+            message: try await self.getInvalidation(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func cancelInvalidation(
+        request: GRPCCore.ServerRequest<Groundswell_Petition_V1_CancelInvalidationRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_CancelInvalidationResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Petition_V1_CancelInvalidationResponse>(
+            message: try await self.cancelInvalidation(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
 }
 
 // MARK: groundswell.petition.v1.PetitionFraudService (client)
@@ -334,7 +764,7 @@ extension Groundswell_Petition_V1_PetitionFraudService {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Quiet fraud marks, in the spirit of the UK Parliament's petitions: a
+    /// > Quiet fraud marks and invalidation jobs. Quiet fraud marks, in the spirit of the UK Parliament's petitions: a
     /// > signature over a limit — more than the deployment allows per signer IP or
     /// > per email domain on one petition within an hour — or from a blocked
     /// > domain or address is accepted (the caller sees success) but marked suspect
@@ -389,6 +819,104 @@ extension Groundswell_Petition_V1_PetitionFraudService {
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_UpdateBlockListResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
+
+        /// Call the "PreviewInvalidation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Counts the signatures an invalidation with this condition would remove.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_PreviewInvalidationRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_PreviewInvalidationRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_PreviewInvalidationResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func previewInvalidation<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_PreviewInvalidationRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_PreviewInvalidationRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_PreviewInvalidationResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_PreviewInvalidationResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "StartInvalidation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Starts an invalidation job: every signature matching the condition is
+        /// > removed, in batches, each lowering the counts exactly once (milestones
+        /// > crossed back are cleared, region counts and history corrected, the
+        /// > ledger gets a tombstone, the gateway's totals follow). The job survives
+        /// > a restart and can be cancelled; a condition with nothing set is
+        /// > refused.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_StartInvalidationRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_StartInvalidationRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_StartInvalidationResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func startInvalidation<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_StartInvalidationRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_StartInvalidationRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_StartInvalidationResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_StartInvalidationResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetInvalidation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns an invalidation job as it stands.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_GetInvalidationRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_GetInvalidationRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_GetInvalidationResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getInvalidation<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_GetInvalidationRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_GetInvalidationRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_GetInvalidationResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_GetInvalidationResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "CancelInvalidation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stops a running job after its current batch; what it removed stays
+        /// > removed.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_CancelInvalidationRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_CancelInvalidationRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_CancelInvalidationResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func cancelInvalidation<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_CancelInvalidationRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_CancelInvalidationRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_CancelInvalidationResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_CancelInvalidationResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
     }
 
     /// Generated client for the "groundswell.petition.v1.PetitionFraudService" service.
@@ -399,7 +927,7 @@ extension Groundswell_Petition_V1_PetitionFraudService {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > Quiet fraud marks, in the spirit of the UK Parliament's petitions: a
+    /// > Quiet fraud marks and invalidation jobs. Quiet fraud marks, in the spirit of the UK Parliament's petitions: a
     /// > signature over a limit — more than the deployment allows per signer IP or
     /// > per email domain on one petition within an hour — or from a blocked
     /// > domain or address is accepted (the caller sees success) but marked suspect
@@ -486,6 +1014,148 @@ extension Groundswell_Petition_V1_PetitionFraudService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "PreviewInvalidation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Counts the signatures an invalidation with this condition would remove.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_PreviewInvalidationRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_PreviewInvalidationRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_PreviewInvalidationResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func previewInvalidation<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_PreviewInvalidationRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_PreviewInvalidationRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_PreviewInvalidationResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_PreviewInvalidationResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Petition_V1_PetitionFraudService.Method.PreviewInvalidation.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "StartInvalidation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Starts an invalidation job: every signature matching the condition is
+        /// > removed, in batches, each lowering the counts exactly once (milestones
+        /// > crossed back are cleared, region counts and history corrected, the
+        /// > ledger gets a tombstone, the gateway's totals follow). The job survives
+        /// > a restart and can be cancelled; a condition with nothing set is
+        /// > refused.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_StartInvalidationRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_StartInvalidationRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_StartInvalidationResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func startInvalidation<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_StartInvalidationRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_StartInvalidationRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_StartInvalidationResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_StartInvalidationResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Petition_V1_PetitionFraudService.Method.StartInvalidation.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetInvalidation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns an invalidation job as it stands.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_GetInvalidationRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_GetInvalidationRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_GetInvalidationResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getInvalidation<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_GetInvalidationRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_GetInvalidationRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_GetInvalidationResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_GetInvalidationResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Petition_V1_PetitionFraudService.Method.GetInvalidation.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "CancelInvalidation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stops a running job after its current batch; what it removed stays
+        /// > removed.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_CancelInvalidationRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_CancelInvalidationRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_CancelInvalidationResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func cancelInvalidation<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_CancelInvalidationRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_CancelInvalidationRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_CancelInvalidationResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_CancelInvalidationResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Petition_V1_PetitionFraudService.Method.CancelInvalidation.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -547,6 +1217,128 @@ extension Groundswell_Petition_V1_PetitionFraudService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_UpdateBlockListRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_UpdateBlockListResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "PreviewInvalidation" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Counts the signatures an invalidation with this condition would remove.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Petition_V1_PreviewInvalidationRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func previewInvalidation<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Petition_V1_PreviewInvalidationRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_PreviewInvalidationResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.previewInvalidation(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_PreviewInvalidationRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_PreviewInvalidationResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "StartInvalidation" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Starts an invalidation job: every signature matching the condition is
+    /// > removed, in batches, each lowering the counts exactly once (milestones
+    /// > crossed back are cleared, region counts and history corrected, the
+    /// > ledger gets a tombstone, the gateway's totals follow). The job survives
+    /// > a restart and can be cancelled; a condition with nothing set is
+    /// > refused.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Petition_V1_StartInvalidationRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func startInvalidation<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Petition_V1_StartInvalidationRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_StartInvalidationResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.startInvalidation(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_StartInvalidationRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_StartInvalidationResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetInvalidation" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Returns an invalidation job as it stands.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Petition_V1_GetInvalidationRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getInvalidation<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Petition_V1_GetInvalidationRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_GetInvalidationResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getInvalidation(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_GetInvalidationRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_GetInvalidationResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CancelInvalidation" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Stops a running job after its current batch; what it removed stays
+    /// > removed.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Petition_V1_CancelInvalidationRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func cancelInvalidation<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Petition_V1_CancelInvalidationRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_CancelInvalidationResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.cancelInvalidation(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_CancelInvalidationRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_CancelInvalidationResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -618,6 +1410,144 @@ extension Groundswell_Petition_V1_PetitionFraudService.ClientProtocol {
             metadata: metadata
         )
         return try await self.updateBlockList(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "PreviewInvalidation" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Counts the signatures an invalidation with this condition would remove.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func previewInvalidation<Result>(
+        _ message: Groundswell_Petition_V1_PreviewInvalidationRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_PreviewInvalidationResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Petition_V1_PreviewInvalidationRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.previewInvalidation(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "StartInvalidation" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Starts an invalidation job: every signature matching the condition is
+    /// > removed, in batches, each lowering the counts exactly once (milestones
+    /// > crossed back are cleared, region counts and history corrected, the
+    /// > ledger gets a tombstone, the gateway's totals follow). The job survives
+    /// > a restart and can be cancelled; a condition with nothing set is
+    /// > refused.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func startInvalidation<Result>(
+        _ message: Groundswell_Petition_V1_StartInvalidationRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_StartInvalidationResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Petition_V1_StartInvalidationRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.startInvalidation(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetInvalidation" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Returns an invalidation job as it stands.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getInvalidation<Result>(
+        _ message: Groundswell_Petition_V1_GetInvalidationRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_GetInvalidationResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Petition_V1_GetInvalidationRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getInvalidation(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CancelInvalidation" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Stops a running job after its current batch; what it removed stays
+    /// > removed.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func cancelInvalidation<Result>(
+        _ message: Groundswell_Petition_V1_CancelInvalidationRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_CancelInvalidationResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Petition_V1_CancelInvalidationRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.cancelInvalidation(
             request: request,
             options: options,
             onResponse: handleResponse

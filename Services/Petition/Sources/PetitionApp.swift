@@ -79,7 +79,9 @@ public enum PetitionApp {
     let retention = PrivacyMaintenance(
       repository: repository, changes: changes, policy: config.retention, now: config.now, logger: logger)
     let retainer = PeriodicService(every: config.retentionInterval) { await retention.run() }
+    let invalidations = InvalidationRunner(repository: repository, changes: changes, logger: logger)
+    let invalidator = PeriodicService(every: .seconds(1), immediately: true) { await invalidations.runPending() }
     return BuiltService(
-      server: server, dependencies: [supporters, pruner, retainer], openStreams: { changes.subscriberCount })
+      server: server, dependencies: [supporters, pruner, retainer, invalidator], openStreams: { changes.subscriberCount })
   }
 }

@@ -25,6 +25,15 @@ public struct PetitionFraudHandlers: Groundswell_Petition_V1_PetitionFraudServic
     self.secret = secret
   }
 
+  /// An email domain as written, lower-cased; nil when it is not one.
+  static func domain(_ text: String) -> String? {
+    let domain = text.trimmingWhitespace().lowercased()
+    guard !domain.isEmpty, domain.utf8.count <= 253, domain.contains("."), !domain.contains("@"), !domain.contains(" ") else {
+      return nil
+    }
+    return domain
+  }
+
   static func requireOperator() throws {
     guard CallContext.current.isTrusted else { throw DomainError.permissionDenied("Only an operator key may review fraud marks.") }
   }
@@ -58,8 +67,7 @@ public struct PetitionFraudHandlers: Groundswell_Petition_V1_PetitionFraudServic
     func domains(_ field: String, _ values: [String]) -> [BlockedSigner] {
       guard validator.count(field, values, maximum: 100) else { return [] }
       return values.enumerated().compactMap { index, value in
-        let domain = value.trimmingWhitespace().lowercased()
-        guard !domain.isEmpty, domain.utf8.count <= 253, domain.contains("."), !domain.contains("@"), !domain.contains(" ") else {
+        guard let domain = Self.domain(value) else {
           validator.add("\(field)[\(index)]", "\(field)[\(index)] must be a domain like example.net; got `\(Echo.prefix(value))`.")
           return nil
         }

@@ -230,6 +230,22 @@ public protocol PetitionRepository: Sendable {
   /// Adds and removes keyed hashes of blocked domains and addresses;
   /// returns how many are blocked.
   func updateBlockList(block: [BlockedSigner], unblock: [BlockedSigner]) async throws -> Int
+
+  // MARK: invalidation jobs
+
+  /// How many signatures match `condition` now.
+  func matchingSignatures(_ condition: InvalidationConditionRecord) async throws -> Int
+  /// Records a running job.
+  func startInvalidation(_ condition: InvalidationConditionRecord, now: Date) async throws -> InvalidationRecord
+  func invalidation(id: String) async throws -> InvalidationRecord?
+  /// Cancels a running job; returns it as it then stands (nil when unknown).
+  func cancelInvalidation(id: String, now: Date) async throws -> InvalidationRecord?
+  /// The ids of the running jobs, oldest first.
+  func runningInvalidations() async throws -> [String]
+  /// In one transaction: removes up to `limit` matching signatures of a
+  /// running job (each lowering the counts once), adds them to the job, and
+  /// marks it done when none are left. Returns the changes to publish.
+  func runInvalidationBatch(id: String, limit: Int, now: Date) async throws -> (job: InvalidationRecord?, changes: [PetitionChange])
   /// Counts the waiting signature whose token hashes to `tokenHash`, once.
   func verify(petitionID: String, tokenHash: Data, now: Date) async throws -> VerifyResult
   /// Gives a waiting signature a new token (the old one stops working);

@@ -93,6 +93,35 @@ public struct BlockedSigner: Sendable, Equatable {
   public var valueHash: Data
 }
 
+/// Which signatures an invalidation removes; nil parts match everything.
+public struct InvalidationConditionRecord: Sendable, Equatable {
+  public var petitionID: String?
+  public var domainHash: Data?
+  public var ipHash: Data?
+  public var start: Date?
+  public var end: Date?
+
+  public init(petitionID: String? = nil, domainHash: Data? = nil, ipHash: Data? = nil, start: Date? = nil, end: Date? = nil) {
+    self.petitionID = petitionID
+    self.domainHash = domainHash
+    self.ipHash = ipHash
+    self.start = start
+    self.end = end
+  }
+
+  public var isEmpty: Bool { petitionID == nil && domainHash == nil && ipHash == nil && start == nil && end == nil }
+}
+
+/// An invalidation job.
+public struct InvalidationRecord: Sendable, Equatable {
+  public enum State: Int, Sendable { case running = 1, done = 2, cancelled = 3 }
+  public var id: String
+  public var state: State
+  public var invalidated: Int64
+  public var createTime: Date
+  public var updateTime: Date
+}
+
 /// What a ledger entry records (the proto enum's numbers).
 public enum LedgerEntryKind: Int, Sendable {
   case signature = 1

@@ -187,6 +187,23 @@ public struct SQLitePetitionRepository: PetitionRepository {
           ) WITHOUT ROWID;
           """)
       }
+      migrator.registerMigration("8 invalidation jobs") { db in
+        try db.execute(sql: """
+          CREATE TABLE invalidation_jobs (
+            id TEXT PRIMARY KEY,
+            petition_id TEXT,
+            domain_hash BLOB,
+            ip_hash BLOB,
+            start_time INTEGER,
+            end_time INTEGER,
+            state INTEGER NOT NULL,
+            invalidated INTEGER NOT NULL DEFAULT 0,
+            create_time INTEGER NOT NULL,
+            update_time INTEGER NOT NULL
+          );
+          CREATE INDEX invalidation_jobs_running ON invalidation_jobs (state);
+          """)
+      }
     }
   }
 
