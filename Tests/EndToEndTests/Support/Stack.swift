@@ -15,6 +15,7 @@ import GroundswellRuntime
 import Logging
 import PetitionService
 import ServiceLifecycle
+import Synchronization
 import SupporterService
 
 /// One service of a test stack, running in its own service group so a test
@@ -64,8 +65,8 @@ struct Stack: Sendable {
     let pki = try TestPKI.make(extraIdentities: ["monitoring"])
     let dataRoot = NSTemporaryDirectory() + "groundswell-data-" + UUID().uuidString
     let any = ServiceAddress(host: "127.0.0.1", port: 0)
-    var logger = given ?? Logger(label: "test")
-    if given == nil { logger.logLevel = .warning }
+    var logger = given ?? ServiceLog.shared.map { file in Logger(label: "test") { _ in file } } ?? Logger(label: "test")
+    if given == nil { logger.logLevel = ServiceLog.shared == nil ? .warning : .debug }
     // Each of supporter- and petition-service calls the other: the second
     // one's port is chosen first.
     let petitionAddress = ServiceAddress(host: "127.0.0.1", port: try freePort())
@@ -331,4 +332,38 @@ func freePort() throws -> Int {
   }
   guard bound else { throw POSIXError(.EADDRINUSE) }
   return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// With `GROUNDSWELL_TEST_LOG=path` (scripts/test.sh sets it), every stack's
+/// services log at debug level into that file, which the script then scans
+/// for personal data.
+final class ServiceLog: LogHandler, Sendable {
+  static let shared: ServiceLog? = ProcessInfo.processInfo.environment["GROUNDSWELL_TEST_LOG"].flatMap(ServiceLog.init)
+
+  private let handle: Mutex<FileHandle>
+
+  init?(path: String) {
+    FileManager.default.createFile(atPath: path, contents: nil)
+    guard let handle = FileHandle(forWritingAtPath: path) else { return nil }
+    handle.seekToEndOfFile()
+    self.handle = Mutex(handle)
+  }
+
+  var logLevel: Logger.Level {
+    get { .debug }
+    set {}
+  }
+  var metadata: Logger.Metadata {
+    get { [:] }
+    set {}
+  }
+  subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    get { nil }
+    set {}
+  }
+
+  func log(event: LogEvent) {
+    let line = "\(event.level) \(event.source) \(event.message) \(event.metadata ?? [:])\n"
+    handle.withLock { $0.write(Data(line.utf8)) }
+  }
 }
