@@ -68,6 +68,15 @@ import Testing
       #expect(totals.signatureCount == 1, "the gateway counts it once verified")
       #expect(try await api.petitions.getPetitionLedger(.with { $0.petition = name }, metadata: bearer(key)).countedSignatures == 1)
 
+      // Erasing a person whose signature waits leaves the counts and the
+      // campaign's signers as they were.
+      let waiting = try await api.petitions.signPetition(signRequest(name, email: "waits-then-erased@example.org"), metadata: bearer(key))
+      #expect(try await erase(api, waiting.signature.supporter, in: owner, key: key).signaturesAnonymized == 1)
+      try await Task.sleep(for: .milliseconds(600))
+      let unchanged = try await liveTotals(api, campaign, key: key)
+      #expect(unchanged.signatureCount == 1)
+      #expect(unchanged.uniqueSupporterCount == 1, "an uncounted signature never joins the signer sets")
+
       // Another organization signing the same person again is answered like
       // a first signature, token and all; the token verifies nothing.
       let repeated = try await api.petitions.signPetition(signRequest(name, email: "double-opt-in@example.org"), metadata: bearer(otherKey))

@@ -62,6 +62,6 @@ extension PetitionPrivacyHandlers: Groundswell_Petition_V1_PetitionPrivacyServic
     for petition in petitions { changes.publish(PetitionChange(petition)) }
     // What was overwritten is zeroed in the file; empty the WAL too.
     if !petitions.isEmpty { await emptyingWAL(repository.checkpoint, logger: logger) }
-    return .with { $0.signaturesAnonymized = Int64(petitions.reduce(0) { $0 + $1.replaced.count }) }
+    return .with { $0.signaturesAnonymized = Int64(petitions.reduce(0) { $0 + $1.anonymizedCount }) }
   }
 }

@@ -38,7 +38,7 @@ public struct PrivacyMaintenance: Sendable {
         let petitions = try await repository.anonymizeClosed(
           closedBefore: time.addingTimeInterval(-policy.signatures.seconds), limit: Self.batch, now: time)
         for petition in petitions { changes.publish(PetitionChange(petition)) }
-        let count = petitions.reduce(0) { $0 + $1.replaced.count }
+        let count = petitions.reduce(0) { $0 + $1.anonymizedCount }
         anonymized += count
         if count < Self.batch { break }
       }

@@ -8,8 +8,11 @@ public struct AnonymizedPetition: Sendable, Equatable {
   public var version: Int64
   public var updateTime: Date
   public var lastSignatureTime: Date?
-  /// Old supporter → the anonymous token that replaced them.
+  /// Old supporter → the anonymous token that replaced them, for the
+  /// counted signatures (those the live view knows).
   public var replaced: [String: String]
+  /// How many signatures were made anonymous, counted or not.
+  public var anonymizedCount: Int
 }
 
 /// A supporter's signature with what an export shows of its petition.

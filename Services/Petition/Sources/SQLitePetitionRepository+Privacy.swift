@@ -55,6 +55,7 @@ extension SQLitePetitionRepository {
     _ db: Database, _ signatures: [SignatureRecord], token: (SignatureRecord) -> String, now: Date
   ) throws -> [AnonymizedPetition] {
     var byPetition: [String: [String: String]] = [:]
+    var anonymized: [String: Int] = [:]
     for signature in signatures {
       let replacement = token(signature)
       try db.execute(
@@ -65,7 +66,10 @@ extension SQLitePetitionRepository {
           """,
         arguments: [replacement, signature.id])
       try db.execute(sql: "DELETE FROM sign_requests WHERE signature_id = ?", arguments: [signature.id])
-      byPetition[signature.petitionID, default: [:]][signature.supporter] = replacement
+      anonymized[signature.petitionID, default: 0] += 1
+      if byPetition[signature.petitionID] == nil { byPetition[signature.petitionID] = [:] }
+      // Only a counted signature is in the live view's signer sets.
+      if !signature.pending && !signature.suspect { byPetition[signature.petitionID]![signature.supporter] = replacement }
     }
     let time = now.millisecondsSince1970
     return try byPetition.keys.sorted().map { petitionID in
@@ -82,7 +86,8 @@ extension SQLitePetitionRepository {
       return AnonymizedPetition(
         petitionID: petitionID, organization: row["organization"], count: row["signature_count"],
         version: row["version"], updateTime: Date(millisecondsSince1970: row["update_time"]),
-        lastSignatureTime: row.date("last_signature_time"), replaced: byPetition[petitionID]!)
+        lastSignatureTime: row.date("last_signature_time"), replaced: byPetition[petitionID]!,
+        anonymizedCount: anonymized[petitionID] ?? 0)
     }
   }
 }

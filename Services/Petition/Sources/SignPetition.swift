@@ -83,11 +83,11 @@ extension PetitionHandlers {
     }
     let result: SignResult
     do {
-      // The stored answer holds no token: a retry gets a new one.
       let canonicalEmail = Email.canonical(signer.email)!
       let marks = SignerMarks(
         ipHash: signerIP.map(secret.ipMark), domainHash: secret.domainMark(String(canonicalEmail.split(separator: "@").last ?? "")),
         addressHash: secret.addressMark(canonicalEmail), rules: fraudRules)
+      // The stored answer holds no token: a retry gets a new one.
       result = try await repository.sign(
         signature, key: key, verification: verification?.pending, marks: marks, now: Date()
       ) { outcome in
