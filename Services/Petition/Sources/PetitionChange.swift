@@ -36,6 +36,21 @@ public struct PetitionChange: Coalescing, Equatable {
     lastSignatureTime = newer.lastSignatureTime ?? lastSignatureTime
   }
 
+  init(
+    petitionID: String, organization: String, count: Int64, version: Int64, updateTime: Date, lastSignatureTime: Date?,
+    signed: Set<String>, withdrawn: Set<String>, minutes: [Int64: Int64]
+  ) {
+    self.petitionID = petitionID
+    self.organization = organization
+    self.count = count
+    self.version = version
+    self.updateTime = updateTime
+    self.lastSignatureTime = lastSignatureTime
+    self.signed = signed
+    self.withdrawn = withdrawn
+    self.minutes = minutes
+  }
+
   /// The change a sign or withdraw outcome made.
   init(_ outcome: SignOutcome, organization: String, withdrawn: Bool, removed: Bool = false) {
     petitionID = outcome.signature.petitionID
@@ -47,19 +62,6 @@ public struct PetitionChange: Coalescing, Equatable {
     if withdrawn { self.withdrawn = [outcome.signature.supporter] } else { signed = [outcome.signature.supporter] }
     minutes = [outcome.minuteStart: outcome.minuteCount]
     self.removed = removed
-  }
-
-  /// The change that anonymising signatures made: each old supporter leaves,
-  /// their token joins; the count stays.
-  init(_ anonymized: AnonymizedPetition) {
-    petitionID = anonymized.petitionID
-    organization = anonymized.organization
-    count = anonymized.count
-    version = anonymized.version
-    updateTime = anonymized.updateTime
-    lastSignatureTime = anonymized.lastSignatureTime
-    withdrawn = Set(anonymized.replaced.keys)
-    signed = Set(anonymized.replaced.values)
   }
 
   /// The change that removing a petition made.

@@ -59,7 +59,7 @@ extension PetitionPrivacyHandlers: Groundswell_Petition_V1_PetitionPrivacyServic
   ) async throws -> Groundswell_Petition_V1_AnonymizeSupporterResponse {
     let (supporter, organization) = try Self.scope(supporter: request.supporter, organization: request.organization)
     let petitions = try await repository.anonymize(supporter: supporter, organization: organization, now: Date())
-    for petition in petitions { changes.publish(PetitionChange(petition)) }
+    for petition in petitions { changes.publish(petition.change) }
     // What was overwritten is zeroed in the file; empty the WAL too.
     if !petitions.isEmpty { await emptyingWAL(repository.checkpoint, logger: logger) }
     return .with { $0.signaturesAnonymized = Int64(petitions.reduce(0) { $0 + $1.anonymizedCount }) }

@@ -37,7 +37,7 @@ public struct PrivacyMaintenance: Sendable {
       while !Task.isCancelled {
         let petitions = try await repository.anonymizeClosed(
           closedBefore: time.addingTimeInterval(-policy.signatures.seconds), limit: Self.batch, now: time)
-        for petition in petitions { changes.publish(PetitionChange(petition)) }
+        for petition in petitions { changes.publish(petition.change) }
         let count = petitions.reduce(0) { $0 + $1.anonymizedCount }
         anonymized += count
         if count < Self.batch { break }

@@ -1,17 +1,10 @@
 import Foundation
 
-/// A petition whose signatures were made anonymous, with its figures after.
+/// A petition whose signatures were made anonymous: the change for the
+/// feeds (each counted signer leaves, their token joins; the count stays)
+/// and how many were made anonymous, counted or not.
 public struct AnonymizedPetition: Sendable, Equatable {
-  public var petitionID: String
-  public var organization: String
-  public var count: Int64
-  public var version: Int64
-  public var updateTime: Date
-  public var lastSignatureTime: Date?
-  /// Old supporter → the anonymous token that replaced them, for the
-  /// counted signatures (those the live view knows).
-  public var replaced: [String: String]
-  /// How many signatures were made anonymous, counted or not.
+  public var change: PetitionChange
   public var anonymizedCount: Int
 }
 

@@ -41,30 +41,24 @@ extension SQLitePetitionRepository {
       let suspects = try Row.fetchAll(
         db, sql: "SELECT rowid, * FROM signatures WHERE petition_id = ? AND suspect = 1", arguments: [petitionID]
       ).map(Self.signatureRecord)
-      var signed: Set<String> = []
-      for signature in suspects {
-        try Self.moveUncounted(db, signature, by: -1)
-        if release {
-          try db.execute(sql: "UPDATE signatures SET suspect = 0 WHERE id = ?", arguments: [signature.id])
-          var released = signature
-          released.suspect = false
-          if !released.pending {
-            try Self.countAndRecord(db, released, now: now.millisecondsSince1970)
-            signed.insert(released.supporter)
-          } else {
-            try Self.moveUncounted(db, released, by: 1)
-          }
-        } else {
-          try db.execute(sql: "DELETE FROM signatures WHERE id = ?", arguments: [signature.id])
-          try db.execute(sql: "DELETE FROM sign_requests WHERE signature_id = ?", arguments: [signature.id])
-        }
+      guard release else {
+        for signature in suspects { try Self.remove(db, signature, now: now.millisecondsSince1970) }
+        return (suspects.count, nil)
       }
-      guard !signed.isEmpty, let last = suspects.last else { return (suspects.count, nil) }
-      var change = PetitionChange(try Self.outcome(db, last, alreadySigned: false), organization: "", withdrawn: false)
-      change.organization = try String.fetchOne(db, sql: "SELECT organization FROM petitions WHERE id = ?", arguments: [petitionID]) ?? ""
-      change.signed = signed
-      change.minutes = [:]
-      return (suspects.count, change)
+      var counted: [SignatureRecord] = []
+      for signature in suspects {
+        try db.execute(sql: "UPDATE signatures SET suspect = 0 WHERE id = ?", arguments: [signature.id])
+        try db.execute(
+          sql: "UPDATE petition_counters SET suspect_count = suspect_count - 1 WHERE petition_id = ?", arguments: [petitionID])
+        var released = signature
+        released.suspect = false
+        // One still waiting for verification counts once verified.
+        guard !released.pending else { continue }
+        try Self.countAndRecord(db, released, now: now.millisecondsSince1970)
+        counted.append(released)
+      }
+      guard !counted.isEmpty else { return (suspects.count, nil) }
+      return (suspects.count, try Self.change(db, petitionID: petitionID, touched: counted, signed: Set(counted.map(\.supporter))))
     }
   }
 

@@ -70,28 +70,16 @@ extension SQLitePetitionRepository {
       let rows = try Row.fetchAll(
         db, sql: "SELECT rowid, * FROM signatures WHERE \(sql) ORDER BY rowid LIMIT \(limit)", arguments: arguments)
       let time = now.millisecondsSince1970
-      var removed: [String: (last: SignatureRecord, supporters: Set<String>)] = [:]
-      for signature in rows.map(Self.signatureRecord) {
-        try db.execute(sql: "DELETE FROM signatures WHERE id = ?", arguments: [signature.id])
-        try db.execute(sql: "DELETE FROM sign_requests WHERE signature_id = ?", arguments: [signature.id])
-        if signature.pending || signature.suspect {
-          try Self.moveUncounted(db, signature, by: -1)
-          continue
-        }
-        try Self.count(db, signature, by: -1, now: time)
-        try Self.appendLedger(db, petitionID: signature.petitionID, kind: .tombstone, signatureID: signature.id, time: time, signerHash: nil)
-        removed[signature.petitionID, default: (signature, [])].supporters.insert(signature.supporter)
-        removed[signature.petitionID]!.last = signature
+      var removed: [String: [SignatureRecord]] = [:]
+      for signature in rows.map(Self.signatureRecord) where try Self.remove(db, signature, now: time) {
+        removed[signature.petitionID, default: []].append(signature)
       }
       let state: InvalidationRecord.State = rows.count < limit ? .done : .running
       try db.execute(
         sql: "UPDATE invalidation_jobs SET invalidated = invalidated + ?, state = ?, update_time = ? WHERE id = ?",
         arguments: [rows.count, state.rawValue, time, id])
-      let changes = try removed.map { petitionID, item in
-        var change = PetitionChange(try Self.outcome(db, item.last, alreadySigned: false), organization: "", withdrawn: true)
-        change.organization = try String.fetchOne(db, sql: "SELECT organization FROM petitions WHERE id = ?", arguments: [petitionID]) ?? ""
-        change.withdrawn = item.supporters
-        return change
+      let changes = try removed.map { petitionID, signatures in
+        try Self.change(db, petitionID: petitionID, touched: signatures, withdrawn: Set(signatures.map(\.supporter)))
       }
       return (try Self.job(db, id: id)!.record, changes)
     }

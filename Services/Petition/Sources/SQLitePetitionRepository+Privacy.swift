@@ -76,17 +76,10 @@ extension SQLitePetitionRepository {
       try db.execute(
         sql: "UPDATE petition_counters SET version = version + 1, update_time = ? WHERE petition_id = ?",
         arguments: [time, petitionID])
-      let row = try Row.fetchOne(
-        db,
-        sql: """
-          SELECT p.organization, c.signature_count, c.version, c.update_time, c.last_signature_time
-          FROM petitions p JOIN petition_counters c ON c.petition_id = p.id WHERE p.id = ?
-          """,
-        arguments: [petitionID])!
+      let replaced = byPetition[petitionID]!
       return AnonymizedPetition(
-        petitionID: petitionID, organization: row["organization"], count: row["signature_count"],
-        version: row["version"], updateTime: Date(millisecondsSince1970: row["update_time"]),
-        lastSignatureTime: row.date("last_signature_time"), replaced: byPetition[petitionID]!,
+        change: try Self.change(
+          db, petitionID: petitionID, touched: [], signed: Set(replaced.values), withdrawn: Set(replaced.keys)),
         anonymizedCount: anonymized[petitionID] ?? 0)
     }
   }

@@ -42,10 +42,7 @@ extension SQLitePetitionRepository {
         db, sql: "SELECT rowid, * FROM signatures WHERE pending = 1 AND verification_expire_time < ?",
         arguments: [before.millisecondsSince1970])
       for row in rows {
-        let signature = Self.signatureRecord(row)
-        try db.execute(sql: "DELETE FROM signatures WHERE id = ?", arguments: [signature.id])
-        try db.execute(sql: "DELETE FROM sign_requests WHERE signature_id = ?", arguments: [signature.id])
-        try Self.moveUncounted(db, signature, by: -1)
+        try Self.remove(db, Self.signatureRecord(row), now: before.millisecondsSince1970)
       }
       return rows.count
     }

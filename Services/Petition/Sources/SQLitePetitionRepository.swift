@@ -428,18 +428,51 @@ public struct SQLitePetitionRepository: PetitionRepository {
       guard let stored = try Row.fetchOne(
         db, sql: "SELECT rowid, * FROM signatures WHERE petition_id = ? AND supporter = ?", arguments: [petitionID, supporter]
       ).map(Self.signatureRecord) else { return nil }
-      try db.execute(sql: "DELETE FROM signatures WHERE id = ?", arguments: [stored.id])
-      try db.execute(sql: "DELETE FROM sign_requests WHERE signature_id = ?", arguments: [stored.id])
-      if stored.pending || stored.suspect {
-        // It never counted: only the waiting or suspect numbers move.
-        try Self.moveUncounted(db, stored, by: -1)
-        return try Self.outcome(db, stored, alreadySigned: false)
-      }
-      try Self.count(db, stored, by: -1, now: now.millisecondsSince1970)
-      try Self.appendLedger(
-        db, petitionID: petitionID, kind: .tombstone, signatureID: stored.id, time: now.millisecondsSince1970, signerHash: nil)
+      try Self.remove(db, stored, now: now.millisecondsSince1970)
       return try Self.outcome(db, stored, alreadySigned: false)
     }
+  }
+
+  /// Deletes a signature with the retry answers that hold it, and undoes
+  /// what it did to the counters: lowered once with a ledger tombstone if it
+  /// counted, its waiting or suspect number otherwise. Returns whether it
+  /// had counted.
+  @discardableResult
+  static func remove(_ db: Database, _ signature: SignatureRecord, now: Int64) throws -> Bool {
+    try db.execute(sql: "DELETE FROM signatures WHERE id = ?", arguments: [signature.id])
+    try db.execute(sql: "DELETE FROM sign_requests WHERE signature_id = ?", arguments: [signature.id])
+    if signature.pending || signature.suspect {
+      try moveUncounted(db, signature, by: -1)
+      return false
+    }
+    try count(db, signature, by: -1, now: now)
+    try appendLedger(db, petitionID: signature.petitionID, kind: .tombstone, signatureID: signature.id, time: now, signerHash: nil)
+    return true
+  }
+
+  /// The change for the feeds after a transaction moved `signed` into and
+  /// `withdrawn` out of a petition's counted signatures: its figures now,
+  /// with the minutes the `touched` signatures were made in.
+  static func change(
+    _ db: Database, petitionID: String, touched: [SignatureRecord], signed: Set<String> = [], withdrawn: Set<String> = []
+  ) throws -> PetitionChange {
+    let row = try Row.fetchOne(
+      db,
+      sql: """
+        SELECT p.organization, c.signature_count, c.version, c.update_time, c.last_signature_time
+        FROM petitions p JOIN petition_counters c ON c.petition_id = p.id WHERE p.id = ?
+        """,
+      arguments: [petitionID])!
+    var minutes: [Int64: Int64] = [:]
+    for minute in Set(touched.map { HistoryBucketSize.minute.start(of: $0.createTime.millisecondsSince1970 / 1000) }) {
+      minutes[minute] = try Int64.fetchOne(
+        db, sql: "SELECT signature_count FROM signatures_per_minute WHERE petition_id = ? AND bucket_start = ?",
+        arguments: [petitionID, minute]) ?? 0
+    }
+    return PetitionChange(
+      petitionID: petitionID, organization: row["organization"], count: row["signature_count"], version: row["version"],
+      updateTime: Date(millisecondsSince1970: row["update_time"]), lastSignatureTime: row.date("last_signature_time"),
+      signed: signed, withdrawn: withdrawn, minutes: minutes)
   }
 
   /// Counts a signature that was just recorded or verified, and opens its
