@@ -104,7 +104,7 @@ import Testing
       _ = try await sign(api, petition, email: "first@example.org", key: key)
       _ = try await liveTotals(api, campaign, key: key) { $0.signatureCount == 1 }
     }
-    let port = await stack.gateway.built.adminPort!()
+    let port = await stack.gateway.built.adminPort()
     var environment = [
       "DASHBOARD_URL": "http://127.0.0.1:\(port)/dashboard", "CHROMEDRIVER": Self.chromedriver!,
       "GROUNDSWELL_GATEWAY": "127.0.0.1:\(stack.gateway.port)", "GROUNDSWELL_CA_FILE": stack.pki.caFile,

@@ -28,8 +28,10 @@ struct CampaignServiceCommand: AsyncParsableCommand {
       supporterService: try endpointSetting(
         supporterService, env: "GROUNDSWELL_SUPPORTER_SERVICE", default: "127.0.0.1:7402", name: "--supporter-service")
     )
-    await ServiceMain.run(name: CampaignApp.name, logLevel: options.level) { logger in
-      try CampaignApp.build(config, logger: logger).services
+    await ServiceMain.run(name: CampaignApp.name, options: options, defaultAdmin: "127.0.0.1:7413") { logger, observability in
+      var config = config
+      config.observability = observability
+      return try CampaignApp.build(config, logger: logger).services
     }
   }
 }

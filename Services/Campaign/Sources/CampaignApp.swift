@@ -11,6 +11,8 @@ public struct CampaignServiceConfig: Sendable {
   public var petitionService: ServiceAddress
   /// Where supporter-service listens (for organizations' supporter counts).
   public var supporterService: ServiceAddress
+  /// The admin listener and metrics registry.
+  public var observability = ObservabilityConfig()
 
   public init(
     listen: ServiceAddress, dataDirectory: String, tls: TLSFiles, petitionService: ServiceAddress,
@@ -53,10 +55,12 @@ public enum CampaignApp {
         Groundswell_Campaign_V1_CampaignService.descriptor.fullyQualifiedService,
         Groundswell_Campaign_V1_CampaignFeedService.descriptor.fullyQualifiedService,
       ],
-      interceptors: [PeerIdentityInterceptor()],
+      identity: [PeerIdentityInterceptor()],
+      registry: config.observability.registry,
       logger: logger,
       onShutdown: { changes.finishAll() }
     )
-    return BuiltService(server: server, dependencies: [petitionClient, supporterClient])
+    let admin = config.observability.adminListener(serverName: name, logger: logger)
+    return BuiltService(server: server, dependencies: [petitionClient, supporterClient], admin: admin)
   }
 }

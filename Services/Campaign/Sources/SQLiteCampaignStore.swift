@@ -114,7 +114,7 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
   // MARK: organizations
 
   public func create(_ organization: OrganizationRecord) async throws -> OrganizationRecord? {
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       try db.execute(
         sql: """
           INSERT OR IGNORE INTO organizations (id, display_name, description, website_uri, create_time)
@@ -128,11 +128,11 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
   }
 
   public func organization(id: String) async throws -> OrganizationRecord? {
-    try await pool.read { try Self.fetchOrganization($0, id: id) }
+    try await pool.tracedRead { try Self.fetchOrganization($0, id: id) }
   }
 
   public func organizations(after: Int64, limit: Int) async throws -> (organizations: [OrganizationRecord], hasMore: Bool) {
-    try await pool.read { db in
+    try await pool.tracedRead { db in
       let rows = try Row.fetchAll(
         db, sql: "SELECT * FROM organizations WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [after, limit + 1])
       return (rows.prefix(limit).map(Self.organizationRecord), rows.count > limit)
@@ -152,7 +152,7 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
   // MARK: campaigns
 
   public func create(_ campaign: CampaignRecord) async throws -> CampaignRecord? {
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       let now = campaign.createTime.millisecondsSince1970
       try db.execute(
         sql: """
@@ -169,11 +169,11 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
   }
 
   public func campaign(id: String) async throws -> CampaignRecord? {
-    try await pool.read { try Self.fetchCampaign($0, id: id) }
+    try await pool.tracedRead { try Self.fetchCampaign($0, id: id) }
   }
 
   public func campaigns(organization: String?, after: Int64, limit: Int) async throws -> (campaigns: [CampaignRecord], hasMore: Bool) {
-    try await pool.read { db in
+    try await pool.tracedRead { db in
       let rows: [Row]
       if let organization {
         rows = try Row.fetchAll(
@@ -191,7 +191,7 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
   public func setPetition(
     _ petition: String, in campaignID: String, member: Bool, accepted: Bool, now: Date
   ) async throws -> CampaignRecord? {
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       guard try Self.fetchCampaign(db, id: campaignID) != nil else { return nil }
       if member {
         try db.execute(
@@ -215,7 +215,7 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
   }
 
   public func modify(id: String, now: Date, _ change: @Sendable (inout CampaignRecord) throws -> Void) async throws -> CampaignRecord? {
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       guard var campaign = try Self.fetchCampaign(db, id: id) else { return nil }
       try change(&campaign)
       try Self.write(db, campaign, now: now)
@@ -255,7 +255,7 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
   public func endorse(
     _ endorsement: EndorsementRecord, endorserKey: String, legacyKey: String?
   ) async throws -> (endorsement: EndorsementRecord, alreadyEndorsed: Bool, count: Int64)? {
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       guard try Self.fetchCampaign(db, id: endorsement.campaignID) != nil else { return nil }
       if let legacyKey {
         try db.execute(
@@ -285,7 +285,7 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
   }
 
   public func endorsements(campaignID: String, after: Int64, limit: Int) async throws -> (endorsements: [EndorsementRecord], hasMore: Bool) {
-    try await pool.read { db in
+    try await pool.tracedRead { db in
       let rows = try Row.fetchAll(
         db, sql: "SELECT * FROM endorsements WHERE campaign_id = ? AND seq > ? ORDER BY seq LIMIT ?",
         arguments: [campaignID, after, limit + 1])
@@ -335,7 +335,7 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
   // MARK: feed
 
   public func memberships(after: Int64, limit: Int) async throws -> [CampaignMembershipRecord] {
-    try await pool.read { db in
+    try await pool.tracedRead { db in
       let rows = try Row.fetchAll(
         db, sql: "SELECT id, organization, title, version, seq FROM campaigns WHERE seq > ? ORDER BY seq LIMIT ?",
         arguments: [after, limit])

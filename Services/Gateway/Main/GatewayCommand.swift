@@ -30,9 +30,6 @@ struct Serve: AsyncParsableCommand {
   @Option(name: .long, help: "Address of campaign-service, host:port. [env: GROUNDSWELL_CAMPAIGN_SERVICE, default: 127.0.0.1:7403]")
   var campaignService: String?
 
-  @Option(name: .long, help: "The plain-HTTP admin listener serving /metrics and /dashboard, host:port; keep it private. [env: GROUNDSWELL_ADMIN_LISTEN, default: 127.0.0.1:7410]")
-  var adminListen: String?
-
   @Option(name: .long, help: "Seconds between reconciles of the live view against full snapshots. [env: GROUNDSWELL_RECONCILE_INTERVAL, default: 300]")
   var reconcileInterval: String?
 
@@ -65,12 +62,13 @@ struct Serve: AsyncParsableCommand {
         supporterService, env: "GROUNDSWELL_SUPPORTER_SERVICE", default: "127.0.0.1:7402", name: "--supporter-service"),
       campaignService: try endpointSetting(
         campaignService, env: "GROUNDSWELL_CAMPAIGN_SERVICE", default: "127.0.0.1:7403", name: "--campaign-service"),
-      reconcileInterval: .seconds(reconcileSeconds),
-      adminListen: try endpointSetting(adminListen, env: "GROUNDSWELL_ADMIN_LISTEN", default: "127.0.0.1:7410", name: "--admin-listen")
+      reconcileInterval: .seconds(reconcileSeconds)
     )
     config.quota = QuotaDefaults(callsPerSecond: rate, burst: burst)
-    await ServiceMain.run(name: GatewayApp.name, logLevel: options.level) { logger in
-      try GatewayApp.build(config, logger: logger).services
+    await ServiceMain.run(name: GatewayApp.name, options: options, defaultAdmin: "127.0.0.1:7410") { logger, observability in
+      var config = config
+      config.observability = observability
+      return try GatewayApp.build(config, logger: logger).services
     }
   }
 }

@@ -44,6 +44,7 @@ public struct APIKeyInterceptor: ServerInterceptor {
       peerService: nil, organization: grant.organization, isOperator: grant.isOperator,
       deadline: IdentityMetadata.deadline(from: request.metadata), keyID: grant.keyID,
       scopes: grant.scopes)
+    CallNote.noteCaller(grant.isOperator ? "operator key \(grant.keyID)" : "\(grant.organization ?? "?") key \(grant.keyID)")
     return try await CallContext.$current.withValue(call) {
       try await next(request, context)
     }

@@ -195,7 +195,7 @@ public struct SQLiteAPIKeyRepository: APIKeyRepository {
   public func create(_ key: NewAPIKey, now: Date) async throws -> (record: APIKeyRecord, secret: String) {
     let id = ResourceName.newID()
     let secret = Self.newSecret()
-    let record = try await pool.write { db in
+    let record = try await pool.tracedWrite { db in
       try db.execute(
         sql: """
           INSERT INTO api_keys (id, secret_hash, organization, is_operator, label, create_time, scopes, expire_time,
@@ -212,11 +212,11 @@ public struct SQLiteAPIKeyRepository: APIKeyRepository {
   }
 
   public func key(id: String) async throws -> APIKeyRecord? {
-    try await pool.read { db in try Self.fetch(db, id: id) }
+    try await pool.tracedRead { db in try Self.fetch(db, id: id) }
   }
 
   public func keys(organization: String?, before: Int64, limit: Int) async throws -> (keys: [APIKeyRecord], hasMore: Bool) {
-    try await pool.read { db in
+    try await pool.tracedRead { db in
       let rows = try Row.fetchAll(
         db,
         sql: """
@@ -231,7 +231,7 @@ public struct SQLiteAPIKeyRepository: APIKeyRepository {
 
   public func rotate(id: String, grace: TimeInterval, now: Date) async throws -> (record: APIKeyRecord, secret: String)? {
     let secret = Self.newSecret()
-    return try await pool.write { db in
+    return try await pool.tracedWrite { db in
       guard try Self.fetch(db, id: id) != nil else { return nil }
       try db.execute(
         sql: """
@@ -245,7 +245,7 @@ public struct SQLiteAPIKeyRepository: APIKeyRepository {
   }
 
   public func update(id: String, label: String?, scopes: Set<APIScope>?, quota: KeyQuota?) async throws -> APIKeyRecord? {
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       guard let current = try Self.fetch(db, id: id) else { return nil }
       let quota = quota ?? current.quota
       try db.execute(
@@ -258,7 +258,7 @@ public struct SQLiteAPIKeyRepository: APIKeyRepository {
   }
 
   public func revoke(id: String, now: Date) async throws -> APIKeyRecord? {
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       guard try Self.fetch(db, id: id) != nil else { return nil }
       try db.execute(
         sql: "UPDATE api_keys SET revoke_time = ? WHERE id = ? AND revoke_time IS NULL",
@@ -288,7 +288,7 @@ public struct SQLiteAPIKeyRepository: APIKeyRepository {
 
   public func recordUse(_ times: [String: Date]) async throws {
     guard !times.isEmpty else { return }
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       for (id, time) in times {
         try db.execute(
           sql: "UPDATE api_keys SET last_use_time = MAX(COALESCE(last_use_time, 0), ?) WHERE id = ?",

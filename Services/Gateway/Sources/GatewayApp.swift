@@ -20,8 +20,9 @@ public struct GatewayConfig: Sendable {
   /// How often the live view is checked against full snapshots of both
   /// feeds, repairing any update it lost.
   public var reconcileInterval: Duration
-  /// The plain-HTTP admin listener (`/metrics`, `/dashboard`); port 0 picks one.
-  public var adminListen: ServiceAddress
+  /// The plain-HTTP admin listener (`/metrics`, `/dashboard`) and the
+  /// metrics registry.
+  public var observability = ObservabilityConfig()
   /// The public listener's limits on connections, streams and messages.
   public var limits: ConnectionLimits = .publicListener
   /// The limits on partners' `WatchSignatureCounts` streams.
@@ -32,9 +33,8 @@ public struct GatewayConfig: Sendable {
   public init(
     listen: ServiceAddress, dataDirectory: String, tls: TLSFiles,
     petitionService: ServiceAddress, supporterService: ServiceAddress, campaignService: ServiceAddress,
-    reconcileInterval: Duration = .seconds(300), adminListen: ServiceAddress = ServiceAddress(host: "127.0.0.1", port: 0)
+    reconcileInterval: Duration = .seconds(300)
   ) {
-    self.adminListen = adminListen
     self.reconcileInterval = reconcileInterval
     self.listen = listen
     self.dataDirectory = dataDirectory
@@ -133,8 +133,10 @@ public enum GatewayApp {
     ] + keyCache.services(logger: logger)
     let authentication = APIKeyInterceptor(keys: keyCache, quotas: QuotaBuckets(defaults: config.quota), logger: logger)
     let directory = RemoteTenantDirectory(client: campaign.calls.client)
-    let registry = PrometheusCollectorRegistry()
-    let admin = AdminServer(listen: config.adminListen, view: view, updates: updates, registry: registry, logger: logger)
+    let registry = config.observability.registry
+    let admin = GatewayAdmin.listener(
+      listen: config.observability.adminListen, access: config.observability.adminAccess, view: view, updates: updates,
+      registry: registry, logger: logger)
     let server = ServerHost(
       endpoint: config.listen,
       security: config.tls.serverTLS,
@@ -151,9 +153,9 @@ public enum GatewayApp {
         AuditHandlers(log: audit),
       ],
       serviceNames: publicServices(),
-      // Metrics first, so refused keys are counted too; the audit after the
-      // key is known.
-      interceptors: [RPCMetricsInterceptor(registry: registry), authentication, AuditInterceptor(log: audit, logger: logger)],
+      // The audit after the key is known.
+      identity: [authentication, AuditInterceptor(log: audit, logger: logger)],
+      registry: registry,
       limits: config.limits,
       logger: logger,
       onShutdown: {
@@ -163,8 +165,12 @@ public enum GatewayApp {
       },
       unknownMethod: { await authentication.refuseUnknown($0, method: $1) }
     )
+    // Not ready until the live view has loaded both feeds; not serving while
+    // petition-service, which every signature needs, is unreachable.
+    let loading = ViewLoading(view: view, health: server.health)
+    let probe = DependencyProbe(name: ServiceName.petition, client: petition.calls.client, health: server.health, logger: logger)
     return BuiltService(
-      server: server, dependencies: petition.hosts + supporter.hosts + campaign.hosts + live + [admin], adminPort: { await admin.port.value() },
+      server: server, dependencies: petition.hosts + supporter.hosts + campaign.hosts + live + [loading, probe], admin: admin,
       openStreams: { streams.count(scope: SignatureCountWatches.allScope, key: "") })
   }
 

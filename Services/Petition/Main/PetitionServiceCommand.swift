@@ -58,8 +58,10 @@ struct PetitionServiceCommand: AsyncParsableCommand {
     )
     config.retention.signatures = .seconds(days * 86_400)
     config.fraudRules = fraudRules
-    await ServiceMain.run(name: PetitionApp.name, logLevel: options.level) { logger in
-      try PetitionApp.build(config, logger: logger).services
+    await ServiceMain.run(name: PetitionApp.name, options: options, defaultAdmin: "127.0.0.1:7411") { logger, observability in
+      var config = config
+      config.observability = observability
+      return try PetitionApp.build(config, logger: logger).services
     }
   }
 }

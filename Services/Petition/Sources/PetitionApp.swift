@@ -21,6 +21,8 @@ public struct PetitionServiceConfig: Sendable {
   public var now: @Sendable () -> Date = { Date() }
   /// The limits past which a signature is accepted but marked suspect.
   public var fraudRules = FraudRules()
+  /// The admin listener and metrics registry.
+  public var observability = ObservabilityConfig()
 
   public init(
     listen: ServiceAddress, dataDirectory: String, tls: TLSFiles, supporterService: ServiceAddress,
@@ -63,7 +65,8 @@ public enum PetitionApp {
         Groundswell_Petition_V1_PetitionPrivacyService.descriptor.fullyQualifiedService,
         Groundswell_Petition_V1_PetitionFraudService.descriptor.fullyQualifiedService,
       ],
-      interceptors: [PeerIdentityInterceptor()],
+      identity: [PeerIdentityInterceptor()],
+      registry: config.observability.registry,
       logger: logger,
       onShutdown: { changes.finishAll() }
     )
@@ -81,7 +84,12 @@ public enum PetitionApp {
     let retainer = PeriodicService(every: config.retentionInterval) { await retention.run() }
     let invalidations = InvalidationRunner(repository: repository, changes: changes, logger: logger)
     let invalidator = PeriodicService(every: .seconds(1), immediately: true) { await invalidations.runPending() }
+    let admin = config.observability.adminListener(serverName: name, logger: logger)
+    // Signing needs supporter-service: while it is unreachable this service
+    // reports NOT_SERVING.
+    let probe = DependencyProbe(name: ServiceName.supporter, client: supporters.client, health: server.health, logger: logger)
     return BuiltService(
-      server: server, dependencies: [supporters, pruner, retainer, invalidator], openStreams: { changes.subscriberCount })
+      server: server, dependencies: [supporters, probe, pruner, retainer, invalidator], admin: admin,
+      openStreams: { changes.subscriberCount })
   }
 }

@@ -37,7 +37,7 @@ extension SQLitePetitionRepository {
   }
 
   public func reviewSuspects(petitionID: String, release: Bool, now: Date) async throws -> (reviewed: Int, change: PetitionChange?) {
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       let suspects = try Row.fetchAll(
         db, sql: "SELECT rowid, * FROM signatures WHERE petition_id = ? AND suspect = 1", arguments: [petitionID]
       ).map(Self.signatureRecord)
@@ -63,7 +63,7 @@ extension SQLitePetitionRepository {
   }
 
   public func updateBlockList(block: [BlockedSigner], unblock: [BlockedSigner]) async throws -> Int {
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       for entry in block {
         try db.execute(
           sql: "INSERT OR IGNORE INTO blocked_signers (kind, value_hash) VALUES (?, ?)", arguments: [entry.kind.rawValue, entry.valueHash])

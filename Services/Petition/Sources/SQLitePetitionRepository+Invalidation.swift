@@ -19,14 +19,14 @@ extension SQLitePetitionRepository {
   }
 
   public func matchingSignatures(_ condition: InvalidationConditionRecord) async throws -> Int {
-    try await pool.read { db in
+    try await pool.tracedRead { db in
       let (sql, arguments) = Self.matching(condition)
       return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM signatures WHERE \(sql)", arguments: arguments) ?? 0
     }
   }
 
   public func startInvalidation(_ condition: InvalidationConditionRecord, now: Date) async throws -> InvalidationRecord {
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       let id = ResourceName.newID()
       try db.execute(
         sql: """
@@ -41,11 +41,11 @@ extension SQLitePetitionRepository {
   }
 
   public func invalidation(id: String) async throws -> InvalidationRecord? {
-    try await pool.read { db in try Self.job(db, id: id)?.record }
+    try await pool.tracedRead { db in try Self.job(db, id: id)?.record }
   }
 
   public func cancelInvalidation(id: String, now: Date) async throws -> InvalidationRecord? {
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       try db.execute(
         sql: "UPDATE invalidation_jobs SET state = ?, update_time = ? WHERE id = ? AND state = ?",
         arguments: [InvalidationRecord.State.cancelled.rawValue, now.millisecondsSince1970, id,
@@ -55,7 +55,7 @@ extension SQLitePetitionRepository {
   }
 
   public func runningInvalidations() async throws -> [String] {
-    try await pool.read { db in
+    try await pool.tracedRead { db in
       try String.fetchAll(
         db, sql: "SELECT id FROM invalidation_jobs WHERE state = ? ORDER BY create_time",
         arguments: [InvalidationRecord.State.running.rawValue])
@@ -63,7 +63,7 @@ extension SQLitePetitionRepository {
   }
 
   public func runInvalidationBatch(id: String, limit: Int, now: Date) async throws -> (job: InvalidationRecord?, changes: [PetitionChange]) {
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       guard let (job, condition) = try Self.job(db, id: id) else { return (nil, []) }
       guard job.state == .running else { return (job, []) }
       let (sql, arguments) = Self.matching(condition)

@@ -29,7 +29,7 @@ extension SQLitePetitionRepository {
   }
 
   public func ledgerHead(petitionID: String) async throws -> LedgerHead {
-    try await pool.read { db in
+    try await pool.tracedRead { db in
       let last = try Row.fetchOne(
         db, sql: "SELECT position, head FROM ledger_entries WHERE petition_id = ? ORDER BY position DESC LIMIT 1",
         arguments: [petitionID])
@@ -43,7 +43,7 @@ extension SQLitePetitionRepository {
   }
 
   public func ledgerEntries(petitionID: String, after: Int64, limit: Int) async throws -> (entries: [LedgerEntryRecord], hasMore: Bool) {
-    try await pool.read { db in
+    try await pool.tracedRead { db in
       let rows = try Row.fetchAll(
         db, sql: "SELECT * FROM ledger_entries WHERE petition_id = ? AND position > ? ORDER BY position LIMIT ?",
         arguments: [petitionID, after, limit + 1])

@@ -7,7 +7,7 @@ import GroundswellRuntime
 
 extension SQLitePetitionRepository {
   public func anonymize(supporter: String, organization: String?, now: Date) async throws -> [AnonymizedPetition] {
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       let scope = organization == nil ? "" : "AND petition_id IN (SELECT id FROM petitions WHERE organization = ?)"
       let rows = try Row.fetchAll(
         db, sql: "SELECT rowid, * FROM signatures WHERE supporter = ? \(scope)",
@@ -20,7 +20,7 @@ extension SQLitePetitionRepository {
   }
 
   public func anonymizeClosed(closedBefore cutoff: Date, limit: Int, now: Date) async throws -> [AnonymizedPetition] {
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       let rows = try Row.fetchAll(
         db,
         sql: """
@@ -38,7 +38,7 @@ extension SQLitePetitionRepository {
   }
 
   public func expireRetryAnswers(before cutoff: Date) async throws -> Int {
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       try db.execute(sql: "DELETE FROM sign_requests WHERE create_time < ?", arguments: [cutoff.millisecondsSince1970])
       return db.changesCount
     }
@@ -89,7 +89,7 @@ extension SQLitePetitionRepository {
   public func signaturesOfSupporter(
     _ supporter: String, organization: String?, before: Int64, limit: Int
   ) async throws -> (signatures: [SignatureOfSupporterRecord], hasMore: Bool) {
-    try await pool.read { db in
+    try await pool.tracedRead { db in
       let scope = organization == nil ? "" : "AND p.organization = ?"
       let rows = try Row.fetchAll(
         db,

@@ -7,7 +7,7 @@ import GroundswellRuntime
 
 extension SQLitePetitionRepository {
   public func verify(petitionID: String, tokenHash: Data, now: Date) async throws -> VerifyResult {
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       guard let row = try Row.fetchOne(
         db, sql: "SELECT rowid, * FROM signatures WHERE verification_hash = ? AND petition_id = ?", arguments: [tokenHash, petitionID])
       else { return .notFound }
@@ -28,7 +28,7 @@ extension SQLitePetitionRepository {
   }
 
   public func renewVerification(signatureID: String, _ verification: PendingVerification) async throws -> Bool {
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       try db.execute(
         sql: "UPDATE signatures SET verification_hash = ?, verification_expire_time = ? WHERE id = ? AND pending = 1",
         arguments: [verification.tokenHash, verification.expireTime.millisecondsSince1970, signatureID])
@@ -37,7 +37,7 @@ extension SQLitePetitionRepository {
   }
 
   public func purgeUnverified(expiredBefore before: Date) async throws -> Int {
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       let rows = try Row.fetchAll(
         db, sql: "SELECT rowid, * FROM signatures WHERE pending = 1 AND verification_expire_time < ?",
         arguments: [before.millisecondsSince1970])

@@ -218,7 +218,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
   // MARK: petitions
 
   public func create(_ petition: PetitionRecord) async throws -> PetitionRecord {
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       let now = petition.createTime.millisecondsSince1970
       try db.execute(
         sql: """
@@ -236,11 +236,11 @@ public struct SQLitePetitionRepository: PetitionRepository {
   }
 
   public func petition(id: String) async throws -> PetitionRecord? {
-    try await pool.read { try Self.fetch($0, id: id) }
+    try await pool.tracedRead { try Self.fetch($0, id: id) }
   }
 
   public func petitions(_ query: PetitionQuery) async throws -> (petitions: [PetitionRecord], hasMore: Bool) {
-    try await pool.read { db in
+    try await pool.tracedRead { db in
       var conditions = ["p.state != ?", "(p.state != ? OR p.organization = ?)"]
       var arguments: StatementArguments = [PetitionState.removed.rawValue, PetitionState.draft.rawValue, query.viewer ?? ""]
       func add(_ condition: String, _ values: [(any DatabaseValueConvertible)?]) {
@@ -284,7 +284,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
   }
 
   public func modify(id: String, now: Date, _ change: @Sendable (inout PetitionRecord) throws -> Void) async throws -> PetitionRecord {
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       guard var petition = try Self.fetch(db, id: id) else { throw PetitionStoreError.notFound }
       try change(&petition)
       try Self.write(db, petition, now: now)
@@ -327,7 +327,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
   // MARK: updates
 
   public func addUpdate(_ update: PetitionUpdateRecord) async throws -> PetitionUpdateRecord {
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       try db.execute(
         sql: "INSERT INTO petition_updates (id, petition_id, title, body, create_time) VALUES (?, ?, ?, ?, ?)",
         arguments: [update.id, update.petitionID, update.title, update.body, update.createTime.millisecondsSince1970])
@@ -338,7 +338,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
   }
 
   public func updates(petitionID: String, before: Int64, limit: Int) async throws -> (updates: [PetitionUpdateRecord], hasMore: Bool) {
-    try await pool.read { db in
+    try await pool.tracedRead { db in
       let rows = try Row.fetchAll(
         db, sql: "SELECT * FROM petition_updates WHERE petition_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
         arguments: [petitionID, before > 0 ? before : Int64.max, limit + 1])
@@ -354,7 +354,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
   // MARK: signatures
 
   public func replay(caller: String, requestID: String) async throws -> (fingerprint: Data, answer: Data)? {
-    try await pool.read { try Self.firstAnswer($0, caller: caller, requestID: requestID) }
+    try await pool.tracedRead { try Self.firstAnswer($0, caller: caller, requestID: requestID) }
   }
 
   private static func firstAnswer(_ db: Database, caller: String, requestID: String) throws -> (fingerprint: Data, answer: Data)? {
@@ -368,7 +368,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
     _ signature: SignatureRecord, key: SignRequestKey?, verification: PendingVerification?, marks: SignerMarks?, now: Date,
     answer: @Sendable (SignOutcome) throws -> Data
   ) async throws -> SignResult {
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       if let key, let first = try Self.firstAnswer(db, caller: key.caller, requestID: key.requestID) {
         guard first.fingerprint == key.fingerprint else { throw PetitionStoreError.requestMismatch }
         return .replayed(first.answer)
@@ -424,7 +424,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
   }
 
   public func withdraw(petitionID: String, supporter: String, now: Date) async throws -> SignOutcome? {
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       guard let stored = try Row.fetchOne(
         db, sql: "SELECT rowid, * FROM signatures WHERE petition_id = ? AND supporter = ?", arguments: [petitionID, supporter]
       ).map(Self.signatureRecord) else { return nil }
@@ -551,7 +551,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
   private func pageOfSignatures(
     where condition: String, _ values: [String], before: Int64, limit: Int
   ) async throws -> (signatures: [SignatureRecord], hasMore: Bool) {
-    try await pool.read { db in
+    try await pool.tracedRead { db in
       let rows = try Row.fetchAll(
         db, sql: "SELECT rowid, * FROM signatures WHERE \(condition) AND rowid < ? ORDER BY rowid DESC LIMIT ?",
         arguments: StatementArguments(values) + [before > 0 ? before : Int64.max, limit + 1])
@@ -560,7 +560,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
   }
 
   public func regionCounts(petitionID: String) async throws -> [(region: Region, count: Int64)] {
-    try await pool.read { db in
+    try await pool.tracedRead { db in
       try Row.fetchAll(
         db,
         sql: """
@@ -574,7 +574,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
 
   public func counts(ids: [String]) async throws -> [String: PetitionCount] {
     guard !ids.isEmpty else { return [:] }
-    return try await pool.read { db in
+    return try await pool.tracedRead { db in
       let rows = try Row.fetchAll(
         db,
         sql: """
@@ -595,7 +595,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
 
   public func petitionsStarted(organizations: [String]) async throws -> [String: Int64] {
     guard !organizations.isEmpty else { return [:] }
-    return try await pool.read { db in
+    return try await pool.tracedRead { db in
       let rows = try Row.fetchAll(
         db,
         sql: """
@@ -647,7 +647,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
 
 extension SQLitePetitionRepository {
   public func figures(after: String, limit: Int, minutesSince: Date?) async throws -> [PetitionFiguresRecord] {
-    try await pool.read { db in
+    try await pool.tracedRead { db in
       let rows = try Row.fetchAll(
         db,
         sql: """
@@ -684,7 +684,7 @@ extension SQLitePetitionRepository {
 
   public func history(petitionIDs: [String], size: HistoryBucketSize, start: Int64, end: Int64) async throws -> [Int64: Int64] {
     guard !petitionIDs.isEmpty else { return [:] }
-    return try await pool.read { db in
+    return try await pool.tracedRead { db in
       let rows = try Row.fetchAll(
         db,
         sql: """
@@ -700,7 +700,7 @@ extension SQLitePetitionRepository {
   }
 
   public func pruneHistory(now: Date) async throws -> Int {
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       var deleted = 0
       for size in HistoryBucketSize.allCases {
         guard let retention = size.retention else { continue }

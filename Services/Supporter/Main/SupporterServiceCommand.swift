@@ -23,8 +23,10 @@ struct SupporterServiceCommand: AsyncParsableCommand {
       petitionService: try endpointSetting(
         petitionService, env: "GROUNDSWELL_PETITION_SERVICE", default: "127.0.0.1:7401", name: "--petition-service")
     )
-    await ServiceMain.run(name: SupporterApp.name, logLevel: options.level) { logger in
-      try SupporterApp.build(config, logger: logger).services
+    await ServiceMain.run(name: SupporterApp.name, options: options, defaultAdmin: "127.0.0.1:7412") { logger, observability in
+      var config = config
+      config.observability = observability
+      return try SupporterApp.build(config, logger: logger).services
     }
   }
 }

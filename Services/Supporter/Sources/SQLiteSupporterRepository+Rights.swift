@@ -7,7 +7,7 @@ import GroundswellRuntime
 
 extension SQLiteSupporterRepository {
   public func supporter(email: String, knownTo organization: String) async throws -> SupporterRecord? {
-    try await pool.read { db in
+    try await pool.tracedRead { db in
       guard let id = try String.fetchOne(db, sql: "SELECT id FROM supporters WHERE email = ?", arguments: [email]) else {
         return nil
       }
@@ -16,7 +16,7 @@ extension SQLiteSupporterRepository {
   }
 
   public func records(of id: String, organization: String?) async throws -> [OrganizationRecord] {
-    try await pool.read { db in
+    try await pool.tracedRead { db in
       let rows = try Row.fetchAll(
         db,
         sql: """
@@ -36,7 +36,7 @@ extension SQLiteSupporterRepository {
   }
 
   public func beginErasure(of id: String, organization: String?, now: Date) async throws -> ErasureRecord? {
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       let scope = organization ?? ""
       let known = try Bool.fetchOne(
         db,
@@ -63,7 +63,7 @@ extension SQLiteSupporterRepository {
   public func completeErasure(
     of id: String, organization: String?, signaturesAnonymized: Int64, now: Date
   ) async throws -> ErasureRecord {
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       let scope = organization ?? ""
       for table in ["consents", "supporter_organizations"] {
         try db.execute(
@@ -88,7 +88,7 @@ extension SQLiteSupporterRepository {
   }
 
   public func pendingErasures() async throws -> [ErasureRecord] {
-    try await pool.read { db in
+    try await pool.tracedRead { db in
       try Row.fetchAll(db, sql: "SELECT * FROM erasures WHERE complete = 0 ORDER BY create_time").map(Self.erasure)
     }
   }

@@ -85,7 +85,7 @@ public struct SQLiteSupporterRepository: SupporterRepository {
   }
 
   public func resolve(_ signer: SignerInput, now: Date) async throws -> (supporter: SupporterRecord, created: Bool) {
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       let time = now.millisecondsSince1970
       var created = false
       let id: String
@@ -127,11 +127,11 @@ public struct SQLiteSupporterRepository: SupporterRepository {
   }
 
   public func supporter(id: String, knownTo organization: String?) async throws -> SupporterRecord? {
-    try await pool.read { db in try Self.fetch(db, id: id, knownTo: organization) }
+    try await pool.tracedRead { db in try Self.fetch(db, id: id, knownTo: organization) }
   }
 
   public func supporters(of organization: String, optedInOnly: Bool, after: Int64, limit: Int) async throws -> (supporters: [SupporterRecord], hasMore: Bool) {
-    try await pool.read { db in
+    try await pool.tracedRead { db in
       let filter = optedInOnly
         ? "AND EXISTS (SELECT 1 FROM consents c WHERE c.supporter_id = o.supporter_id AND c.organization = o.organization AND c.opted_in = 1)"
         : ""
@@ -152,7 +152,7 @@ public struct SQLiteSupporterRepository: SupporterRepository {
   }
 
   public func recordConsent(supporterID: String, organization: String, optedIn: Bool, source: String, now: Date) async throws -> ConsentRecord? {
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       let known = try Bool.fetchOne(
         db, sql: "SELECT 1 FROM supporter_organizations WHERE supporter_id = ? AND organization = ?",
         arguments: [supporterID, organization]) ?? false
@@ -164,7 +164,7 @@ public struct SQLiteSupporterRepository: SupporterRepository {
 
   public func optedInCounts(organizations: [String]) async throws -> [String: Int64] {
     guard !organizations.isEmpty else { return [:] }
-    return try await pool.read { db in
+    return try await pool.tracedRead { db in
       let rows = try Row.fetchAll(
         db,
         sql: "SELECT organization, COUNT(*) AS n FROM consents WHERE opted_in = 1 AND organization IN (\(SQLiteColumns.placeholders(organizations.count))) GROUP BY organization",

@@ -12,6 +12,8 @@ public struct SupporterServiceConfig: Sendable {
   public var petitionService: ServiceAddress
   /// How often pending erasures are retried.
   public var erasureRetryInterval: Duration = .seconds(30)
+  /// The admin listener and metrics registry.
+  public var observability = ObservabilityConfig()
 
   public init(listen: ServiceAddress, dataDirectory: String, tls: TLSFiles, petitionService: ServiceAddress) {
     self.listen = listen
@@ -44,12 +46,14 @@ public enum SupporterApp {
         Groundswell_Supporter_V1_SupporterResolverService.descriptor.fullyQualifiedService,
         Groundswell_Supporter_V1_SupporterStatsService.descriptor.fullyQualifiedService,
       ],
-      interceptors: [PeerIdentityInterceptor()],
+      identity: [PeerIdentityInterceptor()],
+      registry: config.observability.registry,
       logger: logger
     )
     // Pending erasures resume at start (the first pass) and are retried
     // until they finish.
     let resumer = PeriodicService(every: config.erasureRetryInterval, immediately: true) { await erasures.resumePending() }
-    return BuiltService(server: server, dependencies: [petitions, resumer])
+    let admin = config.observability.adminListener(serverName: name, logger: logger)
+    return BuiltService(server: server, dependencies: [petitions, resumer], admin: admin)
   }
 }

@@ -5,7 +5,8 @@ import ServiceLifecycle
 
 /// A gRPC client to another internal service over mutual TLS, run as a
 /// `ServiceLifecycle.Service` so its connections live exactly as long as the
-/// process's service group.
+/// process's service group. Every call carries the current trace and
+/// request id.
 public final class ClientHost: Service, Sendable {
   public let client: GRPCClient<HTTP2ClientTransport.Posix>
   public let endpoint: ServiceAddress
@@ -22,7 +23,7 @@ public final class ClientHost: Service, Sendable {
         config.backoff = .init(initial: .milliseconds(100), max: .seconds(5), multiplier: 1.6, jitter: 0.2)
       }
     )
-    self.client = GRPCClient(transport: transport)
+    self.client = GRPCClient(transport: transport, interceptors: [ClientPropagationInterceptor()])
     self.endpoint = endpoint
   }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 
 /// Reads a setting: the flag if given, else the `GROUNDSWELL_*` environment
 /// variable, else the default.
@@ -38,6 +39,18 @@ public struct ServerOptions: ParsableArguments {
   @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error or critical. [env: GROUNDSWELL_LOG_LEVEL, default: info]")
   public var logLevel: String?
 
+  @Option(name: .long, help: "Log line format: logfmt or json. [env: GROUNDSWELL_LOG_FORMAT, default: logfmt]")
+  public var logFormat: String?
+
+  @Option(name: .long, help: "The plain-HTTP admin listener serving /metrics (and the gateway's /dashboard), host:port; keep it private. [env: GROUNDSWELL_ADMIN_LISTEN, default: 127.0.0.1:<service port + 10>]")
+  public var adminListen: String?
+
+  @Option(name: .long, help: "Host names, separated by commas, that requests to the admin listener may name besides IP addresses and localhost (e.g. the Kubernetes service name). [env: GROUNDSWELL_ADMIN_ALLOWED_HOSTS]")
+  public var adminAllowedHosts: String?
+
+  @Option(name: .long, help: "A file holding a bearer token the admin listener then requires of every request. [env: GROUNDSWELL_ADMIN_TOKEN_FILE]")
+  public var adminTokenFile: String?
+
   public init() {}
 
   public func listenEndpoint(default fallback: String) throws -> ServiceAddress {
@@ -57,4 +70,37 @@ public struct ServerOptions: ParsableArguments {
   }
 
   public var level: String { setting(logLevel, env: "GROUNDSWELL_LOG_LEVEL", default: "info") }
+
+  /// The log level and format, or an error naming the setting.
+  public func logging() throws -> (level: Logger.Level, format: LogFormat) {
+    let levelText = level
+    guard let parsed = Logger.Level(rawValue: levelText) else {
+      throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got `\(levelText.prefix(40))`")
+    }
+    let formatText = setting(logFormat, env: "GROUNDSWELL_LOG_FORMAT", default: "logfmt")
+    guard let format = LogFormat(rawValue: formatText) else {
+      throw ValidationError("--log-format must be logfmt or json; got `\(formatText.prefix(40))`")
+    }
+    return (parsed, format)
+  }
+
+  /// The admin listener's address and access, or an error naming the setting.
+  public func observability(defaultAdmin: String) throws -> ObservabilityConfig {
+    let listen = try endpointSetting(adminListen, env: "GROUNDSWELL_ADMIN_LISTEN", default: defaultAdmin, name: "--admin-listen")
+    let hosts = setting(adminAllowedHosts, env: "GROUNDSWELL_ADMIN_ALLOWED_HOSTS", default: "")
+      .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    var token: String?
+    let tokenFile = setting(adminTokenFile, env: "GROUNDSWELL_ADMIN_TOKEN_FILE", default: "")
+    if !tokenFile.isEmpty {
+      guard let contents = FileManager.default.contents(atPath: tokenFile), let text = String(data: contents, encoding: .utf8) else {
+        throw ValidationError("--admin-token-file: cannot read \(tokenFile)")
+      }
+      let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+      guard trimmed.utf8.count >= 16 else {
+        throw ValidationError("--admin-token-file: the token in \(tokenFile) must be at least 16 characters")
+      }
+      token = trimmed
+    }
+    return ObservabilityConfig(adminListen: listen, adminAccess: AdminAccess(allowedHosts: Set(hosts), bearerToken: token))
+  }
 }

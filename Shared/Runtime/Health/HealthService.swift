@@ -26,7 +26,7 @@ public struct HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
     guard status.services.contains(request.service) else {
       throw RPCError(code: .notFound, message: "This server does not serve `\(Echo.prefix(request.service))`.")
     }
-    return .with { $0.status = status.status }
+    return .with { $0.status = status.status(of: request.service) }
   }
 
   public func watch(
@@ -46,8 +46,11 @@ public struct HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
         // once and hold the call open, as the protocol asks, until the
         // client leaves or shutdown begins.
         if !known { try await response.write(.with { $0.status = .serviceUnknown }) }
-        for await update in watch.updates where known {
-          try await response.write(.with { $0.status = update })
+        var last: HealthStatus.Status?
+        for await _ in watch.updates where known {
+          let current = status.status(of: request.service)
+          if current != last { try await response.write(.with { $0.status = current }) }
+          last = current
         }
       } onCancelRPC: {
         watch.end()

@@ -2,14 +2,25 @@ import GroundswellAPI
 import Synchronization
 
 /// The serving status a process reports through `grpc.health.v1.Health`.
-/// It is SERVING while the process runs and flips to NOT_SERVING when
-/// graceful shutdown begins, so load balancers stop sending new calls while
-/// in-flight ones finish.
+/// It is SERVING only while nothing holds it back: not before the service
+/// is ready (the gateway's live view loading), not while a required
+/// dependency is unreachable, and never again once graceful shutdown
+/// begins, so load balancers stop sending new calls while in-flight ones
+/// finish.
+///
+/// The service name `groundswell.liveness` answers SERVING for as long as
+/// the process runs and is not shutting down, whatever its dependencies:
+/// the liveness probe's, so that a dependency's outage never restarts its
+/// callers.
 public final class HealthStatus: Sendable {
   public typealias Status = Grpc_Health_V1_HealthCheckResponse.ServingStatus
 
+  /// The health service name that reports only that the process runs.
+  public static let liveness = "groundswell.liveness"
+
   private struct State {
     var status: Status = .serving
+    var holds: Set<String> = []
     var shuttingDown = false
     var watchers: [Int: AsyncStream<Status>.Continuation] = [:]
     var nextWatcher = 0
@@ -20,14 +31,35 @@ public final class HealthStatus: Sendable {
   public let services: Set<String>
 
   public init(services: [String]) {
-    self.services = Set(services + [""])
+    self.services = Set(services + ["", Self.liveness])
   }
 
   public var status: Status { state.withLock { $0.status } }
 
-  /// Sets the status and tells every watcher.
-  public func set(_ status: Status) {
+  /// The status of one of `services`.
+  public func status(of service: String) -> Status {
     state.withLock { state in
+      service == Self.liveness ? (state.shuttingDown ? .notServing : .serving) : state.status
+    }
+  }
+
+  /// What holds the status at NOT_SERVING now, for logs and tests.
+  public var holds: Set<String> { state.withLock { $0.holds } }
+
+  /// Holds the status at NOT_SERVING for `reason` until `release(reason)`.
+  public func hold(_ reason: String) {
+    update { $0.holds.insert(reason) }
+  }
+
+  public func release(_ reason: String) {
+    update { $0.holds.remove(reason) }
+  }
+
+  private func update(_ change: (inout State) -> Void) {
+    state.withLock { state in
+      change(&state)
+      let status: Status = state.shuttingDown || !state.holds.isEmpty ? .notServing : .serving
+      guard status != state.status else { return }
       state.status = status
       for watcher in state.watchers.values { watcher.yield(status) }
     }

@@ -41,17 +41,13 @@ public struct PeerIdentityInterceptor: ServerInterceptor {
       isOperator: role == IdentityMetadata.operatorRole,
       deadline: IdentityMetadata.deadline(from: request.metadata)
     )
-    var response = try await CallContext.$current.withValue(call) {
+    CallNote.noteCaller(organization.map { "\(peer) for \($0)" } ?? (call.isOperator ? "\(peer) for operator" : peer))
+    let response = try await CallContext.$current.withValue(call) {
       try await next(request, context)
     }
     // A streamed response is produced after `next` returns, outside the
     // binding above: bind it again around the producer.
-    if case .success(var contents) = response.accepted {
-      let producer = contents.producer
-      contents.producer = { writer in try await CallContext.$current.withValue(call) { try await producer(writer) } }
-      response.accepted = .success(contents)
-    }
-    return response
+    return response.wrappingBody { produce in try await CallContext.$current.withValue(call) { try await produce() } }
   }
 
   /// The common name of the peer's certificate, or its first DNS name.

@@ -6,19 +6,18 @@ import ServiceLifecycle
 public struct BuiltService: Sendable {
   public let server: ServerHost
   public let services: [any Service]
-  /// The port of the service's HTTP admin listener, once bound, when it has one.
-  public let adminPort: (@Sendable () async -> Int)?
+  /// The port of the service's HTTP admin listener, once bound.
+  public let adminPort: @Sendable () async -> Int
   /// How many long-lived streams (watches, forwarded streams) the service
   /// holds open now, for tests and metrics.
   public let openStreams: (@Sendable () -> Int)?
 
   public init(
-    server: ServerHost, dependencies: [any Service] = [], adminPort: (@Sendable () async -> Int)? = nil,
-    openStreams: (@Sendable () -> Int)? = nil
+    server: ServerHost, dependencies: [any Service] = [], admin: AdminListener, openStreams: (@Sendable () -> Int)? = nil
   ) {
     self.openStreams = openStreams
     self.server = server
-    self.services = dependencies + [server]
-    self.adminPort = adminPort
+    self.services = [admin] + dependencies + [server]
+    self.adminPort = { await admin.port.value() }
   }
 }

@@ -3,6 +3,7 @@ import GRPCNIOTransportHTTP2
 import GroundswellAPI
 import Logging
 import NIOCore
+import Prometheus
 import ServiceLifecycle
 #if canImport(Glibc)
 import Glibc
@@ -23,7 +24,10 @@ public final class ServerHost: Service, Sendable {
 
   /// - Parameters:
   ///   - services: the handlers; health is added here.
-  ///   - interceptors: applied to every method but health's.
+  ///   - identity: the service's authentication and identity interceptors;
+  ///     `ServerPipeline` puts tracing, metrics and the request log before
+  ///     them. Applied to every method but health's.
+  ///   - registry: where the RPC metrics go.
   ///   - onShutdown: ends long-lived streams when graceful shutdown begins.
   ///   - unknownMethod: the answer to a call of a method the server does not
   ///     have; nil for the usual UNIMPLEMENTED.
@@ -32,7 +36,8 @@ public final class ServerHost: Service, Sendable {
     security: HTTP2ServerTransport.Posix.TransportSecurity,
     services: [any RegistrableRPCService],
     serviceNames: [String],
-    interceptors: [any ServerInterceptor],
+    identity: [any ServerInterceptor],
+    registry: PrometheusCollectorRegistry,
     limits: ConnectionLimits = .internalListener,
     logger: Logger,
     onShutdown: @escaping @Sendable () -> Void = {},
@@ -66,7 +71,7 @@ public final class ServerHost: Service, Sendable {
     self.server = GRPCServer(
       transport: UnknownMethodGate(transport, refusal: unknownMethod),
       services: services + [healthService],
-      interceptorPipeline: interceptors.map {
+      interceptorPipeline: ServerPipeline.interceptors(registry: registry, logger: logger, identity: identity).map {
         .apply($0, to: .allExcluding(services: [Grpc_Health_V1_Health.descriptor], methods: []))
       }
     )

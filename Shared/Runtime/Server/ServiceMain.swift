@@ -11,14 +11,25 @@ public enum ServiceMain {
 
   public static func run(
     name: String,
-    logLevel: String,
-    build: (Logger) async throws -> [any Service]
+    options: ServerOptions,
+    defaultAdmin: String,
+    build: (Logger, ObservabilityConfig) async throws -> [any Service]
   ) async {
-    let level = Logger.Level(rawValue: logLevel) ?? .info
-    LoggingSystem.bootstrap { LineLogHandler(label: $0, level: level) }
+    let observability: ObservabilityConfig
+    do {
+      let (level, format) = try options.logging()
+      LoggingSystem.bootstrap { LineLogHandler(label: $0, level: level, format: format) }
+      observability = try options.observability(defaultAdmin: defaultAdmin)
+    } catch {
+      FileHandle.standardError.write(Data("\(name): error: \(error)\n".utf8))
+      exit(64)
+    }
     let logger = Logger(label: name)
     do {
-      let services = try await build(logger)
+      // The tracer first: the group stops services in reverse order, so it
+      // exports the last spans after the server has drained.
+      let telemetry = try Telemetry.bootstrap(service: name, registry: observability.registry)
+      let services = [telemetry] + (try await build(logger, observability))
       var configuration = ServiceGroupConfiguration(
         services: services.map { .init(service: $0) },
         gracefulShutdownSignals: [.sigterm, .sigint],

@@ -1,10 +1,16 @@
 /// The wait between attempts of a stream that reconnects for as long as the
 /// process runs: exponential (100 ms doubling up to 5 s) with ±20 % jitter,
-/// starting over once a connection has lasted 30 s.
+/// starting over once a connection has lasted 30 s or has delivered
+/// anything (`reset()`).
 public struct ReconnectBackoff: Sendable {
   private var delay = Duration.milliseconds(100)
 
   public init() {}
+
+  /// The next wait is the shortest again: the last attempt succeeded.
+  public mutating func reset() {
+    delay = .milliseconds(100)
+  }
 
   /// Sleeps before the next attempt; `started` is when the last one began.
   public mutating func wait(afterAttemptStartedAt started: ContinuousClock.Instant) async {

@@ -37,6 +37,18 @@ final class RunningService: Sendable {
 
   var endpoint: ServiceAddress { ServiceAddress(host: "127.0.0.1", port: port) }
 
+  /// Waits until the service reports SERVING (its dependencies found, the
+  /// gateway's view loaded), as a readiness probe would.
+  func waitUntilServing(within limit: Duration = .seconds(15)) async throws {
+    let deadline = ContinuousClock.now + limit
+    while built.server.health.status != .serving {
+      guard ContinuousClock.now < deadline else {
+        throw StackError("\(endpoint) is still NOT_SERVING: \(built.server.health.holds.sorted())")
+      }
+      try await Task.sleep(for: .milliseconds(20))
+    }
+  }
+
   /// Begins graceful shutdown and waits for the group to finish.
   func stop() async throws {
     await group.triggerGracefulShutdown()
@@ -96,6 +108,7 @@ struct Stack: Sendable {
     let keys = try SQLiteAPIKeyRepository(directory: "\(dataRoot)/gateway")
     let operatorKey = try await keys.create(organization: nil, isOperator: true, scopes: [], label: "test operator").key
     let gateway = try await RunningService(GatewayApp.build(gatewayConfig, logger: logger))
+    for service in [supporter, petition, campaign, gateway] { try await service.waitUntilServing() }
     return Stack(
       pki: pki, dataRoot: dataRoot, supporter: supporter, petition: petition, campaign: campaign, gateway: gateway,
       keys: keys, operatorKey: operatorKey)
@@ -135,7 +148,7 @@ struct Stack: Sendable {
 
   /// The body of a GET to the gateway's HTTP admin listener.
   func admin(_ path: String) async throws -> (status: Int, body: String) {
-    let port = await gateway.built.adminPort!()
+    let port = await gateway.built.adminPort()
     let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)\(path)")!)
     return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
   }
@@ -368,4 +381,9 @@ final class ServiceLog: LogHandler, Sendable {
     let line = "\(event.level) \(event.source) \(event.message) \(event.metadata ?? [:])\n"
     handle.withLock { $0.write(Data(line.utf8)) }
   }
+}
+
+struct StackError: Error, CustomStringConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
 }

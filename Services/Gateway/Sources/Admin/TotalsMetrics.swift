@@ -1,20 +1,19 @@
 import Foundation
 import GroundswellAPI
-import Prometheus
 
-/// Renders `/metrics`: the registry's RPC metrics, then the live view's
-/// totals as gauges, read at scrape time. Per-campaign gauges cover the
+/// Renders the gateway's part of `/metrics`: the live view's totals as
+/// gauges, read at scrape time. Per-campaign gauges cover the
 /// `campaignLimit` campaigns with the most signatures, so the label set
-/// stays bounded however many campaigns there are.
+/// stays bounded however many campaigns there are; campaigns are labelled
+/// by name only (titles are unbounded text and change).
 struct TotalsMetrics: Sendable {
   static let campaignLimit = 50
 
   let view: LiveView
   let updates: TotalsUpdates
-  let registry: PrometheusCollectorRegistry
 
   func render(now: Date) -> String {
-    var text = registry.emitToString()
+    var text = ""
     func gauge(_ name: String, _ help: String, _ samples: [(labels: String, value: String)]) {
       text += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n"
       for sample in samples { text += "\(name)\(sample.labels) \(sample.value)\n" }
@@ -25,7 +24,7 @@ struct TotalsMetrics: Sendable {
     gauge("groundswell_campaign_petitions", "Distinct petitions in at least one campaign.", [("", "\(grand.petitionCount)")])
     let top = view.topCampaigns(limit: Self.campaignLimit, now: now)
     func label(_ totals: Groundswell_Gateway_V1_CampaignTotals) -> String {
-      "{campaign=\"\(escape(totals.campaign))\",title=\"\(escape(totals.title))\"}"
+      "{campaign=\"\(escape(totals.campaign))\"}"
     }
     gauge(
       "groundswell_campaign_signatures", "Signatures per campaign, for the \(Self.campaignLimit) campaigns with the most.",

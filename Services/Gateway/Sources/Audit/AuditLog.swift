@@ -57,7 +57,7 @@ public struct SQLiteAuditLog: AuditLog {
   public var database: DatabasePool { pool }
 
   public func append(_ event: AuditEventRecord) async throws {
-    try await pool.write { db in
+    try await pool.tracedWrite { db in
       try db.execute(
         sql: """
           INSERT INTO audit_events (time, key_id, organization, operator, method, target, status)
@@ -69,7 +69,7 @@ public struct SQLiteAuditLog: AuditLog {
   }
 
   public func events(before: Int64, limit: Int) async throws -> (events: [AuditEventRecord], hasMore: Bool) {
-    try await pool.read { db in
+    try await pool.tracedRead { db in
       let rows = try Row.fetchAll(
         db, sql: "SELECT * FROM audit_events WHERE seq < ? ORDER BY seq DESC LIMIT ?",
         arguments: [before > 0 ? before : Int64.max, limit + 1])

@@ -47,6 +47,11 @@ final class LiveView: Sendable {
     }
   }
 
+  /// Whether both feeds have delivered a snapshot once.
+  var isLoaded: Bool {
+    inner.withLock { $0.signatures.asOf != nil && $0.membership.asOf != nil }
+  }
+
   /// Throws UNAVAILABLE until both feeds have delivered a snapshot once.
   func requireLoaded() throws {
     let missing = inner.withLock { inner in

@@ -1,10 +1,9 @@
 import GRPCCore
-import GroundswellRuntime
 import Prometheus
 
-/// The gateway's own RPC metrics: calls by method and status code, and how
-/// long they took. Label sets are bounded by the methods the gateway serves
-/// and the 17 status codes.
+/// Every server's RPC metrics: calls by method and status code, how long
+/// they took, and how many are in flight. Label sets are bounded by the
+/// methods the server serves and the 17 status codes.
 public struct RPCMetricsInterceptor: ServerInterceptor {
   let registry: PrometheusCollectorRegistry
 
@@ -17,12 +16,18 @@ public struct RPCMetricsInterceptor: ServerInterceptor {
   static var handled: MetricNameDescriptor {
     MetricNameDescriptor(
       namespace: "grpc", subsystem: "server", metricName: "handled", unitName: "total",
-      helpText: "RPCs completed by the gateway, by method and status code.")
+      helpText: "RPCs completed, by method and status code.")
   }
   static var handling: MetricNameDescriptor {
     MetricNameDescriptor(
       namespace: "grpc", subsystem: "server", metricName: "handling", unitName: "seconds",
       helpText: "Time from a call's arrival to its status, by method (streams: until they end).")
+  }
+
+  static var inFlight: MetricNameDescriptor {
+    MetricNameDescriptor(
+      namespace: "grpc", subsystem: "server", metricName: "in_flight", unitName: "calls",
+      helpText: "Calls started and not yet ended (streams until their last message).")
   }
 
   /// The code's canonical name, as gRPC's documentation spells it
@@ -45,7 +50,10 @@ public struct RPCMetricsInterceptor: ServerInterceptor {
   ) async throws -> StreamingServerResponse<Output> {
     let start = ContinuousClock.now
     let method = context.descriptor.fullyQualifiedMethod
+    let inFlight = registry.makeGauge(descriptor: Self.inFlight)
+    inFlight.increment()
     return try await observingEnd({ try await next(request, context) }) { [registry] code in
+      inFlight.decrement()
       let status = code.map(Self.name) ?? "OK"
       registry.makeCounter(descriptor: Self.handled, labels: [("grpc_method", method), ("grpc_code", status)]).increment()
       registry.makeDurationHistogram(descriptor: Self.handling, labels: [("grpc_method", method)], buckets: Self.buckets)

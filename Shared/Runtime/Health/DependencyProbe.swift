@@ -1,0 +1,61 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import GroundswellAPI
+import Logging
+import ServiceLifecycle
+
+/// Checks a required dependency's health every `interval` and holds this
+/// service's health at NOT_SERVING while the dependency does not answer
+/// SERVING, logging each change.
+public struct DependencyProbe: Service {
+  let name: String
+  let client: GRPCClient<HTTP2ClientTransport.Posix>
+  let health: HealthStatus
+  let interval: Duration
+  let logger: Logger
+
+  public init(
+    name: String, client: GRPCClient<HTTP2ClientTransport.Posix>, health: HealthStatus, interval: Duration = .seconds(2),
+    logger: Logger
+  ) {
+    self.name = name
+    self.client = client
+    self.health = health
+    self.interval = interval
+    self.logger = logger
+    // Not ready before the first check has found the dependency.
+    health.hold("\(name) unreachable")
+  }
+
+  var reason: String { "\(name) unreachable" }
+
+  public func run() async throws {
+    let checker = Grpc_Health_V1_Health.Client(wrapping: client)
+    await cancelWhenGracefulShutdown {
+      var reachable: Bool?
+      while !Task.isCancelled {
+        var options = CallOptions.defaults
+        options.timeout = .seconds(1)
+        var failure = ""
+        do {
+          let answer = try await checker.check(.with { $0.service = HealthStatus.liveness }, options: options)
+          if answer.status != .serving { failure = "it reports \(answer.status)" }
+        } catch {
+          failure = rootCause(of: error)
+        }
+        let now = failure.isEmpty
+        if now != reachable {
+          if now {
+            health.release(reason)
+            if reachable != nil { logger.info("dependency reachable again", metadata: ["dependency": "\(name)"]) }
+          } else {
+            health.hold(reason)
+            logger.warning("dependency unreachable: health NOT_SERVING", metadata: ["dependency": "\(name)", "reason": "\(failure)"])
+          }
+          reachable = now
+        }
+        try? await Task.sleep(for: interval)
+      }
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Logging
+import Metrics
+import OTel
+import Prometheus
+import ServiceLifecycle
+import Tracing
+
+/// What every service's composition root needs for metrics and its admin
+/// listener. Each process has its own registry (tests run several stacks in
+/// one process); an executable also bootstraps swift-metrics onto it, so the
+/// storage layer's timers land on the same `/metrics`.
+public struct ObservabilityConfig: Sendable {
+  /// The plain-HTTP admin listener (`/metrics`, and the gateway's
+  /// dashboard); port 0 picks one.
+  public var adminListen: ServiceAddress
+  public var adminAccess: AdminAccess
+  public var registry: PrometheusCollectorRegistry
+
+  public init(
+    adminListen: ServiceAddress = ServiceAddress(host: "127.0.0.1", port: 0), adminAccess: AdminAccess = .open,
+    registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+  ) {
+    self.adminListen = adminListen
+    self.adminAccess = adminAccess
+    self.registry = registry
+  }
+
+  /// The admin listener of a service with nothing to add to `/metrics`.
+  public func adminListener(serverName: String, logger: Logger) -> AdminListener {
+    AdminListener(listen: adminListen, serverName: serverName, registry: registry, access: adminAccess, logger: logger)
+  }
+}
+
+/// The process-wide parts, bootstrapped once by `ServiceMain`.
+public enum Telemetry {
+  /// Bootstraps swift-metrics onto `registry`, and the tracer: swift-otel's,
+  /// whose W3C propagation and trace ids are always on; spans are exported
+  /// over OTLP/gRPC only when the standard variables ask for it
+  /// (`OTEL_TRACES_EXPORTER=otlp`, or an `OTEL_EXPORTER_OTLP_ENDPOINT` /
+  /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`), and never when
+  /// `OTEL_SDK_DISABLED=true`. Returns the exporter's background service.
+  public static func bootstrap(
+    service: String, registry: PrometheusCollectorRegistry, environment: [String: String] = ProcessInfo.processInfo.environment
+  ) throws -> any Service {
+    MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+    var configuration = OTel.Configuration.default
+    configuration.serviceName = service
+    configuration.logs.enabled = false
+    configuration.metrics.enabled = false
+    configuration.traces.otlpExporter.protocol = .grpc
+    let wantsExport =
+      environment["OTEL_TRACES_EXPORTER"] != nil || environment["OTEL_EXPORTER_OTLP_ENDPOINT"] != nil
+      || environment["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] != nil
+    configuration.traces.exporter = wantsExport ? .otlp : .none
+    if environment["OTEL_SDK_DISABLED"]?.lowercased() == "true" { return Idle() }
+    let backend = try OTel.makeTracingBackend(configuration: configuration)
+    InstrumentationSystem.bootstrap(backend.factory)
+    return backend.service
+  }
+
+  /// Runs until shutdown, doing nothing: the tracer's place when tracing
+  /// is disabled.
+  struct Idle: Service {
+    func run() async throws { try await gracefulShutdown() }
+  }
+}

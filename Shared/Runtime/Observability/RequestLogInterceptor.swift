@@ -1,0 +1,101 @@
+import GRPCCore
+import Logging
+import OTel
+import ServiceContextModule
+
+/// One log line per call — method, status, duration, caller, request id and
+/// trace id, never a request's content — and the one place an unexpected
+/// error becomes an answer: logged with its cause, answered INTERNAL with a
+/// message naming the request id, never the error's own text (which may hold
+/// SQL or a file path).
+///
+/// It binds `RequestID.current` (the caller's `x-request-id`, or a new one)
+/// for the handler and the internal calls it makes, and returns the id in
+/// the response metadata.
+public struct RequestLogInterceptor: ServerInterceptor {
+  let logger: Logger
+
+  public init(logger: Logger) {
+    self.logger = logger
+  }
+
+  public func intercept<Input: Sendable, Output: Sendable>(
+    request: StreamingServerRequest<Input>,
+    context: ServerContext,
+    next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+  ) async throws -> StreamingServerResponse<Output> {
+    let id = RequestID.accept(request.metadata[stringValues: RequestID.metadataKey].first(where: { _ in true })) ?? RequestID.make()
+    let note = CallNote()
+    let start = ContinuousClock.now
+    let method = context.descriptor.fullyQualifiedMethod
+    let traceID = ServiceContext.current?.otelTraceID
+    let logger = logger
+    @Sendable func ended(_ code: RPCError.Code?) {
+      var metadata: Logger.Metadata = [
+        "method": "\(method)", "code": "\(code.map(RPCMetricsInterceptor.name) ?? "OK")",
+        "duration_ms": "\(Self.milliseconds(start.duration(to: .now)))", "request_id": "\(id)",
+      ]
+      if let caller = note.caller { metadata["caller"] = "\(caller)" }
+      if let traceID { metadata["trace_id"] = "\(traceID)" }
+      logger.info("rpc", metadata: metadata)
+    }
+    @Sendable func answer(_ error: any Error) -> RPCError {
+      var answer: RPCError
+      if let rpc = error as? RPCError {
+        answer = rpc
+      } else if let convertible = error as? any RPCErrorConvertible {
+        answer = RPCError(code: convertible.rpcErrorCode, message: convertible.rpcErrorMessage, metadata: convertible.rpcErrorMetadata)
+      } else if error is CancellationError {
+        answer = RPCError(code: .cancelled, message: "The call was cancelled.")
+      } else {
+        var metadata: Logger.Metadata = ["method": "\(method)", "request_id": "\(id)", "error": "\(String(reflecting: error))"]
+        if let traceID { metadata["trace_id"] = "\(traceID)" }
+        logger.error("unexpected error", metadata: metadata)
+        answer = RPCError(
+          code: .internalError, message: "Internal error. If it persists, give support the request id \(id).")
+      }
+      answer.metadata.replaceOrAddString(id, forKey: RequestID.metadataKey)
+      return answer
+    }
+
+    var response: StreamingServerResponse<Output>
+    do {
+      response = try await RequestID.$current.withValue(id) {
+        try await CallNote.$current.withValue(note) { try await next(request, context) }
+      }
+    } catch {
+      let refusal = answer(error)
+      ended(refusal.code)
+      throw refusal
+    }
+    switch response.accepted {
+    case .failure(let error):
+      let refusal = answer(error)
+      ended(refusal.code)
+      response.accepted = .failure(refusal)
+      return response
+    case .success(var contents):
+      contents.metadata.replaceOrAddString(id, forKey: RequestID.metadataKey)
+      response.accepted = .success(contents)
+    }
+    return response.wrappingBody { produce in
+      do {
+        let trailers = try await RequestID.$current.withValue(id) {
+          try await CallNote.$current.withValue(note) { try await produce() }
+        }
+        ended(nil)
+        return trailers
+      } catch {
+        let refusal = answer(error)
+        ended(refusal.code)
+        throw refusal
+      }
+    }
+  }
+
+  static func milliseconds(_ duration: Duration) -> String {
+    let (seconds, attoseconds) = duration.components
+    let micros = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+    return "\(micros / 1000).\(String(format: "%03d", Int(micros % 1000)))"
+  }
+}
