@@ -144,6 +144,9 @@ let package = Package(
           .product(name: "GRDB", package: "GRDB.swift"),
           .product(name: "Crypto", package: "swift-crypto"),
           "HandlerFuzzing",
+          .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+          .product(name: "Logging", package: "swift-log"),
+          .product(name: "Prometheus", package: "swift-prometheus"),
         ] + grpc,
         path: "Tests/EndToEndTests"
       ),

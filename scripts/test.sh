@@ -17,10 +17,10 @@ fi
 
 # A Python with grpcio for the interop test, in an ignored folder.
 venv=.build-venv
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import grpc, grpc_tools, google.rpc.status_pb2, selenium' 2>/dev/null; then
-  echo "test.sh: installing grpcio, grpcio-tools, googleapis-common-protos and selenium into $venv" >&2
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import grpc, grpc_tools, google.rpc.status_pb2, selenium, opentelemetry.proto.collector.trace.v1.trace_service_pb2_grpc' 2>/dev/null; then
+  echo "test.sh: installing grpcio, grpcio-tools, googleapis-common-protos, selenium and opentelemetry-proto into $venv" >&2
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q grpcio grpcio-tools googleapis-common-protos selenium
+  "$venv/bin/pip" install -q grpcio grpcio-tools googleapis-common-protos selenium opentelemetry-proto
 fi
 export GROUNDSWELL_TEST_PYTHON=$PWD/$venv/bin/python
 

@@ -134,3 +134,29 @@ import Testing
     #expect(text == "supporter-service: error: cannot read the certificate file at /nonexistent/cert.pem\n")
   }
 }
+
+/// Readiness tells the truth: a service whose required dependency is
+/// unreachable reports NOT_SERVING, and SERVING again once it is back,
+/// while its liveness stays SERVING throughout.
+@Suite struct ReadinessTests {
+  @Test func aServiceIsNotServingWhileItsRequiredDependencyIsDown() async throws {
+    let stack = try await Stack.start()
+    let transport = try HTTP2ClientTransport.Posix(
+      target: .ipv4(address: "127.0.0.1", port: stack.petition.port),
+      transportSecurity: stack.pki.files(for: "gateway").clientMutualTLS)
+    try await withGRPCClient(transport: transport) { client in
+      let health = Grpc_Health_V1_Health.Client(wrapping: client)
+      #expect(try await health.check(.init()).status == .serving)
+      try await stack.supporter.stop()
+      let down = try await eventually({ try await health.check(.init()).status }, until: { $0 == .notServing })
+      #expect(down == .notServing)
+      #expect(stack.petition.built.server.health.holds == ["supporter-service unreachable"])
+      #expect(try await health.check(.with { $0.service = HealthStatus.liveness }).status == .serving)
+      let restarted = try await stack.restartSupporterService()
+      let up = try await eventually({ try await health.check(.init()).status }, until: { $0 == .serving })
+      #expect(up == .serving)
+      try await restarted.stop()
+    }
+    for service in [stack.gateway, stack.campaign, stack.petition] { try await service.stop() }
+  }
+}

@@ -62,7 +62,6 @@ export GROUNDSWELL_TLS_CA=$certs/ca.crt
 export GROUNDSWELL_PETITION_SERVICE=127.0.0.1:${ports[petition-service]}
 export GROUNDSWELL_SUPPORTER_SERVICE=127.0.0.1:${ports[supporter-service]}
 export GROUNDSWELL_CAMPAIGN_SERVICE=127.0.0.1:${ports[campaign-service]}
-export GROUNDSWELL_ADMIN_LISTEN=127.0.0.1:7410
 
 wait_for_port() { # service
   local service=$1 port=${ports[$1]} pid; pid=$(cat "$state/pids/$1.pid")
@@ -83,7 +82,7 @@ wait_for_port() { # service
 
 echo "==> starting the services (logs in .groundswell/logs/)"
 for service in "${services[@]}"; do
-  GROUNDSWELL_LISTEN=127.0.0.1:${ports[$service]} \
+  GROUNDSWELL_LISTEN=127.0.0.1:${ports[$service]} GROUNDSWELL_ADMIN_LISTEN=127.0.0.1:$((ports[$service] + 10)) \
   GROUNDSWELL_DATA_DIR=$state/$service \
   GROUNDSWELL_TLS_CERT=$certs/$service.crt GROUNDSWELL_TLS_KEY=$certs/$service.key \
     SWIFT_BACKTRACE=${SWIFT_BACKTRACE:-enable=yes,interactive=no,color=no} \

@@ -102,6 +102,10 @@ extension PetitionHandlers {
     case .replayed(let answer):
       return try await renewingToken(try Groundswell_Petition_V1_SignPetitionResponse(serializedBytes: answer))
     case .signed(let outcome):
+      if !outcome.alreadySigned {
+        let signature = outcome.signature
+        ProcessMetrics.recordSignaturesCommitted(1, kind: signature.suspect ? "suspect" : signature.pending ? "pending" : "counted")
+      }
       if !outcome.alreadySigned && !outcome.signature.pending && !outcome.signature.suspect {
         changes.publish(PetitionChange(outcome, organization: petition.organization, withdrawn: false))
       }

@@ -33,7 +33,8 @@ public struct RPCMetricsInterceptor: ServerInterceptor {
   /// The code's canonical name, as gRPC's documentation spells it
   /// (`INVALID_ARGUMENT`).
   public static func name(_ code: RPCError.Code) -> String {
-    String(describing: code).reduce(into: "") { name, character in
+    if code == .internalError { return "INTERNAL" }
+    return String(describing: code).reduce(into: "") { name, character in
       if character.isUppercase { name += "_" }
       name += character.uppercased()
     }

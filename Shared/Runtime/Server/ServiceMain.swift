@@ -29,6 +29,7 @@ public enum ServiceMain {
       // The tracer first: the group stops services in reverse order, so it
       // exports the last spans after the server has drained.
       let telemetry = try Telemetry.bootstrap(service: name, registry: observability.registry)
+      ProcessMetrics.use(observability.registry)
       let services = [telemetry] + (try await build(logger, observability))
       var configuration = ServiceGroupConfiguration(
         services: services.map { .init(service: $0) },

@@ -1,5 +1,4 @@
 import GRDB
-import Metrics
 import Tracing
 
 /// Every transaction of the services' repositories goes through these: a
@@ -25,8 +24,6 @@ extension DatabaseReader {
 }
 
 enum DatabaseInstruments {
-  static let label = "groundswell_db_transaction_seconds"
-
   static func measure<T>(kind: String, function: String, _ body: () async throws -> T) async throws -> T {
     let start = ContinuousClock.now
     let name = function.prefix { $0 != "(" }
@@ -35,18 +32,11 @@ enum DatabaseInstruments {
         span.attributes["db.system"] = "sqlite"
         return try await body()
       }
-      Timer(label: label, dimensions: [("kind", kind), ("outcome", "ok")]).recordInterval(since: start)
+      ProcessMetrics.recordTransaction(kind: kind, outcome: "ok", duration: start.duration(to: .now))
       return value
     } catch {
-      Timer(label: label, dimensions: [("kind", kind), ("outcome", "error")]).recordInterval(since: start)
+      ProcessMetrics.recordTransaction(kind: kind, outcome: "error", duration: start.duration(to: .now))
       throw error
     }
-  }
-}
-
-extension Timer {
-  func recordInterval(since start: ContinuousClock.Instant) {
-    let (seconds, attoseconds) = start.duration(to: .now).components
-    recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
   }
 }

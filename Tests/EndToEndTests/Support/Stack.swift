@@ -152,10 +152,26 @@ struct Stack: Sendable {
     let (data, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)\(path)")!)
     return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
   }
+}
 
+/// What the helpers that set a test up through the gateway need: where it
+/// listens, the CA that signed it, and an operator key. In-process stacks
+/// and stacks of real processes both are one.
+protocol GatewayFixture: Sendable {
+  var gatewayEndpoint: ServiceAddress { get }
+  var caFile: String { get }
+  var operatorKey: String { get }
+}
+
+extension Stack: GatewayFixture {
+  var gatewayEndpoint: ServiceAddress { gateway.endpoint }
+  var caFile: String { pki.caFile }
+}
+
+extension GatewayFixture {
   /// Runs `body` with a client of the gateway's public TLS listener.
   func withGateway<T: Sendable>(_ body: (GatewayAPI) async throws -> T) async throws -> T {
-    let transport = try makeGatewayTransport(endpoint: gateway.endpoint, caFile: pki.caFile)
+    let transport = try makeGatewayTransport(endpoint: gatewayEndpoint, caFile: caFile)
     return try await withGRPCClient(transport: transport) { client in
       try await body(GatewayAPI(client: client))
     }

@@ -1,0 +1,54 @@
+import Prometheus
+import Synchronization
+
+/// The registry that metrics recorded below the composition root (database
+/// transactions, signatures committed) go to: the executable's own, set by
+/// `ServiceMain`; none in tests that run several stacks in one process, which
+/// read the metrics of real processes instead.
+public enum ProcessMetrics {
+  private static let current = Mutex<PrometheusCollectorRegistry?>(nil)
+
+  public static func use(_ registry: PrometheusCollectorRegistry) {
+    current.withLock { $0 = registry }
+  }
+
+  public static var registry: PrometheusCollectorRegistry? { current.withLock { $0 } }
+
+  static let transactionBuckets: [Duration] = [
+    .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+    .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1), .seconds(5),
+  ]
+
+  static var transactionSeconds: MetricNameDescriptor {
+    MetricNameDescriptor(
+      namespace: "groundswell", subsystem: "db", metricName: "transaction", unitName: "seconds",
+      helpText: "Database transactions from asking for a connection to commit or rollback, by kind (read, write) and outcome.")
+  }
+
+  /// Records one transaction.
+  public static func recordTransaction(kind: String, outcome: String, duration: Duration) {
+    registry?.makeDurationHistogram(
+      descriptor: transactionSeconds, labels: [("kind", kind), ("outcome", outcome)], buckets: transactionBuckets
+    ).record(duration)
+  }
+
+  static var signaturesCommitted: MetricNameDescriptor {
+    MetricNameDescriptor(
+      namespace: "groundswell", metricName: "signatures_committed", unitName: "total",
+      helpText: "New signatures durably committed, by how they count: counted, pending (awaiting verification) or suspect.")
+  }
+
+  static var commitSignatures: MetricNameDescriptor {
+    MetricNameDescriptor(
+      namespace: "groundswell", subsystem: "db", metricName: "commit", unitName: "signatures",
+      helpText: "Signatures written per durable write transaction of the sign path.")
+  }
+
+  /// Records a sign transaction that committed `count` new signatures of `kind`.
+  public static func recordSignaturesCommitted(_ count: Int, kind: String) {
+    guard let registry else { return }
+    registry.makeCounter(descriptor: signaturesCommitted, labels: [("kind", kind)]).increment(by: Int64(count))
+    registry.makeValueHistogram(descriptor: commitSignatures, buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000])
+      .record(Int64(count))
+  }
+}

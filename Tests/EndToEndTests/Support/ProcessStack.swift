@@ -1,0 +1,122 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import GRPCCore
+import GatewayService
+import GroundswellAPI
+import GroundswellRuntime
+
+/// The four real executables (`.build/debug/…`, which `swift build` makes),
+/// each a process of its own with its own stderr, admin listener and
+/// environment, as an operator runs them.
+final class ProcessStack: GatewayFixture, @unchecked Sendable {
+  struct Member {
+    let name: String
+    let process: Process
+    let port: Int
+    let adminPort: Int
+    let log: String
+  }
+
+  let pki: TestPKI
+  let root: String
+  let members: [Member]
+  let operatorKey: String
+
+  var gatewayEndpoint: ServiceAddress { ServiceAddress(host: "127.0.0.1", port: member("gateway").port) }
+  var caFile: String { pki.caFile }
+
+  func member(_ name: String) -> Member { members.first { $0.name == name }! }
+
+  static func binary(_ name: String) -> String { repositoryRoot.appendingPathComponent(".build/debug/\(name)").path }
+
+  static var available: Bool {
+    ["gateway", "petition-service", "supporter-service", "campaign-service"].allSatisfy {
+      FileManager.default.isExecutableFile(atPath: binary($0))
+    }
+  }
+
+  private init(pki: TestPKI, root: String, members: [Member], operatorKey: String) {
+    self.pki = pki
+    self.root = root
+    self.members = members
+    self.operatorKey = operatorKey
+  }
+
+  /// Starts the four with `environment` added to this process's, and waits
+  /// until the gateway reports SERVING.
+  static func start(environment: [String: String] = [:], arguments: [String] = []) async throws -> ProcessStack {
+    let pki = try TestPKI.make()
+    let root = NSTemporaryDirectory() + "groundswell-processes-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    let names = ["supporter-service", "petition-service", "campaign-service", "gateway"]
+    var ports: [String: (port: Int, admin: Int)] = [:]
+    for name in names { ports[name] = (try freePort(), try freePort()) }
+    func address(_ name: String) -> String { "127.0.0.1:\(ports[name]!.port)" }
+    let keys = try SQLiteAPIKeyRepository(directory: "\(root)/gateway")
+    let operatorKey = try await keys.create(organization: nil, isOperator: true, scopes: [], label: "test operator").key
+    var members: [Member] = []
+    for name in names {
+      let files = pki.files(for: name)
+      var args = [
+        "--listen", address(name), "--admin-listen", "127.0.0.1:\(ports[name]!.admin)", "--data-dir", "\(root)/\(name)",
+        "--cert", files.certificate, "--key", files.privateKey, "--ca", files.certificateAuthority,
+      ] + arguments
+      switch name {
+      case "gateway":
+        args += [
+          "--petition-service", address("petition-service"), "--supporter-service", address("supporter-service"),
+          "--campaign-service", address("campaign-service"),
+        ]
+      case "petition-service": args += ["--supporter-service", address("supporter-service")]
+      case "supporter-service": args += ["--petition-service", address("petition-service")]
+      default: args += ["--petition-service", address("petition-service"), "--supporter-service", address("supporter-service")]
+      }
+      let log = "\(root)/\(name).log"
+      FileManager.default.createFile(atPath: log, contents: nil)
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: binary(name))
+      process.arguments = args
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+      process.standardOutput = FileHandle.nullDevice
+      process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+      try process.run()
+      members.append(Member(name: name, process: process, port: ports[name]!.port, adminPort: ports[name]!.admin, log: log))
+    }
+    let stack = ProcessStack(pki: pki, root: root, members: members, operatorKey: operatorKey)
+    let serving = try await eventually(timeout: .seconds(60), {
+      try? await stack.withGateway { api in try await api.health.check(.init()).status }
+    }, until: { $0 == .serving })
+    guard serving == .serving else {
+      stack.kill()
+      throw StackError("the gateway process did not report SERVING within 60 s")
+    }
+    return stack
+  }
+
+  /// The body of a GET to a member's admin listener.
+  func admin(_ name: String, _ path: String) async throws -> String {
+    let url = URL(string: "http://127.0.0.1:\(member(name).adminPort)\(path)")!
+    return String(decoding: try await URLSession.shared.data(from: url).0, as: UTF8.self)
+  }
+
+  func log(_ name: String) -> String {
+    (try? String(contentsOfFile: member(name).log, encoding: .utf8)) ?? ""
+  }
+
+  /// SIGTERM to each, the gateway first; their exit statuses once they end.
+  func stop() -> [String: Int32] {
+    var statuses: [String: Int32] = [:]
+    for member in members.reversed() {
+      member.process.terminate()
+      member.process.waitUntilExit()
+      statuses[member.name] = member.process.terminationStatus
+    }
+    return statuses
+  }
+
+  func kill() {
+    for member in members where member.process.isRunning { member.process.terminate() }
+  }
+}
