@@ -11,6 +11,19 @@ import Testing
   static let python = ProcessInfo.processInfo.environment["GROUNDSWELL_TEST_PYTHON"]
   static let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
+  struct Span: Decodable { let service, trace_id, span_id, parent, name: String }
+
+  /// Whether the spans of a sign have all arrived (they come in batches):
+  /// the three hops, the signature's database write, and every internal
+  /// span's parent.
+  static func complete(_ spans: [Span]) -> Bool {
+    let services = Set(spans.map { $0.service })
+    let ids = Set(spans.map { $0.span_id })
+    return services.isSuperset(of: ["gateway", "petition-service", "supporter-service"])
+      && spans.contains { $0.service == "petition-service" && $0.name.hasPrefix("sqlite write") }
+      && spans.allSatisfy { $0.service == "gateway" || ids.contains($0.parent) }
+  }
+
   @Test(.enabled(if: python != nil, "needs GROUNDSWELL_TEST_PYTHON with opentelemetry-proto (scripts/test.sh sets it)"))
   func oneSignIsOneTraceAcrossThreeHopsAndEveryServiceServesMetrics() async throws {
     try #require(ProcessStack.available, "build the executables first (scripts/test.sh does)")
@@ -54,15 +67,10 @@ import Testing
     }
     #expect(madeID?.utf8.count == 32)
 
-    struct Span: Decodable { let service, trace_id, span_id, parent, name: String }
     let traced = try await eventually(timeout: .seconds(20), {
       let lines = ((try? String(contentsOfFile: spans, encoding: .utf8)) ?? "").split(separator: "\n")
       return lines.compactMap { try? JSONDecoder().decode(Span.self, from: Data($0.utf8)) }.filter { $0.trace_id == traceID }
-    }, until: { spans in
-      Set(spans.map(\.service)).isSuperset(of: ["gateway", "petition-service", "supporter-service"])
-        && spans.contains { $0.service == "petition-service" && $0.name.hasPrefix("sqlite write") }
-        && spans.allSatisfy { span in span.service == "gateway" || spans.contains { $0.span_id == span.parent } }
-    })
+    }, until: Self.complete)
     let services = Set(traced.map(\.service))
     #expect(services.isSuperset(of: ["gateway", "petition-service", "supporter-service"]), "spans came from \(services)")
     // The hops are one tree: each internal server span's parent is a span of the trace.
