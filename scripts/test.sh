@@ -3,7 +3,9 @@
 # installed), builds everything, and runs every test — model unit tests and
 # the end-to-end suite that starts the four services on loopback with real
 # TLS and mutual TLS, including a Python grpcio partner client and the HTML
-# dashboard in headless Chromium.
+# dashboard in headless Chromium; the four real executables traced through an
+# OTLP receiver with their /metrics checked by promtool; and the deployment
+# files validated offline (scripts/check-deploy.sh).
 #
 #   scripts/test.sh [extra `swift test` arguments, e.g. --filter SignPath]
 set -euo pipefail
@@ -30,6 +32,9 @@ if command -v chromedriver >/dev/null; then
 else
   echo "test.sh: chromedriver not installed; skipping the browser test (apt-get install chromium chromium-driver)" >&2
 fi
+
+# The deployment files, offline: compose schema, kustomize + kubernetes-validate, promtool.
+scripts/check-deploy.sh
 
 swift build --build-tests
 if [ $# -gt 0 ]; then

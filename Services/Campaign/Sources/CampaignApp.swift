@@ -60,7 +60,7 @@ public enum CampaignApp {
       logger: logger,
       onShutdown: { changes.finishAll() }
     )
-    let admin = config.observability.adminListener(serverName: name, logger: logger)
+    let admin = config.observability.adminListener(serverName: name, health: server.health, logger: logger)
     return BuiltService(server: server, dependencies: [petitionClient, supporterClient], admin: admin)
   }
 }

@@ -134,9 +134,6 @@ public enum GatewayApp {
     let authentication = APIKeyInterceptor(keys: keyCache, quotas: QuotaBuckets(defaults: config.quota), logger: logger)
     let directory = RemoteTenantDirectory(client: campaign.calls.client)
     let registry = config.observability.registry
-    let admin = GatewayAdmin.listener(
-      listen: config.observability.adminListen, access: config.observability.adminAccess, view: view, updates: updates,
-      registry: registry, logger: logger)
     let server = ServerHost(
       endpoint: config.listen,
       security: config.tls.serverTLS,
@@ -165,6 +162,9 @@ public enum GatewayApp {
       },
       unknownMethod: { await authentication.refuseUnknown($0, method: $1) }
     )
+    let admin = GatewayAdmin.listener(
+      listen: config.observability.adminListen, access: config.observability.adminAccess, health: server.health, view: view, updates: updates,
+      registry: registry, logger: logger)
     // Not ready until the live view has loaded both feeds; not serving while
     // petition-service, which every signature needs, is unreachable.
     let loading = ViewLoading(view: view, health: server.health)

@@ -84,7 +84,7 @@ public enum PetitionApp {
     let retainer = PeriodicService(every: config.retentionInterval) { await retention.run() }
     let invalidations = InvalidationRunner(repository: repository, changes: changes, logger: logger)
     let invalidator = PeriodicService(every: .seconds(1), immediately: true) { await invalidations.runPending() }
-    let admin = config.observability.adminListener(serverName: name, logger: logger)
+    let admin = config.observability.adminListener(serverName: name, health: server.health, logger: logger)
     // Signing needs supporter-service: while it is unreachable this service
     // reports NOT_SERVING.
     let probe = DependencyProbe(name: ServiceName.supporter, client: supporters.client, health: server.health, logger: logger)

@@ -53,7 +53,7 @@ public enum SupporterApp {
     // Pending erasures resume at start (the first pass) and are retried
     // until they finish.
     let resumer = PeriodicService(every: config.erasureRetryInterval, immediately: true) { await erasures.resumePending() }
-    let admin = config.observability.adminListener(serverName: name, logger: logger)
+    let admin = config.observability.adminListener(serverName: name, health: server.health, logger: logger)
     return BuiltService(server: server, dependencies: [petitions, resumer], admin: admin)
   }
 }

@@ -66,14 +66,17 @@ struct AdminAccessMiddleware<Context: RequestContext>: RouterMiddleware {
 
 /// A service's plain-HTTP admin listener: `/metrics` for Prometheus (the
 /// service's registry, then whatever `extraMetrics` renders at scrape
-/// time), plus any routes the service adds (the gateway's dashboard). It is
-/// for a private network: it checks `Host`, and can require a bearer token.
+/// time); `/livez` and `/readyz`, the gRPC health status as HTTP 200 or 503
+/// for probes that cannot speak TLS (the kubelet's gRPC probe cannot);
+/// plus any routes the service adds (the gateway's dashboard). It is for a
+/// private network: it checks `Host`, and can require a bearer token.
 public struct AdminListener: Service {
   let application: Application<RouterResponder<BasicRequestContext>>
   public let port: PortPromise
 
   public init(
     listen: ServiceAddress, serverName: String, registry: PrometheusCollectorRegistry, access: AdminAccess,
+    health: HealthStatus,
     extraMetrics: @escaping @Sendable () -> String = { "" },
     routes: (Router<BasicRequestContext>) -> Void = { _ in },
     logger: Logger
@@ -85,6 +88,15 @@ public struct AdminListener: Service {
         status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
         body: .init(byteBuffer: ByteBuffer(string: registry.emitToString() + extraMetrics())))
     }
+    func probe(_ service: String) -> Response {
+      let status = health.status(of: service)
+      let body = status == .serving ? "SERVING\n" : "NOT_SERVING: \(health.holds.sorted().joined(separator: ", "))\n"
+      return Response(
+        status: status == .serving ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
+        body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+    router.get("livez") { _, _ in probe(HealthStatus.liveness) }
+    router.get("readyz") { _, _ in probe("") }
     routes(router)
     let port = PortPromise()
     self.port = port

@@ -27,8 +27,9 @@ public struct ObservabilityConfig: Sendable {
   }
 
   /// The admin listener of a service with nothing to add to `/metrics`.
-  public func adminListener(serverName: String, logger: Logger) -> AdminListener {
-    AdminListener(listen: adminListen, serverName: serverName, registry: registry, access: adminAccess, logger: logger)
+  public func adminListener(serverName: String, health: HealthStatus, logger: Logger) -> AdminListener {
+    AdminListener(
+      listen: adminListen, serverName: serverName, registry: registry, access: adminAccess, health: health, logger: logger)
   }
 }
 

@@ -9,12 +9,12 @@ import Prometheus
 /// totals added, and the read-only live dashboard at `/dashboard`.
 enum GatewayAdmin {
   static func listener(
-    listen: ServiceAddress, access: AdminAccess, view: LiveView, updates: TotalsUpdates,
+    listen: ServiceAddress, access: AdminAccess, health: HealthStatus, view: LiveView, updates: TotalsUpdates,
     registry: PrometheusCollectorRegistry, logger: Logger
   ) -> AdminListener {
     let totals = TotalsMetrics(view: view, updates: updates)
     return AdminListener(
-      listen: listen, serverName: GatewayApp.name, registry: registry, access: access,
+      listen: listen, serverName: GatewayApp.name, registry: registry, access: access, health: health,
       extraMetrics: { totals.render(now: Date()) },
       routes: { router in
         router.get("dashboard") { _, _ -> Response in
