@@ -148,7 +148,7 @@ import Testing
       let health = Grpc_Health_V1_Health.Client(wrapping: client)
       #expect(try await health.check(.init()).status == .serving)
       try await stack.supporter.stop()
-      let down = try await eventually({ try await health.check(.init()).status }, until: { $0 == .notServing })
+      let down = try await eventually(timeout: .seconds(20), { try await health.check(.init()).status }, until: { $0 == .notServing })
       #expect(down == .notServing)
       #expect(stack.petition.built.server.health.holds == ["supporter-service unreachable"])
       #expect(try await health.check(.with { $0.service = HealthStatus.liveness }).status == .serving)

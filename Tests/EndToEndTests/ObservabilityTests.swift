@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import GRPCCore
 import GroundswellAPI
 import GroundswellRuntime
@@ -116,6 +119,17 @@ import Testing
         #expect(status == 0, "promtool check metrics on \(name): \(output)")
       }
     }
+
+    // Probes over HTTP mirror gRPC health; a foreign Host is refused.
+    for name in ["gateway", "petition-service", "supporter-service", "campaign-service"] {
+      let ready = try await stack.admin(name, "/readyz")
+      #expect(ready == "SERVING\n", "\(name) /readyz: \(ready)")
+      #expect(try await stack.admin(name, "/livez") == "SERVING\n", "\(name) /livez")
+    }
+    var rebound = URLRequest(url: URL(string: "http://127.0.0.1:\(stack.member("gateway").adminPort)/metrics")!)
+    rebound.setValue("groundswell.attacker.example", forHTTPHeaderField: "Host")
+    let refused = try await URLSession.shared.data(for: rebound).1 as? HTTPURLResponse
+    #expect(refused?.statusCode == 421)
 
     // SIGTERM: every process drains and exits 0.
     let statuses = stack.stop()

@@ -99,4 +99,22 @@ import Testing
     #expect(metrics.contains("grpc_server_handled_total{grpc_method=\"grpc.health.v1.Health/Check\",grpc_code=\"INTERNAL\"} 2"))
     #expect(metrics.contains("grpc_server_in_flight_calls 0.0"))
   }
+
+  @Test func theAdminListenerAdmitsOnlyItsOwnHostsAndTheToken() {
+    let open = AdminAccess(allowedHosts: ["petition-service"])
+    #expect(open.admits(host: "127.0.0.1:7411"))
+    #expect(open.admits(host: "10.1.2.3:7411"))
+    #expect(open.admits(host: "localhost:7411"))
+    #expect(open.admits(host: "[::1]:7411"))
+    #expect(open.admits(host: "Petition-Service:7411"))
+    #expect(!open.admits(host: "rebind.attacker.example:7411"))
+    #expect(!open.admits(host: "1.2.3.4.attacker.example"))
+    #expect(!open.admits(host: nil))
+    #expect(open.admits(authorization: nil), "no token configured")
+    let guarded = AdminAccess(bearerToken: "s3cret-token-of-length")
+    #expect(guarded.admits(authorization: "Bearer s3cret-token-of-length"))
+    #expect(!guarded.admits(authorization: "Bearer s3cret-token-of-lengtX"))
+    #expect(!guarded.admits(authorization: "s3cret-token-of-length"))
+    #expect(!guarded.admits(authorization: nil))
+  }
 }

@@ -5,19 +5,22 @@ import Logging
 import ServiceLifecycle
 
 /// Checks a required dependency's health every `interval` and holds this
-/// service's health at NOT_SERVING while the dependency does not answer
-/// SERVING, logging each change.
+/// service's health at NOT_SERVING from the start until the dependency
+/// first answers, and after `failures` checks in a row without an answer
+/// (one slow check on a busy machine is not an outage), logging each change.
 public struct DependencyProbe: Service {
   let name: String
   let client: GRPCClient<HTTP2ClientTransport.Posix>
   let health: HealthStatus
   let interval: Duration
+  let failures: Int
   let logger: Logger
 
   public init(
     name: String, client: GRPCClient<HTTP2ClientTransport.Posix>, health: HealthStatus, interval: Duration = .seconds(2),
-    logger: Logger
+    failures: Int = 3, logger: Logger
   ) {
+    self.failures = failures
     self.name = name
     self.client = client
     self.health = health
@@ -33,6 +36,7 @@ public struct DependencyProbe: Service {
     let checker = Grpc_Health_V1_Health.Client(wrapping: client)
     await cancelWhenGracefulShutdown {
       var reachable: Bool?
+      var missed = 0
       while !Task.isCancelled {
         var options = CallOptions.defaults
         options.timeout = .seconds(1)
@@ -43,7 +47,9 @@ public struct DependencyProbe: Service {
         } catch {
           failure = rootCause(of: error)
         }
-        let now = failure.isEmpty
+        missed = failure.isEmpty ? 0 : missed + 1
+        // Unreachable until the first answer; then only after `failures` misses.
+        let now = failure.isEmpty || (reachable == true && missed < failures)
         if now != reachable {
           if now {
             health.release(reason)

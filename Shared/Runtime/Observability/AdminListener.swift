@@ -88,7 +88,7 @@ public struct AdminListener: Service {
         status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
         body: .init(byteBuffer: ByteBuffer(string: registry.emitToString() + extraMetrics())))
     }
-    func probe(_ service: String) -> Response {
+    @Sendable func probe(_ service: String) -> Response {
       let status = health.status(of: service)
       let body = status == .serving ? "SERVING\n" : "NOT_SERVING: \(health.holds.sorted().joined(separator: ", "))\n"
       return Response(
