@@ -116,6 +116,14 @@ final class ProcessStack: GatewayFixture, @unchecked Sendable {
     return statuses
   }
 
+  /// SIGTERM to one member; its exit status once it has ended.
+  func terminate(_ name: String) -> Int32 {
+    let process = member(name).process
+    process.terminate()
+    process.waitUntilExit()
+    return process.terminationStatus
+  }
+
   func kill() {
     for member in members where member.process.isRunning { member.process.terminate() }
   }
