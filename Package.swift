@@ -148,7 +148,8 @@ let package = Package(
           .product(name: "Logging", package: "swift-log"),
           .product(name: "Prometheus", package: "swift-prometheus"),
         ] + grpc,
-        path: "Tests/EndToEndTests"
+        path: "Tests/EndToEndTests",
+        exclude: ["Support/otlp_receiver.py"]
       ),
     ],
   swiftLanguageModes: [.v6]

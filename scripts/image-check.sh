@@ -33,7 +33,10 @@ done
 bin=.build-release/release
 echo "    built in $(( $(date +%s) - start )) s"
 rm -rf "$work/context" && mkdir -p "$work/context/out"
-for product in gateway petition-service supporter-service campaign-service groundswell; do cp "$bin/$product" "$work/context/out/"; done
+for product in gateway petition-service supporter-service campaign-service groundswell; do
+  cp "$bin/$product" "$work/context/out/"
+  strip "$work/context/out/$product" # as the builder stage does
+done
 echo "    shared libraries the gateway needs: $(ldd "$bin/gateway" | awk '{print $1}' | tr '\n' ' ')"
 
 base=localhost/groundswell-base:bookworm-min
@@ -88,9 +91,14 @@ other_key=$(run_in gateway keys create --data-dir /data --organization organizat
 declare -A pids
 for service in "${services[@]}"; do
   port=${ports[$service]}
-  run_in "$service" --listen "127.0.0.1:$port" --admin-listen "127.0.0.1:$((port + 10))" \
-    --petition-service "$(address petition-service)" --supporter-service "$(address supporter-service)" \
-    $([ "$service" = gateway ] && echo --campaign-service "$(address campaign-service)") \
+  case $service in
+    gateway) peers=(--petition-service "$(address petition-service)" --supporter-service "$(address supporter-service)"
+                    --campaign-service "$(address campaign-service)") ;;
+    petition-service) peers=(--supporter-service "$(address supporter-service)") ;;
+    supporter-service) peers=(--petition-service "$(address petition-service)") ;;
+    campaign-service) peers=(--petition-service "$(address petition-service)" --supporter-service "$(address supporter-service)") ;;
+  esac
+  run_in "$service" --listen "127.0.0.1:$port" --admin-listen "127.0.0.1:$((port + 10))" "${peers[@]}" \
     >"$work/run/logs/$service.log" 2>&1 &
   pids[$service]=$!
 done
@@ -109,6 +117,11 @@ for service in "${services[@]}"; do
   grep -q '^grpc_server_handled_total' <<<"$metrics" || { echo "image-check: $service's /metrics has no RPC counts" >&2; exit 1; }
 done
 echo "    /metrics answers on all four admin listeners"
+
+for service in "${services[@]}"; do
+  pid=$(pgrep -f "^/usr/local/bin/service --listen 127.0.0.1:${ports[$service]}" | head -1)
+  echo "    $service: $(awk '/VmRSS/ {print $2 / 1024 " MiB resident"}' "/proc/$pid/status") after the seed"
+done
 
 echo "==> SIGTERM"
 pkill -TERM -f '^/usr/local/bin/service' || true

@@ -48,6 +48,7 @@ import Testing
     defer { stack.kill() }
     let (organization, key) = try await stack.makeOrganization()
     let petition = try await stack.makeOpenPetition(organization: organization, key: key)
+    _ = try await stack.makeCampaign(organization: organization, key: key, petitions: [petition])
 
     // A partner's own trace and request id are carried through every hop.
     let traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -118,6 +119,29 @@ import Testing
         let (status, output) = try runWithInput(promtool, ["check", "metrics"], input: body)
         #expect(status == 0, "promtool check metrics on \(name): \(output)")
       }
+    }
+
+    // Every metric the shipped Grafana dashboard and the alert rules use is
+    // one of the services exposes.
+    var exposed = Set<String>()
+    for name in required.keys {
+      for line in try await stack.admin(name, "/metrics").split(separator: "\n") where !line.hasPrefix("#") {
+        exposed.insert(String(line.prefix { $0 != "{" && $0 != " " }))
+      }
+    }
+    let dashboard = try JSONSerialization.jsonObject(
+      with: Data(contentsOf: repositoryRoot.appendingPathComponent("deploy/grafana/groundswell-dashboard.json"))) as! [String: Any]
+    var expressions = (dashboard["panels"] as! [[String: Any]]).flatMap { panel in
+      (panel["targets"] as! [[String: Any]]).map { $0["expr"] as! String }
+    }
+    #expect(expressions.count >= 15)
+    let rules = try String(contentsOf: repositoryRoot.appendingPathComponent("deploy/prometheus/alerts.yaml"), encoding: .utf8)
+    expressions += rules.split(separator: "\n").map(String.init)
+    for expression in expressions {
+      let names = expression.split(whereSeparator: { !($0.isLetter || $0 == "_") }).filter {
+        $0.hasPrefix("groundswell_") || $0.hasPrefix("grpc_server_")
+      }
+      for name in names { #expect(exposed.contains(String(name)), "\(name) is charted or alerted on, and no service exposes it") }
     }
 
     // Probes over HTTP mirror gRPC health; a foreign Host is refused.
