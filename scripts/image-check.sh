@@ -130,5 +130,6 @@ for service in gateway campaign-service petition-service supporter-service; do
   if wait "${pids[$service]}"; then echo "    $service stopped cleanly"; else echo "image-check: $service exited $?" >&2; status=1; fi
 done
 grep -h '"level":"error"' "$work/run/logs"/*.log >&2 && status=1
+buildah rmi --prune >/dev/null 2>&1 || true # the intermediate stages
 [ $status = 0 ] && echo "image-check: passed"
 exit $status
