@@ -267,13 +267,13 @@ import Testing
             $0.title = "Short window"
             $0.targets = [Self.governor]
             // Long enough to create, publish and sign on a loaded machine.
-            $0.deadlineTime = Google_Protobuf_Timestamp(date: Date(timeIntervalSinceNow: 5))
+            $0.deadlineTime = Google_Protobuf_Timestamp(date: Date(timeIntervalSinceNow: 15))
           }
         }, metadata: bearer(key)
       ).petition.name
       _ = try await api.petitions.publishPetition(.with { $0.name = petition }, metadata: bearer(key))
       try await sign(api, petition, email: "intime@example.org", key: key)
-      try await Task.sleep(for: .seconds(5.5))
+      try await Task.sleep(for: .seconds(15.5))
       let late = await rpcError { try await sign(api, petition, email: "late@example.org", key: key) }
       #expect(late?.code == .failedPrecondition)
       #expect(late?.message.contains("CLOSED") == true)
