@@ -8,9 +8,9 @@ import Testing
 
 /// SIGTERM under load, to each of the three services on the sign path, as
 /// real processes: each exits 0, what fails is UNAVAILABLE, and the
-/// signatures stored are exactly the signatures acknowledged — which holds
-/// for supporter-service and is a known issue for the gateway and
-/// petition-service (see below).
+/// signatures stored are exactly the signatures acknowledged — no call that
+/// had started is cut (the server refuses new calls and lets the running
+/// ones finish before it closes its listener).
 @Suite(.serialized) struct DrainTests {
 
   @Test(arguments: ["gateway", "petition-service", "supporter-service"])
@@ -56,18 +56,7 @@ import Testing
     _ = stack.stop()
     let database = try DatabaseQueue(path: "\(stack.root)/petition-service/petition.sqlite")
     let stored = try await database.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM signatures") ?? -1 }
-    if victim == "supporter-service" {
-      #expect(stored == ok, "\(victim): \(ok) acknowledged, \(stored) stored, failures \(failures)")
-    } else {
-      // Known: grpc-swift's server stops serving as soon as its listener
-      // closes, and calls it was still running are cut — a signature in
-      // flight through the gateway, or in petition-service, can be stored
-      // while its caller is told UNAVAILABLE (a retry with the same
-      // request_id then gets the stored answer). Issue 12 stays open for it.
-      withKnownIssue("SIGTERM cuts calls in flight on \(victim)", isIntermittent: true) {
-        #expect(stored == ok, "\(victim): \(ok) acknowledged, \(stored) stored, failures \(failures)")
-      }
-    }
+    #expect(stored == ok, "\(victim): \(ok) acknowledged, \(stored) stored, failures \(failures)")
   }
 }
 

@@ -58,6 +58,7 @@ public enum CampaignApp {
       identity: [PeerIdentityInterceptor()],
       registry: config.observability.registry,
       logger: logger,
+      shutdownGrace: config.observability.shutdownGrace,
       onShutdown: { changes.finishAll() }
     )
     let admin = config.observability.adminListener(serverName: name, health: server.health, logger: logger)

@@ -155,6 +155,7 @@ public enum GatewayApp {
       registry: registry,
       limits: config.limits,
       logger: logger,
+      shutdownGrace: config.observability.shutdownGrace,
       onShutdown: {
         canceller.beginShutdown()
         updates.finishAll()

@@ -68,6 +68,7 @@ public enum PetitionApp {
       identity: [PeerIdentityInterceptor()],
       registry: config.observability.registry,
       logger: logger,
+      shutdownGrace: config.observability.shutdownGrace,
       onShutdown: { changes.finishAll() }
     )
     // Minutes are kept for a day and hours for 92 days; older buckets go.

@@ -48,7 +48,8 @@ public enum SupporterApp {
       ],
       identity: [PeerIdentityInterceptor()],
       registry: config.observability.registry,
-      logger: logger
+      logger: logger,
+      shutdownGrace: config.observability.shutdownGrace
     )
     // Pending erasures resume at start (the first pass) and are retried
     // until they finish.

@@ -51,6 +51,9 @@ public struct ServerOptions: ParsableArguments {
   @Option(name: .long, help: "A file holding a bearer token the admin listener then requires of every request. [env: GROUNDSWELL_ADMIN_TOKEN_FILE]")
   public var adminTokenFile: String?
 
+  @Option(name: .long, help: "Seconds that calls already running get to finish once SIGTERM arrives, 0–300; new calls are refused meanwhile. [env: GROUNDSWELL_SHUTDOWN_GRACE, default: 10]")
+  public var shutdownGrace: String?
+
   public init() {}
 
   public func listenEndpoint(default fallback: String) throws -> ServiceAddress {
@@ -101,6 +104,11 @@ public struct ServerOptions: ParsableArguments {
       }
       token = trimmed
     }
-    return ObservabilityConfig(adminListen: listen, adminAccess: AdminAccess(allowedHosts: Set(hosts), bearerToken: token))
+    let graceText = setting(shutdownGrace, env: "GROUNDSWELL_SHUTDOWN_GRACE", default: "10")
+    guard let grace = Int(graceText), (0...300).contains(grace) else {
+      throw ValidationError("--shutdown-grace must be a whole number of seconds from 0 to 300; got `\(graceText.prefix(40))`")
+    }
+    return ObservabilityConfig(
+      adminListen: listen, adminAccess: AdminAccess(allowedHosts: Set(hosts), bearerToken: token), shutdownGrace: .seconds(grace))
   }
 }

@@ -16,11 +16,14 @@ public struct ObservabilityConfig: Sendable {
   public var adminListen: ServiceAddress
   public var adminAccess: AdminAccess
   public var registry: PrometheusCollectorRegistry
+  /// How long running calls may take to finish once shutdown begins.
+  public var shutdownGrace: Duration
 
   public init(
     adminListen: ServiceAddress = ServiceAddress(host: "127.0.0.1", port: 0), adminAccess: AdminAccess = .open,
-    registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+    registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), shutdownGrace: Duration = .seconds(10)
   ) {
+    self.shutdownGrace = shutdownGrace
     self.adminListen = adminListen
     self.adminAccess = adminAccess
     self.registry = registry

@@ -10,8 +10,10 @@ import Glibc
 #endif
 
 /// One gRPC server of a service, with its health status, run as a
-/// `ServiceLifecycle.Service`: on graceful shutdown health goes NOT_SERVING,
-/// the listener stops accepting, and in-flight calls finish.
+/// `ServiceLifecycle.Service`. On graceful shutdown health goes NOT_SERVING,
+/// long-lived streams are ended (`onShutdown`), new calls are refused with
+/// UNAVAILABLE, and the calls already running get up to `shutdownGrace` to
+/// finish; then the listener closes and the server stops.
 public final class ServerHost: Service, Sendable {
   public let server: GRPCServer<UnknownMethodGate<HTTP2ServerTransport.Posix>>
   private let transport: HTTP2ServerTransport.Posix
@@ -20,6 +22,8 @@ public final class ServerHost: Service, Sendable {
   /// The connections the server holds open now.
   public let connections: ConnectionCounter
   private let logger: Logger
+  private let drain = DrainGate()
+  private let shutdownGrace: Duration
   private let onShutdown: @Sendable () -> Void
 
   /// - Parameters:
@@ -28,6 +32,8 @@ public final class ServerHost: Service, Sendable {
   ///     `ServerPipeline` puts tracing, metrics and the request log before
   ///     them. Applied to every method but health's.
   ///   - registry: where the RPC metrics go.
+  ///   - shutdownGrace: how long running calls may take to finish once
+  ///     shutdown begins; what still runs after it is cut.
   ///   - onShutdown: ends long-lived streams when graceful shutdown begins.
   ///   - unknownMethod: the answer to a call of a method the server does not
   ///     have; nil for the usual UNIMPLEMENTED.
@@ -40,6 +46,7 @@ public final class ServerHost: Service, Sendable {
     registry: PrometheusCollectorRegistry,
     limits: ConnectionLimits = .internalListener,
     logger: Logger,
+    shutdownGrace: Duration = .seconds(10),
     onShutdown: @escaping @Sendable () -> Void = {},
     unknownMethod: UnknownMethodGate<HTTP2ServerTransport.Posix>.Refusal? = nil
   ) {
@@ -71,7 +78,7 @@ public final class ServerHost: Service, Sendable {
     self.server = GRPCServer(
       transport: UnknownMethodGate(transport, refusal: unknownMethod),
       services: services + [healthService],
-      interceptorPipeline: ServerPipeline.interceptors(registry: registry, logger: logger, identity: identity).map {
+      interceptorPipeline: ServerPipeline.interceptors(registry: registry, logger: logger, drain: drain, identity: identity).map {
         .apply($0, to: .allExcluding(services: [Grpc_Health_V1_Health.descriptor], methods: []))
       }
     )
@@ -79,6 +86,7 @@ public final class ServerHost: Service, Sendable {
     self.endpoint = endpoint
     self.logger = logger
     self.onShutdown = onShutdown
+    self.shutdownGrace = shutdownGrace
   }
 
   /// The port the server listens on, once it does (useful with port 0).
@@ -98,11 +106,20 @@ public final class ServerHost: Service, Sendable {
     do {
       try await withGracefulShutdownHandler {
         try await server.serve()
-      } onGracefulShutdown: { [health, server, logger, onShutdown] in
-        logger.info("shutting down: health NOT_SERVING, finishing in-flight calls")
+      } onGracefulShutdown: { [health, server, logger, onShutdown, drain, shutdownGrace] in
+        logger.info(
+          "shutting down: health NOT_SERVING, refusing new calls, finishing running ones",
+          metadata: ["running": "\(drain.running)", "grace_s": "\(shutdownGrace.components.seconds)"])
         health.beginShutdown()
+        drain.close()
         onShutdown()
-        server.beginGracefulShutdown()
+        Task {
+          let left = await drain.drained(within: shutdownGrace)
+          if left > 0 {
+            logger.warning("the shutdown grace period is over; cutting the calls still running", metadata: ["running": "\(left)"])
+          }
+          server.beginGracefulShutdown()
+        }
       }
     } catch {
       throw StartupError("cannot serve on \(endpoint): \(rootCause(of: error))")

@@ -6,8 +6,9 @@ import ServiceLifecycle
 /// group through the composition root, run it until SIGTERM or SIGINT, and
 /// turn a start-up failure into one line on stderr and a non-zero exit.
 public enum ServiceMain {
-  /// How long in-flight calls may take to finish once SIGTERM arrives.
-  public static let gracefulShutdown = Duration.seconds(20)
+  /// How long the services' own shutdown (closing clients, exporting the
+  /// last spans) may take after the server's grace period.
+  public static let shutdownAfterGrace = Duration.seconds(10)
 
   public static func run(
     name: String,
@@ -36,10 +37,9 @@ public enum ServiceMain {
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger
       )
-      // Shutdown has an upper bound: after the graceful period whatever is
-      // still running is cancelled, and a process that still has not ended
-      // exits (see `shutdownDeadline`).
-      configuration.maximumGracefulShutdownDuration = gracefulShutdown
+      // Shutdown has an upper bound: the server's grace period for running
+      // calls and a little more; then whatever still runs is cancelled.
+      configuration.maximumGracefulShutdownDuration = observability.shutdownGrace + shutdownAfterGrace
       configuration.maximumCancellationDuration = .seconds(5)
       let group = ServiceGroup(configuration: configuration)
       try await group.run()
