@@ -25,22 +25,7 @@ import Testing
     let tally = DrainTally()
     let status = try await stack.withGateway { api in
       try await withThrowingTaskGroup(of: Void.self) { group in
-        for worker in 0..<8 {
-          group.addTask {
-            var n = 0
-            while !tally.stopped {
-              n += 1
-              do {
-                _ = try await api.petitions.signPetition(
-                  signRequest(petition, email: "drain-\(worker)-\(n)@example.org"), metadata: bearer(key))
-                tally.ok()
-              } catch let error as RPCError {
-                tally.failed("\(error.code)")
-                try await Task.sleep(for: .milliseconds(20))
-              }
-            }
-          }
-        }
+        tally.addSigners(8, to: &group, api: api, petition: petition, key: key, prefix: "drain")
         try await Task.sleep(for: .seconds(1.5))
         let status = stack.terminate(victim)
         try await Task.sleep(for: .seconds(1))
@@ -67,4 +52,27 @@ final class DrainTally: Sendable {
   func failed(_ code: String) { state.withLock { $0.failures[code, default: 0] += 1 } }
   func stop() { state.withLock { $0.stopped = true } }
   var stopped: Bool { state.withLock { $0.stopped } }
+
+  /// `count` clients signing `petition` with new addresses until `stop()`;
+  /// after a failure each waits 20 ms.
+  func addSigners(
+    _ count: Int, to group: inout ThrowingTaskGroup<Void, any Error>, api: GatewayAPI, petition: String, key: String, prefix: String
+  ) {
+    for worker in 0..<count {
+      group.addTask {
+        var n = 0
+        while !self.stopped {
+          n += 1
+          do {
+            _ = try await api.petitions.signPetition(
+              signRequest(petition, email: "\(prefix)-\(worker)-\(n)@example.org"), metadata: bearer(key))
+            self.ok()
+          } catch let error as RPCError {
+            self.failed("\(error.code)")
+            try await Task.sleep(for: .milliseconds(20))
+          }
+        }
+      }
+    }
+  }
 }

@@ -100,6 +100,43 @@ import Testing
     }
   }
 
+  /// After petition-service or campaign-service is restored from a backup
+  /// their versions go back: a reconcile's snapshot with lower versions is
+  /// ignored (it may be older than the live stream), a new connection's
+  /// snapshot is taken as it is.
+  @Test func aNewConnectionsSnapshotWinsOverHigherVersions() {
+    var state = ViewState()
+    state.apply(
+      campaign: "campaigns/c", title: "T", organization: "organizations/o", members: [], petitions: ["petitions/p"],
+      version: 9, sequence: 1)
+    let keys = Set((0..<5).map { UInt128($0) })
+    state.replace("petitions/p", with: PetitionEntry(organization: "organizations/o", count: 5, version: 40, supporters: SignerSet(keys)))
+    #expect(state.grandSignatures == 5)
+    let restored = PetitionEntry(organization: "organizations/o", count: 2, version: 12, supporters: SignerSet(Set(keys.prefix(2))))
+    let ignored = state.replace("petitions/p", with: restored)
+    #expect(!ignored)
+    #expect(state.grandSignatures == 5 && state.petitions["petitions/p"]?.count == 5)
+    let taken = state.replace("petitions/p", with: restored, authoritative: true)
+    #expect(taken)
+    #expect(state.grandSignatures == 2 && state.petitions["petitions/p"]?.count == 2)
+    #expect(state.petitions["petitions/p"]?.supporters.count == 2)
+    // Then the live stream goes on from the restored version.
+    state.apply(
+      "petitions/p", organization: "organizations/o", count: 3, version: 13, lastSignature: nil, signed: [UInt128(7)], withdrawn: [],
+      minutes: [:])
+    #expect(state.grandSignatures == 3)
+
+    func restoreCampaign(authoritative: Bool) -> Bool {
+      state.apply(
+        campaign: "campaigns/c", title: "T", organization: "organizations/o", members: [], petitions: [], version: 4, sequence: 1,
+        authoritative: authoritative)
+    }
+    #expect(!restoreCampaign(authoritative: false))
+    #expect(state.campaigns["campaigns/c"]?.petitions == ["petitions/p"])
+    #expect(restoreCampaign(authoritative: true))
+    #expect(state.campaigns["campaigns/c"]?.petitions == [])
+  }
+
   @Test func minutesOlderThanADayAreForgotten() {
     var state = ViewState()
     state.apply(

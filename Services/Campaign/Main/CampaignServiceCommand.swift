@@ -7,6 +7,14 @@ struct CampaignServiceCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: CampaignApp.name,
     abstract: "Runs campaign-service: organizations, campaigns and the petitions that belong to them.",
+    subcommands: [Serve.self, BackupCommand.self, RestoreCommand.self],
+    defaultSubcommand: Serve.self
+  )
+}
+
+struct Serve: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Serves the service (the default).",
     discussion: "Listens with mutual TLS; only clients with a certificate from the internal CA are served."
   )
 

@@ -8,7 +8,7 @@ struct GatewayCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: GatewayApp.name,
     abstract: "The public endpoint of Groundswell: API keys, forwarding, and signature totals.",
-    subcommands: [Serve.self, Keys.self],
+    subcommands: [Serve.self, Keys.self, BackupCommand.self, RestoreCommand.self],
     defaultSubcommand: Serve.self
   )
 }

@@ -8,6 +8,14 @@ struct PetitionServiceCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: PetitionApp.name,
     abstract: "Runs petition-service: petitions, signatures and their counters.",
+    subcommands: [Serve.self, BackupCommand.self, RestoreCommand.self],
+    defaultSubcommand: Serve.self
+  )
+}
+
+struct Serve: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Serves the service (the default).",
     discussion: "Listens with mutual TLS; only clients with a certificate from the internal CA are served."
   )
 

@@ -7,6 +7,14 @@ struct SupporterServiceCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: SupporterApp.name,
     abstract: "Runs supporter-service: people, their canonical email, each organization's record of them, export and erasure.",
+    subcommands: [Serve.self, BackupCommand.self, RestoreCommand.self],
+    defaultSubcommand: Serve.self
+  )
+}
+
+struct Serve: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Serves the service (the default).",
     discussion: "Listens with mutual TLS; only clients with a certificate from the internal CA are served."
   )
 

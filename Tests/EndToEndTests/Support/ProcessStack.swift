@@ -13,15 +13,19 @@ import GroundswellRuntime
 final class ProcessStack: GatewayFixture, @unchecked Sendable {
   struct Member {
     let name: String
-    let process: Process
+    var process: Process
     let port: Int
     let adminPort: Int
     let log: String
+    let arguments: [String]
+    let environment: [String: String]
   }
 
   let pki: TestPKI
   let root: String
-  let members: [Member]
+  private let lock = NSLock()
+  private var _members: [Member]
+  var members: [Member] { lock.withLock { _members } }
   let operatorKey: String
 
   var gatewayEndpoint: ServiceAddress { ServiceAddress(host: "127.0.0.1", port: member("gateway").port) }
@@ -40,7 +44,7 @@ final class ProcessStack: GatewayFixture, @unchecked Sendable {
   private init(pki: TestPKI, root: String, members: [Member], operatorKey: String) {
     self.pki = pki
     self.root = root
-    self.members = members
+    self._members = members
     self.operatorKey = operatorKey
   }
 
@@ -75,14 +79,12 @@ final class ProcessStack: GatewayFixture, @unchecked Sendable {
       }
       let log = "\(root)/\(name).log"
       FileManager.default.createFile(atPath: log, contents: nil)
-      let process = Process()
-      process.executableURL = URL(fileURLWithPath: binary(name))
-      process.arguments = args
-      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-      process.standardOutput = FileHandle.nullDevice
-      process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-      try process.run()
-      members.append(Member(name: name, process: process, port: ports[name]!.port, adminPort: ports[name]!.admin, log: log))
+      let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+      let process = try launch(name, arguments: args, environment: merged, log: log)
+      members.append(
+        Member(
+          name: name, process: process, port: ports[name]!.port, adminPort: ports[name]!.admin, log: log, arguments: args,
+          environment: merged))
     }
     let stack = ProcessStack(pki: pki, root: root, members: members, operatorKey: operatorKey)
     let serving = try await eventually(timeout: .seconds(60), {
@@ -93,6 +95,30 @@ final class ProcessStack: GatewayFixture, @unchecked Sendable {
       throw StackError("the gateway process did not report SERVING within 60 s")
     }
     return stack
+  }
+
+  static func launch(_ name: String, arguments: [String], environment: [String: String], log: String) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary(name))
+    process.arguments = arguments
+    process.environment = environment
+    process.standardOutput = FileHandle.nullDevice
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+    handle.seekToEndOfFile()
+    process.standardError = handle
+    try process.run()
+    return process
+  }
+
+  /// Starts a member that was terminated again, with the same arguments,
+  /// ports and data directory.
+  func restart(_ name: String) throws {
+    try lock.withLock {
+      let index = _members.firstIndex { $0.name == name }!
+      let member = _members[index]
+      precondition(!member.process.isRunning, "\(name) still runs")
+      _members[index].process = try Self.launch(name, arguments: member.arguments, environment: member.environment, log: member.log)
+    }
   }
 
   /// The body of a GET to a member's admin listener.

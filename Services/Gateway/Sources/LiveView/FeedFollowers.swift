@@ -95,7 +95,10 @@ struct PetitionFeedReader: Sendable {
         pulse.beat()
         let asOf = message.asOfTime.date
         if !snapshot.isComplete {
-          repaired += view.merge(snapshot.add(message.petitions, last: message.snapshotComplete), countingRepairs: reconcile)
+          // A reconcile's snapshot may be older than what the live stream
+          // already applied; a new connection's is the source's present.
+          repaired += view.merge(
+            snapshot.add(message.petitions, last: message.snapshotComplete), countingRepairs: reconcile, authoritative: !reconcile)
           if message.snapshotComplete {
             snapshot.isComplete = true
             view.withState { $0.removePetitions(notIn: snapshot.seen) }
@@ -153,9 +156,9 @@ extension LiveView {
   /// Replaces petitions with snapshot figures; returns how many differed
   /// from what the view held. A reconcile counts those as repairs under the
   /// same lock, so nobody sees a repaired figure before the repair count.
-  func merge(_ entries: [(String, PetitionEntry)], countingRepairs: Bool) -> Int {
+  func merge(_ entries: [(String, PetitionEntry)], countingRepairs: Bool, authoritative: Bool = false) -> Int {
     withState { state in
-      let changed = entries.reduce(0) { $0 + (state.replace($1.0, with: $1.1) ? 1 : 0) }
+      let changed = entries.reduce(0) { $0 + (state.replace($1.0, with: $1.1, authoritative: authoritative) ? 1 : 0) }
       if countingRepairs { state.repairs += changed }
       return changed
     }
@@ -197,7 +200,7 @@ struct CampaignFeedReader: Sendable {
             let applied = state.apply(
               campaign: campaign.campaign, title: campaign.title, organization: campaign.organization,
               members: campaign.memberOrganizations, petitions: campaign.petitions, version: campaign.version,
-              sequence: campaign.sequence)
+              sequence: campaign.sequence, authoritative: !reconcile && !complete)
             return changed + (applied ? 1 : 0)
           }
           // Counted under the lock that applied them (see `merge`).

@@ -62,11 +62,13 @@ struct ViewState: Sendable {
   // MARK: petitions
 
   /// Replaces a petition's figures with whole ones (from a snapshot).
-  /// Returns whether anything differed.
+  /// Returns whether anything differed. An `authoritative` snapshot (the
+  /// first of a new feed connection) wins even over a higher version: after
+  /// petition-service is restored from a backup its versions went back.
   @discardableResult
-  mutating func replace(_ name: String, with figures: PetitionEntry) -> Bool {
+  mutating func replace(_ name: String, with figures: PetitionEntry, authoritative: Bool = false) -> Bool {
     let old = petitions[name] ?? PetitionEntry()
-    if old.version > figures.version { return false }
+    if !authoritative && old.version > figures.version { return false }
     let differs = old.version != figures.version || old.count != figures.count || old.supporters != figures.supporters
     var entry = figures
     entry.organization = intern(entry.organization)
@@ -166,15 +168,16 @@ struct ViewState: Sendable {
 
   // MARK: campaigns
 
-  /// Applies a whole campaign membership unless the view holds a newer one.
-  /// Returns whether anything changed.
+  /// Applies a whole campaign membership unless the view holds a newer one
+  /// (or, `authoritative`, the same version: see `replace`). Returns whether
+  /// anything changed.
   @discardableResult
   mutating func apply(
     campaign name: String, title: String, organization: String, members: [String], petitions newPetitions: [String],
-    version: Int64, sequence: Int64
+    version: Int64, sequence: Int64, authoritative: Bool = false
   ) -> Bool {
     let old = campaigns[name]
-    if let old, old.version >= version { return false }
+    if let old, authoritative ? old.version == version : old.version >= version { return false }
     let name = campaigns.index(forKey: name).map { campaigns[$0].key } ?? name
     if old == nil {
       let index = order.firstIndex { $0.sequence > sequence } ?? order.endIndex

@@ -1,0 +1,97 @@
+import Foundation
+import GRDB
+import GRPCCore
+import GroundswellAPI
+import GroundswellRuntime
+import Testing
+
+/// `petition-service backup` while eight clients sign, then `restore` into
+/// the stopped service, as real processes: the backup is consistent (its
+/// counters equal its rows), a restore into a running service is refused,
+/// and after the restart the gateway — which kept running — reports the
+/// restored, lower counts and goes on counting from them.
+@Suite(.serialized) struct BackupTests {
+  @Test func onlineBackupAndRestoreAreExactAndTheGatewayFollowsTheRestoredCounts() async throws {
+    try #require(ProcessStack.available, "build the executables first (scripts/test.sh does)")
+    let stack = try await ProcessStack.start()
+    defer { stack.kill() }
+    let (organization, partnerKey) = try await stack.makeOrganization()
+    let petition = try await stack.makeOpenPetition(organization: organization, key: partnerKey)
+    let campaign = try await stack.makeCampaign(organization: organization, key: partnerKey, petitions: [petition])
+    let key = try await stack.makeKey(organization: organization) { $0.quota = .with { $0.unlimited = true } }
+    let data = "\(stack.root)/petition-service"
+    let backup = "\(stack.root)/backup"
+
+    let tally = DrainTally()
+    let output = try await stack.withGateway { api in
+      try await withThrowingTaskGroup(of: Void.self) { group in
+        tally.addSigners(8, to: &group, api: api, petition: petition, key: key, prefix: "backup")
+        try await Task.sleep(for: .seconds(1))
+        let run = try runTool(ProcessStack.binary("petition-service"), ["backup", "--data-dir", data, "--to", backup])
+        try await Task.sleep(for: .seconds(0.5))
+        tally.stop()
+        try await group.waitForAll()
+        return run
+      }
+    }
+    #expect(output.status == 0, "backup: \(output.text)")
+    #expect(output.text.contains("backed up petition.sqlite"), "\(output.text)")
+    #expect(output.text.contains("copied deployment.secret"), "\(output.text)")
+    let (acknowledged, failures) = tally.state.withLock { ($0.ok, $0.failures) }
+    #expect(failures.isEmpty, "signing failed during the backup: \(failures)")
+
+    // The copy is one consistent moment: its counter equals its rows.
+    let copy = try DatabaseQueue(path: "\(backup)/petition.sqlite")
+    let (rows, counter) = try await copy.read { db in
+      (
+        try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM signatures") ?? -1,
+        try Int64.fetchOne(db, sql: "SELECT SUM(signature_count) FROM petition_counters") ?? -1
+      )
+    }
+    try copy.close()
+    #expect(rows == counter, "backup: \(rows) signatures, counters say \(counter)")
+    #expect(rows > 0 && rows < Int64(acknowledged), "backup \(rows) of \(acknowledged) acknowledged")
+
+    try await stack.withGateway { api in
+      _ = try await liveTotals(api, campaign, key: key) { $0.signatureCount == Int64(acknowledged) }
+    }
+    // A running service's database is not replaced.
+    let refused = try runTool(ProcessStack.binary("petition-service"), ["restore", "--data-dir", data, "--from", backup])
+    #expect(refused.status == 1 && refused.text.contains("stop the service"), "\(refused.text)")
+
+    #expect(stack.terminate("petition-service") == 0)
+    let restored = try runTool(ProcessStack.binary("petition-service"), ["restore", "--data-dir", data, "--from", backup])
+    #expect(restored.status == 0 && restored.text.contains("restored petition.sqlite"), "\(restored.text)")
+    try stack.restart("petition-service")
+
+    try await stack.withGateway { api in
+      let totals = try await liveTotals(api, campaign, key: key) { $0.signatureCount == rows }
+      #expect(totals.signatureCount == rows, "the gateway still reports \(totals.signatureCount), restored \(rows)")
+      let stored = try await eventually(timeout: .seconds(30)) {
+        try? await api.petitions.getPetition(.with { $0.name = petition }, metadata: bearer(key)).petition.signatureCount
+      } until: { $0 == rows }
+      #expect(stored == rows)
+      // Counting goes on from the restored figures.
+      _ = try await eventually(timeout: .seconds(30)) {
+        try? await api.petitions.signPetition(signRequest(petition, email: "after-restore@example.org"), metadata: bearer(key))
+      } until: { $0 != nil }
+      let after = try await liveTotals(api, campaign, key: key) { $0.signatureCount == rows + 1 }
+      #expect(after.signatureCount == rows + 1)
+    }
+    #expect(stack.stop().values.allSatisfy { $0 == 0 })
+  }
+}
+
+/// Runs one of the executables' commands to its end; its status and output.
+func runTool(_ path: String, _ arguments: [String]) throws -> (status: Int32, text: String) {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: path)
+  process.arguments = arguments
+  let pipe = Pipe()
+  process.standardOutput = pipe
+  process.standardError = pipe
+  try process.run()
+  let data = pipe.fileHandleForReading.readDataToEndOfFile()
+  process.waitUntilExit()
+  return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
