@@ -12,10 +12,17 @@ public struct ReconnectBackoff: Sendable {
     delay = .milliseconds(100)
   }
 
+  /// The wait before the next attempt, `started` being when the last one
+  /// began; each call doubles the following one.
+  public mutating func next(afterAttemptStartedAt started: ContinuousClock.Instant, now: ContinuousClock.Instant = .now) -> Duration {
+    if started.duration(to: now) > .seconds(30) { delay = .milliseconds(100) }
+    let wait = delay * Double.random(in: 0.8...1.2)
+    delay = min(delay * 2, .seconds(5))
+    return wait
+  }
+
   /// Sleeps before the next attempt; `started` is when the last one began.
   public mutating func wait(afterAttemptStartedAt started: ContinuousClock.Instant) async {
-    if started.duration(to: .now) > .seconds(30) { delay = .milliseconds(100) }
-    try? await Task.sleep(for: delay * Double.random(in: 0.8...1.2))
-    delay = min(delay * 2, .seconds(5))
+    try? await Task.sleep(for: next(afterAttemptStartedAt: started))
   }
 }

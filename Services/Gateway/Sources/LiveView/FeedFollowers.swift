@@ -19,6 +19,8 @@ struct FeedFollower: Service {
   /// One connection: returns or throws when the stream ends; beats the
   /// pulse on every message.
   let follow: @Sendable (Pulse) async throws -> Void
+  /// Waits between attempts (a test records the waits instead).
+  var pause: @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) }
 
   /// A stream silent for this long is treated as broken.
   static let silence: TimeInterval = 5
@@ -45,7 +47,7 @@ struct FeedFollower: Service {
         view.lost(source, failure: failure)
         logger.warning("feed lost", metadata: ["source": "\(source)", "reason": "\(failure)"])
         if pulse.delivered { backoff.reset() }
-        await backoff.wait(afterAttemptStartedAt: started)
+        await pause(backoff.next(afterAttemptStartedAt: started))
       }
     }
   }
