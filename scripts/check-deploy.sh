@@ -3,7 +3,8 @@
 # Compose specification's JSON schema; the Kubernetes base rendered with
 # `kubectl kustomize` and checked by kubernetes-validate (strict); the
 # Prometheus alert rules with `promtool check rules`; the Grafana dashboard
-# as JSON. Part of scripts/test.sh.
+# as JSON; the README's settings table against the @Option declarations.
+# Part of scripts/test.sh.
 #
 #   scripts/check-deploy.sh
 set -euo pipefail
@@ -76,3 +77,5 @@ else
   exit 1
 fi
 "$venv/bin/python" -c 'import json,sys; json.load(open(sys.argv[1]))' deploy/grafana/groundswell-dashboard.json
+# The README's settings table is generated from the @Option declarations.
+python3 scripts/settings-table.py --check

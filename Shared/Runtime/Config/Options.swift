@@ -3,10 +3,12 @@ import Foundation
 import Logging
 
 /// Reads a setting: the flag if given, else the `GROUNDSWELL_*` environment
-/// variable, else the default.
+/// variable, else the configuration file's key, else the default.
 public func setting(_ flag: String?, env: String, default fallback: String) -> String {
+  let file = ConfigurationFile.value(forEnvironment: env)
   if let flag, !flag.isEmpty { return flag }
   if let value = ProcessInfo.processInfo.environment[env], !value.isEmpty { return value }
+  if let file, !file.isEmpty { return file }
   return fallback
 }
 
@@ -21,7 +23,10 @@ public func endpointSetting(_ flag: String?, env: String, default fallback: Stri
 
 /// The options every service executable takes.
 public struct ServerOptions: ParsableArguments {
-  @Option(name: .long, help: "Address to listen on, host:port; port 0 picks a free port. [env: GROUNDSWELL_LISTEN]")
+  @Option(name: .long, help: "A JSON file of settings, keyed like the variables without GROUNDSWELL_, in lower case with dashes (\"admin-listen\"); flags and variables win over it. [env: GROUNDSWELL_CONFIG]")
+  public var config: String?
+
+  @Option(name: .long, help: "Address to listen on, host:port; port 0 picks a free port. [env: GROUNDSWELL_LISTEN, default: 127.0.0.1:7400 (gateway), 7401 (petition-service), 7402 (supporter-service), 7403 (campaign-service)]")
   public var listen: String?
 
   @Option(name: .long, help: "Directory of this service's database. [env: GROUNDSWELL_DATA_DIR, default: ./.groundswell/<service>]")
@@ -55,6 +60,12 @@ public struct ServerOptions: ParsableArguments {
   public var shutdownGrace: String?
 
   public init() {}
+
+  /// Loads the configuration file, before any setting is read.
+  public func validate() throws {
+    let path = setting(config, env: "GROUNDSWELL_CONFIG", default: "")
+    if !path.isEmpty { try ConfigurationFile.load(path: path) }
+  }
 
   public func listenEndpoint(default fallback: String) throws -> ServiceAddress {
     try endpointSetting(listen, env: "GROUNDSWELL_LISTEN", default: fallback, name: "--listen")

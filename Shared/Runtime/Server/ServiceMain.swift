@@ -21,6 +21,8 @@ public enum ServiceMain {
       let (level, format) = try options.logging()
       LoggingSystem.bootstrap { LineLogHandler(label: $0, level: level, format: format) }
       observability = try options.observability(defaultAdmin: defaultAdmin)
+      // Every setting has been read by now.
+      try ConfigurationFile.checkEveryKeyIsASetting()
     } catch {
       FileHandle.standardError.write(Data("\(name): error: \(error)\n".utf8))
       exit(64)
