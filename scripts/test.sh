@@ -48,11 +48,11 @@ else
   # hold no email address (the suites sign with hundreds of them).
   log=.build/test-services.log
   rm -f "$log"
-  GROUNDSWELL_TEST_LOG=$PWD/$log swift test --skip-build --skip 'HostileClientTests|FuzzTests|ObservabilityTests|DrainTests|BackupTests'
+  GROUNDSWELL_TEST_LOG=$PWD/$log swift test --skip-build --skip 'HostileClientTests|FuzzTests|ObservabilityTests|DrainTests|BackupTests|RotationTests'
   scripts/scan-log-for-personal-data.sh "$log"
   # The suites that run the four real executables (traces, metrics, SIGTERM
   # under load), apart, so that their processes do not load the others.
-  swift test --skip-build --filter 'ObservabilityTests|DrainTests|BackupTests'
+  swift test --skip-build --filter 'ObservabilityTests|DrainTests|BackupTests|RotationTests'
   swift test --skip-build --filter HostileClientTests
   swift test --skip-build --filter FuzzTests
 fi

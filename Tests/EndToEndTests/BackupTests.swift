@@ -27,7 +27,7 @@ import Testing
       try await withThrowingTaskGroup(of: Void.self) { group in
         tally.addSigners(8, to: &group, api: api, petition: petition, key: key, prefix: "backup")
         try await Task.sleep(for: .seconds(1))
-        let run = try runTool(ProcessStack.binary("petition-service"), ["backup", "--data-dir", data, "--to", backup])
+        let run = try await tool(["backup", "--data-dir", data, "--to", backup])
         try await Task.sleep(for: .seconds(0.5))
         tally.stop()
         try await group.waitForAll()
@@ -56,11 +56,11 @@ import Testing
       _ = try await liveTotals(api, campaign, key: key) { $0.signatureCount == Int64(acknowledged) }
     }
     // A running service's database is not replaced.
-    let refused = try runTool(ProcessStack.binary("petition-service"), ["restore", "--data-dir", data, "--from", backup])
+    let refused = try await tool(["restore", "--data-dir", data, "--from", backup])
     #expect(refused.status == 1 && refused.text.contains("stop the service"), "\(refused.text)")
 
     #expect(stack.terminate("petition-service") == 0)
-    let restored = try runTool(ProcessStack.binary("petition-service"), ["restore", "--data-dir", data, "--from", backup])
+    let restored = try await tool(["restore", "--data-dir", data, "--from", backup])
     #expect(restored.status == 0 && restored.text.contains("restored petition.sqlite"), "\(restored.text)")
     try stack.restart("petition-service")
 
@@ -82,16 +82,8 @@ import Testing
   }
 }
 
-/// Runs one of the executables' commands to its end; its status and output.
-func runTool(_ path: String, _ arguments: [String]) throws -> (status: Int32, text: String) {
-  let process = Process()
-  process.executableURL = URL(fileURLWithPath: path)
-  process.arguments = arguments
-  let pipe = Pipe()
-  process.standardOutput = pipe
-  process.standardError = pipe
-  try process.run()
-  let data = pipe.fileHandleForReading.readDataToEndOfFile()
-  process.waitUntilExit()
-  return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+/// Runs `petition-service` with `arguments` to its end: status and output.
+func tool(_ arguments: [String]) async throws -> (status: Int32, text: String) {
+  let run = try await runProgram(ProcessStack.binary("petition-service"), arguments, environment: [:])
+  return (run.status, run.output)
 }

@@ -17,7 +17,7 @@ import Testing
     return path
   }
 
-  @Test func badValuesAndUnknownKeysStopStartUpNamingTheSetting() throws {
+  @Test func badValuesAndUnknownKeysStopStartUpNamingTheSetting() async throws {
     try #require(ProcessStack.available, "build the executables first (scripts/test.sh does)")
     let data = NSTemporaryDirectory() + "groundswell-settings-\(UUID().uuidString)"
     let cases: [(arguments: [String], names: String)] = [
@@ -32,7 +32,7 @@ import Testing
       (["--config", "/nonexistent/groundswell.json"], "cannot read /nonexistent/groundswell.json"),
     ]
     for (arguments, names) in cases {
-      let run = try runTool(binary, ["--data-dir", data, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"] + arguments)
+      let run = try await tool(["--data-dir", data, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"] + arguments)
       #expect(run.status == 64, "\(arguments): status \(run.status), \(run.text)")
       #expect(run.text.contains(names), "\(arguments): \(run.text)")
     }

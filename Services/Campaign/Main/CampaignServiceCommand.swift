@@ -30,7 +30,7 @@ struct Serve: AsyncParsableCommand {
     let config = CampaignServiceConfig(
       listen: try options.listenEndpoint(default: "127.0.0.1:7403"),
       dataDirectory: options.dataDirectory(service: CampaignApp.name),
-      tls: options.tlsFiles(service: CampaignApp.name),
+      tls: try options.tlsFiles(service: CampaignApp.name),
       petitionService: try endpointSetting(
         petitionService, env: "GROUNDSWELL_PETITION_SERVICE", default: "127.0.0.1:7401", name: "--petition-service"),
       supporterService: try endpointSetting(

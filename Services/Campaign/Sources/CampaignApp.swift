@@ -32,6 +32,8 @@ public enum CampaignApp {
 
   public static func build(_ config: CampaignServiceConfig, logger: Logger) throws -> BuiltService {
     try config.tls.checkReadable()
+    // Before any transport is made from the files: they all share it.
+    let rotation = try config.tls.startRotation(logger: logger)
     try AccessDeclarations.checkGenerated()
     let store = try SQLiteCampaignStore(directory: config.dataDirectory)
     let changes = CampaignChanges()
@@ -62,6 +64,6 @@ public enum CampaignApp {
       onShutdown: { changes.finishAll() }
     )
     let admin = config.observability.adminListener(serverName: name, health: server.health, logger: logger)
-    return BuiltService(server: server, dependencies: [petitionClient, supporterClient], admin: admin)
+    return BuiltService(server: server, dependencies: rotation + [petitionClient, supporterClient], admin: admin)
   }
 }

@@ -55,7 +55,7 @@ struct Serve: AsyncParsableCommand {
     var config = GatewayConfig(
       listen: try options.listenEndpoint(default: "127.0.0.1:7400"),
       dataDirectory: options.dataDirectory(service: GatewayApp.name),
-      tls: options.tlsFiles(service: GatewayApp.name),
+      tls: try options.tlsFiles(service: GatewayApp.name),
       petitionService: try endpointSetting(
         petitionService, env: "GROUNDSWELL_PETITION_SERVICE", default: "127.0.0.1:7401", name: "--petition-service"),
       supporterService: try endpointSetting(

@@ -108,6 +108,8 @@ public enum GatewayApp {
 
   public static func build(_ config: GatewayConfig, logger: Logger) throws -> BuiltService {
     try config.tls.checkReadable()
+    // Before any transport is made from the files: they all share it.
+    let rotation = try config.tls.startRotation(logger: logger)
     try AccessDeclarations.checkGenerated()
     let keys = try SQLiteAPIKeyRepository(directory: config.dataDirectory)
     let keyCache = try APIKeyCache(repository: keys)
@@ -171,7 +173,7 @@ public enum GatewayApp {
     let loading = ViewLoading(view: view, health: server.health)
     let probe = DependencyProbe(name: ServiceName.petition, client: petition.calls.client, health: server.health, logger: logger)
     return BuiltService(
-      server: server, dependencies: petition.hosts + supporter.hosts + campaign.hosts + live + [loading, probe], admin: admin,
+      server: server, dependencies: rotation + petition.hosts + supporter.hosts + campaign.hosts + live + [loading, probe], admin: admin,
       openStreams: { streams.count(scope: SignatureCountWatches.allScope, key: "") })
   }
 

@@ -59,7 +59,7 @@ struct Serve: AsyncParsableCommand {
     var config = PetitionServiceConfig(
       listen: try options.listenEndpoint(default: "127.0.0.1:7401"),
       dataDirectory: options.dataDirectory(service: PetitionApp.name),
-      tls: options.tlsFiles(service: PetitionApp.name),
+      tls: try options.tlsFiles(service: PetitionApp.name),
       supporterService: try endpointSetting(
         supporterService, env: "GROUNDSWELL_SUPPORTER_SERVICE", default: "127.0.0.1:7402", name: "--supporter-service"),
       goalLadder: ladder

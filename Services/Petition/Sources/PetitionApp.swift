@@ -42,6 +42,8 @@ public enum PetitionApp {
 
   public static func build(_ config: PetitionServiceConfig, logger: Logger) throws -> BuiltService {
     try config.tls.checkReadable()
+    // Before any transport is made from the files: they all share it.
+    let rotation = try config.tls.startRotation(logger: logger)
     try AccessDeclarations.checkGenerated()
     let repository = try SQLitePetitionRepository(directory: config.dataDirectory)
     let supporters = try ClientHost(endpoint: config.supporterService, serverName: ServiceName.supporter, security: config.tls.clientMutualTLS)
@@ -90,7 +92,7 @@ public enum PetitionApp {
     // reports NOT_SERVING.
     let probe = DependencyProbe(name: ServiceName.supporter, client: supporters.client, health: server.health, logger: logger)
     return BuiltService(
-      server: server, dependencies: [supporters, probe, pruner, retainer, invalidator], admin: admin,
+      server: server, dependencies: rotation + [supporters, probe, pruner, retainer, invalidator], admin: admin,
       openStreams: { changes.subscriberCount })
   }
 }

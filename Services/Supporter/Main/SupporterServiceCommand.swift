@@ -27,7 +27,7 @@ struct Serve: AsyncParsableCommand {
     let config = SupporterServiceConfig(
       listen: try options.listenEndpoint(default: "127.0.0.1:7402"),
       dataDirectory: options.dataDirectory(service: SupporterApp.name),
-      tls: options.tlsFiles(service: SupporterApp.name),
+      tls: try options.tlsFiles(service: SupporterApp.name),
       petitionService: try endpointSetting(
         petitionService, env: "GROUNDSWELL_PETITION_SERVICE", default: "127.0.0.1:7401", name: "--petition-service")
     )

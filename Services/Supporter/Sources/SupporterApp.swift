@@ -29,6 +29,8 @@ public enum SupporterApp {
 
   public static func build(_ config: SupporterServiceConfig, logger: Logger) throws -> BuiltService {
     try config.tls.checkReadable()
+    // Before any transport is made from the files: they all share it.
+    let rotation = try config.tls.startRotation(logger: logger)
     try AccessDeclarations.checkGenerated()
     let repository = try SQLiteSupporterRepository(directory: config.dataDirectory)
     let petitions = try ClientHost(endpoint: config.petitionService, serverName: ServiceName.petition, security: config.tls.clientMutualTLS)
@@ -55,6 +57,6 @@ public enum SupporterApp {
     // until they finish.
     let resumer = PeriodicService(every: config.erasureRetryInterval, immediately: true) { await erasures.resumePending() }
     let admin = config.observability.adminListener(serverName: name, health: server.health, logger: logger)
-    return BuiltService(server: server, dependencies: [petitions, resumer], admin: admin)
+    return BuiltService(server: server, dependencies: rotation + [petitions, resumer], admin: admin)
   }
 }

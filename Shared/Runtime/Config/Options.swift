@@ -41,6 +41,9 @@ public struct ServerOptions: ParsableArguments {
   @Option(name: .long, help: "PEM certificate of the deployment's internal CA: the only trust root for internal calls. [env: GROUNDSWELL_TLS_CA, default: deploy/certs/dev/ca.crt]")
   public var ca: String?
 
+  @Option(name: .long, help: "Seconds between reads of the certificate and key files, so a renewed pair is used for new connections without a restart, 1–86400; 0 reads them only at start. [env: GROUNDSWELL_CERT_RELOAD_INTERVAL, default: 60]")
+  public var certReloadInterval: String?
+
   @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error or critical. [env: GROUNDSWELL_LOG_LEVEL, default: info]")
   public var logLevel: String?
 
@@ -75,11 +78,16 @@ public struct ServerOptions: ParsableArguments {
     setting(dataDir, env: "GROUNDSWELL_DATA_DIR", default: "./.groundswell/\(service)")
   }
 
-  public func tlsFiles(service: String) -> TLSFiles {
-    TLSFiles(
+  public func tlsFiles(service: String) throws -> TLSFiles {
+    let intervalText = setting(certReloadInterval, env: "GROUNDSWELL_CERT_RELOAD_INTERVAL", default: "60")
+    guard let seconds = Int(intervalText), (0...86_400).contains(seconds) else {
+      throw ValidationError("--cert-reload-interval must be a whole number of seconds from 0 to 86400; got `\(intervalText.prefix(40))`")
+    }
+    return TLSFiles(
       certificate: setting(cert, env: "GROUNDSWELL_TLS_CERT", default: "deploy/certs/dev/\(service).crt"),
       privateKey: setting(key, env: "GROUNDSWELL_TLS_KEY", default: "deploy/certs/dev/\(service).key"),
-      certificateAuthority: setting(ca, env: "GROUNDSWELL_TLS_CA", default: "deploy/certs/dev/ca.crt")
+      certificateAuthority: setting(ca, env: "GROUNDSWELL_TLS_CA", default: "deploy/certs/dev/ca.crt"),
+      reloadInterval: seconds == 0 ? nil : .seconds(seconds)
     )
   }
 

@@ -1,5 +1,10 @@
 import Foundation
 import GRPCNIOTransportHTTP2
+import Logging
+import NIOCertificateReloading
+import ServiceLifecycle
+import Synchronization
+import X509
 
 /// The PEM files of one service's identity and the deployment's internal CA.
 public struct TLSFiles: Sendable {
@@ -9,12 +14,59 @@ public struct TLSFiles: Sendable {
   public var privateKey: String
   /// The deployment's internal CA: the only trust root for internal calls.
   public var certificateAuthority: String
+  /// How often the certificate and key files are read again; nil: only at
+  /// start.
+  public var reloadInterval: Duration?
+  /// The reloader every listener and client of the process shares, once
+  /// `startRotation` made it.
+  private let rotation = Rotation()
 
-  public init(certificate: String, privateKey: String, certificateAuthority: String) {
+  public init(certificate: String, privateKey: String, certificateAuthority: String, reloadInterval: Duration? = nil) {
     self.certificate = certificate
     self.privateKey = privateKey
     self.certificateAuthority = certificateAuthority
+    self.reloadInterval = reloadInterval
   }
+
+  /// Loads the certificate and key once and returns the service that reads
+  /// them again every `reloadInterval`; every transport made afterwards
+  /// from these files uses what it last read for each new connection (an
+  /// established connection keeps its certificate). A pair whose key does
+  /// not match its certificate, as while the files are half replaced, is
+  /// skipped: the last good pair stays. Call after `checkReadable`, before
+  /// any transport is made; nothing when `reloadInterval` is nil.
+  public func startRotation(logger: Logger) throws -> [any Service] {
+    guard let reloadInterval else { return [] }
+    let configuration = TimedCertificateReloader.Configuration(
+      refreshInterval: reloadInterval,
+      certificateSource: .init(location: .file(path: certificate), format: .pem),
+      privateKeySource: .init(location: .file(path: privateKey), format: .pem)
+    ) { configuration in
+      configuration.onCertificateLoaded = { diff in
+        guard let previous = diff.previousX509CertificateChain?.first, let current = diff.currentX509CertificateChain.first,
+          previous != current
+        else { return }
+        logger.notice(
+          "certificate reloaded",
+          metadata: ["serial": "\(current.serialNumber)", "not_after": "\(current.notValidAfter)", "file": "\(certificate)"])
+      }
+      configuration.onCertificateLoadFailed = { failure in
+        logger.warning(
+          "cannot reload the certificate; the last good one stays in use",
+          metadata: ["error": "\(failure.error)", "file": "\(certificate)"])
+      }
+    }
+    let reloader: TimedCertificateReloader
+    do {
+      reloader = try TimedCertificateReloader.makeReloaderValidatingSources(configuration: configuration)
+    } catch {
+      throw StartupError("cannot use the certificate \(certificate) with the key \(privateKey): \(error)")
+    }
+    rotation.reloader.withLock { $0 = reloader }
+    return [reloader]
+  }
+
+  private var reloader: (any CertificateReloader)? { rotation.reloader.withLock { $0 } }
 
   /// Fails with a one-line message naming the first file that cannot be read.
   public func checkReadable() throws(StartupError) {
@@ -33,6 +85,7 @@ public struct TLSFiles: Sendable {
       privateKey: .file(path: privateKey, format: .pem)
     ) { config in
       config.trustRoots = .certificates([.file(path: certificateAuthority, format: .pem)])
+      config.certificateReloader = reloader
     }
   }
 
@@ -41,7 +94,9 @@ public struct TLSFiles: Sendable {
     .tls(
       certificateChain: [.file(path: certificate, format: .pem)],
       privateKey: .file(path: privateKey, format: .pem)
-    )
+    ) { config in
+      config.certificateReloader = reloader
+    }
   }
 
   /// Mutual TLS for calls to another internal service.
@@ -51,8 +106,15 @@ public struct TLSFiles: Sendable {
       privateKey: .file(path: privateKey, format: .pem)
     ) { config in
       config.trustRoots = .certificates([.file(path: certificateAuthority, format: .pem)])
+      config.certificateReloader = reloader
     }
   }
+}
+
+/// Where the process's certificate reloader is kept (shared by copies of
+/// `TLSFiles`).
+final class Rotation: Sendable {
+  let reloader = Mutex<TimedCertificateReloader?>(nil)
 }
 
 /// A start-up failure with a one-line message for the operator.
