@@ -40,22 +40,27 @@ public struct RequestLogInterceptor: ServerInterceptor {
       logger.info("rpc", metadata: metadata)
     }
     @Sendable func answer(_ error: any Error) -> RPCError {
-      var answer: RPCError
+      var reply: RPCError
+      // grpc-swift wraps an error an inner interceptor threw that is not an
+      // RPCError as UNKNOWN with an empty message: answer for its cause.
+      if let rpc = error as? RPCError, rpc.code == .unknown, rpc.message.isEmpty, let cause = rpc.cause {
+        return answer(cause)
+      }
       if let rpc = error as? RPCError {
-        answer = rpc
+        reply = rpc
       } else if let convertible = error as? any RPCErrorConvertible {
-        answer = RPCError(code: convertible.rpcErrorCode, message: convertible.rpcErrorMessage, metadata: convertible.rpcErrorMetadata)
+        reply = RPCError(code: convertible.rpcErrorCode, message: convertible.rpcErrorMessage, metadata: convertible.rpcErrorMetadata)
       } else if error is CancellationError {
-        answer = RPCError(code: .cancelled, message: "The call was cancelled.")
+        reply = RPCError(code: .cancelled, message: "The call was cancelled.")
       } else {
         var metadata: Logger.Metadata = ["method": "\(method)", "request_id": "\(id)", "error": "\(String(reflecting: error))"]
         if let traceID { metadata["trace_id"] = "\(traceID)" }
         logger.error("unexpected error", metadata: metadata)
-        answer = RPCError(
+        reply = RPCError(
           code: .internalError, message: "Internal error. If it persists, give support the request id \(id).")
       }
-      answer.metadata.replaceOrAddString(id, forKey: RequestID.metadataKey)
-      return answer
+      reply.metadata.replaceOrAddString(id, forKey: RequestID.metadataKey)
+      return reply
     }
 
     var response: StreamingServerResponse<Output>
