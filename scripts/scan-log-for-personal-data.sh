@@ -7,7 +7,7 @@
 set -euo pipefail
 file=${1:?usage: scan-log-for-personal-data.sh FILE}
 [ -s "$file" ] || { echo "scan-log: $file is empty or missing: the services logged nothing to scan" >&2; exit 1; }
-pattern='[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z0-9.-]+|Rivera|Zebulonia|Quartermaine|06511|99501'
+pattern='[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z0-9.-]+|\bRivera\b|\bZebulonia\b|\bQuartermaine\b|\b06511\b|\b99501\b'
 if grep -Eq "$pattern" "$file"; then
   echo "scan-log: $file holds personal data:" >&2
   grep -En "$pattern" "$file" | head -5 | cut -c1-200 >&2
