@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fails when a log holds what looks like an email address, or one of the
-# test suites' signer names and postal codes; prints the first such lines
+# test suites' signer names and postal codes (as whole words: a random
+# request id may hold the digits of one); prints the first such lines
 # (cut short). Used by scripts/test.sh on the services' debug log.
 #
 #   scripts/scan-log-for-personal-data.sh FILE
