@@ -38,20 +38,15 @@ struct Serve: AsyncParsableCommand {
 
   func run() async throws {
     func limit(_ value: String?, env: String, default fallback: String, flag: String) throws -> Int {
-      let text = setting(value, env: env, default: fallback)
-      guard let number = Int(text), (1...1_000_000).contains(number) else {
-        throw ValidationError("\(flag) must be a whole number from 1 to 1000000; got `\(Echo.prefix(text))`")
-      }
-      return number
+      try wholeNumberSetting(value, env: env, default: fallback, name: flag, range: 1...1_000_000)
     }
     let fraudRules = FraudRules(
       perIPPerHour: try limit(suspectPerIpPerHour, env: "GROUNDSWELL_SUSPECT_PER_IP_PER_HOUR", default: "20", flag: "--suspect-per-ip-per-hour"),
       perDomainPerHour: try limit(
         suspectPerDomainPerHour, env: "GROUNDSWELL_SUSPECT_PER_DOMAIN_PER_HOUR", default: "1000", flag: "--suspect-per-domain-per-hour"))
-    let daysText = setting(signatureRetentionDays, env: "GROUNDSWELL_SIGNATURE_RETENTION_DAYS", default: "180")
-    guard let days = Int(daysText), (1...36_500).contains(days) else {
-      throw ValidationError("--signature-retention-days must be a whole number of days from 1 to 36500; got `\(Echo.prefix(daysText))`")
-    }
+    let days = try wholeNumberSetting(
+      signatureRetentionDays, env: "GROUNDSWELL_SIGNATURE_RETENTION_DAYS", default: "180", name: "--signature-retention-days",
+      range: 1...36_500, unit: "days")
     let ladderText = setting(goalLadder, env: "GROUNDSWELL_GOAL_LADDER", default: "")
     guard let ladder = ladderText.isEmpty ? GoalLadder.standard : GoalLadder(parsing: ladderText) else {
       throw ValidationError("--goal-ladder must be increasing positive whole numbers separated by commas, e.g. 100,500,1000; got `\(ladderText)`")

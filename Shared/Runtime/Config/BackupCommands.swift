@@ -9,8 +9,7 @@ public struct BackupCommand: ParsableCommand {
     discussion: "Signing may go on meanwhile: each database is copied from one consistent read snapshot, then checked."
   )
 
-  @Option(name: .long, help: "The service's data directory. [env: GROUNDSWELL_DATA_DIR]")
-  var dataDir: String?
+  @OptionGroup var data: DataDirectoryOption
 
   @Option(name: .long, help: "A new or empty directory for the copy.")
   var to: String
@@ -18,7 +17,7 @@ public struct BackupCommand: ParsableCommand {
   public init() {}
 
   public func run() throws {
-    let directory = try requiredDataDirectory(dataDir)
+    let directory = try data.required()
     try reportingFailure { try DataBackup.backup(dataDirectory: directory, to: to, progress: announce) }
     announce("backup complete: \(to)")
   }
@@ -32,8 +31,7 @@ public struct RestoreCommand: ParsableCommand {
     discussion: "A database another process has open is refused. Start the service afterwards: the gateway follows the restored counts."
   )
 
-  @Option(name: .long, help: "The service's data directory. [env: GROUNDSWELL_DATA_DIR]")
-  var dataDir: String?
+  @OptionGroup var data: DataDirectoryOption
 
   @Option(name: .long, help: "The directory a backup wrote.")
   var from: String
@@ -41,16 +39,25 @@ public struct RestoreCommand: ParsableCommand {
   public init() {}
 
   public func run() throws {
-    let directory = try requiredDataDirectory(dataDir)
+    let directory = try data.required()
     try reportingFailure { try DataBackup.restore(from: from, dataDirectory: directory, progress: announce) }
     announce("restore complete: \(directory)")
   }
 }
 
-func requiredDataDirectory(_ flag: String?) throws -> String {
-  let directory = setting(flag, env: "GROUNDSWELL_DATA_DIR", default: "")
-  guard !directory.isEmpty else { throw ValidationError("--data-dir (or GROUNDSWELL_DATA_DIR) is required") }
-  return directory
+/// The `--data-dir` both commands take, with no default: they name the
+/// directory they read or replace.
+public struct DataDirectoryOption: ParsableArguments {
+  @Option(name: .long, help: "The service's data directory. [env: GROUNDSWELL_DATA_DIR]")
+  var dataDir: String?
+
+  public init() {}
+
+  func required() throws -> String {
+    let directory = setting(dataDir, env: "GROUNDSWELL_DATA_DIR", default: "")
+    guard !directory.isEmpty else { throw ValidationError("--data-dir (or GROUNDSWELL_DATA_DIR) is required") }
+    return directory
+  }
 }
 
 func announce(_ line: String) {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GroundswellModel
 import Logging
 
 /// Reads a setting: the flag if given, else the `GROUNDSWELL_*` environment
@@ -19,6 +20,19 @@ public func endpointSetting(_ flag: String?, env: String, default fallback: Stri
     throw ValidationError("\(name) must be host:port, got `\(text)`")
   }
   return endpoint
+}
+
+/// Parses a whole-number setting within `range` or fails with a message
+/// naming it (`unit`, if given, as in "a whole number of seconds").
+public func wholeNumberSetting(
+  _ flag: String?, env: String, default fallback: String, name: String, range: ClosedRange<Int>, unit: String? = nil
+) throws -> Int {
+  let text = setting(flag, env: env, default: fallback)
+  guard let number = Int(text), range.contains(number) else {
+    let kind = unit.map { "a whole number of \($0)" } ?? "a whole number"
+    throw ValidationError("\(name) must be \(kind) from \(range.lowerBound) to \(range.upperBound); got `\(Echo.prefix(text))`")
+  }
+  return number
 }
 
 /// The options every service executable takes.
@@ -79,10 +93,9 @@ public struct ServerOptions: ParsableArguments {
   }
 
   public func tlsFiles(service: String) throws -> TLSFiles {
-    let intervalText = setting(certReloadInterval, env: "GROUNDSWELL_CERT_RELOAD_INTERVAL", default: "60")
-    guard let seconds = Int(intervalText), (0...86_400).contains(seconds) else {
-      throw ValidationError("--cert-reload-interval must be a whole number of seconds from 0 to 86400; got `\(intervalText.prefix(40))`")
-    }
+    let seconds = try wholeNumberSetting(
+      certReloadInterval, env: "GROUNDSWELL_CERT_RELOAD_INTERVAL", default: "60", name: "--cert-reload-interval", range: 0...86_400,
+      unit: "seconds")
     return TLSFiles(
       certificate: setting(cert, env: "GROUNDSWELL_TLS_CERT", default: "deploy/certs/dev/\(service).crt"),
       privateKey: setting(key, env: "GROUNDSWELL_TLS_KEY", default: "deploy/certs/dev/\(service).key"),
@@ -123,10 +136,8 @@ public struct ServerOptions: ParsableArguments {
       }
       token = trimmed
     }
-    let graceText = setting(shutdownGrace, env: "GROUNDSWELL_SHUTDOWN_GRACE", default: "10")
-    guard let grace = Int(graceText), (0...300).contains(grace) else {
-      throw ValidationError("--shutdown-grace must be a whole number of seconds from 0 to 300; got `\(graceText.prefix(40))`")
-    }
+    let grace = try wholeNumberSetting(
+      shutdownGrace, env: "GROUNDSWELL_SHUTDOWN_GRACE", default: "10", name: "--shutdown-grace", range: 0...300, unit: "seconds")
     return ObservabilityConfig(
       adminListen: listen, adminAccess: AdminAccess(allowedHosts: Set(hosts), bearerToken: token), shutdownGrace: .seconds(grace))
   }
