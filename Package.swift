@@ -41,6 +41,7 @@ let package = Package(
     .executable(name: "campaign-service", targets: ["campaign-service"]),
     .executable(name: "groundswell", targets: ["groundswell"]),
     .executable(name: "totals-benchmark", targets: ["totals-benchmark"]),
+    .executable(name: "sign-benchmark", targets: ["sign-benchmark"]),
     .executable(name: "handler-fuzzer", targets: ["handler-fuzzer"]),
   ],
   dependencies: [
@@ -59,6 +60,7 @@ let package = Package(
     .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+    .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
     .package(url: "https://github.com/apple/swift-service-context.git", from: "1.5.1"),
@@ -110,7 +112,16 @@ let package = Package(
           .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ] + grpc,
         path: "Benchmarks/Totals"
-      )
+      ),
+      .executableTarget(
+        name: "sign-benchmark",
+        dependencies: [
+          "GroundswellRuntime", "GroundswellAPI",
+          .product(name: "ArgumentParser", package: "swift-argument-parser"),
+          .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ] + grpc,
+        path: "Benchmarks/Sign"
+      ),
     ]
     + [
       .executableTarget(

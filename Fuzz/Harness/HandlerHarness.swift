@@ -144,6 +144,12 @@ struct FixedResolver: SupporterResolver {
   func resolve(_ signer: SignerDetails) async throws -> String {
     "supporters/" + (Email.canonical(signer.email).map { String($0.utf8.count) } ?? "x") + "fuzz"
   }
+
+  func resolveMany(_ signers: [SignerDetails]) async throws -> [Result<String, SignerRefused>] {
+    var resolved: [Result<String, SignerRefused>] = []
+    for signer in signers { resolved.append(.success(try await resolve(signer))) }
+    return resolved
+  }
 }
 
 /// A supporter's signatures straight from petition-service's repository.

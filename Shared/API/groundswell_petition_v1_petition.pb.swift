@@ -202,6 +202,13 @@ public nonisolated struct Groundswell_Petition_V1_Petition: @unchecked Sendable 
     set {_uniqueStorage()._suspectSignatureCount = newValue}
   }
 
+  /// How many of `signature_count` were collected offline and imported with
+  /// `ImportSignatures`. Output only.
+  public var offlineSignatureCount: Int64 {
+    get {_storage._offlineSignatureCount}
+    set {_uniqueStorage()._offlineSignatureCount = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   /// The lifecycle of a petition: DRAFT → OPEN → CLOSED, VICTORY or
@@ -507,6 +514,11 @@ public nonisolated struct Groundswell_Petition_V1_Signature: Sendable {
   /// counts nowhere. Output only.
   public var pendingVerification: Bool = false
 
+  /// True when the signature was collected offline and imported with
+  /// `ImportSignatures`; `create_time` is then when the person signed.
+  /// Output only.
+  public var offline: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -569,7 +581,7 @@ fileprivate nonisolated let _protobuf_package = "groundswell.petition.v1"
 
 nonisolated extension Groundswell_Petition_V1_Petition: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Petition"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}organization\0\u{1}title\0\u{1}summary\0\u{1}body\0\u{1}state\0\u{3}signature_count\0\u{3}create_time\0\u{3}update_time\0\u{1}letter\0\u{1}tags\0\u{3}image_uri\0\u{3}deadline_time\0\u{1}targets\0\u{1}goal\0\u{1}milestones\0\u{1}victory\0\u{1}removal\0\u{3}publish_time\0\u{3}require_verification\0\u{3}pending_signature_count\0\u{3}suspect_signature_count\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}organization\0\u{1}title\0\u{1}summary\0\u{1}body\0\u{1}state\0\u{3}signature_count\0\u{3}create_time\0\u{3}update_time\0\u{1}letter\0\u{1}tags\0\u{3}image_uri\0\u{3}deadline_time\0\u{1}targets\0\u{1}goal\0\u{1}milestones\0\u{1}victory\0\u{1}removal\0\u{3}publish_time\0\u{3}require_verification\0\u{3}pending_signature_count\0\u{3}suspect_signature_count\0\u{3}offline_signature_count\0")
 
   fileprivate class _StorageClass {
     var _name: String = String()
@@ -594,6 +606,7 @@ nonisolated extension Groundswell_Petition_V1_Petition: SwiftProtobuf.Message, S
     var _requireVerification: Bool = false
     var _pendingSignatureCount: Int64 = 0
     var _suspectSignatureCount: Int64 = 0
+    var _offlineSignatureCount: Int64 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -626,6 +639,7 @@ nonisolated extension Groundswell_Petition_V1_Petition: SwiftProtobuf.Message, S
       _requireVerification = source._requireVerification
       _pendingSignatureCount = source._pendingSignatureCount
       _suspectSignatureCount = source._suspectSignatureCount
+      _offlineSignatureCount = source._offlineSignatureCount
     }
   }
 
@@ -666,6 +680,7 @@ nonisolated extension Groundswell_Petition_V1_Petition: SwiftProtobuf.Message, S
         case 20: try { try decoder.decodeSingularBoolField(value: &_storage._requireVerification) }()
         case 21: try { try decoder.decodeSingularInt64Field(value: &_storage._pendingSignatureCount) }()
         case 22: try { try decoder.decodeSingularInt64Field(value: &_storage._suspectSignatureCount) }()
+        case 23: try { try decoder.decodeSingularInt64Field(value: &_storage._offlineSignatureCount) }()
         default: break
         }
       }
@@ -744,6 +759,9 @@ nonisolated extension Groundswell_Petition_V1_Petition: SwiftProtobuf.Message, S
       if _storage._suspectSignatureCount != 0 {
         try visitor.visitSingularInt64Field(value: _storage._suspectSignatureCount, fieldNumber: 22)
       }
+      if _storage._offlineSignatureCount != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._offlineSignatureCount, fieldNumber: 23)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -775,6 +793,7 @@ nonisolated extension Groundswell_Petition_V1_Petition: SwiftProtobuf.Message, S
         if _storage._requireVerification != rhs_storage._requireVerification {return false}
         if _storage._pendingSignatureCount != rhs_storage._pendingSignatureCount {return false}
         if _storage._suspectSignatureCount != rhs_storage._suspectSignatureCount {return false}
+        if _storage._offlineSignatureCount != rhs_storage._offlineSignatureCount {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1056,7 +1075,7 @@ nonisolated extension Groundswell_Petition_V1_Signer: SwiftProtobuf.Message, Swi
 
 nonisolated extension Groundswell_Petition_V1_Signature: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Signature"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}supporter\0\u{3}create_time\0\u{1}comment\0\u{3}show_name\0\u{1}source\0\u{1}country\0\u{1}subdivision\0\u{3}public_name\0\u{3}collected_by\0\u{3}pending_verification\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}supporter\0\u{3}create_time\0\u{1}comment\0\u{3}show_name\0\u{1}source\0\u{1}country\0\u{1}subdivision\0\u{3}public_name\0\u{3}collected_by\0\u{3}pending_verification\0\u{1}offline\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1075,6 +1094,7 @@ nonisolated extension Groundswell_Petition_V1_Signature: SwiftProtobuf.Message, 
       case 9: try { try decoder.decodeSingularStringField(value: &self.publicName) }()
       case 10: try { try decoder.decodeSingularStringField(value: &self.collectedBy) }()
       case 11: try { try decoder.decodeSingularBoolField(value: &self.pendingVerification) }()
+      case 12: try { try decoder.decodeSingularBoolField(value: &self.offline) }()
       default: break
       }
     }
@@ -1118,6 +1138,9 @@ nonisolated extension Groundswell_Petition_V1_Signature: SwiftProtobuf.Message, 
     if self.pendingVerification != false {
       try visitor.visitSingularBoolField(value: self.pendingVerification, fieldNumber: 11)
     }
+    if self.offline != false {
+      try visitor.visitSingularBoolField(value: self.offline, fieldNumber: 12)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1133,6 +1156,7 @@ nonisolated extension Groundswell_Petition_V1_Signature: SwiftProtobuf.Message, 
     if lhs.publicName != rhs.publicName {return false}
     if lhs.collectedBy != rhs.collectedBy {return false}
     if lhs.pendingVerification != rhs.pendingVerification {return false}
+    if lhs.offline != rhs.offline {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -176,6 +176,19 @@ public enum Groundswell_Petition_V1_PetitionService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ImportSignatures" metadata.
+        public enum ImportSignatures: Sendable {
+            /// Request type for "ImportSignatures".
+            public typealias Input = Groundswell_Petition_V1_ImportSignaturesRequest
+            /// Response type for "ImportSignatures".
+            public typealias Output = Groundswell_Petition_V1_ImportSignaturesResponse
+            /// Descriptor for "ImportSignatures".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.petition.v1.PetitionService"),
+                method: "ImportSignatures",
+                type: .unary
+            )
+        }
         /// Namespace for "ListSignatures" metadata.
         public enum ListSignatures: Sendable {
             /// Request type for "ListSignatures".
@@ -307,6 +320,7 @@ public enum Groundswell_Petition_V1_PetitionService: Sendable {
             CreatePetitionUpdate.descriptor,
             ListPetitionUpdates.descriptor,
             SignPetition.descriptor,
+            ImportSignatures.descriptor,
             ListSignatures.descriptor,
             GetPetitionLedger.descriptor,
             ListPetitionLedgerEntries.descriptor,
@@ -573,6 +587,34 @@ extension Groundswell_Petition_V1_PetitionService {
             request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_SignPetitionRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_SignPetitionResponse>
+
+        /// Handle the "ImportSignatures" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Imports signatures a partner collected offline (on paper, at an event)
+        /// > into a petition of the caller's own organization that is OPEN: 1 to
+        /// > 1,000 per call, each with its original `sign_time`. Each item is
+        /// > validated and deduplicated as `SignPetition` does (a person signs a
+        /// > petition once, whether online or offline, and twice in one call counts
+        /// > once) and gets its own result, in request order; a bad item fails only
+        /// > itself. Imported signatures count toward `signature_count`, goals and
+        /// > milestones, and are also counted apart in `offline_signature_count`.
+        /// > Retrying a call is safe: signers already recorded come back as
+        /// > `OUTCOME_ALREADY_SIGNED` and nothing counts twice. The answer comes only
+        /// > after every signature it reports is durably stored.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Petition_V1_ImportSignaturesRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Petition_V1_ImportSignaturesResponse` messages.
+        func importSignatures(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_ImportSignaturesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_ImportSignaturesResponse>
 
         /// Handle the "ListSignatures" method.
         ///
@@ -993,6 +1035,34 @@ extension Groundswell_Petition_V1_PetitionService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_SignPetitionResponse>
 
+        /// Handle the "ImportSignatures" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Imports signatures a partner collected offline (on paper, at an event)
+        /// > into a petition of the caller's own organization that is OPEN: 1 to
+        /// > 1,000 per call, each with its original `sign_time`. Each item is
+        /// > validated and deduplicated as `SignPetition` does (a person signs a
+        /// > petition once, whether online or offline, and twice in one call counts
+        /// > once) and gets its own result, in request order; a bad item fails only
+        /// > itself. Imported signatures count toward `signature_count`, goals and
+        /// > milestones, and are also counted apart in `offline_signature_count`.
+        /// > Retrying a call is safe: signers already recorded come back as
+        /// > `OUTCOME_ALREADY_SIGNED` and nothing counts twice. The answer comes only
+        /// > after every signature it reports is durably stored.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_ImportSignaturesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Petition_V1_ImportSignaturesResponse` message.
+        func importSignatures(
+            request: GRPCCore.ServerRequest<Groundswell_Petition_V1_ImportSignaturesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_ImportSignaturesResponse>
+
         /// Handle the "ListSignatures" method.
         ///
         /// > Source IDL Documentation:
@@ -1410,6 +1480,34 @@ extension Groundswell_Petition_V1_PetitionService {
             context: GRPCCore.ServerContext
         ) async throws -> Groundswell_Petition_V1_SignPetitionResponse
 
+        /// Handle the "ImportSignatures" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Imports signatures a partner collected offline (on paper, at an event)
+        /// > into a petition of the caller's own organization that is OPEN: 1 to
+        /// > 1,000 per call, each with its original `sign_time`. Each item is
+        /// > validated and deduplicated as `SignPetition` does (a person signs a
+        /// > petition once, whether online or offline, and twice in one call counts
+        /// > once) and gets its own result, in request order; a bad item fails only
+        /// > itself. Imported signatures count toward `signature_count`, goals and
+        /// > milestones, and are also counted apart in `offline_signature_count`.
+        /// > Retrying a call is safe: signers already recorded come back as
+        /// > `OUTCOME_ALREADY_SIGNED` and nothing counts twice. The answer comes only
+        /// > after every signature it reports is durably stored.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Petition_V1_ImportSignaturesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Petition_V1_ImportSignaturesResponse` to respond with.
+        func importSignatures(
+            request: Groundswell_Petition_V1_ImportSignaturesRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Petition_V1_ImportSignaturesResponse
+
         /// Handle the "ListSignatures" method.
         ///
         /// > Source IDL Documentation:
@@ -1728,6 +1826,17 @@ extension Groundswell_Petition_V1_PetitionService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Groundswell_Petition_V1_PetitionService.Method.ImportSignatures.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_ImportSignaturesRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_ImportSignaturesResponse>(),
+            handler: { request, context in
+                try await self.importSignatures(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Groundswell_Petition_V1_PetitionService.Method.ListSignatures.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_ListSignaturesRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_ListSignaturesResponse>(),
@@ -1958,6 +2067,17 @@ extension Groundswell_Petition_V1_PetitionService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_SignPetitionResponse> {
         let response = try await self.signPetition(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func importSignatures(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_ImportSignaturesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_ImportSignaturesResponse> {
+        let response = try await self.importSignatures(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -2216,6 +2336,19 @@ extension Groundswell_Petition_V1_PetitionService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_SignPetitionResponse> {
         return GRPCCore.ServerResponse<Groundswell_Petition_V1_SignPetitionResponse>(
             message: try await self.signPetition(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func importSignatures(
+        request: GRPCCore.ServerRequest<Groundswell_Petition_V1_ImportSignaturesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_ImportSignaturesResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Petition_V1_ImportSignaturesResponse>(
+            message: try await self.importSignatures(
                 request: request.message,
                 context: context
             ),
@@ -2644,6 +2777,39 @@ extension Groundswell_Petition_V1_PetitionService {
             deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_SignPetitionResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_SignPetitionResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ImportSignatures" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Imports signatures a partner collected offline (on paper, at an event)
+        /// > into a petition of the caller's own organization that is OPEN: 1 to
+        /// > 1,000 per call, each with its original `sign_time`. Each item is
+        /// > validated and deduplicated as `SignPetition` does (a person signs a
+        /// > petition once, whether online or offline, and twice in one call counts
+        /// > once) and gets its own result, in request order; a bad item fails only
+        /// > itself. Imported signatures count toward `signature_count`, goals and
+        /// > milestones, and are also counted apart in `offline_signature_count`.
+        /// > Retrying a call is safe: signers already recorded come back as
+        /// > `OUTCOME_ALREADY_SIGNED` and nothing counts twice. The answer comes only
+        /// > after every signature it reports is durably stored.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_ImportSignaturesRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_ImportSignaturesRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_ImportSignaturesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func importSignatures<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_ImportSignaturesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_ImportSignaturesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_ImportSignaturesResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_ImportSignaturesResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "ListSignatures" method.
@@ -3303,6 +3469,50 @@ extension Groundswell_Petition_V1_PetitionService {
             try await self.client.unary(
                 request: request,
                 descriptor: Groundswell_Petition_V1_PetitionService.Method.SignPetition.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ImportSignatures" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Imports signatures a partner collected offline (on paper, at an event)
+        /// > into a petition of the caller's own organization that is OPEN: 1 to
+        /// > 1,000 per call, each with its original `sign_time`. Each item is
+        /// > validated and deduplicated as `SignPetition` does (a person signs a
+        /// > petition once, whether online or offline, and twice in one call counts
+        /// > once) and gets its own result, in request order; a bad item fails only
+        /// > itself. Imported signatures count toward `signature_count`, goals and
+        /// > milestones, and are also counted apart in `offline_signature_count`.
+        /// > Retrying a call is safe: signers already recorded come back as
+        /// > `OUTCOME_ALREADY_SIGNED` and nothing counts twice. The answer comes only
+        /// > after every signature it reports is durably stored.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_ImportSignaturesRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_ImportSignaturesRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_ImportSignaturesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func importSignatures<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_ImportSignaturesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_ImportSignaturesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_ImportSignaturesResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_ImportSignaturesResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Petition_V1_PetitionService.Method.ImportSignatures.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -3992,6 +4202,45 @@ extension Groundswell_Petition_V1_PetitionService.ClientProtocol {
         )
     }
 
+    /// Call the "ImportSignatures" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Imports signatures a partner collected offline (on paper, at an event)
+    /// > into a petition of the caller's own organization that is OPEN: 1 to
+    /// > 1,000 per call, each with its original `sign_time`. Each item is
+    /// > validated and deduplicated as `SignPetition` does (a person signs a
+    /// > petition once, whether online or offline, and twice in one call counts
+    /// > once) and gets its own result, in request order; a bad item fails only
+    /// > itself. Imported signatures count toward `signature_count`, goals and
+    /// > milestones, and are also counted apart in `offline_signature_count`.
+    /// > Retrying a call is safe: signers already recorded come back as
+    /// > `OUTCOME_ALREADY_SIGNED` and nothing counts twice. The answer comes only
+    /// > after every signature it reports is durably stored.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Petition_V1_ImportSignaturesRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func importSignatures<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Petition_V1_ImportSignaturesRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_ImportSignaturesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.importSignatures(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_ImportSignaturesRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_ImportSignaturesResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "ListSignatures" method.
     ///
     /// > Source IDL Documentation:
@@ -4670,6 +4919,49 @@ extension Groundswell_Petition_V1_PetitionService.ClientProtocol {
             metadata: metadata
         )
         return try await self.signPetition(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ImportSignatures" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Imports signatures a partner collected offline (on paper, at an event)
+    /// > into a petition of the caller's own organization that is OPEN: 1 to
+    /// > 1,000 per call, each with its original `sign_time`. Each item is
+    /// > validated and deduplicated as `SignPetition` does (a person signs a
+    /// > petition once, whether online or offline, and twice in one call counts
+    /// > once) and gets its own result, in request order; a bad item fails only
+    /// > itself. Imported signatures count toward `signature_count`, goals and
+    /// > milestones, and are also counted apart in `offline_signature_count`.
+    /// > Retrying a call is safe: signers already recorded come back as
+    /// > `OUTCOME_ALREADY_SIGNED` and nothing counts twice. The answer comes only
+    /// > after every signature it reports is durably stored.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func importSignatures<Result>(
+        _ message: Groundswell_Petition_V1_ImportSignaturesRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_ImportSignaturesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Petition_V1_ImportSignaturesRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.importSignatures(
             request: request,
             options: options,
             onResponse: handleResponse

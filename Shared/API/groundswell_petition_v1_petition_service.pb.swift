@@ -610,7 +610,7 @@ public nonisolated struct Groundswell_Petition_V1_SignPetitionRequest: Sendable 
 }
 
 /// The response to `SignPetition`.
-public nonisolated struct Groundswell_Petition_V1_SignPetitionResponse: Sendable {
+public nonisolated struct Groundswell_Petition_V1_SignPetitionResponse: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
@@ -618,38 +618,50 @@ public nonisolated struct Groundswell_Petition_V1_SignPetitionResponse: Sendable
   /// The signature: the new one, or the first one if this person had signed
   /// and the caller may be told so (see `already_signed`).
   public var signature: Groundswell_Petition_V1_Signature {
-    get {_signature ?? Groundswell_Petition_V1_Signature()}
-    set {_signature = newValue}
+    get {_storage._signature ?? Groundswell_Petition_V1_Signature()}
+    set {_uniqueStorage()._signature = newValue}
   }
   /// Returns true if `signature` has been explicitly set.
-  public var hasSignature: Bool {self._signature != nil}
+  public var hasSignature: Bool {_storage._signature != nil}
   /// Clears the value of `signature`. Subsequent reads from it will return its default value.
-  public mutating func clearSignature() {self._signature = nil}
+  public mutating func clearSignature() {_uniqueStorage()._signature = nil}
 
   /// True when this person had already signed and nothing was counted. Told
   /// only to the petition's organization and to the organization that
   /// collected the first signature (which then comes back as `signature`);
   /// to anyone else a repeat answers like a first signature, false here.
-  public var alreadySigned: Bool = false
+  public var alreadySigned: Bool {
+    get {_storage._alreadySigned}
+    set {_uniqueStorage()._alreadySigned = newValue}
+  }
 
   /// The petition's signature count after this call.
-  public var signatureCount: Int64 = 0
+  public var signatureCount: Int64 {
+    get {_storage._signatureCount}
+    set {_uniqueStorage()._signatureCount = newValue}
+  }
 
   /// The petition's goal after this call.
-  public var goal: Int64 = 0
+  public var goal: Int64 {
+    get {_storage._goal}
+    set {_uniqueStorage()._goal = newValue}
+  }
 
   /// Set when the petition requires verification and the signature waits for
   /// it: send it to the signer (a link in an email, say); `VerifySignature`
   /// with it counts the signature. Shown once (a retry of the same request
   /// gets a new one, and the old one stops working); valid for 7 days; only
   /// its hash is stored.
-  public var verificationToken: String = String()
+  public var verificationToken: String {
+    get {_storage._verificationToken}
+    set {_uniqueStorage()._verificationToken = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _signature: Groundswell_Petition_V1_Signature? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// The request to verify a signature.
@@ -1047,6 +1059,200 @@ public nonisolated struct Groundswell_Petition_V1_LedgerEntry: Sendable {
     ]
 
   }
+
+  public init() {}
+}
+
+/// The request to import signatures collected offline.
+public nonisolated struct Groundswell_Petition_V1_ImportSignaturesRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The petition, `petitions/{petition}`: OPEN and of the caller's own
+  /// organization.
+  public var petition: String = String()
+
+  /// The signatures, 1 to 1,000.
+  public var signatures: [Groundswell_Petition_V1_ImportedSignature] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// One signature collected offline.
+public nonisolated struct Groundswell_Petition_V1_ImportedSignature: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Who signed; `email` and `given_name` are required, as for `SignPetition`.
+  public var signer: Groundswell_Petition_V1_Signer {
+    get {_signer ?? Groundswell_Petition_V1_Signer()}
+    set {_signer = newValue}
+  }
+  /// Returns true if `signer` has been explicitly set.
+  public var hasSigner: Bool {self._signer != nil}
+  /// Clears the value of `signer`. Subsequent reads from it will return its default value.
+  public mutating func clearSigner() {self._signer = nil}
+
+  /// When the person signed: required, not after the call (a clock up to five
+  /// minutes ahead is tolerated and read as now), not before 1970.
+  public var signTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_signTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_signTime = newValue}
+  }
+  /// Returns true if `signTime` has been explicitly set.
+  public var hasSignTime: Bool {self._signTime != nil}
+  /// Clears the value of `signTime`. Subsequent reads from it will return its default value.
+  public mutating func clearSignTime() {self._signTime = nil}
+
+  /// The signer's reason for signing, at most 1,000 characters; may be empty.
+  public var comment: String = String()
+
+  /// Whether the signer allowed their name to be shown publicly.
+  public var showName: Bool = false
+
+  /// Where the signature was collected (an event, a paper form), at most 200
+  /// characters; may be empty.
+  public var source: String = String()
+
+  /// Whether the signer opted in to hear from the caller's organization.
+  public var optIn: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _signer: Groundswell_Petition_V1_Signer? = nil
+  fileprivate var _signTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
+/// The response to `ImportSignatures`.
+public nonisolated struct Groundswell_Petition_V1_ImportSignaturesResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// One result per requested signature, in request order.
+  public var results: [Groundswell_Petition_V1_ImportResult] = []
+
+  /// How many items were stored and counted by this call.
+  public var signedCount: Int32 = 0
+
+  /// How many items were people who had already signed (before or earlier in
+  /// this call); nothing was counted for them.
+  public var alreadySignedCount: Int32 = 0
+
+  /// How many items were refused for bad input.
+  public var invalidCount: Int32 = 0
+
+  /// The petition's signature count after this call, offline ones included.
+  public var signatureCount: Int64 = 0
+
+  /// How many of `signature_count` were imported as offline signatures.
+  public var offlineSignatureCount: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// What became of one imported signature.
+public nonisolated struct Groundswell_Petition_V1_ImportResult: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The item's position in the request, from 0.
+  public var index: Int32 = 0
+
+  /// What became of it.
+  public var outcome: Groundswell_Petition_V1_ImportResult.Outcome = .unspecified
+
+  /// The signature, `petitions/{petition}/signatures/{signature}`: the new
+  /// one, or the first one for `OUTCOME_ALREADY_SIGNED`; empty when invalid.
+  public var signature: String = String()
+
+  /// The supporter who signed, `supporters/{supporter}`; empty when invalid.
+  public var supporter: String = String()
+
+  /// What to fix, for `OUTCOME_INVALID`: each names the field within the
+  /// item (`signer.email`, `sign_time`, …).
+  public var violations: [Groundswell_Petition_V1_ImportViolation] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  /// The outcome of one item.
+  public nonisolated enum Outcome: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+
+    /// Not used.
+    case unspecified // = 0
+
+    /// Stored and counted (as with `SignPetition`, a signature from a blocked
+    /// address or domain is quietly held back by the fraud rules instead).
+    case signed // = 1
+
+    /// The person had already signed this petition (online, in an earlier
+    /// import, or earlier in this call); nothing was counted.
+    case alreadySigned // = 2
+
+    /// Refused for bad input; `violations` says what to fix.
+    case invalid // = 3
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .unspecified
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .unspecified
+      case 1: self = .signed
+      case 2: self = .alreadySigned
+      case 3: self = .invalid
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .unspecified: return 0
+      case .signed: return 1
+      case .alreadySigned: return 2
+      case .invalid: return 3
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Groundswell_Petition_V1_ImportResult.Outcome] = [
+      .unspecified,
+      .signed,
+      .alreadySigned,
+      .invalid,
+    ]
+
+  }
+
+  public init() {}
+}
+
+/// One problem with one imported signature.
+public nonisolated struct Groundswell_Petition_V1_ImportViolation: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The field within the item, like `signer.email`.
+  public var field: String = String()
+
+  /// What is wrong and how to fix it.
+  public var description_p: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 }
@@ -1920,51 +2126,95 @@ nonisolated extension Groundswell_Petition_V1_SignPetitionResponse: SwiftProtobu
   public static let protoMessageName: String = _protobuf_package + ".SignPetitionResponse"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}signature\0\u{3}already_signed\0\u{3}signature_count\0\u{1}goal\0\u{3}verification_token\0")
 
+  fileprivate class _StorageClass {
+    var _signature: Groundswell_Petition_V1_Signature? = nil
+    var _alreadySigned: Bool = false
+    var _signatureCount: Int64 = 0
+    var _goal: Int64 = 0
+    var _verificationToken: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _signature = source._signature
+      _alreadySigned = source._alreadySigned
+      _signatureCount = source._signatureCount
+      _goal = source._goal
+      _verificationToken = source._verificationToken
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularMessageField(value: &self._signature) }()
-      case 2: try { try decoder.decodeSingularBoolField(value: &self.alreadySigned) }()
-      case 3: try { try decoder.decodeSingularInt64Field(value: &self.signatureCount) }()
-      case 4: try { try decoder.decodeSingularInt64Field(value: &self.goal) }()
-      case 5: try { try decoder.decodeSingularStringField(value: &self.verificationToken) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._signature) }()
+        case 2: try { try decoder.decodeSingularBoolField(value: &_storage._alreadySigned) }()
+        case 3: try { try decoder.decodeSingularInt64Field(value: &_storage._signatureCount) }()
+        case 4: try { try decoder.decodeSingularInt64Field(value: &_storage._goal) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._verificationToken) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    try { if let v = self._signature {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-    } }()
-    if self.alreadySigned != false {
-      try visitor.visitSingularBoolField(value: self.alreadySigned, fieldNumber: 2)
-    }
-    if self.signatureCount != 0 {
-      try visitor.visitSingularInt64Field(value: self.signatureCount, fieldNumber: 3)
-    }
-    if self.goal != 0 {
-      try visitor.visitSingularInt64Field(value: self.goal, fieldNumber: 4)
-    }
-    if !self.verificationToken.isEmpty {
-      try visitor.visitSingularStringField(value: self.verificationToken, fieldNumber: 5)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._signature {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      if _storage._alreadySigned != false {
+        try visitor.visitSingularBoolField(value: _storage._alreadySigned, fieldNumber: 2)
+      }
+      if _storage._signatureCount != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._signatureCount, fieldNumber: 3)
+      }
+      if _storage._goal != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._goal, fieldNumber: 4)
+      }
+      if !_storage._verificationToken.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._verificationToken, fieldNumber: 5)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Groundswell_Petition_V1_SignPetitionResponse, rhs: Groundswell_Petition_V1_SignPetitionResponse) -> Bool {
-    if lhs._signature != rhs._signature {return false}
-    if lhs.alreadySigned != rhs.alreadySigned {return false}
-    if lhs.signatureCount != rhs.signatureCount {return false}
-    if lhs.goal != rhs.goal {return false}
-    if lhs.verificationToken != rhs.verificationToken {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._signature != rhs_storage._signature {return false}
+        if _storage._alreadySigned != rhs_storage._alreadySigned {return false}
+        if _storage._signatureCount != rhs_storage._signatureCount {return false}
+        if _storage._goal != rhs_storage._goal {return false}
+        if _storage._verificationToken != rhs_storage._verificationToken {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2656,4 +2906,242 @@ nonisolated extension Groundswell_Petition_V1_LedgerEntry: SwiftProtobuf.Message
 
 nonisolated extension Groundswell_Petition_V1_LedgerEntry.Kind: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0KIND_UNSPECIFIED\0\u{1}SIGNATURE\0\u{1}TOMBSTONE\0")
+}
+
+nonisolated extension Groundswell_Petition_V1_ImportSignaturesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ImportSignaturesRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}petition\0\u{1}signatures\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.petition) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.signatures) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.petition.isEmpty {
+      try visitor.visitSingularStringField(value: self.petition, fieldNumber: 1)
+    }
+    if !self.signatures.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.signatures, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_ImportSignaturesRequest, rhs: Groundswell_Petition_V1_ImportSignaturesRequest) -> Bool {
+    if lhs.petition != rhs.petition {return false}
+    if lhs.signatures != rhs.signatures {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_ImportedSignature: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ImportedSignature"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}signer\0\u{3}sign_time\0\u{1}comment\0\u{3}show_name\0\u{1}source\0\u{3}opt_in\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._signer) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._signTime) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.comment) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.showName) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.source) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.optIn) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._signer {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._signTime {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if !self.comment.isEmpty {
+      try visitor.visitSingularStringField(value: self.comment, fieldNumber: 3)
+    }
+    if self.showName != false {
+      try visitor.visitSingularBoolField(value: self.showName, fieldNumber: 4)
+    }
+    if !self.source.isEmpty {
+      try visitor.visitSingularStringField(value: self.source, fieldNumber: 5)
+    }
+    if self.optIn != false {
+      try visitor.visitSingularBoolField(value: self.optIn, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_ImportedSignature, rhs: Groundswell_Petition_V1_ImportedSignature) -> Bool {
+    if lhs._signer != rhs._signer {return false}
+    if lhs._signTime != rhs._signTime {return false}
+    if lhs.comment != rhs.comment {return false}
+    if lhs.showName != rhs.showName {return false}
+    if lhs.source != rhs.source {return false}
+    if lhs.optIn != rhs.optIn {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_ImportSignaturesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ImportSignaturesResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}results\0\u{3}signed_count\0\u{3}already_signed_count\0\u{3}invalid_count\0\u{3}signature_count\0\u{3}offline_signature_count\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.results) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.signedCount) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.alreadySignedCount) }()
+      case 4: try { try decoder.decodeSingularInt32Field(value: &self.invalidCount) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.signatureCount) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.offlineSignatureCount) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.results.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.results, fieldNumber: 1)
+    }
+    if self.signedCount != 0 {
+      try visitor.visitSingularInt32Field(value: self.signedCount, fieldNumber: 2)
+    }
+    if self.alreadySignedCount != 0 {
+      try visitor.visitSingularInt32Field(value: self.alreadySignedCount, fieldNumber: 3)
+    }
+    if self.invalidCount != 0 {
+      try visitor.visitSingularInt32Field(value: self.invalidCount, fieldNumber: 4)
+    }
+    if self.signatureCount != 0 {
+      try visitor.visitSingularInt64Field(value: self.signatureCount, fieldNumber: 5)
+    }
+    if self.offlineSignatureCount != 0 {
+      try visitor.visitSingularInt64Field(value: self.offlineSignatureCount, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_ImportSignaturesResponse, rhs: Groundswell_Petition_V1_ImportSignaturesResponse) -> Bool {
+    if lhs.results != rhs.results {return false}
+    if lhs.signedCount != rhs.signedCount {return false}
+    if lhs.alreadySignedCount != rhs.alreadySignedCount {return false}
+    if lhs.invalidCount != rhs.invalidCount {return false}
+    if lhs.signatureCount != rhs.signatureCount {return false}
+    if lhs.offlineSignatureCount != rhs.offlineSignatureCount {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_ImportResult: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ImportResult"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}index\0\u{1}outcome\0\u{1}signature\0\u{1}supporter\0\u{1}violations\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt32Field(value: &self.index) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.outcome) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.signature) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.supporter) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.violations) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.index != 0 {
+      try visitor.visitSingularInt32Field(value: self.index, fieldNumber: 1)
+    }
+    if self.outcome != .unspecified {
+      try visitor.visitSingularEnumField(value: self.outcome, fieldNumber: 2)
+    }
+    if !self.signature.isEmpty {
+      try visitor.visitSingularStringField(value: self.signature, fieldNumber: 3)
+    }
+    if !self.supporter.isEmpty {
+      try visitor.visitSingularStringField(value: self.supporter, fieldNumber: 4)
+    }
+    if !self.violations.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.violations, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_ImportResult, rhs: Groundswell_Petition_V1_ImportResult) -> Bool {
+    if lhs.index != rhs.index {return false}
+    if lhs.outcome != rhs.outcome {return false}
+    if lhs.signature != rhs.signature {return false}
+    if lhs.supporter != rhs.supporter {return false}
+    if lhs.violations != rhs.violations {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_ImportResult.Outcome: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0OUTCOME_UNSPECIFIED\0\u{1}OUTCOME_SIGNED\0\u{1}OUTCOME_ALREADY_SIGNED\0\u{1}OUTCOME_INVALID\0")
+}
+
+nonisolated extension Groundswell_Petition_V1_ImportViolation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ImportViolation"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}field\0\u{1}description\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.field) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.description_p) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.field.isEmpty {
+      try visitor.visitSingularStringField(value: self.field, fieldNumber: 1)
+    }
+    if !self.description_p.isEmpty {
+      try visitor.visitSingularStringField(value: self.description_p, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_ImportViolation, rhs: Groundswell_Petition_V1_ImportViolation) -> Bool {
+    if lhs.field != rhs.field {return false}
+    if lhs.description_p != rhs.description_p {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
 }

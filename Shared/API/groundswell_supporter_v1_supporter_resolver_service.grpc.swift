@@ -33,9 +33,23 @@ public enum Groundswell_Supporter_V1_SupporterResolverService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ResolveSupporters" metadata.
+        public enum ResolveSupporters: Sendable {
+            /// Request type for "ResolveSupporters".
+            public typealias Input = Groundswell_Supporter_V1_ResolveSupportersRequest
+            /// Response type for "ResolveSupporters".
+            public typealias Output = Groundswell_Supporter_V1_ResolveSupportersResponse
+            /// Descriptor for "ResolveSupporters".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.supporter.v1.SupporterResolverService"),
+                method: "ResolveSupporters",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "groundswell.supporter.v1.SupporterResolverService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
-            ResolveSupporter.descriptor
+            ResolveSupporter.descriptor,
+            ResolveSupporters.descriptor
         ]
     }
 }
@@ -88,6 +102,26 @@ extension Groundswell_Supporter_V1_SupporterResolverService {
             request: GRPCCore.StreamingServerRequest<Groundswell_Supporter_V1_ResolveSupporterRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_ResolveSupporterResponse>
+
+        /// Handle the "ResolveSupporters" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Resolves 1 to 1,000 signers in one durable transaction, each exactly as
+        /// > `ResolveSupporter` would, in request order: for imports and for signatures
+        /// > that arrive together. A bad item fails only itself.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Supporter_V1_ResolveSupportersRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Supporter_V1_ResolveSupportersResponse` messages.
+        func resolveSupporters(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Supporter_V1_ResolveSupportersRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_ResolveSupportersResponse>
     }
 
     /// Service protocol for the "groundswell.supporter.v1.SupporterResolverService" service.
@@ -124,6 +158,26 @@ extension Groundswell_Supporter_V1_SupporterResolverService {
             request: GRPCCore.ServerRequest<Groundswell_Supporter_V1_ResolveSupporterRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_ResolveSupporterResponse>
+
+        /// Handle the "ResolveSupporters" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Resolves 1 to 1,000 signers in one durable transaction, each exactly as
+        /// > `ResolveSupporter` would, in request order: for imports and for signatures
+        /// > that arrive together. A bad item fails only itself.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_ResolveSupportersRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Supporter_V1_ResolveSupportersResponse` message.
+        func resolveSupporters(
+            request: GRPCCore.ServerRequest<Groundswell_Supporter_V1_ResolveSupportersRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_ResolveSupportersResponse>
     }
 
     /// Simple service protocol for the "groundswell.supporter.v1.SupporterResolverService" service.
@@ -158,6 +212,26 @@ extension Groundswell_Supporter_V1_SupporterResolverService {
             request: Groundswell_Supporter_V1_ResolveSupporterRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Groundswell_Supporter_V1_ResolveSupporterResponse
+
+        /// Handle the "ResolveSupporters" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Resolves 1 to 1,000 signers in one durable transaction, each exactly as
+        /// > `ResolveSupporter` would, in request order: for imports and for signatures
+        /// > that arrive together. A bad item fails only itself.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Supporter_V1_ResolveSupportersRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Supporter_V1_ResolveSupportersResponse` to respond with.
+        func resolveSupporters(
+            request: Groundswell_Supporter_V1_ResolveSupportersRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Supporter_V1_ResolveSupportersResponse
     }
 }
 
@@ -171,6 +245,17 @@ extension Groundswell_Supporter_V1_SupporterResolverService.StreamingServiceProt
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_ResolveSupporterResponse>(),
             handler: { request, context in
                 try await self.resolveSupporter(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Supporter_V1_SupporterResolverService.Method.ResolveSupporters.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Supporter_V1_ResolveSupportersRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_ResolveSupportersResponse>(),
+            handler: { request, context in
+                try await self.resolveSupporters(
                     request: request,
                     context: context
                 )
@@ -192,6 +277,17 @@ extension Groundswell_Supporter_V1_SupporterResolverService.ServiceProtocol {
         )
         return GRPCCore.StreamingServerResponse(single: response)
     }
+
+    public func resolveSupporters(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Supporter_V1_ResolveSupportersRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_ResolveSupportersResponse> {
+        let response = try await self.resolveSupporters(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
 }
 
 // Default implementation of methods from 'ServiceProtocol'.
@@ -203,6 +299,19 @@ extension Groundswell_Supporter_V1_SupporterResolverService.SimpleServiceProtoco
     ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_ResolveSupporterResponse> {
         return GRPCCore.ServerResponse<Groundswell_Supporter_V1_ResolveSupporterResponse>(
             message: try await self.resolveSupporter(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func resolveSupporters(
+        request: GRPCCore.ServerRequest<Groundswell_Supporter_V1_ResolveSupportersRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_ResolveSupportersResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Supporter_V1_ResolveSupportersResponse>(
+            message: try await self.resolveSupporters(
                 request: request.message,
                 context: context
             ),
@@ -250,6 +359,31 @@ extension Groundswell_Supporter_V1_SupporterResolverService {
             deserializer: some GRPCCore.MessageDeserializer<Groundswell_Supporter_V1_ResolveSupporterResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_ResolveSupporterResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ResolveSupporters" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Resolves 1 to 1,000 signers in one durable transaction, each exactly as
+        /// > `ResolveSupporter` would, in request order: for imports and for signatures
+        /// > that arrive together. A bad item fails only itself.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_ResolveSupportersRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Supporter_V1_ResolveSupportersRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Supporter_V1_ResolveSupportersResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func resolveSupporters<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_ResolveSupportersRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Supporter_V1_ResolveSupportersRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Supporter_V1_ResolveSupportersResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_ResolveSupportersResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -311,6 +445,42 @@ extension Groundswell_Supporter_V1_SupporterResolverService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "ResolveSupporters" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Resolves 1 to 1,000 signers in one durable transaction, each exactly as
+        /// > `ResolveSupporter` would, in request order: for imports and for signatures
+        /// > that arrive together. A bad item fails only itself.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_ResolveSupportersRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Supporter_V1_ResolveSupportersRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Supporter_V1_ResolveSupportersResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func resolveSupporters<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_ResolveSupportersRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Supporter_V1_ResolveSupportersRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Supporter_V1_ResolveSupportersResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_ResolveSupportersResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Supporter_V1_SupporterResolverService.Method.ResolveSupporters.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -345,6 +515,37 @@ extension Groundswell_Supporter_V1_SupporterResolverService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_ResolveSupporterRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Supporter_V1_ResolveSupporterResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ResolveSupporters" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Resolves 1 to 1,000 signers in one durable transaction, each exactly as
+    /// > `ResolveSupporter` would, in request order: for imports and for signatures
+    /// > that arrive together. A bad item fails only itself.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Supporter_V1_ResolveSupportersRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func resolveSupporters<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_ResolveSupportersRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_ResolveSupportersResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.resolveSupporters(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_ResolveSupportersRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Supporter_V1_ResolveSupportersResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -385,6 +586,41 @@ extension Groundswell_Supporter_V1_SupporterResolverService.ClientProtocol {
             metadata: metadata
         )
         return try await self.resolveSupporter(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ResolveSupporters" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Resolves 1 to 1,000 signers in one durable transaction, each exactly as
+    /// > `ResolveSupporter` would, in request order: for imports and for signatures
+    /// > that arrive together. A bad item fails only itself.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func resolveSupporters<Result>(
+        _ message: Groundswell_Supporter_V1_ResolveSupportersRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_ResolveSupportersResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Supporter_V1_ResolveSupportersRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.resolveSupporters(
             request: request,
             options: options,
             onResponse: handleResponse

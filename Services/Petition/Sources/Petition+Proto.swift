@@ -31,6 +31,7 @@ extension PetitionRecord {
       $0.signatureCount = signatureCount
       $0.requireVerification = requireVerification
       $0.pendingSignatureCount = pendingCount
+      $0.offlineSignatureCount = offlineCount
       $0.goal = ladder.goal(for: signatureCount)
       $0.milestones = milestones.map(\.proto)
       if let publishTime { $0.publishTime = Google_Protobuf_Timestamp(clamping: publishTime) }
@@ -98,6 +99,7 @@ extension SignatureRecord {
       $0.publicName = publicName
       $0.collectedBy = collectedBy
       $0.pendingVerification = pending
+      $0.offline = offline
     }
   }
 }

@@ -75,6 +75,8 @@ public struct PetitionRecord: Sendable, Equatable {
   public var pendingCount: Int64 = 0
   /// Signatures marked suspect, not counted.
   public var suspectCount: Int64 = 0
+  /// Counted signatures that were collected offline and imported.
+  public var offlineCount: Int64 = 0
 
   /// The state as callers see it: an OPEN petition past its deadline is
   /// CLOSED.
@@ -113,6 +115,8 @@ public struct SignatureRecord: Sendable, Equatable {
   public var pending = false
   /// Marked suspect: counts nowhere unless an operator releases it.
   public var suspect = false
+  /// Collected offline and imported; `createTime` is when the person signed.
+  public var offline = false
 }
 
 extension SignatureRecord {
@@ -170,6 +174,27 @@ public enum SignResult: Sendable {
   case replayed(Data)
 }
 
+/// What became of one imported signature.
+public enum ImportedOutcome: Sendable, Equatable {
+  /// Stored and counted.
+  case signed(SignatureRecord)
+  /// The person had signed before (or earlier in the same import): the
+  /// first signature.
+  case alreadySigned(SignatureRecord)
+  /// Stored, marked suspect, counted nowhere.
+  case held(SignatureRecord)
+}
+
+/// What an import did to a petition.
+public struct ImportOutcome: Sendable {
+  /// One per signature given, in order.
+  public var items: [ImportedOutcome]
+  public var signatureCount: Int64
+  public var offlineCount: Int64
+  /// For the feeds, when anything was counted.
+  public var change: PetitionChange?
+}
+
 /// The filters and order of a petition listing.
 public struct PetitionQuery: Sendable {
   public enum Order: Sendable { case newest, mostSignatures }
@@ -222,7 +247,7 @@ public protocol PetitionRepository: Sendable {
   /// signer is stored suspect, uncounted.
   func sign(
     _ signature: SignatureRecord, key: SignRequestKey?, verification: PendingVerification?, marks: SignerMarks?, now: Date,
-    answer: @Sendable (SignOutcome) throws -> Data
+    answer: @escaping @Sendable (SignOutcome) throws -> Data
   ) async throws -> SignResult
   /// Releases (counts) or confirms (deletes) every suspect signature of the
   /// petition; returns how many and the change to publish.
@@ -256,6 +281,13 @@ public protocol PetitionRepository: Sendable {
   /// Deletes the supporter's signature and lowers the counters once; clears
   /// milestones above the new count. Nil when there was no signature.
   func withdraw(petitionID: String, supporter: String, now: Date) async throws -> SignOutcome?
+
+  /// Stores signatures collected offline on an OPEN petition in one durable
+  /// transaction, each at most once per supporter (a repeat, also within
+  /// `signatures`, is `alreadySigned`), counting each new one as signed and
+  /// as offline; a blocked address or domain (`marks`, one per signature)
+  /// holds it as suspect. Throws `wrongState` when the petition is not open.
+  func importSignatures(_ signatures: [SignatureRecord], marks: [SignerMarks], now: Date) async throws -> ImportOutcome
   /// A page of a petition's signatures, newest first.
   func signatures(petitionID: String, before: Int64, limit: Int) async throws -> (signatures: [SignatureRecord], hasMore: Bool)
   /// A page of a supporter's signatures, newest first, optionally only on

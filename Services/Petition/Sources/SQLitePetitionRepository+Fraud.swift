@@ -8,32 +8,40 @@ import GroundswellRuntime
 extension SQLitePetitionRepository {
   /// Over a limit within the last hour on this petition, or blocked.
   static func isSuspect(_ db: Database, petitionID: String, marks: SignerMarks, now: Int64) throws -> Bool {
+    if try isBlocked(db, marks: marks) { return true }
+    let since = now - 3_600_000
+    // Counts no further than the limit, so a busy domain costs the same
+    // on every signature however many signed from it within the hour.
+    func atLimit(_ column: String, _ hash: Data, _ limit: Int) throws -> Bool {
+      try Int.fetchOne(
+        db.cachedStatement(
+          sql: "SELECT COUNT(*) FROM (SELECT 1 FROM signatures WHERE petition_id = ? AND \(column) = ? AND create_time >= ? LIMIT ?)"),
+        arguments: [petitionID, hash, since, limit]) ?? 0 >= limit
+    }
+    if let ip = marks.ipHash, try atLimit("ip_hash", ip, marks.rules.perIPPerHour) { return true }
+    return try atLimit("domain_hash", marks.domainHash, marks.rules.perDomainPerHour)
+  }
+
+  /// The signer's address or domain is on the block list.
+  static func isBlocked(_ db: Database, marks: SignerMarks) throws -> Bool {
     let blocked = try Bool.fetchOne(
-      db,
-      sql: """
-        SELECT EXISTS (SELECT 1 FROM blocked_signers WHERE (kind = ? AND value_hash = ?) OR (kind = ? AND value_hash = ?))
-        """,
+      db.cachedStatement(
+        sql: """
+          SELECT EXISTS (SELECT 1 FROM blocked_signers WHERE (kind = ? AND value_hash = ?) OR (kind = ? AND value_hash = ?))
+          """),
       arguments: [BlockedSigner.Kind.domain.rawValue, marks.domainHash, BlockedSigner.Kind.address.rawValue, marks.addressHash]
     ) ?? false
-    if blocked { return true }
-    let since = now - 3_600_000
-    func recent(_ column: String, _ hash: Data) throws -> Int {
-      try Int.fetchOne(
-        db, sql: "SELECT COUNT(*) FROM signatures WHERE petition_id = ? AND \(column) = ? AND create_time >= ?",
-        arguments: [petitionID, hash, since]) ?? 0
-    }
-    if let ip = marks.ipHash, try recent("ip_hash", ip) >= marks.rules.perIPPerHour { return true }
-    return try recent("domain_hash", marks.domainHash) >= marks.rules.perDomainPerHour
+    return blocked
   }
 
   /// Moves the waiting and suspect numbers for a signature that does not
   /// count.
   static func moveUncounted(_ db: Database, _ signature: SignatureRecord, by delta: Int) throws {
-    try db.execute(
+    try db.cachedStatement(
       sql: """
         UPDATE petition_counters SET pending_count = pending_count + ?, suspect_count = suspect_count + ? WHERE petition_id = ?
-        """,
-      arguments: [signature.pending ? delta : 0, signature.suspect ? delta : 0, signature.petitionID])
+        """
+    ).execute(arguments: [signature.pending ? delta : 0, signature.suspect ? delta : 0, signature.petitionID])
   }
 
   public func reviewSuspects(petitionID: String, release: Bool, now: Date) async throws -> (reviewed: Int, change: PetitionChange?) {

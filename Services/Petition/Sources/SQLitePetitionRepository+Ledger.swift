@@ -10,22 +10,8 @@ extension SQLitePetitionRepository {
   static func appendLedger(
     _ db: Database, petitionID: String, kind: LedgerEntryKind, signatureID: String, time: Int64, signerHash: Data?
   ) throws {
-    let last = try Row.fetchOne(
-      db, sql: "SELECT position, head FROM ledger_entries WHERE petition_id = ? ORDER BY position DESC LIMIT 1",
-      arguments: [petitionID])
-    let position = (last?["position"] as Int64? ?? 0) + 1
-    let head = last?["head"] as Data? ?? LedgerChain.emptyHead
-    let commitment = switch kind {
-    case .signature: LedgerChain.signatureCommitment(signature: signatureID, timeMillis: time, signerHash: signerHash!)
-    case .tombstone: LedgerChain.tombstoneCommitment(signature: signatureID, timeMillis: time)
-    }
-    try db.execute(
-      sql: """
-        INSERT INTO ledger_entries (petition_id, position, kind, signature_id, time, signer_hash, commitment, head)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-        """,
-      arguments: [petitionID, position, kind.rawValue, signatureID, time, signerHash, commitment,
-                  LedgerChain.next(head: head, commitment: commitment)])
+    var ledger = try LedgerAppender(db, petitionID: petitionID)
+    try ledger.append(db, kind: kind, signatureID: signatureID, time: time, signerHash: signerHash)
   }
 
   public func ledgerHead(petitionID: String) async throws -> LedgerHead {
@@ -55,5 +41,36 @@ extension SQLitePetitionRepository {
       }
       return (entries, rows.count > limit)
     }
+  }
+}
+
+/// Appends entries to one petition's ledger chain, reading its head once.
+struct LedgerAppender {
+  let petitionID: String
+  private var position: Int64
+  private var head: Data
+
+  init(_ db: Database, petitionID: String) throws {
+    self.petitionID = petitionID
+    let last = try Row.fetchOne(
+      db.cachedStatement(sql: "SELECT position, head FROM ledger_entries WHERE petition_id = ? ORDER BY position DESC LIMIT 1"),
+      arguments: [petitionID])
+    position = last?["position"] as Int64? ?? 0
+    head = last?["head"] as Data? ?? LedgerChain.emptyHead
+  }
+
+  mutating func append(_ db: Database, kind: LedgerEntryKind, signatureID: String, time: Int64, signerHash: Data?) throws {
+    let commitment = switch kind {
+    case .signature: LedgerChain.signatureCommitment(signature: signatureID, timeMillis: time, signerHash: signerHash!)
+    case .tombstone: LedgerChain.tombstoneCommitment(signature: signatureID, timeMillis: time)
+    }
+    position += 1
+    head = LedgerChain.next(head: head, commitment: commitment)
+    try db.cachedStatement(
+      sql: """
+        INSERT INTO ledger_entries (petition_id, position, kind, signature_id, time, signer_hash, commitment, head)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        """
+    ).execute(arguments: [petitionID, position, kind.rawValue, signatureID, time, signerHash, commitment, head])
   }
 }

@@ -8,6 +8,8 @@ import GroundswellRuntime
 /// transaction as the signature rows, so reads never count rows.
 public struct SQLitePetitionRepository: PetitionRepository {
   let pool: DatabasePool
+  /// Concurrent signatures share one durable transaction.
+  let writer: GroupCommitWriter
 
   public init(directory: String) throws {
     pool = try SQLiteDatabase.open(directory: directory, file: "petition.sqlite") { migrator in
@@ -204,14 +206,21 @@ public struct SQLitePetitionRepository: PetitionRepository {
           CREATE INDEX invalidation_jobs_running ON invalidation_jobs (state);
           """)
       }
+      migrator.registerMigration("9 offline signatures") { db in
+        try db.execute(sql: """
+          ALTER TABLE signatures ADD COLUMN offline INTEGER NOT NULL DEFAULT 0;
+          ALTER TABLE petition_counters ADD COLUMN offline_count INTEGER NOT NULL DEFAULT 0;
+          """)
+      }
     }
+    writer = GroupCommitWriter(pool: pool, name: "sign") { ProcessMetrics.recordCommitSize($0) }
   }
 
   /// The database, for tests that check its settings.
   public var database: DatabasePool { pool }
 
   private static let select = """
-    SELECT p.*, c.signature_count, c.pending_count, c.suspect_count, c.update_time AS count_time FROM petitions p
+    SELECT p.*, c.signature_count, c.pending_count, c.suspect_count, c.offline_count, c.update_time AS count_time FROM petitions p
     JOIN petition_counters c ON c.petition_id = p.id
     """
 
@@ -359,52 +368,48 @@ public struct SQLitePetitionRepository: PetitionRepository {
 
   private static func firstAnswer(_ db: Database, caller: String, requestID: String) throws -> (fingerprint: Data, answer: Data)? {
     try Row.fetchOne(
-      db, sql: "SELECT fingerprint, answer FROM sign_requests WHERE caller = ? AND request_id = ?",
+      db.cachedStatement(sql: "SELECT fingerprint, answer FROM sign_requests WHERE caller = ? AND request_id = ?"),
       arguments: [caller, requestID]
     ).map { ($0["fingerprint"], $0["answer"]) }
   }
 
   public func sign(
     _ signature: SignatureRecord, key: SignRequestKey?, verification: PendingVerification?, marks: SignerMarks?, now: Date,
-    answer: @Sendable (SignOutcome) throws -> Data
+    answer: @escaping @Sendable (SignOutcome) throws -> Data
   ) async throws -> SignResult {
-    try await pool.tracedWrite { db in
+    try await writer.write { db in
       if let key, let first = try Self.firstAnswer(db, caller: key.caller, requestID: key.requestID) {
         guard first.fingerprint == key.fingerprint else { throw PetitionStoreError.requestMismatch }
         return .replayed(first.answer)
       }
-      guard let petition = try Self.fetch(db, id: signature.petitionID) else { throw PetitionStoreError.notFound }
-      guard petition.state(at: now) == .open else { throw PetitionStoreError.wrongState(current: petition.state(at: now)) }
+      try Self.requireOpen(db, petitionID: signature.petitionID, now: now)
       let time = now.millisecondsSince1970
       // A signature that waited for verification past its expiry makes way
       // for the new one.
-      try db.execute(
+      try db.cachedStatement(
         sql: """
           DELETE FROM signatures
           WHERE petition_id = ? AND supporter = ? AND pending = 1 AND suspect = 0 AND verification_expire_time < ?
-          """,
-        arguments: [signature.petitionID, signature.supporter, time])
+          """
+      ).execute(arguments: [signature.petitionID, signature.supporter, time])
       if db.changesCount > 0 {
         try db.execute(
           sql: "UPDATE petition_counters SET pending_count = pending_count - 1 WHERE petition_id = ?", arguments: [signature.petitionID])
       }
       let suspect = try marks.map { try Self.isSuspect(db, petitionID: signature.petitionID, marks: $0, now: time) } ?? false
-      try db.execute(
+      try db.cachedStatement(
         sql: """
           INSERT OR IGNORE INTO signatures (id, petition_id, supporter, create_time, comment, show_name, source, country,
             subdivision, public_name, collected_by, pending, verification_hash, verification_expire_time, suspect, ip_hash,
             domain_hash)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-          """,
-        arguments: [signature.id, signature.petitionID, signature.supporter, time, signature.comment, signature.showName,
+          """
+      ).execute(arguments: [signature.id, signature.petitionID, signature.supporter, time, signature.comment, signature.showName,
                     signature.source, signature.country, signature.subdivision, signature.publicName, signature.collectedBy,
                     verification != nil, verification?.tokenHash, verification?.expireTime.millisecondsSince1970, suspect,
                     marks?.ipHash, marks?.domainHash])
       let inserted = db.changesCount == 1
-      let stored = try Row.fetchOne(
-        db, sql: "SELECT rowid, * FROM signatures WHERE petition_id = ? AND supporter = ?",
-        arguments: [signature.petitionID, signature.supporter]
-      ).map(Self.signatureRecord)!
+      let stored = try Self.stored(db, petitionID: signature.petitionID, supporter: signature.supporter)!
       if inserted && (stored.pending || stored.suspect) {
         try Self.moveUncounted(db, stored, by: 1)
       } else if inserted {
@@ -412,12 +417,12 @@ public struct SQLitePetitionRepository: PetitionRepository {
       }
       let outcome = try Self.outcome(db, stored, alreadySigned: !inserted)
       if let key {
-        try db.execute(
+        try db.cachedStatement(
           sql: """
             INSERT INTO sign_requests (caller, request_id, fingerprint, answer, create_time, signature_id)
             VALUES (?, ?, ?, ?, ?, ?)
-            """,
-          arguments: [key.caller, key.requestID, key.fingerprint, answer(outcome), time, stored.id])
+            """
+        ).execute(arguments: [key.caller, key.requestID, key.fingerprint, answer(outcome), time, stored.id])
       }
       return .signed(outcome)
     }
@@ -480,7 +485,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
   static func countAndRecord(_ db: Database, _ signature: SignatureRecord, now: Int64) throws {
     try count(db, signature, by: 1, now: now)
     let salt = LedgerChain.newSalt()
-    try db.execute(sql: "UPDATE signatures SET signer_salt = ? WHERE id = ?", arguments: [salt, signature.id])
+    try db.cachedStatement(sql: "UPDATE signatures SET signer_salt = ? WHERE id = ?").execute(arguments: [salt, signature.id])
     try appendLedger(
       db, petitionID: signature.petitionID, kind: .signature, signatureID: signature.id,
       time: signature.createTime.millisecondsSince1970, signerHash: LedgerChain.signerHash(salt: salt, supporter: signature.supporter))
@@ -490,44 +495,36 @@ public struct SQLitePetitionRepository: PetitionRepository {
   /// `delta`, bumps the counter's version, and marks milestones reached (or
   /// no longer reached) at the new count.
   static func count(_ db: Database, _ signature: SignatureRecord, by delta: Int, now: Int64) throws {
-    let signed = signature.createTime.millisecondsSince1970
-    try db.execute(
-      sql: """
-        UPDATE petition_counters SET signature_count = signature_count + ?, update_time = ?, version = version + 1,
-          last_signature_time = MAX(COALESCE(last_signature_time, 0), ?)
-        WHERE petition_id = ?
-        """,
-      arguments: [delta, now, delta > 0 ? signed : 0, signature.petitionID])
-    try db.execute(
-      sql: """
-        INSERT INTO region_counters (petition_id, country, subdivision, signature_count) VALUES (?, ?, ?, ?)
-        ON CONFLICT (petition_id, country, subdivision) DO UPDATE SET signature_count = signature_count + excluded.signature_count
-        """,
-      arguments: [signature.petitionID, signature.country, signature.subdivision, delta])
-    for size in HistoryBucketSize.allCases {
-      try db.execute(
-        sql: """
-          INSERT INTO signatures_per_\(size.rawValue) (petition_id, bucket_start, signature_count) VALUES (?, ?, ?)
-          ON CONFLICT (petition_id, bucket_start) DO UPDATE SET signature_count = signature_count + excluded.signature_count
-          """,
-        arguments: [signature.petitionID, size.start(of: signed / 1000), delta])
-    }
-    let count = try Int64.fetchOne(
-      db, sql: "SELECT signature_count FROM petition_counters WHERE petition_id = ?", arguments: [signature.petitionID])!
-    try db.execute(
-      sql: "UPDATE petition_milestones SET reach_time = ? WHERE petition_id = ? AND threshold <= ? AND reach_time IS NULL",
-      arguments: [now, signature.petitionID, count])
-    try db.execute(
-      sql: "UPDATE petition_milestones SET reach_time = NULL WHERE petition_id = ? AND threshold > ?",
-      arguments: [signature.petitionID, count])
+    var tally = SignatureTally(petitionID: signature.petitionID)
+    tally.add(signature, by: delta)
+    try tally.apply(db, now: now)
+  }
+
+  /// A signature of a petition by a supporter, as stored.
+  static func stored(_ db: Database, petitionID: String, supporter: String) throws -> SignatureRecord? {
+    try Row.fetchOne(
+      db.cachedStatement(sql: "SELECT rowid, * FROM signatures WHERE petition_id = ? AND supporter = ?"),
+      arguments: [petitionID, supporter]
+    ).map(Self.signatureRecord)
+  }
+
+  /// Throws unless the petition exists and is OPEN at `now`, reading only
+  /// its state and deadline.
+  static func requireOpen(_ db: Database, petitionID: String, now: Date) throws {
+    guard let row = try Row.fetchOne(
+      db.cachedStatement(sql: "SELECT state, deadline_time FROM petitions WHERE id = ?"), arguments: [petitionID])
+    else { throw PetitionStoreError.notFound }
+    var state = PetitionState(rawValue: row["state"]) ?? .draft
+    if state == .open, let deadline = row.date("deadline_time"), deadline <= now { state = .closed }
+    guard state == .open else { throw PetitionStoreError.wrongState(current: state) }
   }
 
   static func outcome(_ db: Database, _ signature: SignatureRecord, alreadySigned: Bool) throws -> SignOutcome {
     let counter = try Row.fetchOne(
-      db, sql: "SELECT * FROM petition_counters WHERE petition_id = ?", arguments: [signature.petitionID])!
+      db.cachedStatement(sql: "SELECT * FROM petition_counters WHERE petition_id = ?"), arguments: [signature.petitionID])!
     let minute = HistoryBucketSize.minute.start(of: signature.createTime.millisecondsSince1970 / 1000)
     let minuteCount = try Int64.fetchOne(
-      db, sql: "SELECT signature_count FROM signatures_per_minute WHERE petition_id = ? AND bucket_start = ?",
+      db.cachedStatement(sql: "SELECT signature_count FROM signatures_per_minute WHERE petition_id = ? AND bucket_start = ?"),
       arguments: [signature.petitionID, minute]) ?? 0
     return SignOutcome(
       signature: signature, alreadySigned: alreadySigned, signatureCount: counter["signature_count"],
@@ -631,7 +628,8 @@ public struct SQLitePetitionRepository: PetitionRepository {
       updateTime: Date(millisecondsSince1970: max(row["update_time"] as Int64, row["count_time"] as Int64)),
       publishTime: row.date("publish_time"), victoryNote: row["victory_note"], victoryTime: row.date("victory_time"),
       removalReason: row["removal_reason"], removeTime: row.date("remove_time"), sequence: row["seq"],
-      requireVerification: row["require_verification"], pendingCount: row["pending_count"], suspectCount: row["suspect_count"])
+      requireVerification: row["require_verification"], pendingCount: row["pending_count"], suspectCount: row["suspect_count"],
+      offlineCount: row["offline_count"])
   }
 
   static func signatureRecord(_ row: Row) -> SignatureRecord {
@@ -639,7 +637,8 @@ public struct SQLitePetitionRepository: PetitionRepository {
       id: row["id"], petitionID: row["petition_id"], supporter: row["supporter"],
       createTime: Date(millisecondsSince1970: row["create_time"]), comment: row["comment"], showName: row["show_name"],
       source: row["source"], country: row["country"], subdivision: row["subdivision"], publicName: row["public_name"],
-      collectedBy: row["collected_by"], sequence: row["rowid"], pending: row["pending"], suspect: row["suspect"])
+      collectedBy: row["collected_by"], sequence: row["rowid"], pending: row["pending"], suspect: row["suspect"],
+      offline: row["offline"])
   }
 }
 

@@ -15,21 +15,7 @@ extension PetitionHandlers {
     var validator = Validator()
     validator.name("petition", request.petition, collection: "petitions")
     let signer = request.signer
-    if signer.email.trimmingWhitespace().isEmpty {
-      validator.add("signer.email", "signer.email is required.")
-    } else if signer.email.count > Limits.email {
-      validator.add("signer.email", "signer.email must be at most \(Limits.email) characters; it has \(signer.email.count).")
-    } else if Email.canonical(signer.email) == nil {
-      validator.add("signer.email", "signer.email must be an address like name@example.org.")
-    }
-    validator.text("signer.given_name", signer.givenName, minimum: 1, maximum: Limits.personName)
-    validator.text("signer.family_name", signer.familyName, maximum: Limits.personName)
-    var region: Region?
-    switch Region.derive(country: signer.country, postalCode: signer.postalCode) {
-    case .success(let derived): region = derived
-    case .failure(.country(let problem)): validator.add("signer.country", "signer.country \(problem)")
-    case .failure(.postalCode(let problem)): validator.add("signer.postal_code", "signer.postal_code \(problem)")
-    }
+    let region = Self.check(signer, into: &validator)
     validator.text("comment", request.comment, maximum: Limits.comment)
     validator.text("source", request.source, maximum: Limits.source)
     validator.requestID("request_id", request.requestID)
@@ -115,6 +101,26 @@ extension PetitionHandlers {
       }
       return response
     }
+  }
+
+  /// Checks a signer's fields (named `signer.…`) and returns the region
+  /// their country and postal code tell, when they are valid.
+  static func check(_ signer: Groundswell_Petition_V1_Signer, into validator: inout Validator) -> Region? {
+    if signer.email.trimmingWhitespace().isEmpty {
+      validator.add("signer.email", "signer.email is required.")
+    } else if signer.email.count > Limits.email {
+      validator.add("signer.email", "signer.email must be at most \(Limits.email) characters; it has \(signer.email.count).")
+    } else if Email.canonical(signer.email) == nil {
+      validator.add("signer.email", "signer.email must be an address like name@example.org.")
+    }
+    validator.text("signer.given_name", signer.givenName, minimum: 1, maximum: Limits.personName)
+    validator.text("signer.family_name", signer.familyName, maximum: Limits.personName)
+    switch Region.derive(country: signer.country, postalCode: signer.postalCode) {
+    case .success(let derived): return derived
+    case .failure(.country(let problem)): validator.add("signer.country", "signer.country \(problem)")
+    case .failure(.postalCode(let problem)): validator.add("signer.postal_code", "signer.postal_code \(problem)")
+    }
+    return nil
   }
 
   /// A repeat is told as a repeat, with the first signature, only to the

@@ -25,6 +25,18 @@ public struct SignerDetails: Sendable, Equatable {
 /// production, tests may substitute their own.
 public protocol SupporterResolver: Sendable {
   func resolve(_ signer: SignerDetails) async throws -> String
+  /// Resolves up to 1,000 signers at once, in order: a supporter name each,
+  /// or why that signer was refused.
+  func resolveMany(_ signers: [SignerDetails]) async throws -> [Result<String, SignerRefused>]
+}
+
+/// Why supporter-service refused one signer of a batch.
+public struct SignerRefused: Error, Equatable, Sendable {
+  public var message: String
+
+  public init(_ message: String) {
+    self.message = message
+  }
 }
 
 /// Resolves signers by calling supporter-service over mutual TLS, within the
@@ -37,7 +49,25 @@ public struct RemoteSupporterResolver: SupporterResolver {
   }
 
   public func resolve(_ signer: SignerDetails) async throws -> String {
-    let request = Groundswell_Supporter_V1_ResolveSupporterRequest.with {
+    let request = Self.request(signer)
+    return try await callingBackend(ServiceName.supporter, consequence: "the signature was not recorded.") {
+      try await client.resolveSupporter(request, options: CallContext.current.callOptions()).supporter.name
+    }
+  }
+
+  public func resolveMany(_ signers: [SignerDetails]) async throws -> [Result<String, SignerRefused>] {
+    let request = Groundswell_Supporter_V1_ResolveSupportersRequest.with { $0.signers = signers.map(Self.request) }
+    let results = try await callingBackend(ServiceName.supporter, consequence: "no signature was recorded.") {
+      try await client.resolveSupporters(request, options: CallContext.current.callOptions()).results
+    }
+    guard results.count == signers.count else {
+      throw RPCError(code: .internalError, message: "supporter-service answered \(results.count) of \(signers.count) signers.")
+    }
+    return results.map { $0.error.isEmpty ? .success($0.supporter) : .failure(SignerRefused($0.error)) }
+  }
+
+  static func request(_ signer: SignerDetails) -> Groundswell_Supporter_V1_ResolveSupporterRequest {
+    .with {
       $0.email = signer.email
       $0.givenName = signer.givenName
       $0.familyName = signer.familyName
@@ -48,9 +78,6 @@ public struct RemoteSupporterResolver: SupporterResolver {
       $0.optInOrganization = signer.optInOrganization ?? ""
       $0.optInSource = signer.optInSource
       $0.petitionOrganization = signer.petitionOrganization ?? ""
-    }
-    return try await callingBackend(ServiceName.supporter, consequence: "the signature was not recorded.") {
-      try await client.resolveSupporter(request, options: CallContext.current.callOptions()).supporter.name
     }
   }
 }

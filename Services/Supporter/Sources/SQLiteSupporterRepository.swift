@@ -6,9 +6,16 @@ import GroundswellRuntime
 /// `SupporterRepository` on the service's own SQLite file.
 public struct SQLiteSupporterRepository: SupporterRepository {
   let pool: DatabasePool
+  /// Concurrent resolves share one durable transaction.
+  let writer: GroupCommitWriter
 
   public init(directory: String) throws {
-    pool = try SQLiteDatabase.open(directory: directory, file: "supporter.sqlite") { migrator in
+    pool = try Self.open(directory: directory)
+    writer = GroupCommitWriter(pool: pool, name: "resolve")
+  }
+
+  private static func open(directory: String) throws -> DatabasePool {
+    try SQLiteDatabase.open(directory: directory, file: "supporter.sqlite") { migrator in
       migrator.registerMigration("1 supporters") { db in
         try db.execute(sql: """
           CREATE TABLE supporters (
@@ -85,45 +92,61 @@ public struct SQLiteSupporterRepository: SupporterRepository {
   }
 
   public func resolve(_ signer: SignerInput, now: Date) async throws -> (supporter: SupporterRecord, created: Bool) {
-    try await pool.tracedWrite { db in
-      let time = now.millisecondsSince1970
-      var created = false
-      let id: String
-      if let existing = try String.fetchOne(db, sql: "SELECT id FROM supporters WHERE email = ?", arguments: [signer.canonicalEmail]) {
-        id = existing
-      } else {
-        created = true
-        id = ResourceName.newID()
-        try db.execute(
-          sql: """
-            INSERT INTO supporters (id, email, given_name, family_name, create_time, postal_code, country, region)
-            VALUES (?, ?, '', '', ?, '', '', '')
-            """,
-          arguments: [id, signer.canonicalEmail, time])
-      }
-      let details: StatementArguments = [signer.givenName, signer.familyName, signer.postalCode, signer.country, signer.region, time]
-      // The organization given the details: its record is updated (the
-      // place only when one was given).
-      try db.execute(
-        sql: """
-          \(Self.insertRecord)
-          ON CONFLICT (supporter_id, organization) DO UPDATE SET
-            given_name = excluded.given_name, family_name = excluded.family_name, update_time = excluded.update_time,
-            postal_code = CASE WHEN excluded.country != '' THEN excluded.postal_code ELSE postal_code END,
-            region = CASE WHEN excluded.country != '' THEN excluded.region ELSE region END,
-            country = CASE WHEN excluded.country != '' THEN excluded.country ELSE country END
-          """,
-        arguments: [id, signer.organization, time] + details)
-      // Any other organization that comes to know them keeps its own record.
-      for organization in Set([signer.petitionOrganization, signer.optInOrganization].compactMap { $0 })
-      where organization != signer.organization {
-        try db.execute(sql: "\(Self.insertRecord) ON CONFLICT DO NOTHING", arguments: [id, organization, time] + details)
-      }
-      if let organization = signer.optInOrganization {
-        try Self.record(db, supporterID: id, organization: organization, optedIn: true, source: signer.optInSource, time: time)
-      }
+    let time = now.millisecondsSince1970
+    return try await writer.write { db in
+      let (id, created) = try Self.resolve(db, signer, time: time)
       return (try Self.fetch(db, id: id, knownTo: signer.organization)!, created)
     }
+  }
+
+  public func resolveMany(_ signers: [SignerInput], now: Date) async throws -> [(id: String, created: Bool)] {
+    let time = now.millisecondsSince1970
+    return try await pool.tracedWrite { db in
+      try signers.map { try Self.resolve(db, $0, time: time) }
+    }
+  }
+
+  /// Finds or creates the supporter and records what `signer` gave, with
+  /// prepared statements kept by the connection (this is the sign path).
+  private static func resolve(_ db: Database, _ signer: SignerInput, time: Int64) throws -> (id: String, created: Bool) {
+    var created = false
+    let id: String
+    if let existing = try String.fetchOne(
+      db.cachedStatement(sql: "SELECT id FROM supporters WHERE email = ?"), arguments: [signer.canonicalEmail]) {
+      id = existing
+    } else {
+      created = true
+      id = ResourceName.newID()
+      try db.cachedStatement(
+        sql: """
+          INSERT INTO supporters (id, email, given_name, family_name, create_time, postal_code, country, region)
+          VALUES (?, ?, '', '', ?, '', '', '')
+          """
+      ).execute(arguments: [id, signer.canonicalEmail, time])
+    }
+    let details: StatementArguments = [signer.givenName, signer.familyName, signer.postalCode, signer.country, signer.region, time]
+    // The organization given the details: its record is updated (the
+    // place only when one was given).
+    try db.cachedStatement(
+      sql: """
+        \(Self.insertRecord)
+        ON CONFLICT (supporter_id, organization) DO UPDATE SET
+          given_name = excluded.given_name, family_name = excluded.family_name, update_time = excluded.update_time,
+          postal_code = CASE WHEN excluded.country != '' THEN excluded.postal_code ELSE postal_code END,
+          region = CASE WHEN excluded.country != '' THEN excluded.region ELSE region END,
+          country = CASE WHEN excluded.country != '' THEN excluded.country ELSE country END
+        """
+    ).execute(arguments: [id, signer.organization, time] + details)
+    // Any other organization that comes to know them keeps its own record.
+    for organization in Set([signer.petitionOrganization, signer.optInOrganization].compactMap { $0 })
+    where organization != signer.organization {
+      try db.cachedStatement(sql: "\(Self.insertRecord) ON CONFLICT DO NOTHING")
+        .execute(arguments: [id, organization, time] + details)
+    }
+    if let organization = signer.optInOrganization {
+      try Self.record(db, supporterID: id, organization: organization, optedIn: true, source: signer.optInSource, time: time)
+    }
+    return (id, created)
   }
 
   public func supporter(id: String, knownTo organization: String?) async throws -> SupporterRecord? {

@@ -56,6 +56,10 @@ public protocol SupporterRepository: Sendable {
   /// `created` tells whether the person was new to Groundswell.
   func resolve(_ signer: SignerInput, now: Date) async throws -> (supporter: SupporterRecord, created: Bool)
 
+  /// Resolves every signer as `resolve` does, in one transaction, in order;
+  /// returns the supporter ids.
+  func resolveMany(_ signers: [SignerInput], now: Date) async throws -> [(id: String, created: Bool)]
+
   /// The supporter as `organization` knows them (with its consent alone),
   /// nil when that organization does not; with no organization (an
   /// operator), with the most recently given details and every consent.

@@ -8,15 +8,15 @@ import GroundswellRuntime
 public struct SupporterResolverHandlers: Sendable {
   let repository: any SupporterRepository
 
+  /// The most signers one `ResolveSupporters` call takes.
+  public static let maximumBatch = 1_000
+
   public init(repository: any SupporterRepository) {
     self.repository = repository
   }
-}
 
-extension SupporterResolverHandlers: Groundswell_Supporter_V1_SupporterResolverService.SimpleServiceProtocol {
-  public func resolveSupporter(
-    request: Groundswell_Supporter_V1_ResolveSupporterRequest, context: ServerContext
-  ) async throws -> Groundswell_Supporter_V1_ResolveSupporterResponse {
+  /// The signer a request describes, or the violations that refuse it.
+  static func signer(_ request: Groundswell_Supporter_V1_ResolveSupporterRequest) -> Result<SignerInput, DomainError> {
     var validator = Validator()
     let email = Email.canonical(request.email)
     if email == nil { validator.add("email", "email must be an address like name@example.org.") }
@@ -35,19 +35,62 @@ extension SupporterResolverHandlers: Groundswell_Supporter_V1_SupporterResolverS
     if !request.petitionOrganization.isEmpty {
       validator.name("petition_organization", request.petitionOrganization, collection: "organizations")
     }
-    try validator.check()
-    let (supporter, created) = try await repository.resolve(
+    do {
+      try validator.check()
+    } catch {
+      return .failure(error)
+    }
+    return .success(
       SignerInput(
         canonicalEmail: email!, givenName: request.givenName.trimmingWhitespace(),
         familyName: request.familyName.trimmingWhitespace(), postalCode: request.postalCode, country: request.country,
         region: request.region, organization: request.organization,
         petitionOrganization: request.petitionOrganization.isEmpty ? nil : request.petitionOrganization,
         optInOrganization: request.optInOrganization.isEmpty ? nil : request.optInOrganization,
-        optInSource: request.optInSource),
-      now: Date())
+        optInSource: request.optInSource))
+  }
+}
+
+extension SupporterResolverHandlers: Groundswell_Supporter_V1_SupporterResolverService.SimpleServiceProtocol {
+  public func resolveSupporter(
+    request: Groundswell_Supporter_V1_ResolveSupporterRequest, context: ServerContext
+  ) async throws -> Groundswell_Supporter_V1_ResolveSupporterResponse {
+    let signer = try Self.signer(request).get()
+    let (supporter, created) = try await repository.resolve(signer, now: Date())
     return .with {
       $0.supporter = supporter.proto
       $0.created = created
+    }
+  }
+
+  public func resolveSupporters(
+    request: Groundswell_Supporter_V1_ResolveSupportersRequest, context: ServerContext
+  ) async throws -> Groundswell_Supporter_V1_ResolveSupportersResponse {
+    guard (1...Self.maximumBatch).contains(request.signers.count) else {
+      throw DomainError.invalidArgument([
+        FieldViolation(
+          field: "signers", description: "signers must hold 1 to \(Self.maximumBatch) signers; it has \(request.signers.count).")
+      ])
+    }
+    let checked = request.signers.map(Self.signer)
+    let valid = checked.compactMap { try? $0.get() }
+    let resolved = valid.isEmpty ? [] : try await repository.resolveMany(valid, now: Date())
+    var next = resolved.makeIterator()
+    return .with {
+      $0.results = checked.map { item in
+        switch item {
+        case .success:
+          let (id, created) = next.next()!
+          return .with {
+            $0.supporter = "supporters/\(id)"
+            $0.created = created
+          }
+        case .failure(.invalidArgument(let violations)):
+          return .with { $0.error = violations.map(\.description).joined(separator: " ") }
+        case .failure:
+          return .with { $0.error = "The signer was refused." }
+        }
+      }
     }
   }
 }

@@ -41,14 +41,18 @@ public enum ProcessMetrics {
   static var commitSignatures: MetricNameDescriptor {
     MetricNameDescriptor(
       namespace: "groundswell", subsystem: "db", metricName: "commit", unitName: "signatures",
-      helpText: "Signatures written per durable write transaction of the sign path.")
+      helpText: "Sign calls or imported signatures served per durable write transaction of the sign path (group commit).")
   }
 
-  /// Records a sign transaction that committed `count` new signatures of `kind`.
+  /// Records `count` new signatures of `kind`, durably committed.
   public static func recordSignaturesCommitted(_ count: Int, kind: String) {
-    guard let registry else { return }
-    registry.makeCounter(descriptor: signaturesCommitted, labels: [("kind", kind)]).increment(by: Int64(count))
-    registry.makeValueHistogram(descriptor: commitSignatures, buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000])
+    registry?.makeCounter(descriptor: signaturesCommitted, labels: [("kind", kind)]).increment(by: Int64(count))
+  }
+
+  /// Records one durable write transaction of the sign path that served
+  /// `count` signature calls (group commit) or imported signatures.
+  public static func recordCommitSize(_ count: Int) {
+    registry?.makeValueHistogram(descriptor: commitSignatures, buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000])
       .record(Int64(count))
   }
 }

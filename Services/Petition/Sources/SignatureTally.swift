@@ -1,0 +1,80 @@
+import GRDB
+import GroundswellModel
+
+/// What a transaction does to one petition's counters, gathered first and
+/// written once: the petition's count (and offline count), its regions and
+/// its history buckets, then its milestones at the new count. One signature
+/// or a thousand cost the same few statements.
+struct SignatureTally {
+  let petitionID: String
+  private(set) var delta = 0
+  private var offline = 0
+  private var changes = 0
+  private var lastSignature: Int64 = 0
+  private var regions: [RegionKey: Int] = [:]
+  private var buckets: [HistoryBucketSize: [Int64: Int]] = [:]
+
+  private struct RegionKey: Hashable {
+    var country: String
+    var subdivision: String
+  }
+
+  init(petitionID: String) {
+    self.petitionID = petitionID
+  }
+
+  var isEmpty: Bool { changes == 0 }
+
+  /// Counts `signature` in (`delta` 1) or out (-1).
+  mutating func add(_ signature: SignatureRecord, by delta: Int) {
+    precondition(signature.petitionID == petitionID)
+    let signed = signature.createTime.millisecondsSince1970
+    self.delta += delta
+    changes += 1
+    if signature.offline { offline += delta }
+    if delta > 0 { lastSignature = max(lastSignature, signed) }
+    regions[RegionKey(country: signature.country, subdivision: signature.subdivision), default: 0] += delta
+    for size in HistoryBucketSize.allCases {
+      buckets[size, default: [:]][size.start(of: signed / 1000), default: 0] += delta
+    }
+  }
+
+  /// Writes the gathered changes; the counter's version moves once per
+  /// signature counted in or out.
+  func apply(_ db: Database, now: Int64) throws {
+    guard !isEmpty else { return }
+    try db.cachedStatement(
+      sql: """
+        UPDATE petition_counters SET signature_count = signature_count + ?, offline_count = offline_count + ?,
+          update_time = ?, version = version + ?, last_signature_time = MAX(COALESCE(last_signature_time, 0), ?)
+        WHERE petition_id = ?
+        """
+    ).execute(arguments: [delta, offline, now, changes, lastSignature, petitionID])
+    let region = try db.cachedStatement(
+      sql: """
+        INSERT INTO region_counters (petition_id, country, subdivision, signature_count) VALUES (?, ?, ?, ?)
+        ON CONFLICT (petition_id, country, subdivision) DO UPDATE SET signature_count = signature_count + excluded.signature_count
+        """)
+    for (key, delta) in regions where delta != 0 {
+      try region.execute(arguments: [petitionID, key.country, key.subdivision, delta])
+    }
+    for size in HistoryBucketSize.allCases {
+      let bucket = try db.cachedStatement(
+        sql: """
+          INSERT INTO signatures_per_\(size.rawValue) (petition_id, bucket_start, signature_count) VALUES (?, ?, ?)
+          ON CONFLICT (petition_id, bucket_start) DO UPDATE SET signature_count = signature_count + excluded.signature_count
+          """)
+      for (start, delta) in buckets[size] ?? [:] where delta != 0 {
+        try bucket.execute(arguments: [petitionID, start, delta])
+      }
+    }
+    let count = try Int64.fetchOne(
+      db.cachedStatement(sql: "SELECT signature_count FROM petition_counters WHERE petition_id = ?"), arguments: [petitionID])!
+    try db.cachedStatement(
+      sql: "UPDATE petition_milestones SET reach_time = ? WHERE petition_id = ? AND threshold <= ? AND reach_time IS NULL"
+    ).execute(arguments: [now, petitionID, count])
+    try db.cachedStatement(
+      sql: "UPDATE petition_milestones SET reach_time = NULL WHERE petition_id = ? AND threshold > ? AND reach_time IS NOT NULL"
+    ).execute(arguments: [petitionID, count])
+  }
+}

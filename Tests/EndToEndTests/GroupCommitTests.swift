@@ -1,0 +1,76 @@
+import Foundation
+import GRDB
+import GRPCCore
+import GroundswellAPI
+import GroundswellRuntime
+import Synchronization
+import Testing
+
+/// Group commit: concurrent writers share durable transactions, and one
+/// caller's failure is that caller's alone.
+@Suite struct GroupCommitTests {
+  @Test func callersShareTransactionsAndFailAlone() async throws {
+    let directory = NSTemporaryDirectory() + "group-commit-" + UUID().uuidString
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let pool = try SQLiteDatabase.open(directory: directory, file: "test.sqlite") { migrator in
+      migrator.registerMigration("1") { db in
+        try db.execute(sql: "CREATE TABLE rows (id INTEGER PRIMARY KEY, caller INTEGER NOT NULL UNIQUE)")
+      }
+    }
+    let sizes = Mutex<[Int]>([])
+    let writer = GroupCommitWriter(pool: pool, name: "test") { size in sizes.withLock { $0.append(size) } }
+    struct Refused: Error {}
+    let callers = 400
+    let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
+      for caller in 0..<callers {
+        group.addTask {
+          do {
+            let id = try await writer.write { db -> Int64 in
+              try db.execute(sql: "INSERT INTO rows (caller) VALUES (?)", arguments: [caller])
+              // Every tenth caller fails after writing: its row must not stay.
+              if caller % 10 == 0 { throw Refused() }
+              return db.lastInsertedRowID
+            }
+            return (caller, id > 0)
+          } catch {
+            return (caller, false)
+          }
+        }
+      }
+      return await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+    }
+    let stored = try await pool.read { try Set(Int.fetchAll($0, sql: "SELECT caller FROM rows")) }
+    let succeeded = Set(outcomes.filter(\.value).map(\.key))
+    #expect(succeeded.count == callers - callers / 10)
+    #expect(stored == succeeded, "exactly the callers that were answered with success are stored")
+    let committed = sizes.withLock { $0 }
+    #expect(committed.reduce(0, +) == callers)
+    #expect(committed.count < callers, "some transactions served more than one caller: \(committed.count) transactions")
+  }
+
+  @Test func aClosedPetitionAmongConcurrentSignaturesFailsAlone() async throws {
+    let stack = try await sharedStack.value
+    let (organization, key) = try await stack.makeOrganization()
+    let open = try await stack.makeOpenPetition(organization: organization, key: key)
+    let closed = try await stack.makeOpenPetition(organization: organization, key: key, title: "Closed early")
+    try await stack.withGateway { api in
+      _ = try await api.petitions.closePetition(.with { $0.name = closed }, metadata: bearer(key))
+      let codes = await withTaskGroup(of: RPCError.Code?.self) { group in
+        for index in 0..<60 {
+          group.addTask {
+            await rpcError {
+              _ = try await sign(api, index % 4 == 0 ? closed : open, email: "together\(index)@example.org", key: key)
+            }?.code
+          }
+        }
+        return await group.reduce(into: [RPCError.Code?]()) { $0.append($1) }
+      }
+      #expect(codes.filter { $0 == nil }.count == 45)
+      #expect(codes.filter { $0 == .failedPrecondition }.count == 15)
+      let count = try await api.petitions.getPetition(.with { $0.name = open }, metadata: bearer(key)).petition.signatureCount
+      #expect(count == 45)
+      let ledger = try await api.petitions.getPetitionLedger(.with { $0.petition = open }, metadata: bearer(key))
+      #expect(ledger.entryCount == 45)
+    }
+  }
+}

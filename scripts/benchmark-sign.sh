@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The sign-path benchmark (docs/performance.md): builds release binaries,
+# starts the four services on fresh SQLite files (synchronous=FULL), creates
+# an unlimited partner key, and drives the gateway over TLS with
+# sign-benchmark: the health-check ceiling, SignPetition spread over many
+# petitions and all on one, paced at 80 % of the peak, and ImportSignatures
+# in batches; each with signatures/s, its share of the ceiling, latency
+# percentiles, statuses, and each service's CPU per signature and peak RSS.
+# Then the h2load cross-check: health and the repeat-sign path with
+# pre-encoded bodies, successes counted from the gateway's /metrics.
+#
+#   scripts/benchmark-sign.sh [--services-bin DIR] [sign-benchmark run options…]
+#     --services-bin DIR   run the services from DIR (e.g. another commit's
+#                          .build/release) instead of this tree's build
+#     e.g. --duration 20 --concurrency 128 --connections 4 --petitions 100 --duplicates 0.1
+#
+# Ports 7490-7498 on 127.0.0.1; all state in a temporary folder, removed at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+services_bin=
+if [ "${1:-}" = --services-bin ]; then services_bin=$(readlink -f "$2"); shift 2; fi
+
+echo "==> building release binaries (10 to 25 minutes the first time)"
+products=(sign-benchmark)
+[ -n "$services_bin" ] || products+=(gateway petition-service supporter-service campaign-service)
+for product in "${products[@]}"; do swift build -c release --product "$product" >/dev/null; done
+bin=$(swift build -c release --show-bin-path)
+services_bin=${services_bin:-$bin}
+
+work=$(mktemp -d /tmp/groundswell-sign-bench-XXXXXX)
+pids=()
+cleanup() {
+  local status=$?
+  if [ "$status" != 0 ]; then
+    for log in "$work"/*.log; do echo "--- end of $log"; tail -n 5 "$log"; done >&2
+  fi
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+deploy/certs/make-dev-pki.sh "$work/certs" >/dev/null 2>&1
+declare -A ports=([gateway]=7490 [petition-service]=7491 [supporter-service]=7492 [campaign-service]=7493)
+declare -A admin=([gateway]=7494 [petition-service]=7495 [supporter-service]=7496 [campaign-service]=7497)
+export GROUNDSWELL_TLS_CA=$work/certs/ca.crt
+export GROUNDSWELL_PETITION_SERVICE=127.0.0.1:7491 GROUNDSWELL_SUPPORTER_SERVICE=127.0.0.1:7492
+export GROUNDSWELL_CAMPAIGN_SERVICE=127.0.0.1:7493
+echo "==> starting the services from $services_bin (logs in $work/*.log)"
+process_args=()
+for service in supporter-service petition-service campaign-service gateway; do
+  GROUNDSWELL_LISTEN=127.0.0.1:${ports[$service]} GROUNDSWELL_ADMIN_LISTEN=127.0.0.1:${admin[$service]} \
+  GROUNDSWELL_DATA_DIR=$work/$service \
+  GROUNDSWELL_TLS_CERT=$work/certs/$service.crt GROUNDSWELL_TLS_KEY=$work/certs/$service.key \
+  GROUNDSWELL_LOG_LEVEL=warning \
+    "$services_bin/$service" >"$work/$service.log" 2>&1 &
+  pids+=($!)
+  process_args+=(--process "$service=$!")
+  for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/${ports[$service]}") 2>/dev/null && break; sleep 0.1; done
+done
+# Unlimited: a quota would measure the quota, not the path.
+operator_key=$("$services_bin/gateway" keys create --data-dir "$work/gateway" --operator --unlimited --label benchmark)
+partner_key=$("$services_bin/gateway" keys create --data-dir "$work/gateway" --organization organizations/bench --unlimited --label benchmark)
+sleep 1 # the running gateway sees new keys within a second
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:${admin[gateway]}/readyz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+
+echo "==> measuring"
+"$bin/sign-benchmark" run --gateway 127.0.0.1:7490 --ca-file "$work/certs/ca.crt" \
+  --operator-key "$operator_key" --partner-key "$partner_key" "${process_args[@]}" \
+  --petition-file "$work/petition.txt" "$@"
+
+if command -v h2load >/dev/null; then
+  echo
+  echo "==> h2load cross-check (4 connections, 32 streams each, 20,000 calls; pre-encoded bodies)"
+  "$bin/sign-benchmark" h2load-body --kind health --out "$work/health.bin"
+  "$bin/sign-benchmark" h2load-body --kind sign --petition "$(cat "$work/petition.txt")" --out "$work/sign.bin"
+  ok() { # method: calls the gateway answered OK so far
+    curl -fsS "http://127.0.0.1:${admin[gateway]}/metrics" \
+      | awk -v m="$1" 'index($0, "grpc_server_handled_total{") == 1 && index($0, "grpc_method=\"" m "\"") && index($0, "grpc_code=\"OK\"") { s += $NF } END { printf "%d", s }'
+  }
+  h2() { # label path body [header…]
+    local label=$1 path=$2 body=$3 method; shift 3
+    method=${path#/}
+    local before; before=$(ok "$method")
+    local out; out=$(h2load -n 20000 -c 4 -m 32 -H 'content-type: application/grpc' -H 'te: trailers' "$@" \
+      -d "$body" "https://127.0.0.1:7490$path" 2>&1)
+    local after; after=$(ok "$method")
+    echo "$label: $(echo "$out" | grep -E '^finished in' | sed 's/^finished in //'); answered OK by the gateway: $((after - before)) of 20000"
+    echo "$out" | grep -E '^time for request:' | sed 's/^/  /'
+  }
+  h2 "health Check" /grpc.health.v1.Health/Check "$work/health.bin"
+  h2 "SignPetition, the same signer again (answers from the first signature)" \
+    /groundswell.petition.v1.PetitionService/SignPetition "$work/sign.bin" -H "authorization: Bearer $partner_key"
+else
+  echo "(h2load not installed: apt-get install nghttp2-client for the cross-check)"
+fi
