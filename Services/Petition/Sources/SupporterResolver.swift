@@ -39,23 +39,37 @@ public struct SignerRefused: Error, Equatable, Sendable {
   }
 }
 
-/// Resolves signers by calling supporter-service over mutual TLS, within the
-/// time the original caller has left.
+/// Resolves signers by calling supporter-service over mutual TLS. Signers
+/// that arrive together go in one `ResolveSupporters` call (one round trip
+/// and one transaction there for all of them); a batch call is given 5
+/// seconds, the longest any caller's own resolve was given before.
 public struct RemoteSupporterResolver: SupporterResolver {
   let client: Groundswell_Supporter_V1_SupporterResolverService.Client<HTTP2ClientTransport.Posix>
+  let batcher: CallBatcher<SignerDetails, String>
 
   public init(client: GRPCClient<HTTP2ClientTransport.Posix>) {
-    self.client = .init(wrapping: client)
-  }
-
-  public func resolve(_ signer: SignerDetails) async throws -> String {
-    let request = Self.request(signer)
-    return try await callingBackend(ServiceName.supporter, consequence: "the signature was not recorded.") {
-      try await client.resolveSupporter(request, options: CallContext.current.callOptions()).supporter.name
+    let client = Groundswell_Supporter_V1_SupporterResolverService.Client(wrapping: client)
+    self.client = client
+    batcher = CallBatcher(maximumBatch: SupporterResolverLimits.maximumBatch) { signers in
+      try await Self.resolveMany(signers, client: client).map { result in
+        result.mapError { refusal in
+          DomainError.invalidArgument([FieldViolation(field: "signer", description: refusal.message)]) as any Error
+        }
+      }
     }
   }
 
+  public func resolve(_ signer: SignerDetails) async throws -> String {
+    try await batcher.submit(signer)
+  }
+
   public func resolveMany(_ signers: [SignerDetails]) async throws -> [Result<String, SignerRefused>] {
+    try await Self.resolveMany(signers, client: client)
+  }
+
+  static func resolveMany(
+    _ signers: [SignerDetails], client: Groundswell_Supporter_V1_SupporterResolverService.Client<HTTP2ClientTransport.Posix>
+  ) async throws -> [Result<String, SignerRefused>] {
     let request = Groundswell_Supporter_V1_ResolveSupportersRequest.with { $0.signers = signers.map(Self.request) }
     let results = try await callingBackend(ServiceName.supporter, consequence: "no signature was recorded.") {
       try await client.resolveSupporters(request, options: CallContext.current.callOptions()).results
@@ -80,4 +94,9 @@ public struct RemoteSupporterResolver: SupporterResolver {
       $0.petitionOrganization = signer.petitionOrganization ?? ""
     }
   }
+}
+
+/// What one `ResolveSupporters` call may carry (supporter-service refuses more).
+public enum SupporterResolverLimits {
+  public static let maximumBatch = 1_000
 }

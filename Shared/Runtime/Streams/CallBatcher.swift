@@ -1,0 +1,70 @@
+import Synchronization
+
+/// Gathers concurrent calls into batches: while one batch runs, new calls
+/// queue, and the next batch takes all of them (up to `maximumBatch`). A
+/// call alone runs at once, in a batch of one; many in flight share one
+/// round trip, transaction or fsync.
+///
+/// `run` answers one result per input, in order; when it throws, every call
+/// in that batch gets the error. Batches run outside any caller's task, so
+/// no caller's deadline, trace or identity leaks into another's work.
+public final class CallBatcher<Input: Sendable, Output: Sendable>: Sendable {
+  public typealias Run = @Sendable ([Input]) async throws -> [Result<Output, any Error>]
+
+  private let maximumBatch: Int
+  private let run: Run
+  private let state = Mutex(State())
+
+  private struct Waiting {
+    var input: Input
+    var continuation: CheckedContinuation<Output, any Error>
+  }
+
+  private struct State {
+    var queue: [Waiting] = []
+    var draining = false
+  }
+
+  public init(maximumBatch: Int, run: @escaping Run) {
+    precondition(maximumBatch > 0)
+    self.maximumBatch = maximumBatch
+    self.run = run
+  }
+
+  /// Queues `input` for the next batch and returns its result.
+  public func submit(_ input: Input) async throws -> Output {
+    try await withCheckedThrowingContinuation { continuation in
+      let lead = state.withLock { state in
+        state.queue.append(Waiting(input: input, continuation: continuation))
+        if state.draining { return false }
+        state.draining = true
+        return true
+      }
+      if lead { Task.detached { await self.drain() } }
+    }
+  }
+
+  /// Runs batches until the queue is empty.
+  private func drain() async {
+    while true {
+      let batch = state.withLock { state -> [Waiting] in
+        guard !state.queue.isEmpty else {
+          state.draining = false
+          return []
+        }
+        let count = min(state.queue.count, maximumBatch)
+        let batch = Array(state.queue.prefix(count))
+        state.queue.removeFirst(count)
+        return batch
+      }
+      guard !batch.isEmpty else { return }
+      do {
+        let results = try await run(batch.map(\.input))
+        precondition(results.count == batch.count, "a batch answers one result per input")
+        for (waiting, result) in zip(batch, results) { waiting.continuation.resume(with: result) }
+      } catch {
+        for waiting in batch { waiting.continuation.resume(throwing: error) }
+      }
+    }
+  }
+}
