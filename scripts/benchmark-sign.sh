@@ -9,9 +9,14 @@
 # Then the h2load cross-check: health and the repeat-sign path with
 # pre-encoded bodies, successes counted from the gateway's /metrics.
 #
-#   scripts/benchmark-sign.sh [--services-bin DIR] [sign-benchmark run options…]
+#   scripts/benchmark-sign.sh [--services-bin DIR] [--perf] [sign-benchmark run options…]
 #     --services-bin DIR   run the services from DIR (e.g. another commit's
 #                          .build/release) instead of this tree's build
+#     --perf               sample each service with `perf record -e cpu-clock`
+#                          (Debian linux-perf) while sign-benchmark runs, and
+#                          print each one's top functions by self time
+#   GROUNDSWELL_LOG_LEVEL  the services' log level (default info, as deployed:
+#                          one request line per call on every hop)
 #     e.g. --duration 20 --concurrency 128 --connections 4 --petitions 100 --duplicates 0.1
 #
 # Ports 7490-7498 on 127.0.0.1; all state in a temporary folder, removed at the end.
@@ -19,7 +24,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 services_bin=
-if [ "${1:-}" = --services-bin ]; then services_bin=$(readlink -f "$2"); shift 2; fi
+profile=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --services-bin) services_bin=$(readlink -f "$2"); shift 2 ;;
+    --perf) profile=1; shift ;;
+    *) break ;;
+  esac
+done
 
 echo "==> building release binaries (10 to 25 minutes the first time)"
 products=(sign-benchmark)
@@ -49,14 +61,16 @@ export GROUNDSWELL_PETITION_SERVICE=127.0.0.1:7491 GROUNDSWELL_SUPPORTER_SERVICE
 export GROUNDSWELL_CAMPAIGN_SERVICE=127.0.0.1:7493
 echo "==> starting the services from $services_bin (logs in $work/*.log)"
 process_args=()
+declare -A service_pids=()
 for service in supporter-service petition-service campaign-service gateway; do
   GROUNDSWELL_LISTEN=127.0.0.1:${ports[$service]} GROUNDSWELL_ADMIN_LISTEN=127.0.0.1:${admin[$service]} \
   GROUNDSWELL_DATA_DIR=$work/$service \
   GROUNDSWELL_TLS_CERT=$work/certs/$service.crt GROUNDSWELL_TLS_KEY=$work/certs/$service.key \
-  GROUNDSWELL_LOG_LEVEL=warning \
+  GROUNDSWELL_LOG_LEVEL=${GROUNDSWELL_LOG_LEVEL:-info} \
     "$services_bin/$service" >"$work/$service.log" 2>&1 &
   pids+=($!)
   process_args+=(--process "$service=$!")
+  service_pids[$service]=$!
   for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/${ports[$service]}") 2>/dev/null && break; sleep 0.1; done
 done
 # Unlimited: a quota would measure the quota, not the path.
@@ -69,9 +83,26 @@ for _ in $(seq 1 100); do
 done
 
 echo "==> measuring"
+perf_pids=()
+if [ "$profile" = 1 ]; then
+  for service in gateway petition-service supporter-service; do
+    perf record -q -e cpu-clock -F 499 -g -p "${service_pids[$service]}" -o "$work/$service.perf" >/dev/null 2>&1 &
+    perf_pids+=($!)
+  done
+fi
 "$bin/sign-benchmark" run --gateway 127.0.0.1:7490 --ca-file "$work/certs/ca.crt" \
   --operator-key "$operator_key" --partner-key "$partner_key" "${process_args[@]}" \
   --petition-file "$work/petition.txt" "$@"
+if [ "$profile" = 1 ]; then
+  for pid in "${perf_pids[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
+  for pid in "${perf_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for service in gateway petition-service supporter-service; do
+    echo
+    echo "==> $service: top functions by self time (perf, cpu-clock, whole run)"
+    perf report -i "$work/$service.perf" --no-children --sort dso,symbol --stdio 2>/dev/null \
+      | grep -E '^ +[0-9]' | head -25 | cut -c1-160
+  done
+fi
 
 if command -v h2load >/dev/null; then
   echo

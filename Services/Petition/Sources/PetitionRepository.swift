@@ -81,8 +81,31 @@ public struct PetitionRecord: Sendable, Equatable {
   /// The state as callers see it: an OPEN petition past its deadline is
   /// CLOSED.
   public func state(at now: Date) -> PetitionState {
-    if state == .open, let deadline, deadline <= now { return .closed }
-    return state
+    state.seen(deadline: deadline, at: now)
+  }
+}
+
+extension PetitionState {
+  /// The state as callers see it at `now`: an OPEN petition past its
+  /// deadline is CLOSED.
+  public func seen(deadline: Date?, at now: Date) -> PetitionState {
+    if self == .open, let deadline, deadline <= now { return .closed }
+    return self
+  }
+}
+
+/// The little of a petition the sign path needs: who owns it, whether it
+/// can be signed, whether signatures wait for verification.
+public struct SignablePetition: Sendable, Equatable {
+  public var id: String
+  public var organization: String
+  public var state: PetitionState
+  public var deadline: Date?
+  public var requireVerification: Bool
+
+  /// As `PetitionRecord.state(at:)`.
+  public func state(at now: Date) -> PetitionState {
+    state.seen(deadline: deadline, at: now)
   }
 }
 
@@ -225,6 +248,8 @@ public enum PetitionStoreError: Error, Equatable {
 public protocol PetitionRepository: Sendable {
   func create(_ petition: PetitionRecord) async throws -> PetitionRecord
   func petition(id: String) async throws -> PetitionRecord?
+  /// What signing needs of a petition, in one small read.
+  func signablePetition(id: String) async throws -> SignablePetition?
   /// A page of petitions and whether more follow.
   func petitions(_ query: PetitionQuery) async throws -> (petitions: [PetitionRecord], hasMore: Bool)
   /// Reads, changes and writes back one petition in one transaction; `change`

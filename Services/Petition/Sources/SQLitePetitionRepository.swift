@@ -248,6 +248,19 @@ public struct SQLitePetitionRepository: PetitionRepository {
     try await pool.tracedRead { try Self.fetch($0, id: id) }
   }
 
+  public func signablePetition(id: String) async throws -> SignablePetition? {
+    try await pool.tracedRead { db in
+      try Row.fetchOne(
+        db.cachedStatement(sql: "SELECT organization, state, deadline_time, require_verification FROM petitions WHERE id = ?"),
+        arguments: [id]
+      ).map { row in
+        SignablePetition(
+          id: id, organization: row["organization"], state: PetitionState(rawValue: row["state"]) ?? .draft,
+          deadline: row.date("deadline_time"), requireVerification: row["require_verification"])
+      }
+    }
+  }
+
   public func petitions(_ query: PetitionQuery) async throws -> (petitions: [PetitionRecord], hasMore: Bool) {
     try await pool.tracedRead { db in
       var conditions = ["p.state != ?", "(p.state != ? OR p.organization = ?)"]
@@ -514,8 +527,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
     guard let row = try Row.fetchOne(
       db.cachedStatement(sql: "SELECT state, deadline_time FROM petitions WHERE id = ?"), arguments: [petitionID])
     else { throw PetitionStoreError.notFound }
-    var state = PetitionState(rawValue: row["state"]) ?? .draft
-    if state == .open, let deadline = row.date("deadline_time"), deadline <= now { state = .closed }
+    let state = (PetitionState(rawValue: row["state"]) ?? .draft).seen(deadline: row.date("deadline_time"), at: now)
     guard state == .open else { throw PetitionStoreError.wrongState(current: state) }
   }
 

@@ -38,7 +38,7 @@ extension PetitionHandlers {
       return try await renewingToken(try Self.replayed(first, key: key))
     }
 
-    let petition = try await visiblePetition(named: request.petition, field: "petition")
+    let petition = try await signablePetition(named: request.petition)
     let state = petition.state(at: Date())
     guard state == .open else { throw Self.notSignable(request.petition, state) }
     let givenName = signer.givenName.trimmingWhitespace()
@@ -65,7 +65,7 @@ extension PetitionHandlers {
     let verification = petition.requireVerification ? VerificationToken(now: now()) : nil
     let ladder = ladder
     let shown: @Sendable (SignOutcome) -> SignOutcome = { [petition] outcome in
-      Self.disguised(outcome, attempt: signature, petition: petition, call: call)
+      Self.disguised(outcome, attempt: signature, owner: petition.organization, call: call)
     }
     let result: SignResult
     do {
@@ -103,6 +103,18 @@ extension PetitionHandlers {
     }
   }
 
+  /// What the sign path reads of a petition the caller may see (as
+  /// `visiblePetition`, without its text, targets and milestones).
+  func signablePetition(named name: String) async throws -> SignablePetition {
+    var validator = Validator()
+    let id = validator.name("petition", name, collection: "petitions")
+    try validator.check()
+    guard let id, let petition = try await repository.signablePetition(id: id),
+      CallContext.current.canSee(organization: petition.organization, state: petition.state)
+    else { throw DomainError.notFound("Petition `\(name)` was not found.") }
+    return petition
+  }
+
   /// Checks a signer's fields (named `signer.…`) and returns the region
   /// their country and postal code tell, when they are valid.
   static func check(_ signer: Groundswell_Petition_V1_Signer, into validator: inout Validator) -> Region? {
@@ -129,10 +141,10 @@ extension PetitionHandlers {
   /// attempt as if stored, counting nothing — so that signing is no way to
   /// learn whether a person signed, or what they wrote.
   static func disguised(
-    _ outcome: SignOutcome, attempt: SignatureRecord, petition: PetitionRecord, call: CallContext
+    _ outcome: SignOutcome, attempt: SignatureRecord, owner: String, call: CallContext
   ) -> SignOutcome {
     guard outcome.alreadySigned else { return outcome }
-    if call.isTrusted || call.organization == petition.organization { return outcome }
+    if call.isTrusted || call.organization == owner { return outcome }
     if let organization = call.organization, organization == outcome.signature.collectedBy { return outcome }
     var shown = outcome
     shown.signature = attempt
