@@ -15,6 +15,7 @@
 #     --perf               sample each service with `perf record -e cpu-clock`
 #                          (Debian linux-perf) while sign-benchmark runs, and
 #                          print each one's top functions by self time
+#   KEEP_BENCH_FILES=1     keep the temporary folder (databases, logs)
 #   GROUNDSWELL_LOG_LEVEL  the services' log level (default info, as deployed:
 #                          one request line per call on every hop)
 #     e.g. --duration 20 --concurrency 128 --connections 4 --petitions 100 --duplicates 0.1
@@ -49,7 +50,7 @@ cleanup() {
   fi
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$work"
+  if [ -n "${KEEP_BENCH_FILES:-}" ]; then echo "kept $work (databases and logs)"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
@@ -100,7 +101,7 @@ if [ "$profile" = 1 ]; then
     echo
     echo "==> $service: top functions by self time (perf, cpu-clock, whole run)"
     perf report -i "$work/$service.perf" --no-children --sort dso,symbol --stdio 2>/dev/null \
-      | grep -E '^ +[0-9]' | head -25 | cut -c1-160
+      | awk '/^ +[0-9]/ && n < 25 { print substr($0, 1, 160); n++ }' || true
   done
 fi
 

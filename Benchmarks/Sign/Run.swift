@@ -156,6 +156,7 @@ struct Bench: Sendable {
     } catch let error as RPCError where error.code == .alreadyExists {}
     let service = Groundswell_Petition_V1_PetitionService.Client(wrapping: client)
     return try await withThrowingTaskGroup(of: String.self) { group in
+      var names: [String] = []
       for index in 0..<petitions {
         group.addTask {
           let petition = try await service.createPetition(
@@ -165,6 +166,7 @@ struct Bench: Sendable {
                 $0.title = "Benchmark petition \(index)"
                 $0.summary = "A petition the sign benchmark signs."
                 $0.body = "Created by sign-benchmark."
+                $0.targets = [.with { $0.displayName = "A decision maker"; $0.office = "Governor"; $0.jurisdiction = "US-NY" }]
                 $0.milestones = [Int64(100), 1_000, 10_000, 100_000].map { threshold in .with { $0.threshold = threshold; $0.label = "\(threshold) signatures" } }
               }
             }, metadata: partner
@@ -172,9 +174,8 @@ struct Bench: Sendable {
           _ = try await service.publishPetition(.with { $0.name = petition.name }, metadata: partner)
           return petition.name
         }
-        if index % 16 == 15 { _ = try await group.next() }
+        if index >= 16, let name = try await group.next() { names.append(name) }
       }
-      var names: [String] = []
       for try await name in group { names.append(name) }
       return names.sorted()
     }

@@ -19,9 +19,16 @@ public enum ResourceName {
   /// 80 bits of randomness, so ids cannot be guessed or enumerated.
   public static func newID() -> String {
     let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567".utf8)
+    // Three draws from the system generator (each a getrandom call), not
+    // one per character: ids are made on every signature.
     var generator = SystemRandomNumberGenerator()
     var bytes: [UInt8] = [alphabet[Int.random(in: 0..<26, using: &generator)]]
-    for _ in 0..<15 { bytes.append(alphabet[Int.random(in: 0..<32, using: &generator)]) }
+    var bits = (generator.next() as UInt64, generator.next() as UInt64)
+    for index in 0..<15 {
+      let value = index < 12 ? bits.0 & 31 : bits.1 & 31
+      if index < 12 { bits.0 >>= 5 } else { bits.1 >>= 5 }
+      bytes.append(alphabet[Int(value)])
+    }
     return String(decoding: bytes, as: UTF8.self)
   }
 

@@ -112,7 +112,7 @@ extension CampaignHandlers {
         // addresses. Endorsements stored before under a plain SHA-256 move
         // to the keyed hash when their endorser comes again.
         endorserKey = "person-hmac:" + secret.hexTag(email)
-        legacyKey = "person:" + SHA256.hash(data: Data(email.utf8)).map { String(format: "%02x", $0) }.joined()
+        legacyKey = "person:" + Hex.lowercase(SHA256.hash(data: Data(email.utf8)))
       } else {
         validator.add("email", "email is required with display_name, as an address like name@example.org.")
       }

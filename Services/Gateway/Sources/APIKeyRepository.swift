@@ -185,7 +185,7 @@ public struct SQLiteAPIKeyRepository: APIKeyRepository {
   }
 
   static func hash(_ key: String) -> String {
-    SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
+    Hex.lowercase(SHA256.hash(data: Data(key.utf8)))
   }
 
   private static func bump(_ db: Database) throws {

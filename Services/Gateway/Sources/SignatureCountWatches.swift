@@ -84,9 +84,15 @@ public struct SignatureCountWatches: RegistrableRPCService {
         permit.release()
       }
       if !initial.isEmpty { try await writer.write(.with { $0.counts = initial }) }
+      // A change committed just before the initial read can arrive after
+      // it: a count the watcher already has is not sent again.
+      var sent = Dictionary(initial.map { ($0.petition, $0) }, uniquingKeysWith: { _, last in last })
       try await withRPCCancellationHandler {
         try await subscription.deliver(every: Self.window) { pending, _ in
-          try await writer.write(.with { $0.counts = pending.map(\.count) })
+          let fresh = pending.map(\.count).filter { sent[$0.petition] != $0 }
+          guard !fresh.isEmpty else { return }
+          for count in fresh { sent[count.petition] = count }
+          try await writer.write(.with { $0.counts = fresh })
         }
       } onCancelRPC: {
         subscription.cancel()

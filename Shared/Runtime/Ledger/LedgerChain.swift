@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import GroundswellModel
 
 /// The hash chain of a petition's signature ledger, as `LedgerEntry` in
 /// `petition_service.proto` defines it: what petition-service appends and
@@ -17,7 +18,7 @@ public enum LedgerChain {
 
   /// The commitment of a counted signature.
   public static func signatureCommitment(signature: String, timeMillis: Int64, signerHash: Data) -> Data {
-    let hex = signerHash.map { String(format: "%02x", $0) }.joined()
+    let hex = Hex.lowercase(signerHash)
     return Data(SHA256.hash(data: Data("groundswell-ledger-v1 signature\n\(signature)\n\(timeMillis)\n\(hex)".utf8)))
   }
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import GroundswellModel
 
 /// A random key that one deployment's service keeps in its data directory
 /// and never shares: it keys the hashes that must not be reversible by
@@ -47,6 +48,6 @@ public struct DeploymentSecret: Sendable {
 
   /// HMAC-SHA256 of `text`, in lower-case hex.
   public func hexTag(_ text: String) -> String {
-    tag(Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    Hex.lowercase(tag(Data(text.utf8)))
   }
 }
