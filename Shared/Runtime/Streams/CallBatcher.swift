@@ -1,3 +1,4 @@
+import ServiceContextModule
 import Synchronization
 
 /// Gathers concurrent calls into batches: while one batch runs, new calls
@@ -6,8 +7,10 @@ import Synchronization
 /// round trip, transaction or fsync.
 ///
 /// `run` answers one result per input, in order; when it throws, every call
-/// in that batch gets the error. Batches run outside any caller's task, so
-/// no caller's deadline, trace or identity leaks into another's work.
+/// in that batch gets the error. Each batch runs on behalf of its first
+/// call: with that call's identity, deadline, request id and trace, so that
+/// one call alone is traced and logged exactly as if it had not waited, and
+/// a batch's work appears once, in its first call's trace.
 public final class CallBatcher<Input: Sendable, Output: Sendable>: Sendable {
   public typealias Run = @Sendable ([Input]) async throws -> [Result<Output, any Error>]
 
@@ -18,6 +21,7 @@ public final class CallBatcher<Input: Sendable, Output: Sendable>: Sendable {
   private struct Waiting {
     var input: Input
     var continuation: CheckedContinuation<Output, any Error>
+    var locals: CallLocals
   }
 
   private struct State {
@@ -33,9 +37,10 @@ public final class CallBatcher<Input: Sendable, Output: Sendable>: Sendable {
 
   /// Queues `input` for the next batch and returns its result.
   public func submit(_ input: Input) async throws -> Output {
-    try await withCheckedThrowingContinuation { continuation in
+    let locals = CallLocals()
+    return try await withCheckedThrowingContinuation { continuation in
       let lead = state.withLock { state in
-        state.queue.append(Waiting(input: input, continuation: continuation))
+        state.queue.append(Waiting(input: input, continuation: continuation, locals: locals))
         if state.draining { return false }
         state.draining = true
         return true
@@ -59,11 +64,28 @@ public final class CallBatcher<Input: Sendable, Output: Sendable>: Sendable {
       }
       guard !batch.isEmpty else { return }
       do {
-        let results = try await run(batch.map(\.input))
+        let results = try await batch[0].locals.run { try await run(batch.map(\.input)) }
         precondition(results.count == batch.count, "a batch answers one result per input")
         for (waiting, result) in zip(batch, results) { waiting.continuation.resume(with: result) }
       } catch {
         for waiting in batch { waiting.continuation.resume(throwing: error) }
+      }
+    }
+  }
+}
+
+/// The task-local values of a call (its identity and deadline, request id
+/// and trace), to run work on its behalf from another task.
+struct CallLocals: Sendable {
+  let call = CallContext.current
+  let requestID = RequestID.current
+  let service = ServiceContext.current
+
+  func run<T>(_ body: () async throws -> T) async throws -> T {
+    try await CallContext.$current.withValue(call) {
+      try await RequestID.$current.withValue(requestID) {
+        if let service { return try await ServiceContext.withValue(service) { try await body() } }
+        return try await body()
       }
     }
   }
