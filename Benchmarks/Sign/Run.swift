@@ -23,7 +23,9 @@ struct Run: AsyncParsableCommand {
   @Option(help: "Share of sign calls that repeat an earlier signer (0 to 1).") var duplicates = 0.1
   @Option(help: "Signatures per ImportSignatures call (0 skips the import phase).") var importBatch = 1000
   @Option(help: "Import calls in flight.") var importConcurrency = 4
-  @Option(help: "Phases to run, comma-separated: ceiling,spread,viral,paced,import.") var phases = "ceiling,spread,viral,paced,import"
+  @Option(help: "Seconds of the import phase (default: --duration).") var importDuration: Int?
+  @Option(help: "Phases to run, comma-separated: ceiling,spread,viral,paced,import,filled (spread again after the import).")
+  var phases = "ceiling,spread,viral,paced,import"
   @Option(help: "A file to write the first petition's name to (for the h2load cross-check).") var petitionFile: String?
 
   func run() async throws {
@@ -47,7 +49,8 @@ struct Run: AsyncParsableCommand {
         clients: clients, operatorKey: operatorKey, partnerKey: partnerKey, organization: organization,
         processes: processes, duration: .seconds(duration), concurrency: concurrency, duplicates: duplicates)
       let names = try await bench.measure(
-        phases: selected, petitionCount: petitions, importBatch: importBatch, importConcurrency: importConcurrency)
+        phases: selected, petitionCount: petitions, importBatch: importBatch, importConcurrency: importConcurrency,
+        importDuration: .seconds(importDuration ?? duration))
       if let petitionFile { try Data(names[0].utf8).write(to: URL(fileURLWithPath: petitionFile)) }
     }
   }
@@ -67,7 +70,9 @@ struct Bench: Sendable {
   let run = String(UInt32.random(in: .min ... .max), radix: 36)
 
   /// Runs the phases; returns the petitions it signed.
-  func measure(phases: Set<String>, petitionCount: Int, importBatch: Int, importConcurrency: Int) async throws -> [String] {
+  func measure(
+    phases: Set<String>, petitionCount: Int, importBatch: Int, importConcurrency: Int, importDuration: Duration
+  ) async throws -> [String] {
     print("sign-benchmark: \(ProcessInfo.processInfo.activeProcessorCount) cores shared by this generator and the services; "
       + "\(clients.count) connections, \(concurrency) calls in flight, \(duration) per phase")
     let names = try await setUp(petitions: petitionCount)
@@ -108,7 +113,15 @@ struct Bench: Sendable {
     }
     if phases.contains("import"), importBatch > 0 {
       _ = try await phase("ImportSignatures, \(importBatch) per call, \(importConcurrency) calls in flight", items: "signatures", ceiling: nil) {
-        await importLoad(names, batch: importBatch, concurrency: importConcurrency, duration: duration)
+        await importLoad(names, batch: importBatch, concurrency: importConcurrency, duration: importDuration)
+      }
+    }
+    if phases.contains("filled") {
+      let filled = try await phase("sign, spread, with the import's signatures stored", items: "signatures", ceiling: ceiling) {
+        await signLoad(names, concurrency: concurrency, duration: duration)
+      }
+      if let spread, spread.itemRate > 0 {
+        print(String(format: "  filled / empty: %.0f %%", 100 * filled.itemRate / spread.itemRate))
       }
     }
     return names
