@@ -14,6 +14,9 @@ public enum Limits {
   public static let uri = 2_000
   public static let petitionsPerCampaign = 1_000
   public static let batchSize = 1_000
+  /// Signatures per `ImportSignatures` call, and signers per internal
+  /// `ResolveSupporters` call (which an import's signers fill at once).
+  public static let signaturesPerBatch = 1_000
   public static let tags = 10
   public static let tag = 32
   public static let targets = 20

@@ -6,8 +6,6 @@ import GroundswellRuntime
 import SwiftProtobuf
 
 extension PetitionHandlers {
-  /// The most signatures one `ImportSignatures` call takes.
-  public static let maximumImport = 1_000
   /// How far ahead of this server's clock a `sign_time` may be (read as now).
   static let importClockSkew: TimeInterval = 300
 
@@ -20,8 +18,8 @@ extension PetitionHandlers {
     var validator = Validator()
     validator.name("petition", request.petition, collection: "petitions")
     let count = request.signatures.count
-    if !(1...Self.maximumImport).contains(count) {
-      validator.add("signatures", "signatures must hold 1 to \(Self.maximumImport) signatures; it has \(count).")
+    if !(1...Limits.signaturesPerBatch).contains(count) {
+      validator.add("signatures", "signatures must hold 1 to \(Limits.signaturesPerBatch) signatures; it has \(count).")
     }
     try validator.check()
     let petition = try await ownPetition(

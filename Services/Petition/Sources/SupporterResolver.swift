@@ -50,7 +50,7 @@ public struct RemoteSupporterResolver: SupporterResolver {
   public init(client: GRPCClient<HTTP2ClientTransport.Posix>) {
     let client = Groundswell_Supporter_V1_SupporterResolverService.Client(wrapping: client)
     self.client = client
-    batcher = CallBatcher(maximumBatch: SupporterResolverLimits.maximumBatch) { signers in
+    batcher = CallBatcher(maximumBatch: Limits.signaturesPerBatch) { signers in
       try await Self.resolveMany(signers, client: client).map { result in
         result.mapError { refusal in
           DomainError.invalidArgument([FieldViolation(field: "signer", description: refusal.message)]) as any Error
@@ -94,9 +94,4 @@ public struct RemoteSupporterResolver: SupporterResolver {
       $0.petitionOrganization = signer.petitionOrganization ?? ""
     }
   }
-}
-
-/// What one `ResolveSupporters` call may carry (supporter-service refuses more).
-public enum SupporterResolverLimits {
-  public static let maximumBatch = 1_000
 }

@@ -8,9 +8,6 @@ import GroundswellRuntime
 public struct SupporterResolverHandlers: Sendable {
   let repository: any SupporterRepository
 
-  /// The most signers one `ResolveSupporters` call takes.
-  public static let maximumBatch = 1_000
-
   public init(repository: any SupporterRepository) {
     self.repository = repository
   }
@@ -66,10 +63,10 @@ extension SupporterResolverHandlers: Groundswell_Supporter_V1_SupporterResolverS
   public func resolveSupporters(
     request: Groundswell_Supporter_V1_ResolveSupportersRequest, context: ServerContext
   ) async throws -> Groundswell_Supporter_V1_ResolveSupportersResponse {
-    guard (1...Self.maximumBatch).contains(request.signers.count) else {
+    guard (1...Limits.signaturesPerBatch).contains(request.signers.count) else {
       throw DomainError.invalidArgument([
         FieldViolation(
-          field: "signers", description: "signers must hold 1 to \(Self.maximumBatch) signers; it has \(request.signers.count).")
+          field: "signers", description: "signers must hold 1 to \(Limits.signaturesPerBatch) signers; it has \(request.signers.count).")
       ])
     }
     let checked = request.signers.map(Self.signer)
