@@ -343,13 +343,18 @@ func signRequest(
   return request
 }
 
+private let drawnPorts = Mutex<Set<Int>>([])
+
 /// A loopback port no one listens on now, for a service whose address
 /// another must know before it starts. It is drawn below Linux's ephemeral
 /// range (32768 and up), where every other listener of the suites gets its
-/// port, so only another draw could take it first.
+/// port, so only another draw could take it first — and no draw of this
+/// process hands out a port twice (two stacks starting at once drew the
+/// same one, and the second could not bind it).
 func freePort() throws -> Int {
   for _ in 0..<100 {
     let port = Int.random(in: 20_000..<30_000)
+    guard drawnPorts.withLock({ $0.insert(port).inserted }) else { continue }
     let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard socket >= 0 else { throw POSIXError(.EMFILE) }
     defer { close(socket) }
