@@ -132,12 +132,29 @@ import Testing
       #expect(notTheirs?.code == .permissionDenied)
       #expect(notTheirs?.message.contains("import signatures into") == true)
 
+      // Hostile items fail alone: a time past year 9999, a comment far over
+      // its limit, a control character in a name.
+      var extreme = Self.item("extreme@example.org", at: now)
+      extreme.signTime = .init(seconds: .max, nanos: 0)
+      var long = Self.item("long@example.org", at: now)
+      long.comment = String(repeating: "é", count: 200_000)
+      let control = Self.item("control@example.org", at: now, givenName: "Ana\u{0}")
+      let hostile = try await api.petitions.importSignatures(
+        .with {
+          $0.petition = petition
+          $0.signatures = [extreme, long, control, Self.item("fine@example.org", at: now)]
+        }, metadata: bearer(key))
+      #expect(hostile.results.map(\.outcome) == [.invalid, .invalid, .invalid, .signed])
+      #expect(hostile.results.map { $0.violations.map(\.field) } == [["sign_time"], ["comment"], ["signer.given_name"], []])
+      #expect(hostile.results.allSatisfy { $0.violations.allSatisfy { $0.description_p.utf8.count < 300 } }, "no echo of the input")
+      #expect(hostile.signatureCount == 1)
+
       _ = try await api.petitions.closePetition(.with { $0.name = petition }, metadata: bearer(key))
       let closed = await importing(petition, one, key: key)
       #expect(closed?.code == .failedPrecondition)
       #expect(closed?.message.contains("CLOSED") == true)
       let count = try await api.petitions.getPetition(.with { $0.name = petition }, metadata: bearer(key)).petition.signatureCount
-      #expect(count == 0)
+      #expect(count == 1, "only the one good item of the hostile call")
     }
   }
 
