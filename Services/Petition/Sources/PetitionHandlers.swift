@@ -36,13 +36,25 @@ public struct PetitionHandlers: Sendable {
   /// operators and internal services. Anything else is NOT_FOUND, so a
   /// partner cannot even learn that another organization's draft exists.
   func visiblePetition(named name: String, field: String = "name") async throws -> PetitionRecord {
+    guard let petition = try await repository.petition(id: try Self.petitionID(named: name, field: field)),
+      CallContext.current.canSee(petition)
+    else { throw Self.petitionNotFound(name) }
+    return petition
+  }
+
+  /// The id in a petition's name; INVALID_ARGUMENT on `field` when the name
+  /// is not `petitions/{id}`.
+  static func petitionID(named name: String, field: String) throws -> String {
     var validator = Validator()
     let id = validator.name(field, name, collection: "petitions")
     try validator.check()
-    guard let id, let petition = try await repository.petition(id: id), CallContext.current.canSee(petition) else {
-      throw DomainError.notFound("Petition `\(name)` was not found.")
-    }
-    return petition
+    return id!
+  }
+
+  /// The answer for a petition that does not exist or that the caller may
+  /// not see: the same for both.
+  static func petitionNotFound(_ name: String) -> DomainError {
+    .notFound("Petition `\(name)` was not found.")
   }
 
   /// Reads a petition the caller's organization owns, to change it.

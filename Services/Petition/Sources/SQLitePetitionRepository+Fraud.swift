@@ -24,14 +24,13 @@ extension SQLitePetitionRepository {
 
   /// The signer's address or domain is on the block list.
   static func isBlocked(_ db: Database, marks: SignerMarks) throws -> Bool {
-    let blocked = try Bool.fetchOne(
+    try Bool.fetchOne(
       db.cachedStatement(
         sql: """
           SELECT EXISTS (SELECT 1 FROM blocked_signers WHERE (kind = ? AND value_hash = ?) OR (kind = ? AND value_hash = ?))
           """),
       arguments: [BlockedSigner.Kind.domain.rawValue, marks.domainHash, BlockedSigner.Kind.address.rawValue, marks.addressHash]
     ) ?? false
-    return blocked
   }
 
   /// Moves the waiting and suspect numbers for a signature that does not

@@ -106,12 +106,9 @@ extension PetitionHandlers {
   /// What the sign path reads of a petition the caller may see (as
   /// `visiblePetition`, without its text, targets and milestones).
   func signablePetition(named name: String) async throws -> SignablePetition {
-    var validator = Validator()
-    let id = validator.name("petition", name, collection: "petitions")
-    try validator.check()
-    guard let id, let petition = try await repository.signablePetition(id: id),
+    guard let petition = try await repository.signablePetition(id: try Self.petitionID(named: name, field: "petition")),
       CallContext.current.canSee(organization: petition.organization, state: petition.state)
-    else { throw DomainError.notFound("Petition `\(name)` was not found.") }
+    else { throw Self.petitionNotFound(name) }
     return petition
   }
 
