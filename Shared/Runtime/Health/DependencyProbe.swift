@@ -60,10 +60,7 @@ public struct DependencyProbe: Service {
           }
           reachable = now
         }
-        // While the dependency has not answered (at start, or after it was
-        // lost), look again soon: readiness should not wait a whole interval
-        // once it is back.
-        try? await Task.sleep(for: reachable == true ? interval : min(interval, .milliseconds(200)))
+        try? await Task.sleep(for: interval)
       }
     }
   }
