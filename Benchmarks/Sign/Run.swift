@@ -24,8 +24,8 @@ struct Run: AsyncParsableCommand {
   @Option(help: "Signatures per ImportSignatures call (0 skips the import phase).") var importBatch = 1000
   @Option(help: "Import calls in flight.") var importConcurrency = 4
   @Option(help: "Seconds of the import phase (default: --duration).") var importDuration: Int?
-  @Option(help: "Phases to run, comma-separated: ceiling,spread,viral,paced,import,filled (spread again after the import).")
-  var phases = "ceiling,spread,viral,paced,import"
+  @Option(help: "Phases to run, comma-separated: ceiling,read (GetPetition: the forwarding floor),spread,viral,paced,import,filled (spread again after the import).")
+  var phases = "ceiling,read,spread,viral,paced,import"
   @Option(help: "A file to write the first petition's name to (for the h2load cross-check).") var petitionFile: String?
 
   func run() async throws {
@@ -91,6 +91,21 @@ struct Bench: Sendable {
         }
       }
     }
+    if phases.contains("read") {
+      // The floor of any forwarded call: the same two hops as a signature
+      // (partner → gateway → petition-service), one indexed read, no write
+      // and no supporter-service.
+      _ = try await phase("forwarding floor: GetPetition through the gateway", items: "reads", ceiling: ceiling) {
+        let partner = partner
+        return await runLoad(clients: clients, concurrency: concurrency, duration: duration) { client, worker, sequence in
+          do {
+            _ = try await Groundswell_Petition_V1_PetitionService.Client(wrapping: client).getPetition(
+              .with { $0.name = names[(sequence + worker) % names.count] }, metadata: partner)
+            return .ok()
+          } catch { return .failed(error) }
+        }
+      }
+    }
     var spread: LoadResult?
     if phases.contains("spread") {
       spread = try await phase("sign, spread over \(names.count) petitions, \(Int(duplicates * 100)) % repeats", items: "signatures", ceiling: ceiling) {
@@ -117,6 +132,7 @@ struct Bench: Sendable {
       }
     }
     if phases.contains("filled") {
+      await settle()
       let filled = try await phase("sign, spread, with the import's signatures stored", items: "signatures", ceiling: ceiling) {
         await signLoad(names, concurrency: concurrency, duration: duration)
       }
@@ -148,11 +164,26 @@ struct Bench: Sendable {
         let perItem = (after[index] - before[index]) / Double(result.items) * 1000
         total += perItem
         let memory = process.memory()
-        parts.append(String(format: "%@ %.3f ms (peak RSS %.0f MB)", process.name, perItem, memory.peak))
+        parts.append(String(format: "%@ %.3f ms (RSS %.0f MB, peak %.0f MB)", process.name, perItem, memory.resident, memory.peak))
       }
       print(String(format: "  CPU per item: %.3f ms in all; ", total) + parts.joined(separator: ", "))
     }
     return result
+  }
+
+  /// Waits (up to two minutes) until the services are idle: after an
+  /// import, petition-service's feed and the gateway's live view digest the
+  /// new signatures for a while, and a phase started then would measure
+  /// that backlog, not the cost of signing with the data stored.
+  func settle() async {
+    let start = ContinuousClock.now
+    while start.duration(to: .now) < .seconds(120) {
+      let before = processes.reduce(0) { $0 + $1.cpuSeconds() }
+      try? await Task.sleep(for: .seconds(1))
+      let used = processes.reduce(0) { $0 + $1.cpuSeconds() } - before
+      if !(used > 0.05) { break }
+    }
+    print(String(format: "\nsettled: services idle after %.0f s", Double(start.duration(to: .now).components.seconds)))
   }
 
   var partner: Metadata { bearer(partnerKey) }
