@@ -103,7 +103,8 @@ public enum GatewayApp {
   /// `Forwarder` passes on (a test checks both lists against the
   /// declarations).
   public static let servedAtTheEdge: Set<MethodDescriptor> = [
-    Groundswell_Petition_V1_PetitionService.Method.WatchSignatureCounts.descriptor
+    Groundswell_Petition_V1_PetitionService.Method.WatchSignatureCounts.descriptor,
+    Groundswell_Petition_V1_EventService.Method.SubscribeEvents.descriptor,
   ]
 
   public static func build(_ config: GatewayConfig, logger: Logger) throws -> BuiltService {
@@ -120,6 +121,7 @@ public enum GatewayApp {
     let canceller = LongCallCanceller()
     let streams = StreamLimiter()
     let fanout = CountFanout()
+    let eventSignals = EventSignals()
     let view = LiveView()
     let updates = TotalsUpdates()
     let petitionFeed = PetitionFeedReader(client: .init(wrapping: petition.streams.client), view: view)
@@ -132,6 +134,7 @@ public enum GatewayApp {
       },
       PeriodicService(every: TotalsHandlers.watchInterval) { publishChanges(view: view, to: updates) },
       CountFanoutFollower(fanout: fanout, client: .init(wrapping: petition.streams.client), logger: logger),
+      EventHeadsFollower(signals: eventSignals, client: .init(wrapping: petition.streams.client), logger: logger),
     ] + keyCache.services(logger: logger)
     let authentication = APIKeyInterceptor(keys: keyCache, quotas: QuotaBuckets(defaults: config.quota), logger: logger)
     let directory = RemoteTenantDirectory(client: campaign.calls.client)
@@ -145,6 +148,8 @@ public enum GatewayApp {
           maximumMessageBytes: config.limits.maximumMessageBytes),
         SignatureCountWatches(
           counts: .init(wrapping: petition.calls.client), fanout: fanout, limiter: streams, caps: config.watchCaps),
+        EventSubscriptions(
+          feed: .init(wrapping: petition.calls.client), signals: eventSignals, limiter: streams, caps: config.watchCaps),
         TotalsHandlers(
           view: view, updates: updates, history: .init(wrapping: petition.calls.client), limiter: streams,
           caps: config.watchCaps, directory: directory),
@@ -164,6 +169,7 @@ public enum GatewayApp {
         canceller.beginShutdown()
         updates.finishAll()
         fanout.changes.finishAll()
+        eventSignals.finishAll()
       },
       unknownMethod: { await authentication.refuseUnknown($0, method: $1) }
     )

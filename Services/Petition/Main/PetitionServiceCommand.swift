@@ -30,6 +30,9 @@ struct Serve: AsyncParsableCommand {
   @Option(name: .long, help: "Days after a petition closes before its signatures become anonymous (counts, regions and history kept), 1 to 36500. [env: GROUNDSWELL_SIGNATURE_RETENTION_DAYS, default: 180]")
   var signatureRetentionDays: String?
 
+  @Option(name: .long, help: "Days partner events are kept for EventService/SubscribeEvents; an older cursor is OUT_OF_RANGE, 1 to 3650. [env: GROUNDSWELL_EVENT_RETENTION_DAYS, default: 30]")
+  var eventRetentionDays: String?
+
   @Option(name: .long, help: "Signatures per signer IP on one petition within an hour before more are marked suspect (accepted, not counted), 1 to 1000000. [env: GROUNDSWELL_SUSPECT_PER_IP_PER_HOUR, default: 20]")
   var suspectPerIpPerHour: String?
 
@@ -47,6 +50,9 @@ struct Serve: AsyncParsableCommand {
     let days = try wholeNumberSetting(
       signatureRetentionDays, env: "GROUNDSWELL_SIGNATURE_RETENTION_DAYS", default: "180", name: "--signature-retention-days",
       range: 1...36_500, unit: "days")
+    let eventDays = try wholeNumberSetting(
+      eventRetentionDays, env: "GROUNDSWELL_EVENT_RETENTION_DAYS", default: "30", name: "--event-retention-days",
+      range: 1...3_650, unit: "days")
     let ladderText = setting(goalLadder, env: "GROUNDSWELL_GOAL_LADDER", default: "")
     guard let ladder = ladderText.isEmpty ? GoalLadder.standard : GoalLadder(parsing: ladderText) else {
       throw ValidationError("--goal-ladder must be increasing positive whole numbers separated by commas, e.g. 100,500,1000; got `\(ladderText)`")
@@ -60,6 +66,7 @@ struct Serve: AsyncParsableCommand {
       goalLadder: ladder
     )
     config.retention.signatures = .seconds(days * 86_400)
+    config.eventRetention = .seconds(eventDays * 86_400)
     config.fraudRules = fraudRules
     await ServiceMain.run(name: PetitionApp.name, options: options, defaultAdmin: "127.0.0.1:7411") { logger, observability in
       var config = config

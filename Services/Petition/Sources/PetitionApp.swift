@@ -19,6 +19,8 @@ public struct PetitionServiceConfig: Sendable {
   public var retentionInterval: Duration = .seconds(600)
   /// The clock the retention pass and verification tokens read.
   public var now: @Sendable () -> Date = { Date() }
+  /// How long partner events are kept (`EventService/SubscribeEvents`).
+  public var eventRetention: Duration = .seconds(30 * 86_400)
   /// The limits past which a signature is accepted but marked suspect.
   public var fraudRules = FraudRules()
   /// The admin listener and metrics registry.
@@ -59,6 +61,7 @@ public enum PetitionApp {
         handlers, PetitionFeedHandlers(repository: repository, changes: changes), PetitionStatsHandlers(repository: repository),
         PetitionPrivacyHandlers(repository: repository, changes: changes, logger: logger),
         PetitionFraudHandlers(repository: repository, changes: changes, secret: secret),
+        EventFeedHandlers(repository: repository, changes: changes),
       ],
       serviceNames: [
         Groundswell_Petition_V1_PetitionService.descriptor.fullyQualifiedService,
@@ -66,6 +69,7 @@ public enum PetitionApp {
         Groundswell_Petition_V1_PetitionStatsService.descriptor.fullyQualifiedService,
         Groundswell_Petition_V1_PetitionPrivacyService.descriptor.fullyQualifiedService,
         Groundswell_Petition_V1_PetitionFraudService.descriptor.fullyQualifiedService,
+        Groundswell_Petition_V1_EventFeedService.descriptor.fullyQualifiedService,
       ],
       identity: [PeerIdentityInterceptor()],
       registry: config.observability.registry,
@@ -82,6 +86,21 @@ public enum PetitionApp {
         logger.error("pruning history failed", metadata: ["error": "\(error)"])
       }
     }
+    // Partner events older than the retention period go, in batches.
+    let eventPruner = PeriodicService(every: config.retentionInterval) {
+      do {
+        let cutoff = config.now().addingTimeInterval(-Double(config.eventRetention.components.seconds))
+        var deleted = 0
+        while true {
+          let batch = try await repository.pruneEvents(before: cutoff, limit: 10_000)
+          deleted += batch
+          if batch < 10_000 { break }
+        }
+        if deleted > 0 { logger.info("pruned partner events", metadata: ["events": "\(deleted)"]) }
+      } catch {
+        logger.error("pruning partner events failed", metadata: ["error": "\(error)"])
+      }
+    }
     let retention = PrivacyMaintenance(
       repository: repository, changes: changes, policy: config.retention, now: config.now, logger: logger)
     let retainer = PeriodicService(every: config.retentionInterval) { await retention.run() }
@@ -92,7 +111,7 @@ public enum PetitionApp {
     // reports NOT_SERVING.
     let probe = DependencyProbe(name: ServiceName.supporter, client: supporters.client, health: server.health, logger: logger)
     return BuiltService(
-      server: server, dependencies: rotation + [supporters, probe, pruner, retainer, invalidator], admin: admin,
+      server: server, dependencies: rotation + [supporters, probe, pruner, eventPruner, retainer, invalidator], admin: admin,
       openStreams: { changes.subscriberCount })
   }
 }

@@ -364,4 +364,17 @@ public protocol PetitionRepository: Sendable {
   /// A page of the petition's ledger entries after position `after`, oldest
   /// first.
   func ledgerEntries(petitionID: String, after: Int64, limit: Int) async throws -> (entries: [LedgerEntryRecord], hasMore: Bool)
+
+  // MARK: partner events (the outbox; see `EventOutbox`)
+
+  /// Up to `limit` of an organization's events after sequence `after` (nil:
+  /// from the oldest kept); throws `EventReadError` for a position not kept
+  /// or not reached.
+  func events(organization: String, after: Int64?, limit: Int, withSupporters: Bool) async throws -> EventPage
+  /// The organizations whose events moved past the global position `after`.
+  func eventHeads(after: Int64) async throws -> (heads: [String: Int64], position: Int64)
+  /// The newest global event position.
+  func eventPosition() async throws -> Int64
+  /// Deletes events committed before `cutoff` (a batch); returns how many.
+  func pruneEvents(before cutoff: Date, limit: Int) async throws -> Int
 }

@@ -49,7 +49,7 @@ extension SQLitePetitionRepository {
         db, sql: "SELECT rowid, * FROM signatures WHERE petition_id = ? AND suspect = 1", arguments: [petitionID]
       ).map(Self.signatureRecord)
       guard release else {
-        for signature in suspects { try Self.remove(db, signature, now: now.millisecondsSince1970) }
+        for signature in suspects { try Self.remove(db, signature, because: .signatureInvalidated, now: now.millisecondsSince1970) }
         return (suspects.count, nil)
       }
       var counted: [SignatureRecord] = []
@@ -61,6 +61,7 @@ extension SQLitePetitionRepository {
         released.suspect = false
         // One still waiting for verification counts once verified.
         guard !released.pending else { continue }
+        try EventOutbox.signature(db, .signatureVerified, released, counted: true, time: now.millisecondsSince1970)
         try Self.countAndRecord(db, released, now: now.millisecondsSince1970)
         counted.append(released)
       }

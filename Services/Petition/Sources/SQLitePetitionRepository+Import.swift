@@ -20,6 +20,7 @@ extension SQLitePetitionRepository {
       items.reserveCapacity(signatures.count)
       var counted: [SignatureRecord] = []
       var held = 0
+      let owner = try EventOutbox.owner(db, petitionID: petitionID)
       let insert = try db.cachedStatement(
         sql: """
           INSERT OR IGNORE INTO signatures (id, petition_id, supporter, create_time, comment, show_name, source, country,
@@ -42,6 +43,7 @@ extension SQLitePetitionRepository {
           continue
         }
         record.sequence = db.lastInsertedRowID
+        try EventOutbox.signature(db, .signatureCreated, record, counted: salt != nil, owner: owner, time: time)
         guard let salt else {
           held += 1
           items.append(.held(record))

@@ -71,7 +71,7 @@ extension SQLitePetitionRepository {
         db, sql: "SELECT rowid, * FROM signatures WHERE \(sql) ORDER BY rowid LIMIT \(limit)", arguments: arguments)
       let time = now.millisecondsSince1970
       var removed: [String: [SignatureRecord]] = [:]
-      for signature in rows.map(Self.signatureRecord) where try Self.remove(db, signature, now: time) {
+      for signature in rows.map(Self.signatureRecord) where try Self.remove(db, signature, because: .signatureInvalidated, now: time) {
         removed[signature.petitionID, default: []].append(signature)
       }
       let state: InvalidationRecord.State = rows.count < limit ? .done : .running

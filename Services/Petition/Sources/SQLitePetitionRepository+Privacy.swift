@@ -66,6 +66,9 @@ extension SQLitePetitionRepository {
           """,
         arguments: [replacement, signature.id])
       try db.execute(sql: "DELETE FROM sign_requests WHERE signature_id = ?", arguments: [signature.id])
+      try EventOutbox.forget(db, supporter: signature.supporter)
+      try EventOutbox.signature(
+        db, .signatureErased, signature, counted: !signature.pending && !signature.suspect, time: now.millisecondsSince1970)
       anonymized[signature.petitionID, default: 0] += 1
       if byPetition[signature.petitionID] == nil { byPetition[signature.petitionID] = [:] }
       // Only a counted signature is in the live view's signer sets.

@@ -22,6 +22,7 @@ extension SQLitePetitionRepository {
       var counted = stored
       counted.pending = false
       // A suspect signature, verified, still waits for an operator.
+      try EventOutbox.signature(db, .signatureVerified, counted, counted: !counted.suspect, time: now.millisecondsSince1970)
       if !counted.suspect { try Self.countAndRecord(db, counted, now: now.millisecondsSince1970) }
       return .verified(try Self.outcome(db, counted, alreadySigned: false), already: false)
     }
@@ -42,7 +43,7 @@ extension SQLitePetitionRepository {
         db, sql: "SELECT rowid, * FROM signatures WHERE pending = 1 AND verification_expire_time < ?",
         arguments: [before.millisecondsSince1970])
       for row in rows {
-        try Self.remove(db, Self.signatureRecord(row), now: before.millisecondsSince1970)
+        try Self.remove(db, Self.signatureRecord(row), because: .signatureExpired, now: before.millisecondsSince1970)
       }
       return rows.count
     }

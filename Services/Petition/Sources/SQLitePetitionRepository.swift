@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GroundswellAPI
 import GroundswellModel
 import GroundswellRuntime
 
@@ -212,6 +213,26 @@ public struct SQLitePetitionRepository: PetitionRepository {
           ALTER TABLE petition_counters ADD COLUMN offline_count INTEGER NOT NULL DEFAULT 0;
           """)
       }
+      migrator.registerMigration("10 partner events") { db in
+        try db.execute(sql: """
+          CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            organization TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            create_time INTEGER NOT NULL,
+            supporter TEXT NOT NULL DEFAULT '',
+            body BLOB NOT NULL,
+            UNIQUE (organization, sequence)
+          );
+          CREATE INDEX events_by_time ON events (create_time);
+          CREATE INDEX events_by_supporter ON events (supporter);
+          CREATE TABLE event_heads (
+            organization TEXT PRIMARY KEY,
+            last_sequence INTEGER NOT NULL,
+            pruned_through INTEGER NOT NULL DEFAULT 0
+          ) WITHOUT ROWID;
+          """)
+      }
     }
     writer = GroupCommitWriter(pool: pool, name: "sign") { ProcessMetrics.recordCommitSize($0) }
   }
@@ -308,8 +329,17 @@ public struct SQLitePetitionRepository: PetitionRepository {
   public func modify(id: String, now: Date, _ change: @Sendable (inout PetitionRecord) throws -> Void) async throws -> PetitionRecord {
     try await pool.tracedWrite { db in
       guard var petition = try Self.fetch(db, id: id) else { throw PetitionStoreError.notFound }
+      let before = petition.state
       try change(&petition)
       try Self.write(db, petition, now: now)
+      if petition.state != before {
+        try EventOutbox.petition(
+          db, .petitionStateChanged, petitionID: id, owner: petition.organization, time: now.millisecondsSince1970
+        ) {
+          $0.previousState = Groundswell_Petition_V1_Petition.State(rawValue: before.rawValue) ?? .unspecified
+          $0.state = Groundswell_Petition_V1_Petition.State(rawValue: petition.state.rawValue) ?? .unspecified
+        }
+      }
       return try Self.fetch(db, id: id)!
     }
   }
@@ -355,6 +385,9 @@ public struct SQLitePetitionRepository: PetitionRepository {
         arguments: [update.id, update.petitionID, update.title, update.body, update.createTime.millisecondsSince1970])
       var stored = update
       stored.sequence = db.lastInsertedRowID
+      try EventOutbox.petition(
+        db, .petitionUpdatePosted, petitionID: update.petitionID, time: update.createTime.millisecondsSince1970
+      ) { $0.update = "petitions/\(update.petitionID)/updates/\(update.id)" }
       return stored
     }
   }
@@ -423,6 +456,10 @@ public struct SQLitePetitionRepository: PetitionRepository {
                     marks?.ipHash, marks?.domainHash])
       let inserted = db.changesCount == 1
       let stored = try Self.stored(db, petitionID: signature.petitionID, supporter: signature.supporter)!
+      // The signature's event before the milestones its count reaches.
+      if inserted {
+        try EventOutbox.signature(db, .signatureCreated, stored, counted: !stored.pending && !stored.suspect, time: time)
+      }
       if inserted && (stored.pending || stored.suspect) {
         try Self.moveUncounted(db, stored, by: 1)
       } else if inserted {
@@ -446,19 +483,20 @@ public struct SQLitePetitionRepository: PetitionRepository {
       guard let stored = try Row.fetchOne(
         db, sql: "SELECT rowid, * FROM signatures WHERE petition_id = ? AND supporter = ?", arguments: [petitionID, supporter]
       ).map(Self.signatureRecord) else { return nil }
-      try Self.remove(db, stored, now: now.millisecondsSince1970)
+      try Self.remove(db, stored, because: .signatureWithdrawn, now: now.millisecondsSince1970)
       return try Self.outcome(db, stored, alreadySigned: false)
     }
   }
 
   /// Deletes a signature with the retry answers that hold it, and undoes
   /// what it did to the counters: lowered once with a ledger tombstone if it
-  /// counted, its waiting or suspect number otherwise. Returns whether it
-  /// had counted.
+  /// counted, its waiting or suspect number otherwise; the event says why.
+  /// Returns whether it had counted.
   @discardableResult
-  static func remove(_ db: Database, _ signature: SignatureRecord, now: Int64) throws -> Bool {
+  static func remove(_ db: Database, _ signature: SignatureRecord, because reason: EventOutbox.Event.TypeEnum, now: Int64) throws -> Bool {
     try db.execute(sql: "DELETE FROM signatures WHERE id = ?", arguments: [signature.id])
     try db.execute(sql: "DELETE FROM sign_requests WHERE signature_id = ?", arguments: [signature.id])
+    try EventOutbox.signature(db, reason, signature, counted: false, time: now)
     if signature.pending || signature.suspect {
       try moveUncounted(db, signature, by: -1)
       return false

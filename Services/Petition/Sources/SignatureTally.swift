@@ -70,11 +70,24 @@ struct SignatureTally {
     }
     let count = try Int64.fetchOne(
       db.cachedStatement(sql: "SELECT signature_count FROM petition_counters WHERE petition_id = ?"), arguments: [petitionID])!
-    try db.cachedStatement(
-      sql: "UPDATE petition_milestones SET reach_time = ? WHERE petition_id = ? AND threshold <= ? AND reach_time IS NULL"
-    ).execute(arguments: [now, petitionID, count])
-    try db.cachedStatement(
-      sql: "UPDATE petition_milestones SET reach_time = NULL WHERE petition_id = ? AND threshold > ? AND reach_time IS NOT NULL"
-    ).execute(arguments: [petitionID, count])
+    let reached = try Int64.fetchAll(
+      db.cachedStatement(
+        sql: """
+          UPDATE petition_milestones SET reach_time = ? WHERE petition_id = ? AND threshold <= ? AND reach_time IS NULL
+          RETURNING threshold
+          """),
+      arguments: [now, petitionID, count])
+    let cleared = try Int64.fetchAll(
+      db.cachedStatement(
+        sql: """
+          UPDATE petition_milestones SET reach_time = NULL WHERE petition_id = ? AND threshold > ? AND reach_time IS NOT NULL
+          RETURNING threshold
+          """),
+      arguments: [petitionID, count])
+    for (type, thresholds) in [(EventOutbox.Event.TypeEnum.milestoneReached, reached), (.milestoneCleared, cleared)] {
+      for threshold in thresholds.sorted() {
+        try EventOutbox.petition(db, type, petitionID: petitionID, time: now) { $0.milestoneThreshold = threshold }
+      }
+    }
   }
 }

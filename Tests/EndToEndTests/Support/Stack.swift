@@ -146,6 +146,17 @@ struct Stack: Sendable {
         logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
   }
 
+  /// Starts the gateway again on its old port and data.
+  func restartGateway() async throws -> RunningService {
+    var config = GatewayConfig(
+      listen: gateway.endpoint, dataDirectory: "\(dataRoot)/gateway", tls: pki.files(for: "gateway"),
+      petitionService: petition.endpoint, supporterService: supporter.endpoint,
+      campaignService: campaign.endpoint, reconcileInterval: .seconds(300))
+    config.quota = QuotaDefaults(callsPerSecond: 100_000, burst: 100_000)
+    return try await RunningService(
+      GatewayApp.build(config, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })))
+  }
+
   /// The body of a GET to the gateway's HTTP admin listener.
   func admin(_ path: String) async throws -> (status: Int, body: String) {
     let port = await gateway.built.adminPort()

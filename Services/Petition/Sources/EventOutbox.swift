@@ -1,0 +1,177 @@
+import Foundation
+import GRDB
+import GroundswellAPI
+import GroundswellModel
+import GroundswellRuntime
+import SwiftProtobuf
+
+/// The transactional outbox of partner events: each change writes its
+/// events in its own transaction, numbered per organization (1, 2, 3…
+/// without gaps), so a committed change always has its events and a
+/// rolled-back one never does. An event goes to the petition's organization
+/// and, for a signature another organization collected, to that one too.
+/// The signer is stored apart from the event, on the petition
+/// organization's copy only, so that erasure can forget it.
+enum EventOutbox {
+  typealias Event = Groundswell_Petition_V1_Event
+
+  /// Appends `event` to `organization`'s events.
+  static func append(_ db: Database, organization: String, _ event: Event, supporter: String = "", time: Int64) throws {
+    let sequence = try Int64.fetchOne(
+      db.cachedStatement(sql: "SELECT last_sequence FROM event_heads WHERE organization = ?"), arguments: [organization]) ?? 0
+    try db.cachedStatement(
+      sql: """
+        INSERT INTO event_heads (organization, last_sequence) VALUES (?, ?)
+        ON CONFLICT (organization) DO UPDATE SET last_sequence = excluded.last_sequence
+        """
+    ).execute(arguments: [organization, sequence + 1])
+    try db.cachedStatement(
+      sql: "INSERT INTO events (organization, sequence, create_time, supporter, body) VALUES (?, ?, ?, ?, ?)"
+    ).execute(arguments: [organization, sequence + 1, time, supporter, try event.serializedBytes() as Data])
+  }
+
+  /// The organization that owns a petition.
+  static func owner(_ db: Database, petitionID: String) throws -> String {
+    try String.fetchOne(db.cachedStatement(sql: "SELECT organization FROM petitions WHERE id = ?"), arguments: [petitionID]) ?? ""
+  }
+
+  /// A signature event, to the petition's organization and to the one that
+  /// collected the signature.
+  static func signature(
+    _ db: Database, _ type: Event.TypeEnum, _ signature: SignatureRecord, counted: Bool, owner: String? = nil, time: Int64
+  ) throws {
+    let owner = try owner ?? Self.owner(db, petitionID: signature.petitionID)
+    let event = Event.with {
+      $0.type = type
+      $0.petition = "petitions/\(signature.petitionID)"
+      $0.signature = "petitions/\(signature.petitionID)/signatures/\(signature.id)"
+      $0.counted = counted
+      $0.offline = signature.offline
+      $0.collectedBy = signature.collectedBy
+    }
+    let supporter = type == .signatureErased || signature.isAnonymous ? "" : signature.supporter
+    try append(db, organization: owner, event, supporter: supporter, time: time)
+    if !signature.collectedBy.isEmpty && signature.collectedBy != owner {
+      try append(db, organization: signature.collectedBy, event, time: time)
+    }
+  }
+
+  /// A petition event, to its organization.
+  static func petition(_ db: Database, _ type: Event.TypeEnum, petitionID: String, owner: String? = nil, time: Int64,
+    _ fill: (inout Event) -> Void = { _ in }
+  ) throws {
+    var event = Event.with {
+      $0.type = type
+      $0.petition = "petitions/\(petitionID)"
+    }
+    fill(&event)
+    try append(db, organization: try owner ?? Self.owner(db, petitionID: petitionID), event, time: time)
+  }
+
+  /// Forgets a signer in the stored events (erasure).
+  static func forget(_ db: Database, supporter: String) throws {
+    try db.cachedStatement(sql: "UPDATE events SET supporter = '' WHERE supporter = ?").execute(arguments: [supporter])
+  }
+}
+
+/// A page of an organization's events.
+public struct EventPage: Sendable {
+  public var events: [Groundswell_Petition_V1_Event]
+  public var head: Int64
+  /// The sequence the page starts after.
+  public var startAfter: Int64
+}
+
+/// Why a page of events cannot be read.
+public enum EventReadError: Error, Equatable {
+  /// The position is older than the events kept: they were pruned.
+  case pruned(through: Int64)
+  /// The position is past the newest event.
+  case ahead(head: Int64)
+}
+
+extension SQLitePetitionRepository {
+  /// Up to `limit` of `organization`'s events after `after`, the signer
+  /// left in only when `withSupporters`.
+  public func events(organization: String, after requested: Int64?, limit: Int, withSupporters: Bool) async throws -> EventPage {
+    try await pool.read { db in
+      let head = try Row.fetchOne(
+        db.cachedStatement(sql: "SELECT last_sequence, pruned_through FROM event_heads WHERE organization = ?"),
+        arguments: [organization])
+      let last: Int64 = head?["last_sequence"] ?? 0
+      let pruned: Int64 = head?["pruned_through"] ?? 0
+      let after = requested ?? pruned
+      guard after >= pruned else { throw EventReadError.pruned(through: pruned) }
+      guard after <= last else { throw EventReadError.ahead(head: last) }
+      guard limit > 0 else { return EventPage(events: [], head: last, startAfter: after) }
+      let rows = try Row.fetchAll(
+        db.cachedStatement(
+          sql: """
+            SELECT sequence, create_time, supporter, body FROM events
+            WHERE organization = ? AND sequence > ? ORDER BY sequence LIMIT ?
+            """),
+        arguments: [organization, after, limit])
+      let events = try rows.map { row -> Groundswell_Petition_V1_Event in
+        var event = try Groundswell_Petition_V1_Event(serializedBytes: row["body"] as Data)
+        let sequence: Int64 = row["sequence"]
+        event.sequence = sequence
+        event.time = Google_Protobuf_Timestamp(clamping: Date(millisecondsSince1970: row["create_time"]))
+        if withSupporters { event.supporter = row["supporter"] }
+        return event
+      }
+      return EventPage(events: events, head: last, startAfter: after)
+    }
+  }
+
+  /// The organizations whose events moved after the global position
+  /// `after`, with their newest sequence numbers, and the new position.
+  public func eventHeads(after: Int64) async throws -> (heads: [String: Int64], position: Int64) {
+    try await pool.read { db in
+      let rows = try Row.fetchAll(
+        db.cachedStatement(
+          sql: "SELECT organization, MAX(sequence) AS head, MAX(id) AS position FROM events WHERE id > ? GROUP BY organization"),
+        arguments: [after])
+      var heads: [String: Int64] = [:]
+      var position = after
+      for row in rows {
+        heads[row["organization"]] = row["head"]
+        position = max(position, row["position"])
+      }
+      if rows.isEmpty, after == 0 {
+        position = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM events") ?? 0
+      }
+      return (heads, position)
+    }
+  }
+
+  /// The newest global position (where a new heads watch starts).
+  public func eventPosition() async throws -> Int64 {
+    try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM events") ?? 0 }
+  }
+
+  /// Deletes events committed before `cutoff`, remembering per
+  /// organization how far they were pruned. Returns how many went.
+  public func pruneEvents(before cutoff: Date, limit: Int = 10_000) async throws -> Int {
+    try await pool.tracedWrite { db in
+      let time = cutoff.millisecondsSince1970
+      let gone = try Row.fetchAll(
+        db, sql: """
+          SELECT organization, MAX(sequence) AS through, COUNT(*) AS count FROM
+            (SELECT organization, sequence FROM events WHERE create_time < ? ORDER BY create_time LIMIT ?)
+          GROUP BY organization
+          """, arguments: [time, limit])
+      var deleted = 0
+      for row in gone {
+        let organization: String = row["organization"]
+        let through: Int64 = row["through"]
+        try db.execute(
+          sql: "DELETE FROM events WHERE organization = ? AND sequence <= ?", arguments: [organization, through])
+        deleted += db.changesCount
+        try db.execute(
+          sql: "UPDATE event_heads SET pruned_through = MAX(pruned_through, ?) WHERE organization = ?",
+          arguments: [through, organization])
+      }
+      return deleted
+    }
+  }
+}
