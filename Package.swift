@@ -102,6 +102,11 @@ let package = Package(
       extra: [
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "Prometheus", package: "swift-prometheus"),
+        // Webhook deliveries: one HTTPS POST per connection.
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
       ])
     + [
       .executableTarget(
@@ -160,9 +165,10 @@ let package = Package(
           .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
           .product(name: "Logging", package: "swift-log"),
           .product(name: "Prometheus", package: "swift-prometheus"),
+          .product(name: "NIOCore", package: "swift-nio"),
         ] + grpc,
         path: "Tests/EndToEndTests",
-        exclude: ["Support/otlp_receiver.py"]
+        exclude: ["Support/otlp_receiver.py", "Support/webhook_receiver.py"]
       ),
     ],
   swiftLanguageModes: [.v6]

@@ -94,6 +94,9 @@ public nonisolated enum Groundswell_Api_V1_Scope: SwiftProtobuf.Enum, Swift.Case
 
   /// `operator`: run the deployment (create organizations, manage every key).
   case `operator` // = 8
+
+  /// `webhooks.manage`: register and manage the organization's webhooks.
+  case webhooksManage // = 9
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -111,6 +114,7 @@ public nonisolated enum Groundswell_Api_V1_Scope: SwiftProtobuf.Enum, Swift.Case
     case 6: self = .totalsRead
     case 7: self = .keysManage
     case 8: self = .operator
+    case 9: self = .webhooksManage
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -126,6 +130,7 @@ public nonisolated enum Groundswell_Api_V1_Scope: SwiftProtobuf.Enum, Swift.Case
     case .totalsRead: return 6
     case .keysManage: return 7
     case .operator: return 8
+    case .webhooksManage: return 9
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -141,6 +146,7 @@ public nonisolated enum Groundswell_Api_V1_Scope: SwiftProtobuf.Enum, Swift.Case
     .totalsRead,
     .keysManage,
     .operator,
+    .webhooksManage,
   ]
 
 }
@@ -228,7 +234,7 @@ nonisolated extension Groundswell_Api_V1_Audience: SwiftProtobuf._ProtoNameProvi
 }
 
 nonisolated extension Groundswell_Api_V1_Scope: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SCOPE_UNSPECIFIED\0\u{1}SCOPE_PETITIONS_READ\0\u{1}SCOPE_PETITIONS_WRITE\0\u{1}SCOPE_SIGNATURES_WRITE\0\u{1}SCOPE_SUPPORTERS_READ\0\u{1}SCOPE_SUPPORTERS_WRITE\0\u{1}SCOPE_TOTALS_READ\0\u{1}SCOPE_KEYS_MANAGE\0\u{1}SCOPE_OPERATOR\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SCOPE_UNSPECIFIED\0\u{1}SCOPE_PETITIONS_READ\0\u{1}SCOPE_PETITIONS_WRITE\0\u{1}SCOPE_SIGNATURES_WRITE\0\u{1}SCOPE_SUPPORTERS_READ\0\u{1}SCOPE_SUPPORTERS_WRITE\0\u{1}SCOPE_TOTALS_READ\0\u{1}SCOPE_KEYS_MANAGE\0\u{1}SCOPE_OPERATOR\0\u{1}SCOPE_WEBHOOKS_MANAGE\0")
 }
 
 nonisolated extension Groundswell_Api_V1_Access: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {

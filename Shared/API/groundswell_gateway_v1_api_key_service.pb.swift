@@ -53,8 +53,8 @@ public nonisolated struct Groundswell_Gateway_V1_ApiKey: @unchecked Sendable {
 
   /// What the key may do: `petitions.read`, `petitions.write`,
   /// `signatures.write`, `supporters.read`, `supporters.write`,
-  /// `totals.read`, `keys.manage` (an operator key has them all and
-  /// `operator`).
+  /// `totals.read`, `keys.manage`, `webhooks.manage` (an operator key has
+  /// them all and `operator`).
   public var scopes: [String] {
     get {_storage._scopes}
     set {_uniqueStorage()._scopes = newValue}

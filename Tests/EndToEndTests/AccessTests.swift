@@ -32,6 +32,7 @@ import Testing
     (ServiceName.gateway, Groundswell_Gateway_V1_GatewayService.Method.descriptors),
     (ServiceName.gateway, Groundswell_Gateway_V1_ApiKeyService.Method.descriptors),
     (ServiceName.gateway, Groundswell_Gateway_V1_AuditService.Method.descriptors),
+    (ServiceName.gateway, Groundswell_Gateway_V1_WebhookService.Method.descriptors),
   ]
 
   @Test func everyRPCDeclaresWhoMayCallIt() {

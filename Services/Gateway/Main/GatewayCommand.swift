@@ -39,6 +39,12 @@ struct Serve: AsyncParsableCommand {
   @Option(name: .long, help: "The burst of keys without a quota of their own. [env: GROUNDSWELL_QUOTA_BURST, default: 100]")
   var quotaBurst: String?
 
+  @Option(name: .long, help: "Let webhooks reach loopback, private and link-local addresses (for a deployment whose partners' endpoints are on its own network), true or false. [env: GROUNDSWELL_WEBHOOK_ALLOW_INTERNAL_ADDRESSES, default: false]")
+  var webhookAllowInternalAddresses: String?
+
+  @Option(name: .long, help: "A PEM file of CA certificates webhook endpoints may also be signed by, besides the system's. [env: GROUNDSWELL_WEBHOOK_CA_FILE, default: none]")
+  var webhookCaFile: String?
+
   func run() async throws {
     let rateText = setting(quotaCallsPerSecond, env: "GROUNDSWELL_QUOTA_CALLS_PER_SECOND", default: "50")
     guard let rate = Double(rateText), rate >= 0.1, rate <= 100_000 else {
@@ -65,6 +71,13 @@ struct Serve: AsyncParsableCommand {
       reconcileInterval: .seconds(reconcileSeconds)
     )
     config.quota = QuotaDefaults(callsPerSecond: rate, burst: burst)
+    let allowText = setting(webhookAllowInternalAddresses, env: "GROUNDSWELL_WEBHOOK_ALLOW_INTERNAL_ADDRESSES", default: "false")
+    guard let allowInternal = Bool(allowText.lowercased()) else {
+      throw ValidationError("--webhook-allow-internal-addresses must be true or false, got `\(allowText.prefix(40))`")
+    }
+    config.webhooks.allowInternalAddresses = allowInternal
+    let caFile = setting(webhookCaFile, env: "GROUNDSWELL_WEBHOOK_CA_FILE", default: "")
+    config.webhooks.caFile = caFile.isEmpty ? nil : caFile
     await ServiceMain.run(name: GatewayApp.name, options: options, defaultAdmin: "127.0.0.1:7410") { logger, observability in
       var config = config
       config.observability = observability

@@ -29,6 +29,8 @@ public struct GatewayConfig: Sendable {
   public var watchCaps = SignatureCountWatches.WatchCaps()
   /// The quota of keys that have none of their own, per gateway process.
   public var quota = QuotaDefaults()
+  /// Webhook deliveries.
+  public var webhooks = WebhookSettings()
 
   public init(
     listen: ServiceAddress, dataDirectory: String, tls: TLSFiles,
@@ -115,6 +117,15 @@ public enum GatewayApp {
     let keys = try SQLiteAPIKeyRepository(directory: config.dataDirectory)
     let keyCache = try APIKeyCache(repository: keys)
     let audit = try SQLiteAuditLog(directory: config.dataDirectory)
+    let webhookStore = try SQLiteWebhookStore(directory: config.dataDirectory)
+    let poster: WebhookPoster
+    do {
+      poster = try WebhookPoster(
+        policy: WebhookAddressPolicy(allowInternal: config.webhooks.allowInternalAddresses),
+        extraTrustRoots: config.webhooks.caFile, timeout: config.webhooks.timing.timeout)
+    } catch {
+      throw StartupError("the webhook CA file \(config.webhooks.caFile ?? "") could not be read: \(error)")
+    }
     let petition = try Backend(config.petitionService, name: ServiceName.petition, tls: config.tls)
     let supporter = try Backend(config.supporterService, name: ServiceName.supporter, tls: config.tls)
     let campaign = try Backend(config.campaignService, name: ServiceName.campaign, tls: config.tls)
@@ -135,6 +146,13 @@ public enum GatewayApp {
       PeriodicService(every: TotalsHandlers.watchInterval) { publishChanges(view: view, to: updates) },
       CountFanoutFollower(fanout: fanout, client: .init(wrapping: petition.streams.client), logger: logger),
       EventHeadsFollower(signals: eventSignals, client: .init(wrapping: petition.streams.client), logger: logger),
+      WebhookDispatcher(
+        store: webhookStore, feed: .init(wrapping: petition.calls.client), poster: poster, timing: config.webhooks.timing,
+        logger: logger, now: config.webhooks.now),
+      // The delivery log is kept 7 days.
+      PeriodicService(every: .seconds(3600)) {
+        _ = try? await webhookStore.pruneDeliveries(before: Date().addingTimeInterval(-7 * 86_400))
+      },
     ] + keyCache.services(logger: logger)
     let authentication = APIKeyInterceptor(keys: keyCache, quotas: QuotaBuckets(defaults: config.quota), logger: logger)
     let directory = RemoteTenantDirectory(client: campaign.calls.client)
@@ -155,6 +173,7 @@ public enum GatewayApp {
           caps: config.watchCaps, directory: directory),
         APIKeyHandlers(repository: keys, cache: keyCache, directory: directory),
         AuditHandlers(log: audit),
+        WebhookHandlers(store: webhookStore, feed: .init(wrapping: petition.calls.client), poster: poster, now: config.webhooks.now),
         ReflectionService(),
         ReflectionServiceV1Alpha(ReflectionService()),
       ],

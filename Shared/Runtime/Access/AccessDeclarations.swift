@@ -13,6 +13,7 @@ public enum APIScope: String, CaseIterable, Sendable, Comparable {
   case supportersWrite = "supporters.write"
   case totalsRead = "totals.read"
   case keysManage = "keys.manage"
+  case webhooksManage = "webhooks.manage"
   case `operator` = "operator"
 
   /// The scopes a partner key gets unless it is created with fewer: all but
@@ -28,6 +29,7 @@ public enum APIScope: String, CaseIterable, Sendable, Comparable {
     case .supportersWrite: self = .supportersWrite
     case .totalsRead: self = .totalsRead
     case .keysManage: self = .keysManage
+    case .webhooksManage: self = .webhooksManage
     case .operator: self = .operator
     case .unspecified, .UNRECOGNIZED: return nil
     }
