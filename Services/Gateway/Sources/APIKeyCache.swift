@@ -27,6 +27,7 @@ public final class APIKeyCache: Sendable {
   let repository: any APIKeyRepository
   let now: @Sendable () -> Date
   private let state = Mutex(State())
+  private let refreshing = Mutex(())
   public static let checkInterval = Duration.milliseconds(500)
   public static let useFlushInterval = Duration.seconds(60)
 
@@ -36,14 +37,19 @@ public final class APIKeyCache: Sendable {
     try refresh()
   }
 
-  /// Reloads the table if any key changed since the last load.
+  /// Reloads the table if any key changed since the last load. One reload
+  /// at a time: otherwise the periodic check could read the table just
+  /// before a key is created and publish it just after the handler's own
+  /// reload, hiding the new key until the next check.
   public func refresh() throws {
-    let version = try repository.version()
-    guard version != state.withLock({ $0.version }) else { return }
-    let secrets = try repository.secrets()
-    state.withLock {
-      $0.version = version
-      $0.secrets = secrets
+    try refreshing.withLock { _ in
+      let version = try repository.version()
+      guard version != state.withLock({ $0.version }) else { return }
+      let secrets = try repository.secrets()
+      state.withLock {
+        $0.version = version
+        $0.secrets = secrets
+      }
     }
   }
 
