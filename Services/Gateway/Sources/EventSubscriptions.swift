@@ -226,14 +226,29 @@ public final class EventSignals: Sendable {
     return Subscription(stream: stream, cancel: cancel)
   }
 
+  /// The organizations whose events moved since `takeMoved()` last ran
+  /// (nil: any may have), for the webhook deliveries.
+  private let moves = Mutex<Set<String>?>([])
+
   /// `organization`'s events moved.
   func moved(_ organization: String) {
+    moves.withLock { _ = $0?.insert(organization) }
     for continuation in state.withLock({ Array(($0.waiters[organization] ?? [:]).values) }) { continuation.yield() }
   }
 
   /// Anything may have moved (the heads watch reconnected).
   func movedAll() {
+    moves.withLock { $0 = nil }
     for continuation in state.withLock({ $0.waiters.values.flatMap(\.values) }) { continuation.yield() }
+  }
+
+  /// The organizations whose events moved since the last call; nil when
+  /// any may have.
+  func takeMoved() -> Set<String>? {
+    moves.withLock { moves in
+      defer { moves = [] }
+      return moves
+    }
   }
 
   /// Ends every subscription (shutdown).

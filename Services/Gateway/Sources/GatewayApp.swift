@@ -147,7 +147,8 @@ public enum GatewayApp {
       CountFanoutFollower(fanout: fanout, client: .init(wrapping: petition.streams.client), logger: logger),
       EventHeadsFollower(signals: eventSignals, client: .init(wrapping: petition.streams.client), logger: logger),
       WebhookDispatcher(
-        store: webhookStore, feed: .init(wrapping: petition.calls.client), poster: poster, timing: config.webhooks.timing,
+        store: webhookStore, feed: .init(wrapping: petition.calls.client), signals: eventSignals, poster: poster,
+        timing: config.webhooks.timing,
         logger: logger, now: config.webhooks.now),
       // The delivery log is kept 7 days.
       PeriodicService(every: .seconds(3600)) {

@@ -23,6 +23,9 @@ public struct WebhookTiming: Sendable {
   public var timeout: Duration = .seconds(10)
   /// Events per POST.
   public var batch = 100
+  /// A caught-up endpoint is looked at again after this even if no event
+  /// signal came (they come from petition-service's heads watch).
+  public var idle: Duration = .seconds(30)
   /// Endpoints delivered to at once.
   public var concurrency = 32
 
@@ -51,6 +54,8 @@ public struct WebhookTiming: Sendable {
 struct WebhookDispatcher: Service {
   let store: any WebhookStore
   let feed: Groundswell_Petition_V1_EventFeedService.Client<HTTP2ClientTransport.Posix>
+  /// Which organizations' events moved: their caught-up endpoints wake.
+  let signals: EventSignals
   let poster: WebhookPoster
   let timing: WebhookTiming
   let logger: Logger
@@ -62,6 +67,8 @@ struct WebhookDispatcher: Service {
       await withDiscardingTaskGroup { group in
         while !Task.isCancelled {
           do {
+            let moved = signals.takeMoved()
+            if moved == nil || !(moved?.isEmpty ?? true) { try await store.wake(organizations: moved, now: now()) }
             // An endpoint being delivered to is not started again, and a
             // slow one holds only its own slot.
             let due = try await store.due(now: now(), limit: 100)
@@ -114,7 +121,12 @@ struct WebhookDispatcher: Service {
       logger.warning("webhook events could not be read", metadata: ["webhook": "\(webhook.id)", "error": "\(rootCause(of: error))"])
       return
     }
-    guard let last = page.events.last else { return }
+    guard let last = page.events.last else {
+      // Caught up: it sleeps until its organization's events move.
+      webhook.nextAttempt = now().addingTimeInterval(Double(timing.idle.components.seconds))
+      try? await store.saveProgress(webhook)
+      return
+    }
     let wanted = Set(webhook.types)
     let events = wanted.isEmpty ? page.events : page.events.filter { wanted.contains($0.type.rawValue) }
     guard !events.isEmpty else {

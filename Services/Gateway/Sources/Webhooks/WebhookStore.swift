@@ -57,6 +57,9 @@ public protocol WebhookStore: Sendable {
   func webhooks(organization: String) async throws -> [WebhookRecord]
   /// Active endpoints whose next attempt is due at `now`.
   func due(now: Date, limit: Int) async throws -> [WebhookRecord]
+  /// Makes the caught-up endpoints of these organizations (nil: of all)
+  /// due at `now`: their events moved.
+  func wake(organizations: Set<String>?, now: Date) async throws
   func delete(id: String) async throws -> Bool
   /// Writes the delivery state (`state`, `pauseReason`, `cursor`,
   /// `failures`, `failingSince`, `nextAttempt`) unless the endpoint was
@@ -150,6 +153,19 @@ public struct SQLiteWebhookStore: WebhookStore {
         db, sql: "SELECT * FROM webhooks WHERE state = ? AND next_attempt_time <= ? ORDER BY next_attempt_time LIMIT ?",
         arguments: [WebhookState.active.rawValue, now.millisecondsSince1970, limit]
       ).map(Self.record)
+    }
+  }
+
+  public func wake(organizations: Set<String>?, now: Date) async throws {
+    try await pool.tracedWrite { db in
+      let time = now.millisecondsSince1970
+      let caughtUp = "state = \(WebhookState.active.rawValue) AND failures = 0 AND next_attempt_time > ?"
+      if let organizations {
+        let statement = try db.cachedStatement(sql: "UPDATE webhooks SET next_attempt_time = ? WHERE organization = ? AND " + caughtUp)
+        for organization in organizations { try statement.execute(arguments: [time, organization, time]) }
+      } else {
+        try db.execute(sql: "UPDATE webhooks SET next_attempt_time = ? WHERE " + caughtUp, arguments: [time, time])
+      }
     }
   }
 
