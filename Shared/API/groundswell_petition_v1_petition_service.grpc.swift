@@ -267,6 +267,19 @@ public enum Groundswell_Petition_V1_PetitionService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ExportDelivery" metadata.
+        public enum ExportDelivery: Sendable {
+            /// Request type for "ExportDelivery".
+            public typealias Input = Groundswell_Petition_V1_ExportDeliveryRequest
+            /// Response type for "ExportDelivery".
+            public typealias Output = Groundswell_Petition_V1_ExportDeliveryResponse
+            /// Descriptor for "ExportDelivery".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.petition.v1.PetitionService"),
+                method: "ExportDelivery",
+                type: .serverStreaming
+            )
+        }
         /// Namespace for "GetRegionCounts" metadata.
         public enum GetRegionCounts: Sendable {
             /// Request type for "GetRegionCounts".
@@ -327,6 +340,7 @@ public enum Groundswell_Petition_V1_PetitionService: Sendable {
             ListSupporterSignatures.descriptor,
             VerifySignature.descriptor,
             WithdrawSignature.descriptor,
+            ExportDelivery.descriptor,
             GetRegionCounts.descriptor,
             BatchGetSignatureCounts.descriptor,
             WatchSignatureCounts.descriptor
@@ -738,6 +752,35 @@ extension Groundswell_Petition_V1_PetitionService {
             request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_WithdrawSignatureRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_WithdrawSignatureResponse>
+
+        /// Handle the "ExportDelivery" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Exports a petition's counted signatures for delivery to its targets, as
+        /// > CSV (RFC 4180, UTF-8), grouped by jurisdiction: by state in the United
+        /// > States (`US-NY`), by country elsewhere, signers without a known country
+        /// > last; in signing order within each group. Each row holds only what the
+        /// > signer allowed to be shown: their public name only if they chose to
+        /// > show it, their public comment, when they signed, their region, and
+        /// > whether they signed offline — never an email or a postal code. The
+        /// > first message carries the count and the ledger head at the start of
+        /// > the export (`VerifyLedger` checks a delivered copy against it); the
+        /// > rows are the signatures stored at that moment (one withdrawn while the
+        /// > export runs is left out). The petition's own organization only; the
+        /// > stream ends by itself (the gateway cuts it off after 120 seconds).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Petition_V1_ExportDeliveryRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Petition_V1_ExportDeliveryResponse` messages.
+        func exportDelivery(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_ExportDeliveryRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_ExportDeliveryResponse>
 
         /// Handle the "GetRegionCounts" method.
         ///
@@ -1186,6 +1229,35 @@ extension Groundswell_Petition_V1_PetitionService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_WithdrawSignatureResponse>
 
+        /// Handle the "ExportDelivery" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Exports a petition's counted signatures for delivery to its targets, as
+        /// > CSV (RFC 4180, UTF-8), grouped by jurisdiction: by state in the United
+        /// > States (`US-NY`), by country elsewhere, signers without a known country
+        /// > last; in signing order within each group. Each row holds only what the
+        /// > signer allowed to be shown: their public name only if they chose to
+        /// > show it, their public comment, when they signed, their region, and
+        /// > whether they signed offline — never an email or a postal code. The
+        /// > first message carries the count and the ledger head at the start of
+        /// > the export (`VerifyLedger` checks a delivered copy against it); the
+        /// > rows are the signatures stored at that moment (one withdrawn while the
+        /// > export runs is left out). The petition's own organization only; the
+        /// > stream ends by itself (the gateway cuts it off after 120 seconds).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_ExportDeliveryRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Petition_V1_ExportDeliveryResponse` messages.
+        func exportDelivery(
+            request: GRPCCore.ServerRequest<Groundswell_Petition_V1_ExportDeliveryRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_ExportDeliveryResponse>
+
         /// Handle the "GetRegionCounts" method.
         ///
         /// > Source IDL Documentation:
@@ -1631,6 +1703,36 @@ extension Groundswell_Petition_V1_PetitionService {
             context: GRPCCore.ServerContext
         ) async throws -> Groundswell_Petition_V1_WithdrawSignatureResponse
 
+        /// Handle the "ExportDelivery" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Exports a petition's counted signatures for delivery to its targets, as
+        /// > CSV (RFC 4180, UTF-8), grouped by jurisdiction: by state in the United
+        /// > States (`US-NY`), by country elsewhere, signers without a known country
+        /// > last; in signing order within each group. Each row holds only what the
+        /// > signer allowed to be shown: their public name only if they chose to
+        /// > show it, their public comment, when they signed, their region, and
+        /// > whether they signed offline — never an email or a postal code. The
+        /// > first message carries the count and the ledger head at the start of
+        /// > the export (`VerifyLedger` checks a delivered copy against it); the
+        /// > rows are the signatures stored at that moment (one withdrawn while the
+        /// > export runs is left out). The petition's own organization only; the
+        /// > stream ends by itself (the gateway cuts it off after 120 seconds).
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Petition_V1_ExportDeliveryRequest` message.
+        ///   - response: A response stream of `Groundswell_Petition_V1_ExportDeliveryResponse` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        func exportDelivery(
+            request: Groundswell_Petition_V1_ExportDeliveryRequest,
+            response: GRPCCore.RPCWriter<Groundswell_Petition_V1_ExportDeliveryResponse>,
+            context: GRPCCore.ServerContext
+        ) async throws
+
         /// Handle the "GetRegionCounts" method.
         ///
         /// > Source IDL Documentation:
@@ -1903,6 +2005,17 @@ extension Groundswell_Petition_V1_PetitionService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Groundswell_Petition_V1_PetitionService.Method.ExportDelivery.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_ExportDeliveryRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_ExportDeliveryResponse>(),
+            handler: { request, context in
+                try await self.exportDelivery(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Groundswell_Petition_V1_PetitionService.Method.GetRegionCounts.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_GetRegionCountsRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_GetRegionCountsResponse>(),
@@ -2148,6 +2261,17 @@ extension Groundswell_Petition_V1_PetitionService.ServiceProtocol {
             context: context
         )
         return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func exportDelivery(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_ExportDeliveryRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_ExportDeliveryResponse> {
+        let response = try await self.exportDelivery(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return response
     }
 
     public func getRegionCounts(
@@ -2431,6 +2555,23 @@ extension Groundswell_Petition_V1_PetitionService.SimpleServiceProtocol {
                 context: context
             ),
             metadata: [:]
+        )
+    }
+
+    public func exportDelivery(
+        request: GRPCCore.ServerRequest<Groundswell_Petition_V1_ExportDeliveryRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_ExportDeliveryResponse> {
+        return GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_ExportDeliveryResponse>(
+            metadata: [:],
+            producer: { writer in
+                try await self.exportDelivery(
+                    request: request.message,
+                    response: writer,
+                    context: context
+                )
+                return [:]
+            }
         )
     }
 
@@ -2963,6 +3104,40 @@ extension Groundswell_Petition_V1_PetitionService {
             deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_WithdrawSignatureResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_WithdrawSignatureResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ExportDelivery" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Exports a petition's counted signatures for delivery to its targets, as
+        /// > CSV (RFC 4180, UTF-8), grouped by jurisdiction: by state in the United
+        /// > States (`US-NY`), by country elsewhere, signers without a known country
+        /// > last; in signing order within each group. Each row holds only what the
+        /// > signer allowed to be shown: their public name only if they chose to
+        /// > show it, their public comment, when they signed, their region, and
+        /// > whether they signed offline — never an email or a postal code. The
+        /// > first message carries the count and the ledger head at the start of
+        /// > the export (`VerifyLedger` checks a delivered copy against it); the
+        /// > rows are the signatures stored at that moment (one withdrawn while the
+        /// > export runs is left out). The petition's own organization only; the
+        /// > stream ends by itself (the gateway cuts it off after 120 seconds).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_ExportDeliveryRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_ExportDeliveryRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_ExportDeliveryResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func exportDelivery<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_ExportDeliveryRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_ExportDeliveryRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_ExportDeliveryResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Groundswell_Petition_V1_ExportDeliveryResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "GetRegionCounts" method.
@@ -3739,6 +3914,49 @@ extension Groundswell_Petition_V1_PetitionService {
             )
         }
 
+        /// Call the "ExportDelivery" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Exports a petition's counted signatures for delivery to its targets, as
+        /// > CSV (RFC 4180, UTF-8), grouped by jurisdiction: by state in the United
+        /// > States (`US-NY`), by country elsewhere, signers without a known country
+        /// > last; in signing order within each group. Each row holds only what the
+        /// > signer allowed to be shown: their public name only if they chose to
+        /// > show it, their public comment, when they signed, their region, and
+        /// > whether they signed offline — never an email or a postal code. The
+        /// > first message carries the count and the ledger head at the start of
+        /// > the export (`VerifyLedger` checks a delivered copy against it); the
+        /// > rows are the signatures stored at that moment (one withdrawn while the
+        /// > export runs is left out). The petition's own organization only; the
+        /// > stream ends by itself (the gateway cuts it off after 120 seconds).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_ExportDeliveryRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_ExportDeliveryRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_ExportDeliveryResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func exportDelivery<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_ExportDeliveryRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_ExportDeliveryRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_ExportDeliveryResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Groundswell_Petition_V1_ExportDeliveryResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.serverStreaming(
+                request: request,
+                descriptor: Groundswell_Petition_V1_PetitionService.Method.ExportDelivery.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
         /// Call the "GetRegionCounts" method.
         ///
         /// > Source IDL Documentation:
@@ -4425,6 +4643,44 @@ extension Groundswell_Petition_V1_PetitionService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_WithdrawSignatureRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_WithdrawSignatureResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ExportDelivery" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Exports a petition's counted signatures for delivery to its targets, as
+    /// > CSV (RFC 4180, UTF-8), grouped by jurisdiction: by state in the United
+    /// > States (`US-NY`), by country elsewhere, signers without a known country
+    /// > last; in signing order within each group. Each row holds only what the
+    /// > signer allowed to be shown: their public name only if they chose to
+    /// > show it, their public comment, when they signed, their region, and
+    /// > whether they signed offline — never an email or a postal code. The
+    /// > first message carries the count and the ledger head at the start of
+    /// > the export (`VerifyLedger` checks a delivered copy against it); the
+    /// > rows are the signatures stored at that moment (one withdrawn while the
+    /// > export runs is left out). The petition's own organization only; the
+    /// > stream ends by itself (the gateway cuts it off after 120 seconds).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Petition_V1_ExportDeliveryRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func exportDelivery<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Petition_V1_ExportDeliveryRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Groundswell_Petition_V1_ExportDeliveryResponse>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        try await self.exportDelivery(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_ExportDeliveryRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_ExportDeliveryResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -5175,6 +5431,48 @@ extension Groundswell_Petition_V1_PetitionService.ClientProtocol {
             metadata: metadata
         )
         return try await self.withdrawSignature(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ExportDelivery" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Exports a petition's counted signatures for delivery to its targets, as
+    /// > CSV (RFC 4180, UTF-8), grouped by jurisdiction: by state in the United
+    /// > States (`US-NY`), by country elsewhere, signers without a known country
+    /// > last; in signing order within each group. Each row holds only what the
+    /// > signer allowed to be shown: their public name only if they chose to
+    /// > show it, their public comment, when they signed, their region, and
+    /// > whether they signed offline — never an email or a postal code. The
+    /// > first message carries the count and the ledger head at the start of
+    /// > the export (`VerifyLedger` checks a delivered copy against it); the
+    /// > rows are the signatures stored at that moment (one withdrawn while the
+    /// > export runs is left out). The petition's own organization only; the
+    /// > stream ends by itself (the gateway cuts it off after 120 seconds).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func exportDelivery<Result>(
+        _ message: Groundswell_Petition_V1_ExportDeliveryRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Groundswell_Petition_V1_ExportDeliveryResponse>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Petition_V1_ExportDeliveryRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.exportDelivery(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -818,6 +818,82 @@ public nonisolated struct Groundswell_Petition_V1_WithdrawSignatureResponse: Sen
   public init() {}
 }
 
+/// The request to export a petition for delivery.
+public nonisolated struct Groundswell_Petition_V1_ExportDeliveryRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The petition, `petitions/{petition}`.
+  public var petition: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The export: a summary first, then the CSV in parts.
+public nonisolated struct Groundswell_Petition_V1_ExportDeliveryResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// First message only.
+  public var summary: Groundswell_Petition_V1_ExportDeliverySummary {
+    get {_summary ?? Groundswell_Petition_V1_ExportDeliverySummary()}
+    set {_summary = newValue}
+  }
+  /// Returns true if `summary` has been explicitly set.
+  public var hasSummary: Bool {self._summary != nil}
+  /// Clears the value of `summary`. Subsequent reads from it will return its default value.
+  public mutating func clearSummary() {self._summary = nil}
+
+  /// The next part of the CSV file (the first part starts with the header
+  /// row); the parts concatenated are the file.
+  public var csv: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _summary: Groundswell_Petition_V1_ExportDeliverySummary? = nil
+}
+
+/// What the export stands for.
+public nonisolated struct Groundswell_Petition_V1_ExportDeliverySummary: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The petition, `petitions/{petition}`.
+  public var petition: String = String()
+
+  /// Its counted signatures when the export started.
+  public var signatureCount: Int64 = 0
+
+  /// Its ledger's head then: the number of entries and the hash of the last
+  /// (hex), as `GetPetitionLedger` returns them.
+  public var ledgerEntryCount: Int64 = 0
+
+  public var ledgerHead: String = String()
+
+  /// When the export started.
+  public var exportTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_exportTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_exportTime = newValue}
+  }
+  /// Returns true if `exportTime` has been explicitly set.
+  public var hasExportTime: Bool {self._exportTime != nil}
+  /// Clears the value of `exportTime`. Subsequent reads from it will return its default value.
+  public mutating func clearExportTime() {self._exportTime = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _exportTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
 /// The request for a petition's counts by region.
 public nonisolated struct Groundswell_Petition_V1_GetRegionCountsRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -2509,6 +2585,129 @@ nonisolated extension Groundswell_Petition_V1_WithdrawSignatureResponse: SwiftPr
 
   public static func ==(lhs: Groundswell_Petition_V1_WithdrawSignatureResponse, rhs: Groundswell_Petition_V1_WithdrawSignatureResponse) -> Bool {
     if lhs.signatureCount != rhs.signatureCount {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_ExportDeliveryRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ExportDeliveryRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}petition\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.petition) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.petition.isEmpty {
+      try visitor.visitSingularStringField(value: self.petition, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_ExportDeliveryRequest, rhs: Groundswell_Petition_V1_ExportDeliveryRequest) -> Bool {
+    if lhs.petition != rhs.petition {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_ExportDeliveryResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ExportDeliveryResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}summary\0\u{1}csv\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._summary) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.csv) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._summary {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.csv.isEmpty {
+      try visitor.visitSingularBytesField(value: self.csv, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_ExportDeliveryResponse, rhs: Groundswell_Petition_V1_ExportDeliveryResponse) -> Bool {
+    if lhs._summary != rhs._summary {return false}
+    if lhs.csv != rhs.csv {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_ExportDeliverySummary: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ExportDeliverySummary"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}petition\0\u{3}signature_count\0\u{3}ledger_entry_count\0\u{3}ledger_head\0\u{3}export_time\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.petition) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.signatureCount) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.ledgerEntryCount) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.ledgerHead) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._exportTime) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.petition.isEmpty {
+      try visitor.visitSingularStringField(value: self.petition, fieldNumber: 1)
+    }
+    if self.signatureCount != 0 {
+      try visitor.visitSingularInt64Field(value: self.signatureCount, fieldNumber: 2)
+    }
+    if self.ledgerEntryCount != 0 {
+      try visitor.visitSingularInt64Field(value: self.ledgerEntryCount, fieldNumber: 3)
+    }
+    if !self.ledgerHead.isEmpty {
+      try visitor.visitSingularStringField(value: self.ledgerHead, fieldNumber: 4)
+    }
+    try { if let v = self._exportTime {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_ExportDeliverySummary, rhs: Groundswell_Petition_V1_ExportDeliverySummary) -> Bool {
+    if lhs.petition != rhs.petition {return false}
+    if lhs.signatureCount != rhs.signatureCount {return false}
+    if lhs.ledgerEntryCount != rhs.ledgerEntryCount {return false}
+    if lhs.ledgerHead != rhs.ledgerHead {return false}
+    if lhs._exportTime != rhs._exportTime {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

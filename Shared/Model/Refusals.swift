@@ -7,6 +7,7 @@ public enum OwnerAction: Sendable, Equatable {
   case postUpdates(on: String)
   case withdrawSignatures(from: String)
   case importSignatures(into: String)
+  case exportDelivery(of: String)
   case listSupporters
   case recordConsent
   case readSupporters
@@ -24,6 +25,7 @@ public enum OwnerAction: Sendable, Equatable {
     case .postUpdates(let name): "post updates on `\(name)`"
     case .withdrawSignatures(let name): "withdraw signatures from `\(name)`"
     case .importSignatures(let name): "import signatures into `\(name)`"
+    case .exportDelivery(let name): "export `\(name)` for delivery"
     case .listSupporters: "list the supporters of `\(owner)`"
     case .recordConsent: "record consent for `\(owner)`"
     case .readSupporters: "find or export the supporters of `\(owner)`"
@@ -37,7 +39,7 @@ public enum OwnerAction: Sendable, Equatable {
   /// One of each, for the test that renders every sentence.
   public static let examples: [OwnerAction] =
     [.createPetitions, .change("petitions/p1"), .postUpdates(on: "petitions/p1"), .withdrawSignatures(from: "petitions/p1"),
-     .importSignatures(into: "petitions/p1"),
+     .importSignatures(into: "petitions/p1"), .exportDelivery(of: "petitions/p1"),
      .listSupporters, .recordConsent, .readSupporters, .eraseSupporters, .createCampaigns, .lend("petitions/p1"), .manageKeys]
     + PetitionMove.allCases.map { .move("petitions/p1", $0) }
 }

@@ -5,7 +5,7 @@ import Testing
 /// Every refusal template, rendered with every action and state it is used
 /// with, reads as a sentence a partner can act on.
 @Suite struct RefusalTests {
-  static let baseVerbs: Set<String> = ["create", "change", "publish", "close", "declare", "withdraw", "remove", "post", "list", "record", "lend", "manage", "find", "erase", "import"]
+  static let baseVerbs: Set<String> = ["create", "change", "publish", "close", "declare", "withdraw", "remove", "post", "list", "record", "lend", "manage", "find", "erase", "import", "export"]
 
   /// The defects a template produces: repeated words, a wrong article, a
   /// missing full stop, a verb that is not in its base form after "may".

@@ -9,6 +9,6 @@ struct GroundswellCommand: AsyncParsableCommand {
       Every command needs the gateway's address, an API key and the CA file that issued the gateway's
       certificate. After `deploy/local/run.sh`, `source .groundswell/demo.env` sets all three.
       """,
-    subcommands: [Sign.self, Petitions.self, Totals.self, Dashboard.self, Keys.self, Supporters.self, ExportLedger.self, VerifyLedger.self, Demo.self]
+    subcommands: [Sign.self, Petitions.self, Totals.self, Dashboard.self, Keys.self, Supporters.self, ExportDelivery.self, ExportLedger.self, VerifyLedger.self, Demo.self]
   )
 }

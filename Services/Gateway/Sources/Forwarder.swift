@@ -25,10 +25,11 @@ public struct Forwarder: RegistrableRPCService {
   }
 
   /// The public server streams that are forwarded: each ends by itself
-  /// (one person's export), and is cut off after `boundedStreamLimit` when
+  /// (one person's export, one petition's delivery export), and is cut off after `boundedStreamLimit` when
   /// its client reads too slowly or set no earlier deadline.
   public static let boundedStreams: Set<MethodDescriptor> = [
-    Groundswell_Supporter_V1_SupporterService.Method.ExportSupporter.descriptor
+    Groundswell_Supporter_V1_SupporterService.Method.ExportSupporter.descriptor,
+    Groundswell_Petition_V1_PetitionService.Method.ExportDelivery.descriptor,
   ]
   public static let boundedStreamLimit: Duration = .seconds(120)
 

@@ -365,6 +365,13 @@ public protocol PetitionRepository: Sendable {
   /// first.
   func ledgerEntries(petitionID: String, after: Int64, limit: Int) async throws -> (entries: [LedgerEntryRecord], hasMore: Bool)
 
+  // MARK: delivery exports
+
+  /// A petition's jurisdictions, count, ledger head and newest signature.
+  func deliverySnapshot(petitionID: String) async throws -> DeliverySnapshot
+  /// A page of one jurisdiction's counted signatures, in signing order.
+  func deliveryRows(petitionID: String, group: DeliveryGroup, after: Int64, through: Int64, limit: Int) async throws -> [DeliveryRow]
+
   // MARK: partner events (the outbox; see `EventOutbox`)
 
   /// Up to `limit` of an organization's events after sequence `after` (nil:
