@@ -106,5 +106,16 @@ import Testing
     #expect(keyValues(exported.output)["signature_count"] == "4")
     let written = try String(contentsOfFile: file, encoding: .utf8)
     #expect(Self.rows(written).count == 5)
+    // Refused: an exit status, the reason, and no file at all.
+    let refusedFile = NSTemporaryDirectory() + "delivery-\(UUID().uuidString).csv"
+    let refused = try await runProgram(
+      bin, ["export", petition, "--out", refusedFile],
+      environment: [
+        "GROUNDSWELL_GATEWAY": "127.0.0.1:\(stack.gateway.port)", "GROUNDSWELL_CA_FILE": stack.pki.caFile,
+        "GROUNDSWELL_API_KEY": otherKey,
+      ])
+    #expect(refused.status != 0)
+    #expect(refused.output.contains("PERMISSION_DENIED") || refused.output.contains("only a key of"), "\(refused.output)")
+    #expect(!FileManager.default.fileExists(atPath: refusedFile) && !FileManager.default.fileExists(atPath: refusedFile + ".partial"))
   }
 }

@@ -33,17 +33,24 @@ struct ExportDelivery: AsyncParsableCommand {
     } else {
       output = FileHandle.standardOutput
     }
-    let summary = try await gateway.withClient { client in
-      try await Groundswell_Petition_V1_PetitionService.Client(wrapping: client).exportDelivery(
-        .with { $0.petition = petition }, metadata: bearer(gateway.key), options: options
-      ) { response in
-        var summary = Groundswell_Petition_V1_ExportDeliverySummary()
-        for try await message in response.messages {
-          if message.hasSummary { summary = message.summary }
-          if !message.csv.isEmpty { try output.write(contentsOf: message.csv) }
+    let summary: Groundswell_Petition_V1_ExportDeliverySummary
+    do {
+      summary = try await gateway.withClient { client in
+        try await Groundswell_Petition_V1_PetitionService.Client(wrapping: client).exportDelivery(
+          .with { $0.petition = petition }, metadata: bearer(gateway.key), options: options
+        ) { response in
+          var summary = Groundswell_Petition_V1_ExportDeliverySummary()
+          for try await message in response.messages {
+            if message.hasSummary { summary = message.summary }
+            if !message.csv.isEmpty { try output.write(contentsOf: message.csv) }
+          }
+          return summary
         }
-        return summary
       }
+    } catch {
+      // Nothing half-written is left behind.
+      if let out { try? FileManager.default.removeItem(atPath: out + ".partial") }
+      throw error
     }
     if let out {
       try output.close()
