@@ -124,8 +124,9 @@ public enum GatewayApp {
         policy: WebhookAddressPolicy(allowInternal: config.webhooks.allowInternalAddresses),
         extraTrustRoots: config.webhooks.caFile, timeout: config.webhooks.timing.timeout)
     } catch {
-      throw StartupError("the webhook CA file \(config.webhooks.caFile ?? "") could not be read: \(error)")
+      throw StartupError("\(error); check --webhook-ca-file")
     }
+    if let reason = poster.unavailable { logger.warning("webhooks cannot be delivered", metadata: ["reason": "\(reason)"]) }
     let petition = try Backend(config.petitionService, name: ServiceName.petition, tls: config.tls)
     let supporter = try Backend(config.supporterService, name: ServiceName.supporter, tls: config.tls)
     let campaign = try Backend(config.campaignService, name: ServiceName.campaign, tls: config.tls)

@@ -117,18 +117,37 @@ public enum PostResult: Error, Sendable, Equatable {
 /// the whole exchange is bounded by `timeout`.
 public struct WebhookPoster: Sendable {
   let policy: WebhookAddressPolicy
-  let tls: NIOSSLContext
+  /// nil when no CA certificates could be loaded: deliveries then fail,
+  /// saying why, and the rest of the gateway runs.
+  let tls: NIOSSLContext?
   let timeout: TimeAmount
   let group: any EventLoopGroup
 
+  /// Why `tls` is nil.
+  public let unavailable: String?
+
+  /// Throws when `extraTrustRoots` is given and cannot be read; without
+  /// the system's CA certificates (a minimal image without
+  /// ca-certificates) deliveries are refused instead.
   public init(policy: WebhookAddressPolicy, extraTrustRoots: String?, timeout: Duration) throws {
     var configuration = TLSConfiguration.makeClientConfiguration()
     // A connection closed at the deadline is closed at once, without
     // waiting for the endpoint's own close_notify.
     configuration.shutdownTimeout = .milliseconds(100)
-    if let extraTrustRoots { configuration.additionalTrustRoots = [.file(extraTrustRoots)] }
+    if let extraTrustRoots {
+      configuration.additionalTrustRoots = [.file(extraTrustRoots)]
+      guard FileManager.default.isReadableFile(atPath: extraTrustRoots) else {
+        throw WebhookSetupError("the webhook CA file \(extraTrustRoots) cannot be read")
+      }
+    }
     self.policy = policy
-    tls = try NIOSSLContext(configuration: configuration)
+    do {
+      tls = try NIOSSLContext(configuration: configuration)
+      unavailable = nil
+    } catch {
+      tls = nil
+      unavailable = "the gateway has no CA certificates to verify webhook endpoints (install ca-certificates or set --webhook-ca-file)"
+    }
     self.timeout = .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
     group = MultiThreadedEventLoopGroup.singleton
   }
@@ -156,7 +175,7 @@ public struct WebhookPoster: Sendable {
     case .success(let checked): address = checked
     }
     let isLiteral = (try? SocketAddress(ipAddress: url.host, port: 0)) != nil
-    let tls = tls
+    guard let tls else { return .failed(unavailable ?? "TLS is not available") }
     let timeout = timeout
     do {
       let channel = try await ClientBootstrap(group: group)
@@ -221,4 +240,10 @@ final class Flag: Sendable {
   private let value = Mutex(false)
   func set() { value.withLock { $0 = true } }
   var isSet: Bool { value.withLock { $0 } }
+}
+
+/// A webhook setting that keeps the gateway from starting.
+public struct WebhookSetupError: Error, CustomStringConvertible {
+  public let description: String
+  init(_ description: String) { self.description = description }
 }
