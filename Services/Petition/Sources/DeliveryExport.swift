@@ -103,15 +103,9 @@ enum CSV {
 
   static func line(_ group: DeliveryGroup, _ row: DeliveryRow) -> String {
     [
-      group.label, Timestamps.rfc3339(row.signTime), field(row.name), field(row.comment), row.country, row.subdivision,
+      group.label, row.signTime.formatted(.iso8601), field(row.name), field(row.comment), row.country, row.subdivision,
       row.offline ? "yes" : "",
     ].joined(separator: ",") + "\r\n"
-  }
-}
-
-enum Timestamps {
-  static func rfc3339(_ date: Date) -> String {
-    date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon))
   }
 }
 

@@ -89,7 +89,7 @@ public enum PetitionApp {
     // Partner events older than the retention period go, in batches.
     let eventPruner = PeriodicService(every: config.retentionInterval) {
       do {
-        let cutoff = config.now().addingTimeInterval(-Double(config.eventRetention.components.seconds))
+        let cutoff = config.now().addingTimeInterval(-config.eventRetention.seconds)
         var deleted = 0
         while true {
           let batch = try await repository.pruneEvents(before: cutoff, limit: 10_000)

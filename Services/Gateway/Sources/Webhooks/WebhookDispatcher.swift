@@ -36,11 +36,7 @@ public struct WebhookTiming: Sendable {
   /// retry together.
   func backoff(failures: Int, jitter: Double = Double.random(in: 0.5...1)) -> Duration {
     let doublings = min(max(failures - 1, 0), 30)
-    let seconds = min(
-      Double(firstBackoff.components.seconds) + Double(firstBackoff.components.attoseconds) / 1e18,
-      Double(maximumBackoff.components.seconds))
-    let delay = min(seconds * pow(2, Double(doublings)), Double(maximumBackoff.components.seconds))
-    return .milliseconds(Int64(delay * jitter * 1000))
+    return min(firstBackoff * (1 << doublings), maximumBackoff) * jitter
   }
 }
 
@@ -123,7 +119,7 @@ struct WebhookDispatcher: Service {
     }
     guard let last = page.events.last else {
       // Caught up: it sleeps until its organization's events move.
-      webhook.nextAttempt = now().addingTimeInterval(Double(timing.idle.components.seconds))
+      webhook.nextAttempt = now().addingTimeInterval(timing.idle.seconds)
       try? await store.saveProgress(webhook)
       return
     }
@@ -151,7 +147,7 @@ struct WebhookDispatcher: Service {
     var delivery = DeliveryRecord(
       webhookID: webhook.id, attemptTime: now(), firstSequence: events.first!.sequence, lastSequence: events.last!.sequence,
       eventCount: events.count, outcome: .failed, statusCode: 0, error: "",
-      durationMilliseconds: elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+      durationMilliseconds: Int64(elapsed.seconds * 1000))
     switch result {
     case .answered(let status) where (200..<300).contains(status):
       delivery.outcome = .delivered
@@ -175,13 +171,11 @@ struct WebhookDispatcher: Service {
       let since = webhook.failingSince ?? now()
       webhook.failingSince = since
       let failingFor = now().timeIntervalSince(since)
-      if failingFor >= Double(timing.pauseAfter.components.seconds) {
+      if failingFor >= timing.pauseAfter.seconds {
         webhook.state = .paused
         webhook.pauseReason = "Deliveries failed for \(Int(failingFor / 3600)) hours (last: \(delivery.error)); resume it when the endpoint works."
       } else {
-        let delay = timing.backoff(failures: webhook.failures)
-        webhook.nextAttempt = now().addingTimeInterval(
-          Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+        webhook.nextAttempt = now().addingTimeInterval(timing.backoff(failures: webhook.failures).seconds)
       }
     }
     do {

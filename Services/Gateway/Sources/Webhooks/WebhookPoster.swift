@@ -148,7 +148,7 @@ public struct WebhookPoster: Sendable {
       tls = nil
       unavailable = "the gateway has no CA certificates to verify webhook endpoints (install ca-certificates or set --webhook-ca-file)"
     }
-    self.timeout = .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
+    self.timeout = TimeAmount(timeout)
     group = MultiThreadedEventLoopGroup.singleton
   }
 
