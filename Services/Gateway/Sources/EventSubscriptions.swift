@@ -33,8 +33,6 @@ public struct EventSubscriptions: RegistrableRPCService {
   static let poll = Duration.seconds(2)
   /// An empty message with the cursor at least this often.
   static let heartbeat = Duration.seconds(15)
-  static let maximumTypes = 16
-  static let maximumCursorBytes = 64
 
   public init(
     feed: Groundswell_Petition_V1_EventFeedService.Client<HTTP2ClientTransport.Posix>, signals: EventSignals,
@@ -55,16 +53,6 @@ public struct EventSubscriptions: RegistrableRPCService {
     }
   }
 
-  /// The cursor after the event with `sequence`.
-  static func cursor(_ sequence: Int64) -> String { "1.\(sequence)" }
-
-  /// The sequence a cursor stands for; nil for text that is not a cursor.
-  static func sequence(of cursor: String) -> Int64? {
-    guard cursor.utf8.count <= maximumCursorBytes, cursor.hasPrefix("1."), let value = Int64(cursor.dropFirst(2)), value >= 0
-    else { return nil }
-    return value
-  }
-
   func subscribe(_ request: StreamingServerRequest<Request>, context: ServerContext) async throws -> StreamingServerResponse<Response> {
     let call = CallContext.current
     guard let organization = call.organization else {
@@ -73,23 +61,11 @@ public struct EventSubscriptions: RegistrableRPCService {
     }
     var messages = request.messages.makeAsyncIterator()
     let message = try await messages.next() ?? Request()
-    var violations: [FieldViolation] = []
-    // nil: from the oldest event kept.
-    var start: Int64? = nil
-    if !message.startNow && !message.cursor.isEmpty {
-      if let sequence = Self.sequence(of: message.cursor) {
-        start = sequence
-      } else {
-        violations.append(
-          FieldViolation(field: "cursor", description: "is not a cursor (`\(Echo.prefix(message.cursor))`); pass an event's `cursor` as it came"))
-      }
-    }
-    if message.types.count > Self.maximumTypes {
-      violations.append(FieldViolation(field: "types", description: "lists \(message.types.count) types; at most \(Self.maximumTypes)"))
-    } else if message.types.contains(where: { $0 == .unspecified || Event.TypeEnum.allCases.firstIndex(of: $0) == nil }) {
-      violations.append(FieldViolation(field: "types", description: "holds an unknown or unspecified type"))
-    }
+    let violations = PartnerEvents.cursorViolations(message.startNow ? "" : message.cursor, field: "cursor")
+      + PartnerEvents.typeViolations(message.types, field: "types")
     if !violations.isEmpty { throw DomainError.invalidArgument(violations) }
+    // nil: from the oldest event kept.
+    var start = message.startNow ? nil : PartnerEvents.sequence(of: message.cursor)
     let types = Set(message.types)
     let withSupporters = call.scopes.contains(.supportersRead)
     let permit = try limiter.acquire(SignatureCountWatches.limits(for: call, connection: context.remotePeer, caps: caps))
@@ -124,13 +100,8 @@ public struct EventSubscriptions: RegistrableRPCService {
             let kept = types.isEmpty ? page.events : page.events.filter { types.contains($0.type) }
             if !kept.isEmpty {
               try await writer.write(.with {
-                $0.events = kept.map { event in
-                  var event = event
-                  event.cursor = Self.cursor(event.sequence)
-                  event.id = "events/\(organization.dropFirst("organizations/".count))-\(event.sequence)"
-                  return event
-                }
-                $0.cursor = Self.cursor(after)
+                $0.events = kept.map { PartnerEvents.addressed($0, organization: organization) }
+                $0.cursor = PartnerEvents.cursor(after)
               })
               lastWrite = .now
               opened = true
@@ -140,7 +111,7 @@ public struct EventSubscriptions: RegistrableRPCService {
           // The first message comes at once, with the position, even
           // without events: the subscriber can store a cursor from the start.
           if !opened || lastWrite.duration(to: .now) >= Self.heartbeat {
-            try await writer.write(.with { $0.cursor = Self.cursor(after) })
+            try await writer.write(.with { $0.cursor = PartnerEvents.cursor(after) })
             lastWrite = .now
           }
           opened = true
@@ -150,26 +121,16 @@ public struct EventSubscriptions: RegistrableRPCService {
       }
       if context.cancellation.isCancelled { return [:] }
       throw RPCError(
-        code: .unavailable, message: "The gateway is stopping; subscribe again with your last cursor (\(Self.cursor(after))).")
+        code: .unavailable, message: "The gateway is stopping; subscribe again with your last cursor (\(PartnerEvents.cursor(after))).")
     }
   }
 
-  /// A page of events after `after` (nil: from the oldest kept).
   func page(_ organization: String, after: Int64?, size: Int32, withSupporters: Bool) async throws
     -> Groundswell_Petition_V1_ListEventsResponse
   {
-    var options = CallOptions.defaults
-    options.timeout = .seconds(10)
-    return try await callingBackend(ServiceName.petition, consequence: "no events could be read; subscribe again with your last cursor.") {
-      try await feed.listEvents(
-        .with {
-          $0.organization = organization
-          $0.afterSequence = after ?? 0
-          $0.fromOldest = after == nil
-          $0.pageSize = size
-          $0.includeSupporters = withSupporters
-        }, options: options)
-    }
+    try await PartnerEvents.page(
+      feed, organization, after: after, size: size, withSupporters: withSupporters,
+      consequence: "no events could be read; subscribe again with your last cursor.")
   }
 }
 

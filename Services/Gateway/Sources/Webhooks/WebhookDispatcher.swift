@@ -99,14 +99,8 @@ struct WebhookDispatcher: Service {
     var webhook = webhook
     let page: Groundswell_Petition_V1_ListEventsResponse
     do {
-      var options = CallOptions.defaults
-      options.timeout = .seconds(10)
-      page = try await feed.listEvents(
-        .with {
-          $0.organization = webhook.organization
-          $0.afterSequence = webhook.cursor
-          $0.pageSize = Int32(timing.batch)
-        }, options: options)
+      page = try await PartnerEvents.page(
+        feed, webhook.organization, after: webhook.cursor, size: Int32(timing.batch), consequence: "no events were read.")
     } catch let error as RPCError where error.code == .outOfRange {
       webhook.state = .paused
       webhook.pauseReason = "Its cursor is past the events kept; replay from the oldest kept (an empty cursor) or a newer cursor."
@@ -194,13 +188,10 @@ struct WebhookDispatcher: Service {
   /// `{"webhook": "webhooks/…", "events": [ … ]}`, each event in the proto3
   /// JSON mapping with its `id` and `cursor`.
   static func body(webhook: WebhookRecord, events: [Groundswell_Petition_V1_Event]) -> [UInt8] {
-    let organization = webhook.organization.dropFirst("organizations/".count)
     var options = JSONEncodingOptions()
     options.alwaysPrintEnumsAsInts = false
     let encoded = events.map { event -> String in
-      var event = event
-      event.cursor = EventSubscriptions.cursor(event.sequence)
-      event.id = "events/\(organization)-\(event.sequence)"
+      var event = PartnerEvents.addressed(event, organization: webhook.organization)
       event.supporter = ""
       return (try? event.jsonString(options: options)) ?? "{}"
     }

@@ -53,27 +53,16 @@ public struct WebhookHandlers: Sendable {
   /// The sequence a request's cursor stands for (nil for empty), or
   /// INVALID_ARGUMENT.
   static func sequence(_ cursor: String, field: String) throws -> Int64? {
-    if cursor.isEmpty { return nil }
-    guard let sequence = EventSubscriptions.sequence(of: cursor) else {
-      throw DomainError.invalidArgument([
-        FieldViolation(field: field, description: "is not a cursor (`\(Echo.prefix(cursor))`); pass an event's `cursor` as it came")
-      ])
-    }
-    return sequence
+    let violations = PartnerEvents.cursorViolations(cursor, field: field)
+    if !violations.isEmpty { throw DomainError.invalidArgument(violations) }
+    return PartnerEvents.sequence(of: cursor)
   }
 
   /// Checks a position with petition-service (OUT_OF_RANGE when not kept)
-  /// and resolves nil to `fallback`: the newest event, or the oldest kept.
+  /// and resolves nil to the newest event, or to the oldest kept.
   func position(_ organization: String, after: Int64?, newestIfNil: Bool) async throws -> Int64 {
-    let page = try await callingBackend(ServiceName.petition, consequence: "the position could not be checked.") {
-      try await feed.listEvents(
-        .with {
-          $0.organization = organization
-          $0.afterSequence = after ?? 0
-          $0.fromOldest = after == nil && !newestIfNil
-          $0.pageSize = 0
-        })
-    }
+    let page = try await PartnerEvents.page(
+      feed, organization, after: after ?? (newestIfNil ? 0 : nil), size: 0, consequence: "the position could not be checked.")
     if let after { return after }
     return newestIfNil ? page.headSequence : page.startAfter
   }
@@ -86,7 +75,7 @@ public struct WebhookHandlers: Sendable {
       $0.types = webhook.types.map { Groundswell_Petition_V1_Event.TypeEnum(rawValue: $0) ?? .unspecified }
       $0.state = webhook.state == .active ? .active : .paused
       $0.pauseReason = webhook.pauseReason
-      $0.cursor = EventSubscriptions.cursor(webhook.cursor)
+      $0.cursor = PartnerEvents.cursor(webhook.cursor)
       $0.failureCount = Int32(clamping: webhook.failures)
       if webhook.state == .active { $0.nextAttemptTime = Google_Protobuf_Timestamp(clamping: webhook.nextAttempt) }
       $0.createTime = Google_Protobuf_Timestamp(clamping: webhook.createTime)
@@ -112,18 +101,9 @@ extension WebhookHandlers: Groundswell_Gateway_V1_WebhookService.SimpleServicePr
     case .failure(let reason): violations.append(FieldViolation(field: "webhook.url", description: "\(reason)"))
     }
     let types = request.webhook.types
-    if types.count > EventSubscriptions.maximumTypes {
-      violations.append(FieldViolation(field: "webhook.types", description: "lists \(types.count) types; at most \(EventSubscriptions.maximumTypes)"))
-    } else if types.contains(where: { $0 == .unspecified || Groundswell_Petition_V1_Event.TypeEnum.allCases.firstIndex(of: $0) == nil }) {
-      violations.append(FieldViolation(field: "webhook.types", description: "holds an unknown or unspecified type"))
-    }
-    let after: Int64?
-    do {
-      after = try Self.sequence(request.cursor, field: "cursor")
-    } catch let DomainError.invalidArgument(more) {
-      violations += more
-      after = nil
-    }
+    violations += PartnerEvents.typeViolations(types, field: "webhook.types")
+    violations += PartnerEvents.cursorViolations(request.cursor, field: "cursor")
+    let after = PartnerEvents.sequence(of: request.cursor)
     if !violations.isEmpty { throw DomainError.invalidArgument(violations) }
     if case .failure(let refusal) = await poster.check(url!) {
       let reason = switch refusal {
