@@ -11,7 +11,7 @@ extension SQLitePetitionRepository {
     }
     let time = now.millisecondsSince1970
     let outcome = try await pool.tracedWrite { db in
-      try Self.requireOpen(db, petitionID: petitionID, now: now)
+      let owner = try Self.requireOpen(db, petitionID: petitionID, now: now)
       // Most deployments block nobody: then no signature needs the lookup.
       let anyBlocked = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM blocked_signers)")) ?? false
       var tally = SignatureTally(petitionID: petitionID)
@@ -20,7 +20,6 @@ extension SQLitePetitionRepository {
       items.reserveCapacity(signatures.count)
       var counted: [SignatureRecord] = []
       var held = 0
-      let owner = try EventOutbox.owner(db, petitionID: petitionID)
       let insert = try db.cachedStatement(
         sql: """
           INSERT OR IGNORE INTO signatures (id, petition_id, supporter, create_time, comment, show_name, source, country,

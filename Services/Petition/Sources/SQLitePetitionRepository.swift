@@ -428,7 +428,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
         guard first.fingerprint == key.fingerprint else { throw PetitionStoreError.requestMismatch }
         return .replayed(first.answer)
       }
-      try Self.requireOpen(db, petitionID: signature.petitionID, now: now)
+      let owner = try Self.requireOpen(db, petitionID: signature.petitionID, now: now)
       let time = now.millisecondsSince1970
       // A signature that waited for verification past its expiry makes way
       // for the new one.
@@ -458,7 +458,8 @@ public struct SQLitePetitionRepository: PetitionRepository {
       let stored = try Self.stored(db, petitionID: signature.petitionID, supporter: signature.supporter)!
       // The signature's event before the milestones its count reaches.
       if inserted {
-        try EventOutbox.signature(db, .signatureCreated, stored, counted: !stored.pending && !stored.suspect, time: time)
+        try EventOutbox.signature(
+          db, .signatureCreated, stored, counted: !stored.pending && !stored.suspect, owner: owner, time: time)
       }
       if inserted && (stored.pending || stored.suspect) {
         try Self.moveUncounted(db, stored, by: 1)
@@ -560,13 +561,16 @@ public struct SQLitePetitionRepository: PetitionRepository {
   }
 
   /// Throws unless the petition exists and is OPEN at `now`, reading only
-  /// its state and deadline.
-  static func requireOpen(_ db: Database, petitionID: String, now: Date) throws {
+  /// its state, deadline and organization; returns the organization (the
+  /// events' owner).
+  @discardableResult
+  static func requireOpen(_ db: Database, petitionID: String, now: Date) throws -> String {
     guard let row = try Row.fetchOne(
-      db.cachedStatement(sql: "SELECT state, deadline_time FROM petitions WHERE id = ?"), arguments: [petitionID])
+      db.cachedStatement(sql: "SELECT state, deadline_time, organization FROM petitions WHERE id = ?"), arguments: [petitionID])
     else { throw PetitionStoreError.notFound }
     let state = (PetitionState(rawValue: row["state"]) ?? .draft).seen(deadline: row.date("deadline_time"), at: now)
     guard state == .open else { throw PetitionStoreError.wrongState(current: state) }
+    return row["organization"]
   }
 
   static func outcome(_ db: Database, _ signature: SignatureRecord, alreadySigned: Bool) throws -> SignOutcome {

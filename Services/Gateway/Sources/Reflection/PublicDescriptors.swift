@@ -20,6 +20,8 @@ public struct PublicDescriptors: Sendable {
   let symbols: [String: String]
   /// Extensions by the message they extend: field number → file.
   let extensions: [String: [Int32: String]]
+  /// Every message type's full name.
+  let messageTypes: Set<String>
 
   /// The services served at the edge besides the public ones.
   static let edgeServices = ["grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"]
@@ -61,6 +63,7 @@ public struct PublicDescriptors: Sendable {
     var dependencies: [String: [String]] = [:]
     var symbols: [String: String] = [:]
     var extensions: [String: [Int32: String]] = [:]
+    var messageTypes = Set<String>()
     var services: [String] = []
     for name in served {
       guard let file = byName[name] else { continue }
@@ -75,6 +78,7 @@ public struct PublicDescriptors: Sendable {
       func index(_ message: Google_Protobuf_DescriptorProto, prefix: String) {
         let full = prefix + message.name
         symbols[full] = name
+        messageTypes.insert(full)
         for field in message.field { symbols["\(full).\(field.name)"] = name }
         for nested in message.nestedType { index(nested, prefix: full + ".") }
         for enumeration in message.enumType { indexEnum(enumeration, prefix: full + ".") }
@@ -99,6 +103,7 @@ public struct PublicDescriptors: Sendable {
     self.dependencies = dependencies
     self.symbols = symbols
     self.extensions = extensions
+    self.messageTypes = messageTypes
   }
 
   /// The file names served, sorted.
@@ -121,14 +126,5 @@ public struct PublicDescriptors: Sendable {
   }
 
   /// Whether `type` is a message type of the served files.
-  func isMessageType(_ type: String) -> Bool {
-    guard let file = symbols[type], let data = files[file],
-      let proto = try? Google_Protobuf_FileDescriptorProto(serializedBytes: data)
-    else { return false }
-    let package = proto.package.isEmpty ? "" : proto.package + "."
-    func contains(_ messages: [Google_Protobuf_DescriptorProto], prefix: String) -> Bool {
-      messages.contains { prefix + $0.name == type || contains($0.nestedType, prefix: prefix + $0.name + ".") }
-    }
-    return contains(proto.messageType, prefix: package)
-  }
+  func isMessageType(_ type: String) -> Bool { messageTypes.contains(type) }
 }
