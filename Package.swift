@@ -121,7 +121,8 @@ let package = Package(
       .executableTarget(
         name: "sign-benchmark",
         dependencies: [
-          "GroundswellRuntime", "GroundswellAPI",
+          "GroundswellRuntime", "GroundswellAPI", "GroundswellModel", "PetitionService", "SupporterService",
+          .product(name: "GRDB", package: "GRDB.swift"),
           .product(name: "ArgumentParser", package: "swift-argument-parser"),
           .product(name: "Histogram", package: "hdrhistogram-swift"),
         ] + grpc,

@@ -9,12 +9,16 @@
 # Then the h2load cross-check: health and the repeat-sign path with
 # pre-encoded bodies, successes counted from the gateway's /metrics.
 #
-#   scripts/benchmark-sign.sh [--services-bin DIR] [--perf] [sign-benchmark run options…]
+#   scripts/benchmark-sign.sh [--services-bin DIR] [--perf] [--seed-signatures N] [sign-benchmark run options…]
 #     --services-bin DIR   run the services from DIR (e.g. another commit's
 #                          .build/release) instead of this tree's build
 #     --perf               sample each service with `perf record -e cpu-clock`
 #                          (Debian linux-perf) while sign-benchmark runs, and
 #                          print each one's top functions by self time
+#     --seed-signatures N  before the services start, store N signatures (on
+#                          10,000 other petitions, by N/2 supporters) straight
+#                          into their databases: the phases then run with that
+#                          much data stored (compare with a run without)
 #   KEEP_BENCH_FILES=1     keep the temporary folder (databases, logs)
 #   GROUNDSWELL_LOG_LEVEL  the services' log level (default info, as deployed:
 #                          one request line per call on every hop)
@@ -26,10 +30,12 @@ cd "$(dirname "$0")/.."
 
 services_bin=
 profile=0
+seed=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --services-bin) services_bin=$(readlink -f "$2"); shift 2 ;;
     --perf) profile=1; shift ;;
+    --seed-signatures) seed=$2; shift 2 ;;
     *) break ;;
   esac
 done
@@ -55,6 +61,14 @@ cleanup() {
 trap cleanup EXIT
 
 deploy/certs/make-dev-pki.sh "$work/certs" >/dev/null 2>&1
+if [ "$seed" -gt 0 ]; then
+  echo "==> seeding $seed signatures by $((seed / 2 > 0 ? seed / 2 : 1)) supporters"
+  "$bin/sign-benchmark" seed --data "$work" --signatures "$seed" --supporters $((seed / 2 > 0 ? seed / 2 : 1)) --petitions 10000
+  du -sh "$work/petition-service" "$work/supporter-service" | sed 's/^/  /'
+  # The seed writes without fsync: flush it now, so the kernel writing
+  # gigabytes back does not run during the measurement.
+  sync
+fi
 declare -A ports=([gateway]=7490 [petition-service]=7491 [supporter-service]=7492 [campaign-service]=7493)
 declare -A admin=([gateway]=7494 [petition-service]=7495 [supporter-service]=7496 [campaign-service]=7497)
 export GROUNDSWELL_TLS_CA=$work/certs/ca.crt
@@ -78,10 +92,19 @@ done
 operator_key=$("$services_bin/gateway" keys create --data-dir "$work/gateway" --operator --unlimited --label benchmark)
 partner_key=$("$services_bin/gateway" keys create --data-dir "$work/gateway" --organization organizations/bench --unlimited --label benchmark)
 sleep 1 # the running gateway sees new keys within a second
-for _ in $(seq 1 100); do
+ready_started=$(date +%s.%N)
+for _ in $(seq 1 3000); do
   curl -fsS "http://127.0.0.1:${admin[gateway]}/readyz" >/dev/null 2>&1 && break
   sleep 0.2
 done
+if [ "$seed" -gt 0 ]; then
+  # Whatever the services load at start (the gateway's live view) is loaded
+  # now: report how long it took and what it holds.
+  echo "  gateway ready after $(awk -v a="$ready_started" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
+  for service in gateway petition-service supporter-service; do
+    echo "  $service RSS at start: $(awk '/VmRSS/ { printf "%.0f MB", $2 / 1024 }' "/proc/${service_pids[$service]}/status")"
+  done
+fi
 
 echo "==> measuring"
 perf_pids=()
