@@ -150,6 +150,8 @@ struct FixedResolver: SupporterResolver {
     for signer in signers { resolved.append(.success(try await resolve(signer))) }
     return resolved
   }
+
+  func identifiers(of supporters: [String], organization: String) async throws -> [String: [String]] { [:] }
 }
 
 /// A supporter's signatures straight from petition-service's repository.

@@ -71,6 +71,12 @@ public nonisolated struct Groundswell_Gateway_V1_Webhook: Sendable {
   /// Clears the value of `createTime`. Subsequent reads from it will return its default value.
   public mutating func clearCreateTime() {self._createTime = nil}
 
+  /// Whether signature events carry your organization's own identifiers for
+  /// the signer (see `Event.identifiers`). Setting it needs a key with the
+  /// `supporters.read` scope as well as `webhooks.manage` (PERMISSION_DENIED
+  /// otherwise): it sends what you know of your supporters to the endpoint.
+  public var includeIdentifiers: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   /// Whether deliveries run.
@@ -131,7 +137,7 @@ public nonisolated struct Groundswell_Gateway_V1_CreateWebhookRequest: Sendable 
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// `url` and `types`.
+  /// `url`, `types` and `include_identifiers`.
   public var webhook: Groundswell_Gateway_V1_Webhook {
     get {_webhook ?? Groundswell_Gateway_V1_Webhook()}
     set {_webhook = newValue}
@@ -436,7 +442,7 @@ fileprivate nonisolated let _protobuf_package = "groundswell.gateway.v1"
 
 nonisolated extension Groundswell_Gateway_V1_Webhook: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Webhook"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}organization\0\u{1}url\0\u{1}types\0\u{1}state\0\u{3}pause_reason\0\u{1}cursor\0\u{3}failure_count\0\u{3}next_attempt_time\0\u{3}create_time\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}organization\0\u{1}url\0\u{1}types\0\u{1}state\0\u{3}pause_reason\0\u{1}cursor\0\u{3}failure_count\0\u{3}next_attempt_time\0\u{3}create_time\0\u{3}include_identifiers\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -454,6 +460,7 @@ nonisolated extension Groundswell_Gateway_V1_Webhook: SwiftProtobuf.Message, Swi
       case 8: try { try decoder.decodeSingularInt32Field(value: &self.failureCount) }()
       case 9: try { try decoder.decodeSingularMessageField(value: &self._nextAttemptTime) }()
       case 10: try { try decoder.decodeSingularMessageField(value: &self._createTime) }()
+      case 11: try { try decoder.decodeSingularBoolField(value: &self.includeIdentifiers) }()
       default: break
       }
     }
@@ -494,6 +501,9 @@ nonisolated extension Groundswell_Gateway_V1_Webhook: SwiftProtobuf.Message, Swi
     try { if let v = self._createTime {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
     } }()
+    if self.includeIdentifiers != false {
+      try visitor.visitSingularBoolField(value: self.includeIdentifiers, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -508,6 +518,7 @@ nonisolated extension Groundswell_Gateway_V1_Webhook: SwiftProtobuf.Message, Swi
     if lhs.failureCount != rhs.failureCount {return false}
     if lhs._nextAttemptTime != rhs._nextAttemptTime {return false}
     if lhs._createTime != rhs._createTime {return false}
+    if lhs.includeIdentifiers != rhs.includeIdentifiers {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -46,10 +46,24 @@ public enum Groundswell_Petition_V1_EventFeedService: Sendable {
                 type: .serverStreaming
             )
         }
+        /// Namespace for "AppendEvents" metadata.
+        public enum AppendEvents: Sendable {
+            /// Request type for "AppendEvents".
+            public typealias Input = Groundswell_Petition_V1_AppendEventsRequest
+            /// Response type for "AppendEvents".
+            public typealias Output = Groundswell_Petition_V1_AppendEventsResponse
+            /// Descriptor for "AppendEvents".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.petition.v1.EventFeedService"),
+                method: "AppendEvents",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "groundswell.petition.v1.EventFeedService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             ListEvents.descriptor,
-            WatchEventHeads.descriptor
+            WatchEventHeads.descriptor,
+            AppendEvents.descriptor
         ]
     }
 }
@@ -78,8 +92,8 @@ extension Groundswell_Petition_V1_EventFeedService {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > An internal service: the gateway serves `EventService` from it. Only the
-    /// > gateway may call it.
+    /// > An internal service: the gateway serves `EventService` from it, and
+    /// > campaign-service hands it the events of its own changes.
     public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
         /// Handle the "ListEvents" method.
         ///
@@ -120,6 +134,28 @@ extension Groundswell_Petition_V1_EventFeedService {
             request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_WatchEventHeadsRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_WatchEventHeadsResponse>
+
+        /// Handle the "AppendEvents" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Appends the events another service wrote to its own outbox (in the
+        /// > transaction of its change) to the organizations' streams, in order, in
+        /// > one transaction. Items at or below the source's last appended id are
+        /// > skipped, so a relay that retries after a lost answer appends nothing
+        /// > twice.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Petition_V1_AppendEventsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Petition_V1_AppendEventsResponse` messages.
+        func appendEvents(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_AppendEventsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_AppendEventsResponse>
     }
 
     /// Service protocol for the "groundswell.petition.v1.EventFeedService" service.
@@ -132,8 +168,8 @@ extension Groundswell_Petition_V1_EventFeedService {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > An internal service: the gateway serves `EventService` from it. Only the
-    /// > gateway may call it.
+    /// > An internal service: the gateway serves `EventService` from it, and
+    /// > campaign-service hands it the events of its own changes.
     public protocol ServiceProtocol: Groundswell_Petition_V1_EventFeedService.StreamingServiceProtocol {
         /// Handle the "ListEvents" method.
         ///
@@ -174,6 +210,28 @@ extension Groundswell_Petition_V1_EventFeedService {
             request: GRPCCore.ServerRequest<Groundswell_Petition_V1_WatchEventHeadsRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_WatchEventHeadsResponse>
+
+        /// Handle the "AppendEvents" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Appends the events another service wrote to its own outbox (in the
+        /// > transaction of its change) to the organizations' streams, in order, in
+        /// > one transaction. Items at or below the source's last appended id are
+        /// > skipped, so a relay that retries after a lost answer appends nothing
+        /// > twice.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_AppendEventsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Petition_V1_AppendEventsResponse` message.
+        func appendEvents(
+            request: GRPCCore.ServerRequest<Groundswell_Petition_V1_AppendEventsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_AppendEventsResponse>
     }
 
     /// Simple service protocol for the "groundswell.petition.v1.EventFeedService" service.
@@ -184,8 +242,8 @@ extension Groundswell_Petition_V1_EventFeedService {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > An internal service: the gateway serves `EventService` from it. Only the
-    /// > gateway may call it.
+    /// > An internal service: the gateway serves `EventService` from it, and
+    /// > campaign-service hands it the events of its own changes.
     public protocol SimpleServiceProtocol: Groundswell_Petition_V1_EventFeedService.ServiceProtocol {
         /// Handle the "ListEvents" method.
         ///
@@ -227,6 +285,28 @@ extension Groundswell_Petition_V1_EventFeedService {
             response: GRPCCore.RPCWriter<Groundswell_Petition_V1_WatchEventHeadsResponse>,
             context: GRPCCore.ServerContext
         ) async throws
+
+        /// Handle the "AppendEvents" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Appends the events another service wrote to its own outbox (in the
+        /// > transaction of its change) to the organizations' streams, in order, in
+        /// > one transaction. Items at or below the source's last appended id are
+        /// > skipped, so a relay that retries after a lost answer appends nothing
+        /// > twice.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Petition_V1_AppendEventsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Petition_V1_AppendEventsResponse` to respond with.
+        func appendEvents(
+            request: Groundswell_Petition_V1_AppendEventsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Petition_V1_AppendEventsResponse
     }
 }
 
@@ -251,6 +331,17 @@ extension Groundswell_Petition_V1_EventFeedService.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_WatchEventHeadsResponse>(),
             handler: { request, context in
                 try await self.watchEventHeads(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Petition_V1_EventFeedService.Method.AppendEvents.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_AppendEventsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_AppendEventsResponse>(),
+            handler: { request, context in
+                try await self.appendEvents(
                     request: request,
                     context: context
                 )
@@ -282,6 +373,17 @@ extension Groundswell_Petition_V1_EventFeedService.ServiceProtocol {
             context: context
         )
         return response
+    }
+
+    public func appendEvents(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Petition_V1_AppendEventsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Petition_V1_AppendEventsResponse> {
+        let response = try await self.appendEvents(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
     }
 }
 
@@ -317,6 +419,19 @@ extension Groundswell_Petition_V1_EventFeedService.SimpleServiceProtocol {
             }
         )
     }
+
+    public func appendEvents(
+        request: GRPCCore.ServerRequest<Groundswell_Petition_V1_AppendEventsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Petition_V1_AppendEventsResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Petition_V1_AppendEventsResponse>(
+            message: try await self.appendEvents(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
 }
 
 // MARK: groundswell.petition.v1.EventFeedService (client)
@@ -330,8 +445,8 @@ extension Groundswell_Petition_V1_EventFeedService {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > An internal service: the gateway serves `EventService` from it. Only the
-    /// > gateway may call it.
+    /// > An internal service: the gateway serves `EventService` from it, and
+    /// > campaign-service hands it the events of its own changes.
     public protocol ClientProtocol: Sendable {
         /// Call the "ListEvents" method.
         ///
@@ -382,6 +497,33 @@ extension Groundswell_Petition_V1_EventFeedService {
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Groundswell_Petition_V1_WatchEventHeadsResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
+
+        /// Call the "AppendEvents" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Appends the events another service wrote to its own outbox (in the
+        /// > transaction of its change) to the organizations' streams, in order, in
+        /// > one transaction. Items at or below the source's last appended id are
+        /// > skipped, so a relay that retries after a lost answer appends nothing
+        /// > twice.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_AppendEventsRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_AppendEventsRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_AppendEventsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func appendEvents<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_AppendEventsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_AppendEventsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_AppendEventsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_AppendEventsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
     }
 
     /// Generated client for the "groundswell.petition.v1.EventFeedService" service.
@@ -392,8 +534,8 @@ extension Groundswell_Petition_V1_EventFeedService {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > An internal service: the gateway serves `EventService` from it. Only the
-    /// > gateway may call it.
+    /// > An internal service: the gateway serves `EventService` from it, and
+    /// > campaign-service hands it the events of its own changes.
     public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
         private let client: GRPCCore.GRPCClient<Transport>
 
@@ -474,6 +616,44 @@ extension Groundswell_Petition_V1_EventFeedService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "AppendEvents" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Appends the events another service wrote to its own outbox (in the
+        /// > transaction of its change) to the organizations' streams, in order, in
+        /// > one transaction. Items at or below the source's last appended id are
+        /// > skipped, so a relay that retries after a lost answer appends nothing
+        /// > twice.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Petition_V1_AppendEventsRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Petition_V1_AppendEventsRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Petition_V1_AppendEventsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func appendEvents<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Petition_V1_AppendEventsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Petition_V1_AppendEventsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Petition_V1_AppendEventsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_AppendEventsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Petition_V1_EventFeedService.Method.AppendEvents.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -535,6 +715,39 @@ extension Groundswell_Petition_V1_EventFeedService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_WatchEventHeadsRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_WatchEventHeadsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AppendEvents" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Appends the events another service wrote to its own outbox (in the
+    /// > transaction of its change) to the organizations' streams, in order, in
+    /// > one transaction. Items at or below the source's last appended id are
+    /// > skipped, so a relay that retries after a lost answer appends nothing
+    /// > twice.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Petition_V1_AppendEventsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func appendEvents<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Petition_V1_AppendEventsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_AppendEventsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.appendEvents(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Petition_V1_AppendEventsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Petition_V1_AppendEventsResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -606,6 +819,43 @@ extension Groundswell_Petition_V1_EventFeedService.ClientProtocol {
             metadata: metadata
         )
         return try await self.watchEventHeads(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AppendEvents" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Appends the events another service wrote to its own outbox (in the
+    /// > transaction of its change) to the organizations' streams, in order, in
+    /// > one transaction. Items at or below the source's last appended id are
+    /// > skipped, so a relay that retries after a lost answer appends nothing
+    /// > twice.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func appendEvents<Result>(
+        _ message: Groundswell_Petition_V1_AppendEventsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Petition_V1_AppendEventsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Petition_V1_AppendEventsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.appendEvents(
             request: request,
             options: options,
             onResponse: handleResponse

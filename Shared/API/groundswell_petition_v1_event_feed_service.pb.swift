@@ -20,6 +20,64 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
+/// Events from another service's outbox.
+public nonisolated struct Groundswell_Petition_V1_AppendEventsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The outbox's items, 1 to 1,000, in increasing `id` order.
+  public var events: [Groundswell_Petition_V1_OutboxEvent] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// One event of an outbox.
+public nonisolated struct Groundswell_Petition_V1_OutboxEvent: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Its id in the outbox, increasing.
+  public var id: Int64 = 0
+
+  /// The organization it goes to, `organizations/{organization}`.
+  public var organization: String = String()
+
+  /// The event; sequence, cursor and id are assigned here.
+  public var event: Groundswell_Petition_V1_Event {
+    get {_event ?? Groundswell_Petition_V1_Event()}
+    set {_event = newValue}
+  }
+  /// Returns true if `event` has been explicitly set.
+  public var hasEvent: Bool {self._event != nil}
+  /// Clears the value of `event`. Subsequent reads from it will return its default value.
+  public mutating func clearEvent() {self._event = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _event: Groundswell_Petition_V1_Event? = nil
+}
+
+/// What was appended.
+public nonisolated struct Groundswell_Petition_V1_AppendEventsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The highest outbox id appended so far: the relay may forget every item
+  /// up to it.
+  public var lastID: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 /// The request for a page of events.
 public nonisolated struct Groundswell_Petition_V1_ListEventsRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -42,6 +100,11 @@ public nonisolated struct Groundswell_Petition_V1_ListEventsRequest: Sendable {
   /// Start after the newest event pruned (the oldest kept comes first);
   /// `after_sequence` is ignored.
   public var fromOldest: Bool = false
+
+  /// Whether signature events carry the organization's own identifiers for
+  /// the signer (where the organization collected the signature or owns the
+  /// petition), read from supporter-service.
+  public var includeIdentifiers: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -111,9 +174,113 @@ public nonisolated struct Groundswell_Petition_V1_EventHead: Sendable {
 
 fileprivate nonisolated let _protobuf_package = "groundswell.petition.v1"
 
+nonisolated extension Groundswell_Petition_V1_AppendEventsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AppendEventsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}events\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.events) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.events.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.events, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_AppendEventsRequest, rhs: Groundswell_Petition_V1_AppendEventsRequest) -> Bool {
+    if lhs.events != rhs.events {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_OutboxEvent: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".OutboxEvent"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}organization\0\u{1}event\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.organization) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._event) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.id != 0 {
+      try visitor.visitSingularInt64Field(value: self.id, fieldNumber: 1)
+    }
+    if !self.organization.isEmpty {
+      try visitor.visitSingularStringField(value: self.organization, fieldNumber: 2)
+    }
+    try { if let v = self._event {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_OutboxEvent, rhs: Groundswell_Petition_V1_OutboxEvent) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.organization != rhs.organization {return false}
+    if lhs._event != rhs._event {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Petition_V1_AppendEventsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AppendEventsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}last_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.lastID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.lastID != 0 {
+      try visitor.visitSingularInt64Field(value: self.lastID, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Petition_V1_AppendEventsResponse, rhs: Groundswell_Petition_V1_AppendEventsResponse) -> Bool {
+    if lhs.lastID != rhs.lastID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Groundswell_Petition_V1_ListEventsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListEventsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}organization\0\u{3}after_sequence\0\u{3}page_size\0\u{3}include_supporters\0\u{3}from_oldest\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}organization\0\u{3}after_sequence\0\u{3}page_size\0\u{3}include_supporters\0\u{3}from_oldest\0\u{3}include_identifiers\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -126,6 +293,7 @@ nonisolated extension Groundswell_Petition_V1_ListEventsRequest: SwiftProtobuf.M
       case 3: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
       case 4: try { try decoder.decodeSingularBoolField(value: &self.includeSupporters) }()
       case 5: try { try decoder.decodeSingularBoolField(value: &self.fromOldest) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.includeIdentifiers) }()
       default: break
       }
     }
@@ -147,6 +315,9 @@ nonisolated extension Groundswell_Petition_V1_ListEventsRequest: SwiftProtobuf.M
     if self.fromOldest != false {
       try visitor.visitSingularBoolField(value: self.fromOldest, fieldNumber: 5)
     }
+    if self.includeIdentifiers != false {
+      try visitor.visitSingularBoolField(value: self.includeIdentifiers, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -156,6 +327,7 @@ nonisolated extension Groundswell_Petition_V1_ListEventsRequest: SwiftProtobuf.M
     if lhs.pageSize != rhs.pageSize {return false}
     if lhs.includeSupporters != rhs.includeSupporters {return false}
     if lhs.fromOldest != rhs.fromOldest {return false}
+    if lhs.includeIdentifiers != rhs.includeIdentifiers {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

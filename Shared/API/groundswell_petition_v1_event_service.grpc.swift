@@ -64,11 +64,13 @@ extension Groundswell_Petition_V1_EventService {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > What changed about an organization's petitions and about the signatures it
-    /// > collected, as one ordered stream per organization with a cursor: a partner
-    /// > keeps its CRM in step without polling. Every event is written in the same
-    /// > transaction as the change it reports, so a committed change always has
-    /// > its event and a rolled-back one never does. The gateway serves this
+    /// > What changed about an organization's petitions, the signatures it
+    /// > collected and its campaigns, as one ordered stream per organization with a
+    /// > cursor: a partner keeps its CRM in step without polling. Every event is
+    /// > written in the same transaction as the change it reports, so a committed
+    /// > change always has its event and a rolled-back one never does (campaign
+    /// > events are written in campaign-service's transaction and join the stream
+    /// > moments later, in the order they were committed). The gateway serves this
     /// > service.
     public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
         /// Handle the "SubscribeEvents" method.
@@ -112,11 +114,13 @@ extension Groundswell_Petition_V1_EventService {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > What changed about an organization's petitions and about the signatures it
-    /// > collected, as one ordered stream per organization with a cursor: a partner
-    /// > keeps its CRM in step without polling. Every event is written in the same
-    /// > transaction as the change it reports, so a committed change always has
-    /// > its event and a rolled-back one never does. The gateway serves this
+    /// > What changed about an organization's petitions, the signatures it
+    /// > collected and its campaigns, as one ordered stream per organization with a
+    /// > cursor: a partner keeps its CRM in step without polling. Every event is
+    /// > written in the same transaction as the change it reports, so a committed
+    /// > change always has its event and a rolled-back one never does (campaign
+    /// > events are written in campaign-service's transaction and join the stream
+    /// > moments later, in the order they were committed). The gateway serves this
     /// > service.
     public protocol ServiceProtocol: Groundswell_Petition_V1_EventService.StreamingServiceProtocol {
         /// Handle the "SubscribeEvents" method.
@@ -158,11 +162,13 @@ extension Groundswell_Petition_V1_EventService {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > What changed about an organization's petitions and about the signatures it
-    /// > collected, as one ordered stream per organization with a cursor: a partner
-    /// > keeps its CRM in step without polling. Every event is written in the same
-    /// > transaction as the change it reports, so a committed change always has
-    /// > its event and a rolled-back one never does. The gateway serves this
+    /// > What changed about an organization's petitions, the signatures it
+    /// > collected and its campaigns, as one ordered stream per organization with a
+    /// > cursor: a partner keeps its CRM in step without polling. Every event is
+    /// > written in the same transaction as the change it reports, so a committed
+    /// > change always has its event and a rolled-back one never does (campaign
+    /// > events are written in campaign-service's transaction and join the stream
+    /// > moments later, in the order they were committed). The gateway serves this
     /// > service.
     public protocol SimpleServiceProtocol: Groundswell_Petition_V1_EventService.ServiceProtocol {
         /// Handle the "SubscribeEvents" method.
@@ -263,11 +269,13 @@ extension Groundswell_Petition_V1_EventService {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > What changed about an organization's petitions and about the signatures it
-    /// > collected, as one ordered stream per organization with a cursor: a partner
-    /// > keeps its CRM in step without polling. Every event is written in the same
-    /// > transaction as the change it reports, so a committed change always has
-    /// > its event and a rolled-back one never does. The gateway serves this
+    /// > What changed about an organization's petitions, the signatures it
+    /// > collected and its campaigns, as one ordered stream per organization with a
+    /// > cursor: a partner keeps its CRM in step without polling. Every event is
+    /// > written in the same transaction as the change it reports, so a committed
+    /// > change always has its event and a rolled-back one never does (campaign
+    /// > events are written in campaign-service's transaction and join the stream
+    /// > moments later, in the order they were committed). The gateway serves this
     /// > service.
     public protocol ClientProtocol: Sendable {
         /// Call the "SubscribeEvents" method.
@@ -314,11 +322,13 @@ extension Groundswell_Petition_V1_EventService {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > What changed about an organization's petitions and about the signatures it
-    /// > collected, as one ordered stream per organization with a cursor: a partner
-    /// > keeps its CRM in step without polling. Every event is written in the same
-    /// > transaction as the change it reports, so a committed change always has
-    /// > its event and a rolled-back one never does. The gateway serves this
+    /// > What changed about an organization's petitions, the signatures it
+    /// > collected and its campaigns, as one ordered stream per organization with a
+    /// > cursor: a partner keeps its CRM in step without polling. Every event is
+    /// > written in the same transaction as the change it reports, so a committed
+    /// > change always has its event and a rolled-back one never does (campaign
+    /// > events are written in campaign-service's transaction and join the stream
+    /// > moments later, in the order they were committed). The gateway serves this
     /// > service.
     public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
         private let client: GRPCCore.GRPCClient<Transport>

@@ -62,65 +62,138 @@ public nonisolated struct Groundswell_Petition_V1_SubscribeEventsResponse: Senda
 }
 
 /// One change, as the organization sees it.
-public nonisolated struct Groundswell_Petition_V1_Event: Sendable {
+public nonisolated struct Groundswell_Petition_V1_Event: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// The organization's own sequence number: 1, 2, 3… without gaps.
-  public var sequence: Int64 = 0
+  public var sequence: Int64 {
+    get {_storage._sequence}
+    set {_uniqueStorage()._sequence = newValue}
+  }
 
   /// Resume after this event: pass it as `SubscribeEventsRequest.cursor`.
-  public var cursor: String = String()
+  public var cursor: String {
+    get {_storage._cursor}
+    set {_uniqueStorage()._cursor = newValue}
+  }
 
   /// The event's stable id, `events/{organization}-{sequence}`: the same
   /// however often it is delivered, so use it as your idempotency key.
-  public var id: String = String()
+  public var id: String {
+    get {_storage._id}
+    set {_uniqueStorage()._id = newValue}
+  }
 
   /// What changed.
-  public var type: Groundswell_Petition_V1_Event.TypeEnum = .unspecified
+  public var type: Groundswell_Petition_V1_Event.TypeEnum {
+    get {_storage._type}
+    set {_uniqueStorage()._type = newValue}
+  }
 
   /// When the change was committed.
   public var time: SwiftProtobuf.Google_Protobuf_Timestamp {
-    get {_time ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
-    set {_time = newValue}
+    get {_storage._time ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._time = newValue}
   }
   /// Returns true if `time` has been explicitly set.
-  public var hasTime: Bool {self._time != nil}
+  public var hasTime: Bool {_storage._time != nil}
   /// Clears the value of `time`. Subsequent reads from it will return its default value.
-  public mutating func clearTime() {self._time = nil}
+  public mutating func clearTime() {_uniqueStorage()._time = nil}
 
-  /// The petition, `petitions/{petition}`.
-  public var petition: String = String()
+  /// The petition, `petitions/{petition}`; for campaign events, the petition
+  /// that joined or left (empty when a member did).
+  public var petition: String {
+    get {_storage._petition}
+    set {_uniqueStorage()._petition = newValue}
+  }
 
   /// Signature events: the signature, `petitions/{petition}/signatures/{signature}`.
-  public var signature: String = String()
+  public var signature: String {
+    get {_storage._signature}
+    set {_uniqueStorage()._signature = newValue}
+  }
 
   /// Signature events: the signer, `supporters/{supporter}` — only to the
   /// petition's own organization (as `ListSignatures` shows it), only for
   /// keys with the `supporters.read` scope, and never once the signature is
   /// erased (the stored events forget the signer then too).
-  public var supporter: String = String()
+  public var supporter: String {
+    get {_storage._supporter}
+    set {_uniqueStorage()._supporter = newValue}
+  }
 
   /// Signature events: whether the signature counts after the change.
-  public var counted: Bool = false
+  public var counted: Bool {
+    get {_storage._counted}
+    set {_uniqueStorage()._counted = newValue}
+  }
 
   /// Signature events: collected offline (`ImportSignatures`).
-  public var offline: Bool = false
+  public var offline: Bool {
+    get {_storage._offline}
+    set {_uniqueStorage()._offline = newValue}
+  }
 
   /// Signature events: the organization that collected the signature.
-  public var collectedBy: String = String()
+  public var collectedBy: String {
+    get {_storage._collectedBy}
+    set {_uniqueStorage()._collectedBy = newValue}
+  }
 
   /// Milestone events: the milestone's threshold.
-  public var milestoneThreshold: Int64 = 0
+  public var milestoneThreshold: Int64 {
+    get {_storage._milestoneThreshold}
+    set {_uniqueStorage()._milestoneThreshold = newValue}
+  }
 
   /// PETITION_STATE_CHANGED: the state before and after.
-  public var previousState: Groundswell_Petition_V1_Petition.State = .unspecified
+  public var previousState: Groundswell_Petition_V1_Petition.State {
+    get {_storage._previousState}
+    set {_uniqueStorage()._previousState = newValue}
+  }
 
-  public var state: Groundswell_Petition_V1_Petition.State = .unspecified
+  public var state: Groundswell_Petition_V1_Petition.State {
+    get {_storage._state}
+    set {_uniqueStorage()._state = newValue}
+  }
 
   /// PETITION_UPDATE_POSTED: the update, `petitions/{petition}/updates/{update}`.
-  public var update: String = String()
+  public var update: String {
+    get {_storage._update}
+    set {_uniqueStorage()._update = newValue}
+  }
+
+  /// Signature events: your organization's own identifiers for the signer
+  /// (`system:id`, see `SupporterService.AttachIdentifiers`), as they stand
+  /// when the event is read — to the petition's organization and to the
+  /// organization that collected the signature, for keys with the
+  /// `supporters.read` scope (webhooks: see `Webhook.include_identifiers`);
+  /// never once the signature is erased.
+  public var identifiers: [String] {
+    get {_storage._identifiers}
+    set {_uniqueStorage()._identifiers = newValue}
+  }
+
+  /// CAMPAIGN_MEMBERSHIP_CHANGED: the campaign, `campaigns/{campaign}`.
+  public var campaign: String {
+    get {_storage._campaign}
+    set {_uniqueStorage()._campaign = newValue}
+  }
+
+  /// CAMPAIGN_MEMBERSHIP_CHANGED: what changed.
+  public var membershipChange: Groundswell_Petition_V1_Event.MembershipChange {
+    get {_storage._membershipChange}
+    set {_uniqueStorage()._membershipChange = newValue}
+  }
+
+  /// CAMPAIGN_MEMBERSHIP_CHANGED: the coalition member concerned,
+  /// `organizations/{organization}`.
+  public var member: String {
+    get {_storage._member}
+    set {_uniqueStorage()._member = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -168,6 +241,12 @@ public nonisolated struct Groundswell_Petition_V1_Event: Sendable {
 
     /// The organization posted an update on the petition.
     case petitionUpdatePosted // = 10
+
+    /// A campaign's petitions or coalition changed: see `membership_change`,
+    /// `campaign`, and `petition` or `member`. Sent to the campaign's
+    /// organization and to the organization concerned (the petition's, or
+    /// the member).
+    case campaignMembershipChanged // = 11
     case UNRECOGNIZED(Int)
 
     public init() {
@@ -187,6 +266,7 @@ public nonisolated struct Groundswell_Petition_V1_Event: Sendable {
       case 8: self = .milestoneCleared
       case 9: self = .petitionStateChanged
       case 10: self = .petitionUpdatePosted
+      case 11: self = .campaignMembershipChanged
       default: self = .UNRECOGNIZED(rawValue)
       }
     }
@@ -204,6 +284,7 @@ public nonisolated struct Groundswell_Petition_V1_Event: Sendable {
       case .milestoneCleared: return 8
       case .petitionStateChanged: return 9
       case .petitionUpdatePosted: return 10
+      case .campaignMembershipChanged: return 11
       case .UNRECOGNIZED(let i): return i
       }
     }
@@ -221,13 +302,85 @@ public nonisolated struct Groundswell_Petition_V1_Event: Sendable {
       .milestoneCleared,
       .petitionStateChanged,
       .petitionUpdatePosted,
+      .campaignMembershipChanged,
+    ]
+
+  }
+
+  /// What changed in a campaign's membership.
+  public nonisolated enum MembershipChange: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+
+    /// Not set; never sent.
+    case unspecified // = 0
+
+    /// `petition` joined the campaign (added by its own organization, or its
+    /// proposal accepted).
+    case petitionAdded // = 1
+
+    /// `petition`, another organization's, was proposed to the campaign; it
+    /// joins when its organization accepts.
+    case petitionProposed // = 2
+
+    /// `petition` (or its proposal) left the campaign.
+    case petitionRemoved // = 3
+
+    /// `member` was invited into the coalition; it joins when it accepts.
+    case memberInvited // = 4
+
+    /// `member` joined the coalition.
+    case memberJoined // = 5
+
+    /// `member` left the coalition (or its invitation was withdrawn).
+    case memberRemoved // = 6
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .unspecified
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .unspecified
+      case 1: self = .petitionAdded
+      case 2: self = .petitionProposed
+      case 3: self = .petitionRemoved
+      case 4: self = .memberInvited
+      case 5: self = .memberJoined
+      case 6: self = .memberRemoved
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .unspecified: return 0
+      case .petitionAdded: return 1
+      case .petitionProposed: return 2
+      case .petitionRemoved: return 3
+      case .memberInvited: return 4
+      case .memberJoined: return 5
+      case .memberRemoved: return 6
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Groundswell_Petition_V1_Event.MembershipChange] = [
+      .unspecified,
+      .petitionAdded,
+      .petitionProposed,
+      .petitionRemoved,
+      .memberInvited,
+      .memberJoined,
+      .memberRemoved,
     ]
 
   }
 
   public init() {}
 
-  fileprivate var _time: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -311,108 +464,204 @@ nonisolated extension Groundswell_Petition_V1_SubscribeEventsResponse: SwiftProt
 
 nonisolated extension Groundswell_Petition_V1_Event: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Event"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{1}cursor\0\u{1}id\0\u{1}type\0\u{1}time\0\u{1}petition\0\u{1}signature\0\u{1}supporter\0\u{1}counted\0\u{1}offline\0\u{3}collected_by\0\u{3}milestone_threshold\0\u{3}previous_state\0\u{1}state\0\u{1}update\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{1}cursor\0\u{1}id\0\u{1}type\0\u{1}time\0\u{1}petition\0\u{1}signature\0\u{1}supporter\0\u{1}counted\0\u{1}offline\0\u{3}collected_by\0\u{3}milestone_threshold\0\u{3}previous_state\0\u{1}state\0\u{1}update\0\u{1}identifiers\0\u{1}campaign\0\u{3}membership_change\0\u{1}member\0")
+
+  fileprivate class _StorageClass {
+    var _sequence: Int64 = 0
+    var _cursor: String = String()
+    var _id: String = String()
+    var _type: Groundswell_Petition_V1_Event.TypeEnum = .unspecified
+    var _time: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _petition: String = String()
+    var _signature: String = String()
+    var _supporter: String = String()
+    var _counted: Bool = false
+    var _offline: Bool = false
+    var _collectedBy: String = String()
+    var _milestoneThreshold: Int64 = 0
+    var _previousState: Groundswell_Petition_V1_Petition.State = .unspecified
+    var _state: Groundswell_Petition_V1_Petition.State = .unspecified
+    var _update: String = String()
+    var _identifiers: [String] = []
+    var _campaign: String = String()
+    var _membershipChange: Groundswell_Petition_V1_Event.MembershipChange = .unspecified
+    var _member: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _sequence = source._sequence
+      _cursor = source._cursor
+      _id = source._id
+      _type = source._type
+      _time = source._time
+      _petition = source._petition
+      _signature = source._signature
+      _supporter = source._supporter
+      _counted = source._counted
+      _offline = source._offline
+      _collectedBy = source._collectedBy
+      _milestoneThreshold = source._milestoneThreshold
+      _previousState = source._previousState
+      _state = source._state
+      _update = source._update
+      _identifiers = source._identifiers
+      _campaign = source._campaign
+      _membershipChange = source._membershipChange
+      _member = source._member
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularInt64Field(value: &self.sequence) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.cursor) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.id) }()
-      case 4: try { try decoder.decodeSingularEnumField(value: &self.type) }()
-      case 5: try { try decoder.decodeSingularMessageField(value: &self._time) }()
-      case 6: try { try decoder.decodeSingularStringField(value: &self.petition) }()
-      case 7: try { try decoder.decodeSingularStringField(value: &self.signature) }()
-      case 8: try { try decoder.decodeSingularStringField(value: &self.supporter) }()
-      case 9: try { try decoder.decodeSingularBoolField(value: &self.counted) }()
-      case 10: try { try decoder.decodeSingularBoolField(value: &self.offline) }()
-      case 11: try { try decoder.decodeSingularStringField(value: &self.collectedBy) }()
-      case 12: try { try decoder.decodeSingularInt64Field(value: &self.milestoneThreshold) }()
-      case 13: try { try decoder.decodeSingularEnumField(value: &self.previousState) }()
-      case 14: try { try decoder.decodeSingularEnumField(value: &self.state) }()
-      case 15: try { try decoder.decodeSingularStringField(value: &self.update) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularInt64Field(value: &_storage._sequence) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._cursor) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._id) }()
+        case 4: try { try decoder.decodeSingularEnumField(value: &_storage._type) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._time) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._petition) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._signature) }()
+        case 8: try { try decoder.decodeSingularStringField(value: &_storage._supporter) }()
+        case 9: try { try decoder.decodeSingularBoolField(value: &_storage._counted) }()
+        case 10: try { try decoder.decodeSingularBoolField(value: &_storage._offline) }()
+        case 11: try { try decoder.decodeSingularStringField(value: &_storage._collectedBy) }()
+        case 12: try { try decoder.decodeSingularInt64Field(value: &_storage._milestoneThreshold) }()
+        case 13: try { try decoder.decodeSingularEnumField(value: &_storage._previousState) }()
+        case 14: try { try decoder.decodeSingularEnumField(value: &_storage._state) }()
+        case 15: try { try decoder.decodeSingularStringField(value: &_storage._update) }()
+        case 16: try { try decoder.decodeRepeatedStringField(value: &_storage._identifiers) }()
+        case 17: try { try decoder.decodeSingularStringField(value: &_storage._campaign) }()
+        case 18: try { try decoder.decodeSingularEnumField(value: &_storage._membershipChange) }()
+        case 19: try { try decoder.decodeSingularStringField(value: &_storage._member) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if self.sequence != 0 {
-      try visitor.visitSingularInt64Field(value: self.sequence, fieldNumber: 1)
-    }
-    if !self.cursor.isEmpty {
-      try visitor.visitSingularStringField(value: self.cursor, fieldNumber: 2)
-    }
-    if !self.id.isEmpty {
-      try visitor.visitSingularStringField(value: self.id, fieldNumber: 3)
-    }
-    if self.type != .unspecified {
-      try visitor.visitSingularEnumField(value: self.type, fieldNumber: 4)
-    }
-    try { if let v = self._time {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
-    } }()
-    if !self.petition.isEmpty {
-      try visitor.visitSingularStringField(value: self.petition, fieldNumber: 6)
-    }
-    if !self.signature.isEmpty {
-      try visitor.visitSingularStringField(value: self.signature, fieldNumber: 7)
-    }
-    if !self.supporter.isEmpty {
-      try visitor.visitSingularStringField(value: self.supporter, fieldNumber: 8)
-    }
-    if self.counted != false {
-      try visitor.visitSingularBoolField(value: self.counted, fieldNumber: 9)
-    }
-    if self.offline != false {
-      try visitor.visitSingularBoolField(value: self.offline, fieldNumber: 10)
-    }
-    if !self.collectedBy.isEmpty {
-      try visitor.visitSingularStringField(value: self.collectedBy, fieldNumber: 11)
-    }
-    if self.milestoneThreshold != 0 {
-      try visitor.visitSingularInt64Field(value: self.milestoneThreshold, fieldNumber: 12)
-    }
-    if self.previousState != .unspecified {
-      try visitor.visitSingularEnumField(value: self.previousState, fieldNumber: 13)
-    }
-    if self.state != .unspecified {
-      try visitor.visitSingularEnumField(value: self.state, fieldNumber: 14)
-    }
-    if !self.update.isEmpty {
-      try visitor.visitSingularStringField(value: self.update, fieldNumber: 15)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if _storage._sequence != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._sequence, fieldNumber: 1)
+      }
+      if !_storage._cursor.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._cursor, fieldNumber: 2)
+      }
+      if !_storage._id.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._id, fieldNumber: 3)
+      }
+      if _storage._type != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._type, fieldNumber: 4)
+      }
+      try { if let v = _storage._time {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
+      if !_storage._petition.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._petition, fieldNumber: 6)
+      }
+      if !_storage._signature.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._signature, fieldNumber: 7)
+      }
+      if !_storage._supporter.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._supporter, fieldNumber: 8)
+      }
+      if _storage._counted != false {
+        try visitor.visitSingularBoolField(value: _storage._counted, fieldNumber: 9)
+      }
+      if _storage._offline != false {
+        try visitor.visitSingularBoolField(value: _storage._offline, fieldNumber: 10)
+      }
+      if !_storage._collectedBy.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._collectedBy, fieldNumber: 11)
+      }
+      if _storage._milestoneThreshold != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._milestoneThreshold, fieldNumber: 12)
+      }
+      if _storage._previousState != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._previousState, fieldNumber: 13)
+      }
+      if _storage._state != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._state, fieldNumber: 14)
+      }
+      if !_storage._update.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._update, fieldNumber: 15)
+      }
+      if !_storage._identifiers.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._identifiers, fieldNumber: 16)
+      }
+      if !_storage._campaign.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._campaign, fieldNumber: 17)
+      }
+      if _storage._membershipChange != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._membershipChange, fieldNumber: 18)
+      }
+      if !_storage._member.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._member, fieldNumber: 19)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Groundswell_Petition_V1_Event, rhs: Groundswell_Petition_V1_Event) -> Bool {
-    if lhs.sequence != rhs.sequence {return false}
-    if lhs.cursor != rhs.cursor {return false}
-    if lhs.id != rhs.id {return false}
-    if lhs.type != rhs.type {return false}
-    if lhs._time != rhs._time {return false}
-    if lhs.petition != rhs.petition {return false}
-    if lhs.signature != rhs.signature {return false}
-    if lhs.supporter != rhs.supporter {return false}
-    if lhs.counted != rhs.counted {return false}
-    if lhs.offline != rhs.offline {return false}
-    if lhs.collectedBy != rhs.collectedBy {return false}
-    if lhs.milestoneThreshold != rhs.milestoneThreshold {return false}
-    if lhs.previousState != rhs.previousState {return false}
-    if lhs.state != rhs.state {return false}
-    if lhs.update != rhs.update {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._sequence != rhs_storage._sequence {return false}
+        if _storage._cursor != rhs_storage._cursor {return false}
+        if _storage._id != rhs_storage._id {return false}
+        if _storage._type != rhs_storage._type {return false}
+        if _storage._time != rhs_storage._time {return false}
+        if _storage._petition != rhs_storage._petition {return false}
+        if _storage._signature != rhs_storage._signature {return false}
+        if _storage._supporter != rhs_storage._supporter {return false}
+        if _storage._counted != rhs_storage._counted {return false}
+        if _storage._offline != rhs_storage._offline {return false}
+        if _storage._collectedBy != rhs_storage._collectedBy {return false}
+        if _storage._milestoneThreshold != rhs_storage._milestoneThreshold {return false}
+        if _storage._previousState != rhs_storage._previousState {return false}
+        if _storage._state != rhs_storage._state {return false}
+        if _storage._update != rhs_storage._update {return false}
+        if _storage._identifiers != rhs_storage._identifiers {return false}
+        if _storage._campaign != rhs_storage._campaign {return false}
+        if _storage._membershipChange != rhs_storage._membershipChange {return false}
+        if _storage._member != rhs_storage._member {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
 }
 
 nonisolated extension Groundswell_Petition_V1_Event.TypeEnum: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0TYPE_UNSPECIFIED\0\u{1}SIGNATURE_CREATED\0\u{1}SIGNATURE_VERIFIED\0\u{1}SIGNATURE_WITHDRAWN\0\u{1}SIGNATURE_INVALIDATED\0\u{1}SIGNATURE_ERASED\0\u{1}SIGNATURE_EXPIRED\0\u{1}MILESTONE_REACHED\0\u{1}MILESTONE_CLEARED\0\u{1}PETITION_STATE_CHANGED\0\u{1}PETITION_UPDATE_POSTED\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0TYPE_UNSPECIFIED\0\u{1}SIGNATURE_CREATED\0\u{1}SIGNATURE_VERIFIED\0\u{1}SIGNATURE_WITHDRAWN\0\u{1}SIGNATURE_INVALIDATED\0\u{1}SIGNATURE_ERASED\0\u{1}SIGNATURE_EXPIRED\0\u{1}MILESTONE_REACHED\0\u{1}MILESTONE_CLEARED\0\u{1}PETITION_STATE_CHANGED\0\u{1}PETITION_UPDATE_POSTED\0\u{1}CAMPAIGN_MEMBERSHIP_CHANGED\0")
+}
+
+nonisolated extension Groundswell_Petition_V1_Event.MembershipChange: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0MEMBERSHIP_CHANGE_UNSPECIFIED\0\u{1}PETITION_ADDED\0\u{1}PETITION_PROPOSED\0\u{1}PETITION_REMOVED\0\u{1}MEMBER_INVITED\0\u{1}MEMBER_JOINED\0\u{1}MEMBER_REMOVED\0")
 }

@@ -455,6 +455,17 @@ public nonisolated struct Groundswell_Petition_V1_Signer: Sendable {
   /// The signer's country, an ISO 3166-1 code such as `US`; may be empty.
   public var country: String = String()
 
+  /// Your organization's own identifiers for this person, at most 5, each
+  /// `system:id` (OSDI's `identifiers`, such as `acme_crm:12345`): `system`
+  /// is 1 to 32 lower-case letters, digits, `_`, `-` or `.` starting with a
+  /// letter, `id` 1 to 128 printable ASCII characters without spaces. They
+  /// are attached to your organization's record of the person (see
+  /// `SupporterService.AttachIdentifiers`), so that `FindSupporter`, events
+  /// and exports give them back. An identifier already attached to another
+  /// of your supporters refuses the call with ALREADY_EXISTS and records
+  /// nothing. Another organization never sees them.
+  public var identifiers: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1025,7 +1036,7 @@ nonisolated extension Groundswell_Petition_V1_PetitionUpdate: SwiftProtobuf.Mess
 
 nonisolated extension Groundswell_Petition_V1_Signer: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Signer"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}email\0\u{3}given_name\0\u{3}family_name\0\u{3}postal_code\0\u{1}country\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}email\0\u{3}given_name\0\u{3}family_name\0\u{3}postal_code\0\u{1}country\0\u{1}identifiers\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1038,6 +1049,7 @@ nonisolated extension Groundswell_Petition_V1_Signer: SwiftProtobuf.Message, Swi
       case 3: try { try decoder.decodeSingularStringField(value: &self.familyName) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.postalCode) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.country) }()
+      case 6: try { try decoder.decodeRepeatedStringField(value: &self.identifiers) }()
       default: break
       }
     }
@@ -1059,6 +1071,9 @@ nonisolated extension Groundswell_Petition_V1_Signer: SwiftProtobuf.Message, Swi
     if !self.country.isEmpty {
       try visitor.visitSingularStringField(value: self.country, fieldNumber: 5)
     }
+    if !self.identifiers.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.identifiers, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1068,6 +1083,7 @@ nonisolated extension Groundswell_Petition_V1_Signer: SwiftProtobuf.Message, Swi
     if lhs.familyName != rhs.familyName {return false}
     if lhs.postalCode != rhs.postalCode {return false}
     if lhs.country != rhs.country {return false}
+    if lhs.identifiers != rhs.identifiers {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -66,6 +66,11 @@ public nonisolated struct Groundswell_Supporter_V1_Supporter: Sendable {
   /// organization's for partner keys, every organization's for operators.
   public var consents: [Groundswell_Supporter_V1_Consent] = []
 
+  /// The reading organization's own identifiers for the person (`system:id`,
+  /// see `AttachIdentifiers`), sorted; an operator reading without an
+  /// organization gets those of the organization whose details are shown.
+  public var identifiers: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -171,7 +176,7 @@ fileprivate nonisolated let _protobuf_package = "groundswell.supporter.v1"
 
 nonisolated extension Groundswell_Supporter_V1_Supporter: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Supporter"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}email\0\u{3}given_name\0\u{3}family_name\0\u{3}create_time\0\u{3}postal_code\0\u{1}country\0\u{1}region\0\u{1}consents\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}email\0\u{3}given_name\0\u{3}family_name\0\u{3}create_time\0\u{3}postal_code\0\u{1}country\0\u{1}region\0\u{1}consents\0\u{1}identifiers\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -188,6 +193,7 @@ nonisolated extension Groundswell_Supporter_V1_Supporter: SwiftProtobuf.Message,
       case 7: try { try decoder.decodeSingularStringField(value: &self.country) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.region) }()
       case 9: try { try decoder.decodeRepeatedMessageField(value: &self.consents) }()
+      case 10: try { try decoder.decodeRepeatedStringField(value: &self.identifiers) }()
       default: break
       }
     }
@@ -225,6 +231,9 @@ nonisolated extension Groundswell_Supporter_V1_Supporter: SwiftProtobuf.Message,
     if !self.consents.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.consents, fieldNumber: 9)
     }
+    if !self.identifiers.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.identifiers, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -238,6 +247,7 @@ nonisolated extension Groundswell_Supporter_V1_Supporter: SwiftProtobuf.Message,
     if lhs.country != rhs.country {return false}
     if lhs.region != rhs.region {return false}
     if lhs.consents != rhs.consents {return false}
+    if lhs.identifiers != rhs.identifiers {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -46,10 +46,24 @@ public enum Groundswell_Supporter_V1_SupporterResolverService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ListIdentifiers" metadata.
+        public enum ListIdentifiers: Sendable {
+            /// Request type for "ListIdentifiers".
+            public typealias Input = Groundswell_Supporter_V1_ListIdentifiersRequest
+            /// Response type for "ListIdentifiers".
+            public typealias Output = Groundswell_Supporter_V1_ListIdentifiersResponse
+            /// Descriptor for "ListIdentifiers".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.supporter.v1.SupporterResolverService"),
+                method: "ListIdentifiers",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "groundswell.supporter.v1.SupporterResolverService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             ResolveSupporter.descriptor,
-            ResolveSupporters.descriptor
+            ResolveSupporters.descriptor,
+            ListIdentifiers.descriptor
         ]
     }
 }
@@ -122,6 +136,25 @@ extension Groundswell_Supporter_V1_SupporterResolverService {
             request: GRPCCore.StreamingServerRequest<Groundswell_Supporter_V1_ResolveSupportersRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_ResolveSupportersResponse>
+
+        /// Handle the "ListIdentifiers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > An organization's identifiers of up to 1,000 supporters, for the events
+        /// > petition-service hands to that organization.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Supporter_V1_ListIdentifiersRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Supporter_V1_ListIdentifiersResponse` messages.
+        func listIdentifiers(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Supporter_V1_ListIdentifiersRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_ListIdentifiersResponse>
     }
 
     /// Service protocol for the "groundswell.supporter.v1.SupporterResolverService" service.
@@ -178,6 +211,25 @@ extension Groundswell_Supporter_V1_SupporterResolverService {
             request: GRPCCore.ServerRequest<Groundswell_Supporter_V1_ResolveSupportersRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_ResolveSupportersResponse>
+
+        /// Handle the "ListIdentifiers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > An organization's identifiers of up to 1,000 supporters, for the events
+        /// > petition-service hands to that organization.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_ListIdentifiersRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Supporter_V1_ListIdentifiersResponse` message.
+        func listIdentifiers(
+            request: GRPCCore.ServerRequest<Groundswell_Supporter_V1_ListIdentifiersRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_ListIdentifiersResponse>
     }
 
     /// Simple service protocol for the "groundswell.supporter.v1.SupporterResolverService" service.
@@ -232,6 +284,25 @@ extension Groundswell_Supporter_V1_SupporterResolverService {
             request: Groundswell_Supporter_V1_ResolveSupportersRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Groundswell_Supporter_V1_ResolveSupportersResponse
+
+        /// Handle the "ListIdentifiers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > An organization's identifiers of up to 1,000 supporters, for the events
+        /// > petition-service hands to that organization.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Supporter_V1_ListIdentifiersRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Supporter_V1_ListIdentifiersResponse` to respond with.
+        func listIdentifiers(
+            request: Groundswell_Supporter_V1_ListIdentifiersRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Supporter_V1_ListIdentifiersResponse
     }
 }
 
@@ -256,6 +327,17 @@ extension Groundswell_Supporter_V1_SupporterResolverService.StreamingServiceProt
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_ResolveSupportersResponse>(),
             handler: { request, context in
                 try await self.resolveSupporters(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Supporter_V1_SupporterResolverService.Method.ListIdentifiers.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Supporter_V1_ListIdentifiersRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_ListIdentifiersResponse>(),
+            handler: { request, context in
+                try await self.listIdentifiers(
                     request: request,
                     context: context
                 )
@@ -288,6 +370,17 @@ extension Groundswell_Supporter_V1_SupporterResolverService.ServiceProtocol {
         )
         return GRPCCore.StreamingServerResponse(single: response)
     }
+
+    public func listIdentifiers(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Supporter_V1_ListIdentifiersRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_ListIdentifiersResponse> {
+        let response = try await self.listIdentifiers(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
 }
 
 // Default implementation of methods from 'ServiceProtocol'.
@@ -312,6 +405,19 @@ extension Groundswell_Supporter_V1_SupporterResolverService.SimpleServiceProtoco
     ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_ResolveSupportersResponse> {
         return GRPCCore.ServerResponse<Groundswell_Supporter_V1_ResolveSupportersResponse>(
             message: try await self.resolveSupporters(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listIdentifiers(
+        request: GRPCCore.ServerRequest<Groundswell_Supporter_V1_ListIdentifiersRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_ListIdentifiersResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Supporter_V1_ListIdentifiersResponse>(
+            message: try await self.listIdentifiers(
                 request: request.message,
                 context: context
             ),
@@ -384,6 +490,30 @@ extension Groundswell_Supporter_V1_SupporterResolverService {
             deserializer: some GRPCCore.MessageDeserializer<Groundswell_Supporter_V1_ResolveSupportersResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_ResolveSupportersResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListIdentifiers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > An organization's identifiers of up to 1,000 supporters, for the events
+        /// > petition-service hands to that organization.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_ListIdentifiersRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Supporter_V1_ListIdentifiersRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Supporter_V1_ListIdentifiersResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listIdentifiers<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_ListIdentifiersRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Supporter_V1_ListIdentifiersRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Supporter_V1_ListIdentifiersResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_ListIdentifiersResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -481,6 +611,41 @@ extension Groundswell_Supporter_V1_SupporterResolverService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "ListIdentifiers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > An organization's identifiers of up to 1,000 supporters, for the events
+        /// > petition-service hands to that organization.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_ListIdentifiersRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Supporter_V1_ListIdentifiersRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Supporter_V1_ListIdentifiersResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listIdentifiers<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_ListIdentifiersRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Supporter_V1_ListIdentifiersRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Supporter_V1_ListIdentifiersResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_ListIdentifiersResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Supporter_V1_SupporterResolverService.Method.ListIdentifiers.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -546,6 +711,36 @@ extension Groundswell_Supporter_V1_SupporterResolverService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_ResolveSupportersRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Supporter_V1_ResolveSupportersResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListIdentifiers" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > An organization's identifiers of up to 1,000 supporters, for the events
+    /// > petition-service hands to that organization.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Supporter_V1_ListIdentifiersRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listIdentifiers<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_ListIdentifiersRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_ListIdentifiersResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listIdentifiers(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_ListIdentifiersRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Supporter_V1_ListIdentifiersResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -621,6 +816,40 @@ extension Groundswell_Supporter_V1_SupporterResolverService.ClientProtocol {
             metadata: metadata
         )
         return try await self.resolveSupporters(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListIdentifiers" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > An organization's identifiers of up to 1,000 supporters, for the events
+    /// > petition-service hands to that organization.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listIdentifiers<Result>(
+        _ message: Groundswell_Supporter_V1_ListIdentifiersRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_ListIdentifiersResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Supporter_V1_ListIdentifiersRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listIdentifiers(
             request: request,
             options: options,
             onResponse: handleResponse

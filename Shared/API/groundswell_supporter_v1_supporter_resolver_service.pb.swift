@@ -63,6 +63,11 @@ public nonisolated struct Groundswell_Supporter_V1_ResolveSupporterRequest: Send
   /// never replace its own).
   public var petitionOrganization: String = String()
 
+  /// `organization`'s own identifiers for the person (`system:id`), at most
+  /// 5, to attach to its record of them. One attached to another supporter
+  /// of `organization` refuses the signer (`identifier_taken`).
+  public var identifiers: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -138,6 +143,59 @@ public nonisolated struct Groundswell_Supporter_V1_ResolvedSupporter: Sendable {
   /// Why the signer was refused (a bad email or name); empty when resolved.
   public var error: String = String()
 
+  /// True when the signer was refused because one of its identifiers is
+  /// attached to another supporter of the organization.
+  public var identifierTaken: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The request for organizations' identifiers of supporters.
+public nonisolated struct Groundswell_Supporter_V1_ListIdentifiersRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The organization, `organizations/{organization}`.
+  public var organization: String = String()
+
+  /// The supporters, `supporters/{supporter}`, at most 1,000.
+  public var supporters: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The identifiers found.
+public nonisolated struct Groundswell_Supporter_V1_ListIdentifiersResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The supporters that hold identifiers of the organization, each with
+  /// them; supporters without any are left out.
+  public var supporters: [Groundswell_Supporter_V1_SupporterIdentifiers] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// One supporter's identifiers in one organization.
+public nonisolated struct Groundswell_Supporter_V1_SupporterIdentifiers: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// `supporters/{supporter}`.
+  public var supporter: String = String()
+
+  /// Sorted `system:id` identifiers.
+  public var identifiers: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -149,7 +207,7 @@ fileprivate nonisolated let _protobuf_package = "groundswell.supporter.v1"
 
 nonisolated extension Groundswell_Supporter_V1_ResolveSupporterRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ResolveSupporterRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}email\0\u{3}given_name\0\u{3}family_name\0\u{1}organization\0\u{3}postal_code\0\u{1}country\0\u{1}region\0\u{3}opt_in_organization\0\u{3}opt_in_source\0\u{3}petition_organization\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}email\0\u{3}given_name\0\u{3}family_name\0\u{1}organization\0\u{3}postal_code\0\u{1}country\0\u{1}region\0\u{3}opt_in_organization\0\u{3}opt_in_source\0\u{3}petition_organization\0\u{1}identifiers\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -167,6 +225,7 @@ nonisolated extension Groundswell_Supporter_V1_ResolveSupporterRequest: SwiftPro
       case 8: try { try decoder.decodeSingularStringField(value: &self.optInOrganization) }()
       case 9: try { try decoder.decodeSingularStringField(value: &self.optInSource) }()
       case 10: try { try decoder.decodeSingularStringField(value: &self.petitionOrganization) }()
+      case 11: try { try decoder.decodeRepeatedStringField(value: &self.identifiers) }()
       default: break
       }
     }
@@ -203,6 +262,9 @@ nonisolated extension Groundswell_Supporter_V1_ResolveSupporterRequest: SwiftPro
     if !self.petitionOrganization.isEmpty {
       try visitor.visitSingularStringField(value: self.petitionOrganization, fieldNumber: 10)
     }
+    if !self.identifiers.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.identifiers, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -217,6 +279,7 @@ nonisolated extension Groundswell_Supporter_V1_ResolveSupporterRequest: SwiftPro
     if lhs.optInOrganization != rhs.optInOrganization {return false}
     if lhs.optInSource != rhs.optInSource {return false}
     if lhs.petitionOrganization != rhs.petitionOrganization {return false}
+    if lhs.identifiers != rhs.identifiers {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -323,7 +386,7 @@ nonisolated extension Groundswell_Supporter_V1_ResolveSupportersResponse: SwiftP
 
 nonisolated extension Groundswell_Supporter_V1_ResolvedSupporter: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ResolvedSupporter"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}supporter\0\u{1}created\0\u{1}error\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}supporter\0\u{1}created\0\u{1}error\0\u{3}identifier_taken\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -334,6 +397,7 @@ nonisolated extension Groundswell_Supporter_V1_ResolvedSupporter: SwiftProtobuf.
       case 1: try { try decoder.decodeSingularStringField(value: &self.supporter) }()
       case 2: try { try decoder.decodeSingularBoolField(value: &self.created) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.error) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.identifierTaken) }()
       default: break
       }
     }
@@ -349,6 +413,9 @@ nonisolated extension Groundswell_Supporter_V1_ResolvedSupporter: SwiftProtobuf.
     if !self.error.isEmpty {
       try visitor.visitSingularStringField(value: self.error, fieldNumber: 3)
     }
+    if self.identifierTaken != false {
+      try visitor.visitSingularBoolField(value: self.identifierTaken, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -356,6 +423,107 @@ nonisolated extension Groundswell_Supporter_V1_ResolvedSupporter: SwiftProtobuf.
     if lhs.supporter != rhs.supporter {return false}
     if lhs.created != rhs.created {return false}
     if lhs.error != rhs.error {return false}
+    if lhs.identifierTaken != rhs.identifierTaken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Supporter_V1_ListIdentifiersRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListIdentifiersRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}organization\0\u{1}supporters\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.organization) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.supporters) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.organization.isEmpty {
+      try visitor.visitSingularStringField(value: self.organization, fieldNumber: 1)
+    }
+    if !self.supporters.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.supporters, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Supporter_V1_ListIdentifiersRequest, rhs: Groundswell_Supporter_V1_ListIdentifiersRequest) -> Bool {
+    if lhs.organization != rhs.organization {return false}
+    if lhs.supporters != rhs.supporters {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Supporter_V1_ListIdentifiersResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListIdentifiersResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}supporters\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.supporters) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.supporters.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.supporters, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Supporter_V1_ListIdentifiersResponse, rhs: Groundswell_Supporter_V1_ListIdentifiersResponse) -> Bool {
+    if lhs.supporters != rhs.supporters {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Supporter_V1_SupporterIdentifiers: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SupporterIdentifiers"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}supporter\0\u{1}identifiers\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.supporter) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.identifiers) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.supporter.isEmpty {
+      try visitor.visitSingularStringField(value: self.supporter, fieldNumber: 1)
+    }
+    if !self.identifiers.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.identifiers, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Supporter_V1_SupporterIdentifiers, rhs: Groundswell_Supporter_V1_SupporterIdentifiers) -> Bool {
+    if lhs.supporter != rhs.supporter {return false}
+    if lhs.identifiers != rhs.identifiers {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -98,6 +98,32 @@ public enum Groundswell_Supporter_V1_SupporterService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "AttachIdentifiers" metadata.
+        public enum AttachIdentifiers: Sendable {
+            /// Request type for "AttachIdentifiers".
+            public typealias Input = Groundswell_Supporter_V1_AttachIdentifiersRequest
+            /// Response type for "AttachIdentifiers".
+            public typealias Output = Groundswell_Supporter_V1_AttachIdentifiersResponse
+            /// Descriptor for "AttachIdentifiers".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.supporter.v1.SupporterService"),
+                method: "AttachIdentifiers",
+                type: .unary
+            )
+        }
+        /// Namespace for "DetachIdentifiers" metadata.
+        public enum DetachIdentifiers: Sendable {
+            /// Request type for "DetachIdentifiers".
+            public typealias Input = Groundswell_Supporter_V1_DetachIdentifiersRequest
+            /// Response type for "DetachIdentifiers".
+            public typealias Output = Groundswell_Supporter_V1_DetachIdentifiersResponse
+            /// Descriptor for "DetachIdentifiers".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "groundswell.supporter.v1.SupporterService"),
+                method: "DetachIdentifiers",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "groundswell.supporter.v1.SupporterService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             GetSupporter.descriptor,
@@ -105,7 +131,9 @@ public enum Groundswell_Supporter_V1_SupporterService: Sendable {
             RecordConsent.descriptor,
             FindSupporter.descriptor,
             ExportSupporter.descriptor,
-            EraseSupporter.descriptor
+            EraseSupporter.descriptor,
+            AttachIdentifiers.descriptor,
+            DetachIdentifiers.descriptor
         ]
     }
 }
@@ -199,10 +227,11 @@ extension Groundswell_Supporter_V1_SupporterService {
         /// > Source IDL Documentation:
         /// >
         /// > Finds the organization's own record of the person with this email
-        /// > address, to answer a request that arrives by email. The match is on the
-        /// > canonical address (case, and dots and `+tags` at Gmail, do not matter).
-        /// > A person the organization does not know answers NOT_FOUND, whether or
-        /// > not another organization knows them.
+        /// > address (to answer a request that arrives by email) or with one of the
+        /// > organization's own identifiers (see `AttachIdentifiers`). The email
+        /// > match is on the canonical address (case, and dots and `+tags` at Gmail,
+        /// > do not matter). A person the organization does not know answers
+        /// > NOT_FOUND, whether or not another organization knows them.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Groundswell_Supporter_V1_FindSupporterRequest` messages.
@@ -266,6 +295,51 @@ extension Groundswell_Supporter_V1_SupporterService {
             request: GRPCCore.StreamingServerRequest<Groundswell_Supporter_V1_EraseSupporterRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_EraseSupporterResponse>
+
+        /// Handle the "AttachIdentifiers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Attaches the organization's own identifiers (`system:id`, such as
+        /// > `acme_crm:12345`; OSDI calls them `identifiers`) to its record of a
+        /// > supporter it knows, so that `FindSupporter` finds the person by them and
+        /// > events and exports carry them. Each identifier belongs to at most one of
+        /// > the organization's supporters: one attached to another supporter
+        /// > answers ALREADY_EXISTS and nothing is attached; one already attached to
+        /// > this supporter is left as it is (so a retry is safe). A supporter holds
+        /// > at most 20 identifiers per organization. Other organizations never see
+        /// > them; erasing the supporter for the organization removes them.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Supporter_V1_AttachIdentifiersRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Supporter_V1_AttachIdentifiersResponse` messages.
+        func attachIdentifiers(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Supporter_V1_AttachIdentifiersRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_AttachIdentifiersResponse>
+
+        /// Handle the "DetachIdentifiers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Detaches identifiers from the organization's record of a supporter;
+        /// > identifiers not attached to them are ignored (a retry is safe).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Groundswell_Supporter_V1_DetachIdentifiersRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Groundswell_Supporter_V1_DetachIdentifiersResponse` messages.
+        func detachIdentifiers(
+            request: GRPCCore.StreamingServerRequest<Groundswell_Supporter_V1_DetachIdentifiersRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_DetachIdentifiersResponse>
     }
 
     /// Service protocol for the "groundswell.supporter.v1.SupporterService" service.
@@ -343,10 +417,11 @@ extension Groundswell_Supporter_V1_SupporterService {
         /// > Source IDL Documentation:
         /// >
         /// > Finds the organization's own record of the person with this email
-        /// > address, to answer a request that arrives by email. The match is on the
-        /// > canonical address (case, and dots and `+tags` at Gmail, do not matter).
-        /// > A person the organization does not know answers NOT_FOUND, whether or
-        /// > not another organization knows them.
+        /// > address (to answer a request that arrives by email) or with one of the
+        /// > organization's own identifiers (see `AttachIdentifiers`). The email
+        /// > match is on the canonical address (case, and dots and `+tags` at Gmail,
+        /// > do not matter). A person the organization does not know answers
+        /// > NOT_FOUND, whether or not another organization knows them.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Supporter_V1_FindSupporterRequest` message.
@@ -410,6 +485,51 @@ extension Groundswell_Supporter_V1_SupporterService {
             request: GRPCCore.ServerRequest<Groundswell_Supporter_V1_EraseSupporterRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_EraseSupporterResponse>
+
+        /// Handle the "AttachIdentifiers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Attaches the organization's own identifiers (`system:id`, such as
+        /// > `acme_crm:12345`; OSDI calls them `identifiers`) to its record of a
+        /// > supporter it knows, so that `FindSupporter` finds the person by them and
+        /// > events and exports carry them. Each identifier belongs to at most one of
+        /// > the organization's supporters: one attached to another supporter
+        /// > answers ALREADY_EXISTS and nothing is attached; one already attached to
+        /// > this supporter is left as it is (so a retry is safe). A supporter holds
+        /// > at most 20 identifiers per organization. Other organizations never see
+        /// > them; erasing the supporter for the organization removes them.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_AttachIdentifiersRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Supporter_V1_AttachIdentifiersResponse` message.
+        func attachIdentifiers(
+            request: GRPCCore.ServerRequest<Groundswell_Supporter_V1_AttachIdentifiersRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_AttachIdentifiersResponse>
+
+        /// Handle the "DetachIdentifiers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Detaches identifiers from the organization's record of a supporter;
+        /// > identifiers not attached to them are ignored (a retry is safe).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_DetachIdentifiersRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Groundswell_Supporter_V1_DetachIdentifiersResponse` message.
+        func detachIdentifiers(
+            request: GRPCCore.ServerRequest<Groundswell_Supporter_V1_DetachIdentifiersRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_DetachIdentifiersResponse>
     }
 
     /// Simple service protocol for the "groundswell.supporter.v1.SupporterService" service.
@@ -485,10 +605,11 @@ extension Groundswell_Supporter_V1_SupporterService {
         /// > Source IDL Documentation:
         /// >
         /// > Finds the organization's own record of the person with this email
-        /// > address, to answer a request that arrives by email. The match is on the
-        /// > canonical address (case, and dots and `+tags` at Gmail, do not matter).
-        /// > A person the organization does not know answers NOT_FOUND, whether or
-        /// > not another organization knows them.
+        /// > address (to answer a request that arrives by email) or with one of the
+        /// > organization's own identifiers (see `AttachIdentifiers`). The email
+        /// > match is on the canonical address (case, and dots and `+tags` at Gmail,
+        /// > do not matter). A person the organization does not know answers
+        /// > NOT_FOUND, whether or not another organization knows them.
         ///
         /// - Parameters:
         ///   - request: A `Groundswell_Supporter_V1_FindSupporterRequest` message.
@@ -553,6 +674,51 @@ extension Groundswell_Supporter_V1_SupporterService {
             request: Groundswell_Supporter_V1_EraseSupporterRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Groundswell_Supporter_V1_EraseSupporterResponse
+
+        /// Handle the "AttachIdentifiers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Attaches the organization's own identifiers (`system:id`, such as
+        /// > `acme_crm:12345`; OSDI calls them `identifiers`) to its record of a
+        /// > supporter it knows, so that `FindSupporter` finds the person by them and
+        /// > events and exports carry them. Each identifier belongs to at most one of
+        /// > the organization's supporters: one attached to another supporter
+        /// > answers ALREADY_EXISTS and nothing is attached; one already attached to
+        /// > this supporter is left as it is (so a retry is safe). A supporter holds
+        /// > at most 20 identifiers per organization. Other organizations never see
+        /// > them; erasing the supporter for the organization removes them.
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Supporter_V1_AttachIdentifiersRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Supporter_V1_AttachIdentifiersResponse` to respond with.
+        func attachIdentifiers(
+            request: Groundswell_Supporter_V1_AttachIdentifiersRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Supporter_V1_AttachIdentifiersResponse
+
+        /// Handle the "DetachIdentifiers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Detaches identifiers from the organization's record of a supporter;
+        /// > identifiers not attached to them are ignored (a retry is safe).
+        ///
+        /// - Parameters:
+        ///   - request: A `Groundswell_Supporter_V1_DetachIdentifiersRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Groundswell_Supporter_V1_DetachIdentifiersResponse` to respond with.
+        func detachIdentifiers(
+            request: Groundswell_Supporter_V1_DetachIdentifiersRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Groundswell_Supporter_V1_DetachIdentifiersResponse
     }
 }
 
@@ -626,6 +792,28 @@ extension Groundswell_Supporter_V1_SupporterService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Groundswell_Supporter_V1_SupporterService.Method.AttachIdentifiers.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Supporter_V1_AttachIdentifiersRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_AttachIdentifiersResponse>(),
+            handler: { request, context in
+                try await self.attachIdentifiers(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Groundswell_Supporter_V1_SupporterService.Method.DetachIdentifiers.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Supporter_V1_DetachIdentifiersRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_DetachIdentifiersResponse>(),
+            handler: { request, context in
+                try await self.detachIdentifiers(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -692,6 +880,28 @@ extension Groundswell_Supporter_V1_SupporterService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_EraseSupporterResponse> {
         let response = try await self.eraseSupporter(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func attachIdentifiers(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Supporter_V1_AttachIdentifiersRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_AttachIdentifiersResponse> {
+        let response = try await self.attachIdentifiers(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func detachIdentifiers(
+        request: GRPCCore.StreamingServerRequest<Groundswell_Supporter_V1_DetachIdentifiersRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Groundswell_Supporter_V1_DetachIdentifiersResponse> {
+        let response = try await self.detachIdentifiers(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -777,6 +987,32 @@ extension Groundswell_Supporter_V1_SupporterService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_EraseSupporterResponse> {
         return GRPCCore.ServerResponse<Groundswell_Supporter_V1_EraseSupporterResponse>(
             message: try await self.eraseSupporter(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func attachIdentifiers(
+        request: GRPCCore.ServerRequest<Groundswell_Supporter_V1_AttachIdentifiersRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_AttachIdentifiersResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Supporter_V1_AttachIdentifiersResponse>(
+            message: try await self.attachIdentifiers(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func detachIdentifiers(
+        request: GRPCCore.ServerRequest<Groundswell_Supporter_V1_DetachIdentifiersRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Groundswell_Supporter_V1_DetachIdentifiersResponse> {
+        return GRPCCore.ServerResponse<Groundswell_Supporter_V1_DetachIdentifiersResponse>(
+            message: try await self.detachIdentifiers(
                 request: request.message,
                 context: context
             ),
@@ -876,10 +1112,11 @@ extension Groundswell_Supporter_V1_SupporterService {
         /// > Source IDL Documentation:
         /// >
         /// > Finds the organization's own record of the person with this email
-        /// > address, to answer a request that arrives by email. The match is on the
-        /// > canonical address (case, and dots and `+tags` at Gmail, do not matter).
-        /// > A person the organization does not know answers NOT_FOUND, whether or
-        /// > not another organization knows them.
+        /// > address (to answer a request that arrives by email) or with one of the
+        /// > organization's own identifiers (see `AttachIdentifiers`). The email
+        /// > match is on the canonical address (case, and dots and `+tags` at Gmail,
+        /// > do not matter). A person the organization does not know answers
+        /// > NOT_FOUND, whether or not another organization knows them.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Supporter_V1_FindSupporterRequest` message.
@@ -957,6 +1194,61 @@ extension Groundswell_Supporter_V1_SupporterService {
             deserializer: some GRPCCore.MessageDeserializer<Groundswell_Supporter_V1_EraseSupporterResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_EraseSupporterResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "AttachIdentifiers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Attaches the organization's own identifiers (`system:id`, such as
+        /// > `acme_crm:12345`; OSDI calls them `identifiers`) to its record of a
+        /// > supporter it knows, so that `FindSupporter` finds the person by them and
+        /// > events and exports carry them. Each identifier belongs to at most one of
+        /// > the organization's supporters: one attached to another supporter
+        /// > answers ALREADY_EXISTS and nothing is attached; one already attached to
+        /// > this supporter is left as it is (so a retry is safe). A supporter holds
+        /// > at most 20 identifiers per organization. Other organizations never see
+        /// > them; erasing the supporter for the organization removes them.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_AttachIdentifiersRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Supporter_V1_AttachIdentifiersRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Supporter_V1_AttachIdentifiersResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func attachIdentifiers<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_AttachIdentifiersRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Supporter_V1_AttachIdentifiersRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Supporter_V1_AttachIdentifiersResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_AttachIdentifiersResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "DetachIdentifiers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Detaches identifiers from the organization's record of a supporter;
+        /// > identifiers not attached to them are ignored (a retry is safe).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_DetachIdentifiersRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Supporter_V1_DetachIdentifiersRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Supporter_V1_DetachIdentifiersResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func detachIdentifiers<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_DetachIdentifiersRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Supporter_V1_DetachIdentifiersRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Supporter_V1_DetachIdentifiersResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_DetachIdentifiersResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1091,10 +1383,11 @@ extension Groundswell_Supporter_V1_SupporterService {
         /// > Source IDL Documentation:
         /// >
         /// > Finds the organization's own record of the person with this email
-        /// > address, to answer a request that arrives by email. The match is on the
-        /// > canonical address (case, and dots and `+tags` at Gmail, do not matter).
-        /// > A person the organization does not know answers NOT_FOUND, whether or
-        /// > not another organization knows them.
+        /// > address (to answer a request that arrives by email) or with one of the
+        /// > organization's own identifiers (see `AttachIdentifiers`). The email
+        /// > match is on the canonical address (case, and dots and `+tags` at Gmail,
+        /// > do not matter). A person the organization does not know answers
+        /// > NOT_FOUND, whether or not another organization knows them.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Supporter_V1_FindSupporterRequest` message.
@@ -1204,6 +1497,83 @@ extension Groundswell_Supporter_V1_SupporterService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "AttachIdentifiers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Attaches the organization's own identifiers (`system:id`, such as
+        /// > `acme_crm:12345`; OSDI calls them `identifiers`) to its record of a
+        /// > supporter it knows, so that `FindSupporter` finds the person by them and
+        /// > events and exports carry them. Each identifier belongs to at most one of
+        /// > the organization's supporters: one attached to another supporter
+        /// > answers ALREADY_EXISTS and nothing is attached; one already attached to
+        /// > this supporter is left as it is (so a retry is safe). A supporter holds
+        /// > at most 20 identifiers per organization. Other organizations never see
+        /// > them; erasing the supporter for the organization removes them.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_AttachIdentifiersRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Supporter_V1_AttachIdentifiersRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Supporter_V1_AttachIdentifiersResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func attachIdentifiers<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_AttachIdentifiersRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Supporter_V1_AttachIdentifiersRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Supporter_V1_AttachIdentifiersResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_AttachIdentifiersResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Supporter_V1_SupporterService.Method.AttachIdentifiers.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "DetachIdentifiers" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Detaches identifiers from the organization's record of a supporter;
+        /// > identifiers not attached to them are ignored (a retry is safe).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Groundswell_Supporter_V1_DetachIdentifiersRequest` message.
+        ///   - serializer: A serializer for `Groundswell_Supporter_V1_DetachIdentifiersRequest` messages.
+        ///   - deserializer: A deserializer for `Groundswell_Supporter_V1_DetachIdentifiersResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func detachIdentifiers<Result>(
+            request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_DetachIdentifiersRequest>,
+            serializer: some GRPCCore.MessageSerializer<Groundswell_Supporter_V1_DetachIdentifiersRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Groundswell_Supporter_V1_DetachIdentifiersResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_DetachIdentifiersResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Groundswell_Supporter_V1_SupporterService.Method.DetachIdentifiers.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1304,10 +1674,11 @@ extension Groundswell_Supporter_V1_SupporterService.ClientProtocol {
     /// > Source IDL Documentation:
     /// >
     /// > Finds the organization's own record of the person with this email
-    /// > address, to answer a request that arrives by email. The match is on the
-    /// > canonical address (case, and dots and `+tags` at Gmail, do not matter).
-    /// > A person the organization does not know answers NOT_FOUND, whether or
-    /// > not another organization knows them.
+    /// > address (to answer a request that arrives by email) or with one of the
+    /// > organization's own identifiers (see `AttachIdentifiers`). The email
+    /// > match is on the canonical address (case, and dots and `+tags` at Gmail,
+    /// > do not matter). A person the organization does not know answers
+    /// > NOT_FOUND, whether or not another organization knows them.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Groundswell_Supporter_V1_FindSupporterRequest` message.
@@ -1398,6 +1769,73 @@ extension Groundswell_Supporter_V1_SupporterService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_EraseSupporterRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Supporter_V1_EraseSupporterResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AttachIdentifiers" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Attaches the organization's own identifiers (`system:id`, such as
+    /// > `acme_crm:12345`; OSDI calls them `identifiers`) to its record of a
+    /// > supporter it knows, so that `FindSupporter` finds the person by them and
+    /// > events and exports carry them. Each identifier belongs to at most one of
+    /// > the organization's supporters: one attached to another supporter
+    /// > answers ALREADY_EXISTS and nothing is attached; one already attached to
+    /// > this supporter is left as it is (so a retry is safe). A supporter holds
+    /// > at most 20 identifiers per organization. Other organizations never see
+    /// > them; erasing the supporter for the organization removes them.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Supporter_V1_AttachIdentifiersRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func attachIdentifiers<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_AttachIdentifiersRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_AttachIdentifiersResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.attachIdentifiers(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_AttachIdentifiersRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Supporter_V1_AttachIdentifiersResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DetachIdentifiers" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Detaches identifiers from the organization's record of a supporter;
+    /// > identifiers not attached to them are ignored (a retry is safe).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Groundswell_Supporter_V1_DetachIdentifiersRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func detachIdentifiers<Result>(
+        request: GRPCCore.ClientRequest<Groundswell_Supporter_V1_DetachIdentifiersRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_DetachIdentifiersResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.detachIdentifiers(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Groundswell_Supporter_V1_DetachIdentifiersRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Groundswell_Supporter_V1_DetachIdentifiersResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1513,10 +1951,11 @@ extension Groundswell_Supporter_V1_SupporterService.ClientProtocol {
     /// > Source IDL Documentation:
     /// >
     /// > Finds the organization's own record of the person with this email
-    /// > address, to answer a request that arrives by email. The match is on the
-    /// > canonical address (case, and dots and `+tags` at Gmail, do not matter).
-    /// > A person the organization does not know answers NOT_FOUND, whether or
-    /// > not another organization knows them.
+    /// > address (to answer a request that arrives by email) or with one of the
+    /// > organization's own identifiers (see `AttachIdentifiers`). The email
+    /// > match is on the canonical address (case, and dots and `+tags` at Gmail,
+    /// > do not matter). A person the organization does not know answers
+    /// > NOT_FOUND, whether or not another organization knows them.
     ///
     /// - Parameters:
     ///   - message: request message to send.
@@ -1618,6 +2057,81 @@ extension Groundswell_Supporter_V1_SupporterService.ClientProtocol {
             metadata: metadata
         )
         return try await self.eraseSupporter(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AttachIdentifiers" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Attaches the organization's own identifiers (`system:id`, such as
+    /// > `acme_crm:12345`; OSDI calls them `identifiers`) to its record of a
+    /// > supporter it knows, so that `FindSupporter` finds the person by them and
+    /// > events and exports carry them. Each identifier belongs to at most one of
+    /// > the organization's supporters: one attached to another supporter
+    /// > answers ALREADY_EXISTS and nothing is attached; one already attached to
+    /// > this supporter is left as it is (so a retry is safe). A supporter holds
+    /// > at most 20 identifiers per organization. Other organizations never see
+    /// > them; erasing the supporter for the organization removes them.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func attachIdentifiers<Result>(
+        _ message: Groundswell_Supporter_V1_AttachIdentifiersRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_AttachIdentifiersResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Supporter_V1_AttachIdentifiersRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.attachIdentifiers(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DetachIdentifiers" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Detaches identifiers from the organization's record of a supporter;
+    /// > identifiers not attached to them are ignored (a retry is safe).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func detachIdentifiers<Result>(
+        _ message: Groundswell_Supporter_V1_DetachIdentifiersRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Groundswell_Supporter_V1_DetachIdentifiersResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Groundswell_Supporter_V1_DetachIdentifiersRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.detachIdentifiers(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -20,6 +20,99 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
+/// The request to attach identifiers to a supporter.
+public nonisolated struct Groundswell_Supporter_V1_AttachIdentifiersRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The supporter, `supporters/{supporter}`; the caller's organization must
+  /// know them.
+  public var supporter: String = String()
+
+  /// The organization, `organizations/{organization}`; it must be the
+  /// organization of the caller's API key.
+  public var organization: String = String()
+
+  /// 1 to 20 identifiers, each `system:id`: `system` is 1 to 32 lower-case
+  /// letters, digits, `_`, `-` or `.` starting with a letter; `id` is 1 to
+  /// 128 printable ASCII characters without spaces.
+  public var identifiers: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The response to `AttachIdentifiers`.
+public nonisolated struct Groundswell_Supporter_V1_AttachIdentifiersResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The organization's record of the supporter, with every identifier it
+  /// now holds.
+  public var supporter: Groundswell_Supporter_V1_Supporter {
+    get {_supporter ?? Groundswell_Supporter_V1_Supporter()}
+    set {_supporter = newValue}
+  }
+  /// Returns true if `supporter` has been explicitly set.
+  public var hasSupporter: Bool {self._supporter != nil}
+  /// Clears the value of `supporter`. Subsequent reads from it will return its default value.
+  public mutating func clearSupporter() {self._supporter = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _supporter: Groundswell_Supporter_V1_Supporter? = nil
+}
+
+/// The request to detach identifiers from a supporter.
+public nonisolated struct Groundswell_Supporter_V1_DetachIdentifiersRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The supporter, `supporters/{supporter}`; the caller's organization must
+  /// know them.
+  public var supporter: String = String()
+
+  /// The organization, `organizations/{organization}`; it must be the
+  /// organization of the caller's API key.
+  public var organization: String = String()
+
+  /// 1 to 20 identifiers, each `system:id`.
+  public var identifiers: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// The response to `DetachIdentifiers`.
+public nonisolated struct Groundswell_Supporter_V1_DetachIdentifiersResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The organization's record of the supporter, with the identifiers left.
+  public var supporter: Groundswell_Supporter_V1_Supporter {
+    get {_supporter ?? Groundswell_Supporter_V1_Supporter()}
+    set {_supporter = newValue}
+  }
+  /// Returns true if `supporter` has been explicitly set.
+  public var hasSupporter: Bool {self._supporter != nil}
+  /// Clears the value of `supporter`. Subsequent reads from it will return its default value.
+  public mutating func clearSupporter() {self._supporter = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _supporter: Groundswell_Supporter_V1_Supporter? = nil
+}
+
 /// The request to find a supporter by email.
 public nonisolated struct Groundswell_Supporter_V1_FindSupporterRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -30,8 +123,12 @@ public nonisolated struct Groundswell_Supporter_V1_FindSupporterRequest: Sendabl
   /// organization of the caller's API key.
   public var parent: String = String()
 
-  /// The email address, at most 254 characters.
+  /// The email address, at most 254 characters. Exactly one of `email` and
+  /// `identifier` is given.
   public var email: String = String()
+
+  /// One of the organization's own identifiers, `system:id`.
+  public var identifier: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -363,9 +460,157 @@ public nonisolated struct Groundswell_Supporter_V1_RecordConsentResponse: Sendab
 
 fileprivate nonisolated let _protobuf_package = "groundswell.supporter.v1"
 
+nonisolated extension Groundswell_Supporter_V1_AttachIdentifiersRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AttachIdentifiersRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}supporter\0\u{1}organization\0\u{1}identifiers\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.supporter) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.organization) }()
+      case 3: try { try decoder.decodeRepeatedStringField(value: &self.identifiers) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.supporter.isEmpty {
+      try visitor.visitSingularStringField(value: self.supporter, fieldNumber: 1)
+    }
+    if !self.organization.isEmpty {
+      try visitor.visitSingularStringField(value: self.organization, fieldNumber: 2)
+    }
+    if !self.identifiers.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.identifiers, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Supporter_V1_AttachIdentifiersRequest, rhs: Groundswell_Supporter_V1_AttachIdentifiersRequest) -> Bool {
+    if lhs.supporter != rhs.supporter {return false}
+    if lhs.organization != rhs.organization {return false}
+    if lhs.identifiers != rhs.identifiers {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Supporter_V1_AttachIdentifiersResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AttachIdentifiersResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}supporter\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._supporter) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._supporter {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Supporter_V1_AttachIdentifiersResponse, rhs: Groundswell_Supporter_V1_AttachIdentifiersResponse) -> Bool {
+    if lhs._supporter != rhs._supporter {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Supporter_V1_DetachIdentifiersRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DetachIdentifiersRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}supporter\0\u{1}organization\0\u{1}identifiers\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.supporter) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.organization) }()
+      case 3: try { try decoder.decodeRepeatedStringField(value: &self.identifiers) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.supporter.isEmpty {
+      try visitor.visitSingularStringField(value: self.supporter, fieldNumber: 1)
+    }
+    if !self.organization.isEmpty {
+      try visitor.visitSingularStringField(value: self.organization, fieldNumber: 2)
+    }
+    if !self.identifiers.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.identifiers, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Supporter_V1_DetachIdentifiersRequest, rhs: Groundswell_Supporter_V1_DetachIdentifiersRequest) -> Bool {
+    if lhs.supporter != rhs.supporter {return false}
+    if lhs.organization != rhs.organization {return false}
+    if lhs.identifiers != rhs.identifiers {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Groundswell_Supporter_V1_DetachIdentifiersResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DetachIdentifiersResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}supporter\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._supporter) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._supporter {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Groundswell_Supporter_V1_DetachIdentifiersResponse, rhs: Groundswell_Supporter_V1_DetachIdentifiersResponse) -> Bool {
+    if lhs._supporter != rhs._supporter {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Groundswell_Supporter_V1_FindSupporterRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".FindSupporterRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}parent\0\u{1}email\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}parent\0\u{1}email\0\u{1}identifier\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -375,6 +620,7 @@ nonisolated extension Groundswell_Supporter_V1_FindSupporterRequest: SwiftProtob
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.parent) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.email) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.identifier) }()
       default: break
       }
     }
@@ -387,12 +633,16 @@ nonisolated extension Groundswell_Supporter_V1_FindSupporterRequest: SwiftProtob
     if !self.email.isEmpty {
       try visitor.visitSingularStringField(value: self.email, fieldNumber: 2)
     }
+    if !self.identifier.isEmpty {
+      try visitor.visitSingularStringField(value: self.identifier, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Groundswell_Supporter_V1_FindSupporterRequest, rhs: Groundswell_Supporter_V1_FindSupporterRequest) -> Bool {
     if lhs.parent != rhs.parent {return false}
     if lhs.email != rhs.email {return false}
+    if lhs.identifier != rhs.identifier {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -12,6 +12,7 @@ public enum OwnerAction: Sendable, Equatable {
   case recordConsent
   case readSupporters
   case eraseSupporters
+  case manageIdentifiers
   case createCampaigns
   case lend(String)
   case manageKeys
@@ -30,6 +31,7 @@ public enum OwnerAction: Sendable, Equatable {
     case .recordConsent: "record consent for `\(owner)`"
     case .readSupporters: "find or export the supporters of `\(owner)`"
     case .eraseSupporters: "erase the supporters of `\(owner)`"
+    case .manageIdentifiers: "manage the identifiers `\(owner)` keeps for its supporters"
     case .createCampaigns: "create campaigns in `\(owner)`"
     case .lend(let name): "lend `\(name)` to a campaign"
     case .manageKeys: "manage the API keys of `\(owner)`"
@@ -40,7 +42,7 @@ public enum OwnerAction: Sendable, Equatable {
   public static let examples: [OwnerAction] =
     [.createPetitions, .change("petitions/p1"), .postUpdates(on: "petitions/p1"), .withdrawSignatures(from: "petitions/p1"),
      .importSignatures(into: "petitions/p1"), .exportDelivery(of: "petitions/p1"),
-     .listSupporters, .recordConsent, .readSupporters, .eraseSupporters, .createCampaigns, .lend("petitions/p1"), .manageKeys]
+     .listSupporters, .recordConsent, .readSupporters, .eraseSupporters, .manageIdentifiers, .createCampaigns, .lend("petitions/p1"), .manageKeys]
     + PetitionMove.allCases.map { .move("petitions/p1", $0) }
 }
 

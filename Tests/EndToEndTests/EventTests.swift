@@ -291,3 +291,101 @@ import Testing
     for service in [gateway, campaign, petitionService, supporter] { try await service.stop() }
   }
 }
+
+extension EventTests {
+  /// Membership changes of a campaign, as the campaign's organization and
+  /// the organization concerned see them.
+  @Test func campaignMembershipChangesReachTheCampaignAndTheOrganizationConcerned() async throws {
+    let stack = try await sharedStack.value
+    let (owner, ownerKey) = try await stack.makeOrganization()
+    let (partner, partnerKey) = try await stack.makeOrganization()
+    let (bystander, bystanderKey) = try await stack.makeOrganization()
+    let own = try await stack.makeOpenPetition(organization: owner, key: ownerKey)
+    let lent = try await stack.makeOpenPetition(organization: partner, key: partnerKey)
+    _ = bystander
+    let campaign = try await stack.makeCampaign(organization: owner, key: ownerKey, petitions: [own])
+    try await stack.withGateway { api in
+      _ = try await api.campaigns.addCampaignPetition(
+        .with {
+          $0.campaign = campaign
+          $0.petition = lent
+        }, metadata: bearer(ownerKey))
+      _ = try await api.campaigns.acceptCampaignPetition(
+        .with {
+          $0.campaign = campaign
+          $0.petition = lent
+        }, metadata: bearer(partnerKey))
+      _ = try await api.campaigns.addCoalitionMember(
+        .with {
+          $0.campaign = campaign
+          $0.member = .with {
+            $0.organization = partner
+            $0.role = .partner
+          }
+        }, metadata: bearer(ownerKey))
+      _ = try await api.campaigns.acceptCoalitionInvitation(.with { $0.campaign = campaign }, metadata: bearer(partnerKey))
+      _ = try await api.campaigns.removeCampaignPetition(
+        .with {
+          $0.campaign = campaign
+          $0.petition = lent
+        }, metadata: bearer(partnerKey))
+      _ = try await api.campaigns.removeCoalitionMember(
+        .with {
+          $0.campaign = campaign
+          $0.organization = partner
+        }, metadata: bearer(partnerKey))
+
+      typealias Change = Event.MembershipChange
+      let expectedOwner: [(Change, String)] = [
+        (.petitionAdded, own), (.petitionProposed, lent), (.petitionAdded, lent), (.memberInvited, partner),
+        (.memberJoined, partner), (.petitionRemoved, lent), (.memberRemoved, partner),
+      ]
+      let (ownerEvents, _) = try await Self.collect(
+        api, key: ownerKey, types: [.campaignMembershipChanged], count: expectedOwner.count)
+      #expect(ownerEvents.map(\.membershipChange) == expectedOwner.map(\.0))
+      #expect(ownerEvents.map { $0.petition.isEmpty ? $0.member : $0.petition } == expectedOwner.map(\.1))
+      #expect(ownerEvents.allSatisfy { $0.campaign == campaign && $0.time.seconds > 0 })
+      // In order and numbered with the owner's other events, without gaps.
+      let (all, _) = try await Self.collect(api, key: ownerKey, count: 100, within: .seconds(2))
+      #expect(all.map(\.sequence) == Array(1...Int64(all.count)))
+
+      let (partnerEvents, _) = try await Self.collect(
+        api, key: partnerKey, types: [.campaignMembershipChanged], count: expectedOwner.count - 1)
+      #expect(partnerEvents.map(\.membershipChange) == Array(expectedOwner.dropFirst().map(\.0)), "not the owner's own petition")
+      let (seenByBystander, _) = try await Self.collect(api, key: bystanderKey, count: 1, within: .seconds(1.5))
+      #expect(seenByBystander.isEmpty)
+    }
+  }
+
+  /// Campaign changes made while petition-service is down wait in
+  /// campaign-service's outbox and arrive, once each, when it is back.
+  @Test func campaignEventsWaitOutAPetitionServiceOutage() async throws {
+    let stack = try await Stack.start()
+    let (owner, ownerKey) = try await stack.makeOrganization()
+    let (partner, _) = try await stack.makeOrganization()
+    let campaign = try await stack.makeCampaign(organization: owner, key: ownerKey, petitions: [])
+    try await stack.petition.stop()
+    try await stack.withGateway { api in
+      _ = try await api.campaigns.addCoalitionMember(
+        .with {
+          $0.campaign = campaign
+          $0.member = .with {
+            $0.organization = partner
+            $0.role = .endorser
+          }
+        }, metadata: bearer(ownerKey))
+    }
+    // Long enough for the relay to fail and wait.
+    try await Task.sleep(for: .seconds(1))
+    let petitionService = try await stack.restartPetitionService()
+    try await petitionService.waitUntilServing()
+    try await stack.withGateway { api in
+      // The gateway's connection to petition-service comes back first.
+      _ = try await eventually({ try? await Self.collect(api, key: ownerKey, count: 1, within: .seconds(2)) }, until: { $0 != nil })
+      let (events, _) = try await Self.collect(api, key: ownerKey, count: 2, within: .seconds(3))
+      #expect(events.map(\.membershipChange) == [.memberInvited])
+      #expect(events.map(\.sequence) == [1])
+    }
+    for service in [stack.gateway, stack.campaign, petitionService, stack.supporter] { try await service.stop() }
+  }
+}

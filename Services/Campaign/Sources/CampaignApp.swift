@@ -64,6 +64,7 @@ public enum CampaignApp {
       onShutdown: { changes.finishAll() }
     )
     let admin = config.observability.adminListener(serverName: name, health: server.health, logger: logger)
-    return BuiltService(server: server, dependencies: rotation + [petitionClient, supporterClient], admin: admin)
+    let relay = CampaignEventRelay(outbox: store, client: petitionClient.client, logger: logger)
+    return BuiltService(server: server, dependencies: rotation + [petitionClient, supporterClient, relay], admin: admin)
   }
 }

@@ -60,8 +60,12 @@ public struct PublishingCampaignRepository: CampaignRepository {
     published(try await base.modify(id: id, now: now, change))
   }
 
-  public func setPetition(_ petition: String, in campaignID: String, member: Bool, accepted: Bool, now: Date) async throws -> CampaignRecord? {
-    published(try await base.setPetition(petition, in: campaignID, member: member, accepted: accepted, now: now))
+  public func setPetition(
+    _ petition: String, in campaignID: String, member: Bool, accepted: Bool, petitionOrganization: String?, now: Date
+  ) async throws -> CampaignRecord? {
+    published(
+      try await base.setPetition(
+        petition, in: campaignID, member: member, accepted: accepted, petitionOrganization: petitionOrganization, now: now))
   }
 
   public func endorse(

@@ -154,7 +154,7 @@ extension CampaignHandlers: Groundswell_Campaign_V1_CampaignService.SimpleServic
     let call = CallContext.current
     let accepted = call.isTrusted || petition.organization == call.organization
     guard let updated = try await repository.setPetition(
-      request.petition, in: campaign.id, member: true, accepted: accepted, now: Date())
+      request.petition, in: campaign.id, member: true, accepted: accepted, petitionOrganization: petition.organization, now: Date())
     else {
       throw DomainError.notFound("Campaign `\(request.campaign)` was not found.")
     }
@@ -168,11 +168,10 @@ extension CampaignHandlers: Groundswell_Campaign_V1_CampaignService.SimpleServic
     validator.name("petition", request.petition, collection: "petitions")
     try validator.check()
     // A petition's own organization may always take it back.
-    let campaign = try await changeableCampaign(request.campaign) {
-      try await petitions.petition(named: request.petition)?.organization == CallContext.current.organization
-    }
+    let owner = try await petitions.petition(named: request.petition)?.organization
+    let campaign = try await changeableCampaign(request.campaign) { owner == CallContext.current.organization }
     guard let updated = try await repository.setPetition(
-      request.petition, in: campaign.id, member: false, accepted: false, now: Date())
+      request.petition, in: campaign.id, member: false, accepted: false, petitionOrganization: owner, now: Date())
     else {
       throw DomainError.notFound("Campaign `\(request.campaign)` was not found.")
     }
@@ -197,7 +196,7 @@ extension CampaignHandlers: Groundswell_Campaign_V1_CampaignService.SimpleServic
       throw DomainError.notFound("Petition `\(request.petition)` has not been proposed to `\(request.campaign)`.")
     }
     guard let updated = try await repository.setPetition(
-      request.petition, in: campaign.id, member: true, accepted: true, now: Date())
+      request.petition, in: campaign.id, member: true, accepted: true, petitionOrganization: petition.organization, now: Date())
     else {
       throw DomainError.notFound("Campaign `\(request.campaign)` was not found.")
     }

@@ -104,7 +104,10 @@ public protocol CampaignRepository: Sendable {
   /// Adds (idempotently) or removes a petition, or a proposal of one when
   /// not `accepted` (adding an accepted one accepts a proposal); nil when
   /// the campaign is gone.
-  func setPetition(_ petition: String, in campaignID: String, member: Bool, accepted: Bool, now: Date) async throws -> CampaignRecord?
+  /// `petitionOrganization` (when known) is told of the change in its events.
+  func setPetition(
+    _ petition: String, in campaignID: String, member: Bool, accepted: Bool, petitionOrganization: String?, now: Date
+  ) async throws -> CampaignRecord?
   /// Records an endorsement unless `endorserKey` endorsed already; returns
   /// the endorsement (new or first), whether it existed, and the count. Nil
   /// when the campaign is gone. An endorsement stored under `legacyKey` (the

@@ -108,6 +108,18 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
           ALTER TABLE campaign_petitions ADD COLUMN accepted INTEGER NOT NULL DEFAULT 1;
           """)
       }
+      // Partner events of membership changes, written with the change and
+      // relayed to petition-service's event streams (see CampaignEvents).
+      migrator.registerMigration("6 event outbox") { db in
+        try db.execute(sql: """
+          CREATE TABLE event_outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            organization TEXT NOT NULL,
+            body BLOB NOT NULL,
+            create_time INTEGER NOT NULL
+          );
+          """)
+      }
     }
   }
 
@@ -189,10 +201,10 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
   }
 
   public func setPetition(
-    _ petition: String, in campaignID: String, member: Bool, accepted: Bool, now: Date
+    _ petition: String, in campaignID: String, member: Bool, accepted: Bool, petitionOrganization: String?, now: Date
   ) async throws -> CampaignRecord? {
     try await pool.tracedWrite { db in
-      guard try Self.fetchCampaign(db, id: campaignID) != nil else { return nil }
+      guard let before = try Self.fetchCampaign(db, id: campaignID) else { return nil }
       if member {
         try db.execute(
           sql: """
@@ -210,16 +222,22 @@ public struct SQLiteCampaignStore: OrganizationRepository, CampaignRepository {
           sql: "UPDATE campaigns SET update_time = ?, version = version + 1 WHERE id = ?",
           arguments: [now.millisecondsSince1970, campaignID])
       }
-      return try Self.fetchCampaign(db, id: campaignID)
+      let after = try Self.fetchCampaign(db, id: campaignID)!
+      try CampaignEvents.record(
+        db, CampaignEvents.petitionChanges(before: before, after: after, petitionOrganization: petitionOrganization), time: now)
+      return after
     }
   }
 
   public func modify(id: String, now: Date, _ change: @Sendable (inout CampaignRecord) throws -> Void) async throws -> CampaignRecord? {
     try await pool.tracedWrite { db in
       guard var campaign = try Self.fetchCampaign(db, id: id) else { return nil }
+      let before = campaign
       try change(&campaign)
       try Self.write(db, campaign, now: now)
-      return try Self.fetchCampaign(db, id: id)
+      let after = try Self.fetchCampaign(db, id: id)!
+      try CampaignEvents.record(db, CampaignEvents.memberChanges(before: before, after: after), time: now)
+      return after
     }
   }
 

@@ -129,7 +129,7 @@ public struct EventSubscriptions: RegistrableRPCService {
     -> Groundswell_Petition_V1_ListEventsResponse
   {
     try await PartnerEvents.page(
-      feed, organization, after: after, size: size, withSupporters: withSupporters,
+      feed, organization, after: after, size: size, withSupporters: withSupporters, withIdentifiers: withSupporters,
       consequence: "no events could be read; subscribe again with your last cursor.")
   }
 }

@@ -53,7 +53,8 @@ enum PartnerEvents {
   /// oldest kept); UNAVAILABLE in our words when petition-service does not
   /// answer, OUT_OF_RANGE as it says.
   static func page(
-    _ feed: Feed, _ organization: String, after: Int64?, size: Int32, withSupporters: Bool = false, consequence: String
+    _ feed: Feed, _ organization: String, after: Int64?, size: Int32, withSupporters: Bool = false, withIdentifiers: Bool = false,
+    consequence: String
   ) async throws -> Groundswell_Petition_V1_ListEventsResponse {
     var options = CallOptions.defaults
     options.timeout = .seconds(10)
@@ -65,6 +66,7 @@ enum PartnerEvents {
           $0.fromOldest = after == nil
           $0.pageSize = size
           $0.includeSupporters = withSupporters
+          $0.includeIdentifiers = withIdentifiers
         }, options: options)
     }
   }

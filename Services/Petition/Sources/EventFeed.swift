@@ -11,6 +11,8 @@ public struct EventFeedHandlers: Sendable {
   let repository: any PetitionRepository
   /// Ends the heads watches on shutdown (and paces them).
   let changes: PetitionChanges
+  /// Where the organizations' own identifiers of signers are read.
+  let resolver: any SupporterResolver
 
   /// How often the heads watch looks for new events.
   static let interval = Duration.milliseconds(100)
@@ -18,9 +20,24 @@ public struct EventFeedHandlers: Sendable {
   static let heartbeat = Duration.seconds(1)
   public static let maximumPageSize = 1_000
 
-  public init(repository: any PetitionRepository, changes: PetitionChanges) {
+  public init(repository: any PetitionRepository, changes: PetitionChanges, resolver: any SupporterResolver) {
     self.repository = repository
     self.changes = changes
+    self.resolver = resolver
+  }
+
+  /// The page's signature events with `organization`'s own identifiers of
+  /// their signers, read in one call.
+  func withIdentifiers(_ page: EventPage, organization: String) async throws -> [Groundswell_Petition_V1_Event] {
+    let signers = Array(Set(page.signers.filter { !$0.isEmpty }))
+    guard !signers.isEmpty else { return page.events }
+    let found = try await resolver.identifiers(of: signers, organization: organization)
+    guard !found.isEmpty else { return page.events }
+    return zip(page.events, page.signers).map { event, signer in
+      var event = event
+      if let identifiers = found[signer] { event.identifiers = identifiers }
+      return event
+    }
   }
 }
 
@@ -41,8 +58,9 @@ extension EventFeedHandlers: Groundswell_Petition_V1_EventFeedService.SimpleServ
       let page = try await repository.events(
         organization: request.organization, after: request.fromOldest ? nil : request.afterSequence, limit: Int(request.pageSize),
         withSupporters: request.includeSupporters)
+      let events = request.includeIdentifiers ? try await withIdentifiers(page, organization: request.organization) : page.events
       return .with {
-        $0.events = page.events
+        $0.events = events
         $0.headSequence = page.head
         $0.startAfter = page.startAfter
       }
@@ -53,6 +71,39 @@ extension EventFeedHandlers: Groundswell_Petition_V1_EventFeedService.SimpleServ
     } catch EventReadError.ahead {
       throw RPCError(code: .outOfRange, message: "That cursor is past the newest event; it was not issued by this deployment.")
     }
+  }
+
+  public func appendEvents(
+    request: Groundswell_Petition_V1_AppendEventsRequest, context: ServerContext
+  ) async throws -> Groundswell_Petition_V1_AppendEventsResponse {
+    var violations: [FieldViolation] = []
+    if !(1...Self.maximumPageSize).contains(request.events.count) {
+      violations.append(FieldViolation(field: "events", description: "must hold 1 to \(Self.maximumPageSize) events"))
+    } else {
+      var previous: Int64 = 0
+      for (index, item) in request.events.enumerated() {
+        if item.id <= previous { violations.append(FieldViolation(field: "events[\(index)].id", description: "must increase")) }
+        if !item.organization.hasPrefix("organizations/") || item.organization.utf8.count > 200 {
+          violations.append(FieldViolation(field: "events[\(index)].organization", description: "must be `organizations/{organization}`"))
+        }
+        if item.event.type == .unspecified {
+          violations.append(FieldViolation(field: "events[\(index)].event.type", description: "is required"))
+        }
+        previous = item.id
+        if violations.count >= 20 { break }
+      }
+    }
+    if !violations.isEmpty { throw DomainError.invalidArgument(violations) }
+    // The caller, from its certificate: each source has its own position.
+    let source = CallContext.current.peerService ?? "unknown"
+    let last = try await repository.appendEvents(
+      source: source,
+      request.events.map { item in
+        OutboxItem(
+          id: item.id, organization: item.organization, event: item.event,
+          time: item.event.hasTime ? item.event.time.date : Date())
+      })
+    return .with { $0.lastID = last }
   }
 
   public func watchEventHeads(

@@ -10,13 +10,17 @@ import SwiftProtobuf
 /// without gaps), so a committed change always has its events and a
 /// rolled-back one never does. An event goes to the petition's organization
 /// and, for a signature another organization collected, to that one too.
-/// The signer is stored apart from the event, on the petition
-/// organization's copy only, so that erasure can forget it.
+/// The signer is stored apart from the event, so that erasure can forget
+/// it: shown on the petition organization's copy only, kept on the
+/// collecting organization's copy for that organization's own identifiers
+/// of the signer.
 enum EventOutbox {
   typealias Event = Groundswell_Petition_V1_Event
 
   /// Appends `event` to `organization`'s events.
-  static func append(_ db: Database, organization: String, _ event: Event, supporter: String = "", time: Int64) throws {
+  static func append(
+    _ db: Database, organization: String, _ event: Event, supporter: String = "", shown: Bool = true, time: Int64
+  ) throws {
     let sequence = try Int64.fetchOne(
       db.cachedStatement(sql: "SELECT last_sequence FROM event_heads WHERE organization = ?"), arguments: [organization]) ?? 0
     try db.cachedStatement(
@@ -26,8 +30,8 @@ enum EventOutbox {
         """
     ).execute(arguments: [organization, sequence + 1])
     try db.cachedStatement(
-      sql: "INSERT INTO events (organization, sequence, create_time, supporter, body) VALUES (?, ?, ?, ?, ?)"
-    ).execute(arguments: [organization, sequence + 1, time, supporter, try event.serializedBytes() as Data])
+      sql: "INSERT INTO events (organization, sequence, create_time, supporter, supporter_shown, body) VALUES (?, ?, ?, ?, ?, ?)"
+    ).execute(arguments: [organization, sequence + 1, time, supporter, shown, try event.serializedBytes() as Data])
   }
 
   /// The organization that owns a petition.
@@ -52,7 +56,7 @@ enum EventOutbox {
     let supporter = type == .signatureErased || signature.isAnonymous ? "" : signature.supporter
     try append(db, organization: owner, event, supporter: supporter, time: time)
     if !signature.collectedBy.isEmpty && signature.collectedBy != owner {
-      try append(db, organization: signature.collectedBy, event, time: time)
+      try append(db, organization: signature.collectedBy, event, supporter: supporter, shown: false, time: time)
     }
   }
 
@@ -74,9 +78,27 @@ enum EventOutbox {
   }
 }
 
+/// An event another service wrote to its outbox.
+public struct OutboxItem: Sendable {
+  public var id: Int64
+  public var organization: String
+  public var event: Groundswell_Petition_V1_Event
+  public var time: Date
+
+  public init(id: Int64, organization: String, event: Groundswell_Petition_V1_Event, time: Date) {
+    self.id = id
+    self.organization = organization
+    self.event = event
+    self.time = time
+  }
+}
+
 /// A page of an organization's events.
 public struct EventPage: Sendable {
   public var events: [Groundswell_Petition_V1_Event]
+  /// The signer stored with each event (shown or not), "" for none: for the
+  /// organization's own identifiers of them.
+  public var signers: [String] = []
   public var head: Int64
   /// The sequence the page starts after.
   public var startAfter: Int64
@@ -107,7 +129,7 @@ extension SQLitePetitionRepository {
       let rows = try Row.fetchAll(
         db.cachedStatement(
           sql: """
-            SELECT sequence, create_time, supporter, body FROM events
+            SELECT sequence, create_time, supporter, supporter_shown, body FROM events
             WHERE organization = ? AND sequence > ? ORDER BY sequence LIMIT ?
             """),
         arguments: [organization, after, limit])
@@ -116,10 +138,10 @@ extension SQLitePetitionRepository {
         let sequence: Int64 = row["sequence"]
         event.sequence = sequence
         event.time = Google_Protobuf_Timestamp(clamping: Date(millisecondsSince1970: row["create_time"]))
-        if withSupporters { event.supporter = row["supporter"] }
+        if withSupporters && row["supporter_shown"] { event.supporter = row["supporter"] }
         return event
       }
-      return EventPage(events: events, head: last, startAfter: after)
+      return EventPage(events: events, signers: rows.map { $0["supporter"] }, head: last, startAfter: after)
     }
   }
 
@@ -145,6 +167,26 @@ extension SQLitePetitionRepository {
   }
 
   /// The newest global position (where a new heads watch starts).
+  public func appendEvents(source: String, _ events: [OutboxItem]) async throws -> Int64 {
+    try await pool.tracedWrite { db in
+      var last = try Int64.fetchOne(
+        db.cachedStatement(sql: "SELECT last_id FROM event_sources WHERE source = ?"), arguments: [source]) ?? 0
+      for item in events where item.id > last {
+        var event = item.event
+        event.sequence = 0
+        event.cursor = ""
+        event.id = ""
+        event.clearTime()
+        try EventOutbox.append(db, organization: item.organization, event, time: item.time.millisecondsSince1970)
+        last = item.id
+      }
+      try db.execute(
+        sql: "INSERT INTO event_sources (source, last_id) VALUES (?, ?) ON CONFLICT (source) DO UPDATE SET last_id = excluded.last_id",
+        arguments: [source, last])
+      return last
+    }
+  }
+
   public func eventPosition() async throws -> Int64 {
     try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM events") ?? 0 }
   }

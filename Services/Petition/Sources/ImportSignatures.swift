@@ -56,7 +56,7 @@ extension PetitionHandlers {
       let details = SignerDetails(
         email: item.signer.email, givenName: givenName, familyName: familyName,
         postalCode: item.signer.postalCode.trimmingWhitespace().uppercased(), region: region, organization: collector,
-        optInOrganization: item.optIn ? collector : nil, optInSource: item.source)
+        optInOrganization: item.optIn ? collector : nil, optInSource: item.source, identifiers: item.signer.identifiers)
       var record = SignatureRecord(
         id: ResourceName.newID(), petitionID: petition.id, supporter: "", createTime: signTime,
         comment: item.comment.trimmingWhitespace(), showName: item.showName, source: item.source.trimmingWhitespace(),
@@ -84,7 +84,7 @@ extension PetitionHandlers {
               addressHash: secret.addressMark(item.email), rules: fraudRules))
           positions.append(item.index)
         case .failure(let refusal):
-          violations[item.index] = [FieldViolation(field: "signer", description: refusal.message)]
+          violations[item.index] = [FieldViolation(field: refusal.field, description: refusal.message)]
         }
       }
     }

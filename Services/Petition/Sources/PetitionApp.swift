@@ -51,8 +51,9 @@ public enum PetitionApp {
     let supporters = try ClientHost(endpoint: config.supporterService, serverName: ServiceName.supporter, security: config.tls.clientMutualTLS)
     let changes = PetitionChanges()
     let secret = try DeploymentSecret.load(directory: config.dataDirectory)
+    let resolver = RemoteSupporterResolver(client: supporters.client)
     let handlers = PetitionHandlers(
-      repository: repository, resolver: RemoteSupporterResolver(client: supporters.client), changes: changes,
+      repository: repository, resolver: resolver, changes: changes,
       ladder: config.goalLadder, secret: secret, now: config.now, fraudRules: config.fraudRules)
     let server = ServerHost(
       endpoint: config.listen,
@@ -61,7 +62,7 @@ public enum PetitionApp {
         handlers, PetitionFeedHandlers(repository: repository, changes: changes), PetitionStatsHandlers(repository: repository),
         PetitionPrivacyHandlers(repository: repository, changes: changes, logger: logger),
         PetitionFraudHandlers(repository: repository, changes: changes, secret: secret),
-        EventFeedHandlers(repository: repository, changes: changes),
+        EventFeedHandlers(repository: repository, changes: changes, resolver: resolver),
       ],
       serviceNames: [
         Groundswell_Petition_V1_PetitionService.descriptor.fullyQualifiedService,

@@ -384,4 +384,8 @@ public protocol PetitionRepository: Sendable {
   func eventPosition() async throws -> Int64
   /// Deletes events committed before `cutoff` (a batch); returns how many.
   func pruneEvents(before cutoff: Date, limit: Int) async throws -> Int
+  /// Appends another service's outbox events (increasing ids) in one
+  /// transaction, skipping those at or below what `source` appended
+  /// before; returns the highest id appended so far.
+  func appendEvents(source: String, _ events: [OutboxItem]) async throws -> Int64
 }

@@ -233,6 +233,22 @@ public struct SQLitePetitionRepository: PetitionRepository {
           ) WITHOUT ROWID;
           """)
       }
+      // The collecting organization's copy of a signature event keeps the
+      // signer too (for its own identifiers of them) without showing it.
+      migrator.registerMigration("11 event signers for identifiers") { db in
+        try db.execute(sql: """
+          ALTER TABLE events ADD COLUMN supporter_shown INTEGER NOT NULL DEFAULT 1;
+          """)
+      }
+      // How far each other service's outbox was appended (see AppendEvents).
+      migrator.registerMigration("12 event sources") { db in
+        try db.execute(sql: """
+          CREATE TABLE event_sources (
+            source TEXT PRIMARY KEY,
+            last_id INTEGER NOT NULL
+          ) WITHOUT ROWID;
+          """)
+      }
     }
     writer = GroupCommitWriter(pool: pool, name: "sign") { ProcessMetrics.recordCommitSize($0) }
   }

@@ -52,7 +52,7 @@ extension PetitionHandlers {
         postalCode: signer.postalCode.trimmingWhitespace().uppercased(), region: region, organization: collector,
         petitionOrganization: collector == petition.organization ? nil : petition.organization,
         optInOrganization: request.optIn ? collector : nil,
-        optInSource: request.source))
+        optInSource: request.source, identifiers: signer.identifiers))
     let signature = SignatureRecord(
       id: ResourceName.newID(), petitionID: petition.id, supporter: supporter, createTime: Date(),
       comment: request.comment.trimmingWhitespace(), showName: request.showName, source: request.source.trimmingWhitespace(),
@@ -124,6 +124,7 @@ extension PetitionHandlers {
     }
     validator.text("signer.given_name", signer.givenName, minimum: 1, maximum: Limits.personName)
     validator.text("signer.family_name", signer.familyName, maximum: Limits.personName)
+    validator.identifiers("signer.identifiers", signer.identifiers, maximum: PartnerIdentifier.perSigner)
     switch Region.derive(country: signer.country, postalCode: signer.postalCode) {
     case .success(let derived): return derived
     case .failure(.country(let problem)): validator.add("signer.country", "signer.country \(problem)")

@@ -19,6 +19,8 @@ public struct SignerDetails: Sendable, Equatable {
   /// The organization the signer opted in to, if they did.
   public var optInOrganization: String?
   public var optInSource: String = ""
+  /// `organization`'s own identifiers for the person, to attach.
+  public var identifiers: [String] = []
 }
 
 /// Turns a signer into a supporter name; supporter-service does it in
@@ -28,14 +30,29 @@ public protocol SupporterResolver: Sendable {
   /// Resolves up to 1,000 signers at once, in order: a supporter name each,
   /// or why that signer was refused.
   func resolveMany(_ signers: [SignerDetails]) async throws -> [Result<String, SignerRefused>]
+  /// `organization`'s own identifiers of up to 1,000 supporters (names),
+  /// for those that have any.
+  func identifiers(of supporters: [String], organization: String) async throws -> [String: [String]]
 }
 
 /// Why supporter-service refused one signer of a batch.
 public struct SignerRefused: Error, Equatable, Sendable {
   public var message: String
+  /// One of the signer's identifiers is another supporter's.
+  public var identifierTaken = false
 
-  public init(_ message: String) {
+  public init(_ message: String, identifierTaken: Bool = false) {
     self.message = message
+    self.identifierTaken = identifierTaken
+  }
+
+  /// The request field the refusal is about.
+  public var field: String { identifierTaken ? "signer.identifiers" : "signer" }
+
+  /// The error a single signature gets.
+  var domainError: DomainError {
+    identifierTaken
+      ? .alreadyExists(message) : .invalidArgument([FieldViolation(field: field, description: message)])
   }
 }
 
@@ -52,9 +69,7 @@ public struct RemoteSupporterResolver: SupporterResolver {
     self.client = client
     batcher = CallBatcher(maximumBatch: Limits.signaturesPerBatch) { signers in
       try await Self.resolveMany(signers, client: client).map { result in
-        result.mapError { refusal in
-          DomainError.invalidArgument([FieldViolation(field: "signer", description: refusal.message)]) as any Error
-        }
+        result.mapError { $0.domainError as any Error }
       }
     }
   }
@@ -67,6 +82,17 @@ public struct RemoteSupporterResolver: SupporterResolver {
     try await Self.resolveMany(signers, client: client)
   }
 
+  public func identifiers(of supporters: [String], organization: String) async throws -> [String: [String]] {
+    let response = try await callingBackend(ServiceName.supporter, consequence: "the events could not carry identifiers.") {
+      try await client.listIdentifiers(
+        .with {
+          $0.organization = organization
+          $0.supporters = supporters
+        }, options: CallContext.current.callOptions())
+    }
+    return Dictionary(response.supporters.map { ($0.supporter, $0.identifiers) }, uniquingKeysWith: { first, _ in first })
+  }
+
   static func resolveMany(
     _ signers: [SignerDetails], client: Groundswell_Supporter_V1_SupporterResolverService.Client<HTTP2ClientTransport.Posix>
   ) async throws -> [Result<String, SignerRefused>] {
@@ -77,7 +103,9 @@ public struct RemoteSupporterResolver: SupporterResolver {
     guard results.count == signers.count else {
       throw RPCError(code: .internalError, message: "supporter-service answered \(results.count) of \(signers.count) signers.")
     }
-    return results.map { $0.error.isEmpty ? .success($0.supporter) : .failure(SignerRefused($0.error)) }
+    return results.map {
+      $0.error.isEmpty ? .success($0.supporter) : .failure(SignerRefused($0.error, identifierTaken: $0.identifierTaken))
+    }
   }
 
   static func request(_ signer: SignerDetails) -> Groundswell_Supporter_V1_ResolveSupporterRequest {
@@ -92,6 +120,7 @@ public struct RemoteSupporterResolver: SupporterResolver {
       $0.optInOrganization = signer.optInOrganization ?? ""
       $0.optInSource = signer.optInSource
       $0.petitionOrganization = signer.petitionOrganization ?? ""
+      $0.identifiers = signer.identifiers
     }
   }
 }

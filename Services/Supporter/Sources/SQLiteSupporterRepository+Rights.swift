@@ -65,7 +65,7 @@ extension SQLiteSupporterRepository {
   ) async throws -> ErasureRecord {
     try await pool.tracedWrite { db in
       let scope = organization ?? ""
-      for table in ["consents", "supporter_organizations"] {
+      for table in ["identifiers", "consents", "supporter_organizations"] {
         try db.execute(
           sql: "DELETE FROM \(table) WHERE supporter_id = ?1 AND (?2 = '' OR organization = ?2)", arguments: [id, scope])
       }
@@ -75,6 +75,7 @@ extension SQLiteSupporterRepository {
           DELETE FROM supporters WHERE id = ?1
             AND NOT EXISTS (SELECT 1 FROM supporter_organizations WHERE supporter_id = ?1)
             AND NOT EXISTS (SELECT 1 FROM consents WHERE supporter_id = ?1)
+            AND NOT EXISTS (SELECT 1 FROM identifiers WHERE supporter_id = ?1)
           """,
         arguments: [id])
       try db.execute(

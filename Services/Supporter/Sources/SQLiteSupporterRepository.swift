@@ -88,6 +88,18 @@ public struct SQLiteSupporterRepository: SupporterRepository {
           CREATE INDEX erasures_pending ON erasures (complete, create_time);
           """)
       }
+      migrator.registerMigration("5 partner identifiers") { db in
+        try db.execute(sql: """
+          CREATE TABLE identifiers (
+            organization TEXT NOT NULL,
+            identifier TEXT NOT NULL,
+            supporter_id TEXT NOT NULL REFERENCES supporters(id),
+            create_time INTEGER NOT NULL,
+            PRIMARY KEY (organization, identifier)
+          );
+          CREATE INDEX identifiers_by_supporter ON identifiers (supporter_id, organization);
+          """)
+      }
     }
   }
 
@@ -99,10 +111,18 @@ public struct SQLiteSupporterRepository: SupporterRepository {
     }
   }
 
-  public func resolveMany(_ signers: [SignerInput], now: Date) async throws -> [(id: String, created: Bool)] {
+  public func resolveMany(_ signers: [SignerInput], now: Date) async throws -> [Result<ResolvedSigner, IdentifierRefusal>] {
     let time = now.millisecondsSince1970
     return try await pool.tracedWrite { db in
-      try signers.map { try Self.resolve(db, $0, time: time) }
+      try signers.map { signer in
+        do {
+          let (id, created) = try Self.resolve(db, signer, time: time)
+          return .success(ResolvedSigner(id: id, created: created))
+        } catch let refusal as IdentifierRefusal {
+          // Refused before anything of this signer was written.
+          return .failure(refusal)
+        }
+      }
     }
   }
 
@@ -111,8 +131,11 @@ public struct SQLiteSupporterRepository: SupporterRepository {
   private static func resolve(_ db: Database, _ signer: SignerInput, time: Int64) throws -> (id: String, created: Bool) {
     var created = false
     let id: String
-    if let existing = try String.fetchOne(
-      db.cachedStatement(sql: "SELECT id FROM supporters WHERE email = ?"), arguments: [signer.canonicalEmail]) {
+    let existing = try String.fetchOne(
+      db.cachedStatement(sql: "SELECT id FROM supporters WHERE email = ?"), arguments: [signer.canonicalEmail])
+    // Checked before anything is written, so that a refusal leaves nothing.
+    try Self.checkAttachable(db, signer.identifiers, to: existing, organization: signer.organization)
+    if let existing {
       id = existing
     } else {
       created = true
@@ -146,6 +169,7 @@ public struct SQLiteSupporterRepository: SupporterRepository {
     if let organization = signer.optInOrganization {
       try Self.record(db, supporterID: id, organization: organization, optedIn: true, source: signer.optInSource, time: time)
     }
+    try Self.attach(db, signer.identifiers, to: id, organization: signer.organization, time: time)
     return (id, created)
   }
 
@@ -217,7 +241,8 @@ public struct SQLiteSupporterRepository: SupporterRepository {
 
   /// The identity with one organization's details.
   static let columns = """
-    s.id, s.email, s.create_time, o.given_name, o.family_name, o.postal_code, o.country, o.region
+    s.id, s.email, s.create_time, o.organization AS record_organization, o.given_name, o.family_name, o.postal_code,
+    o.country, o.region
     """
 
   /// The supporter as `organization` knows them; with none, with the most
@@ -240,7 +265,8 @@ public struct SQLiteSupporterRepository: SupporterRepository {
       id: id, email: row["email"], givenName: row["given_name"], familyName: row["family_name"],
       createTime: Date(millisecondsSince1970: row["create_time"]), postalCode: row["postal_code"],
       country: row["country"], region: row["region"],
-      consents: try consents(db, supporterID: id, organization: organization))
+      consents: try consents(db, supporterID: id, organization: organization),
+      identifiers: try identifiers(db, supporterID: id, organization: row["record_organization"]))
   }
 
   /// The supporter's consents: with one organization, or all of them.

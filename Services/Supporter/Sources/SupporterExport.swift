@@ -14,6 +14,8 @@ enum SupporterExport {
     let postalCode: String
     let country: String
     let region: String
+    /// The organization's own identifiers for the person.
+    let identifiers: [String]
     let firstSeenTime: Date
     let updateTime: Date
 
@@ -26,6 +28,7 @@ enum SupporterExport {
       postalCode = record.supporter.postalCode
       country = record.supporter.country
       region = record.supporter.region
+      identifiers = record.supporter.identifiers
       firstSeenTime = record.firstSeenTime
       updateTime = record.updateTime
     }

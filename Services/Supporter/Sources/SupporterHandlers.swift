@@ -85,6 +85,7 @@ extension SupporterRecord {
       $0.country = country
       $0.region = region
       $0.consents = consents.map(\.proto)
+      $0.identifiers = identifiers
     }
   }
 }

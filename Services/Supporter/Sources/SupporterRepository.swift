@@ -1,4 +1,5 @@
 import Foundation
+import GroundswellModel
 
 /// A supporter's consent to hear from one organization.
 public struct ConsentRecord: Sendable, Equatable {
@@ -23,6 +24,8 @@ public struct SupporterRecord: Sendable, Equatable {
   public var country: String = ""
   public var region: String = ""
   public var consents: [ConsentRecord] = []
+  /// The identifiers of the organization whose record this is, sorted.
+  public var identifiers: [String] = []
   /// The position in the listing it was read from (0 outside listings).
   public var sequence: Int64 = 0
 }
@@ -45,6 +48,37 @@ public struct SignerInput: Sendable, Equatable {
   /// The organization they opted in to, if any: it comes to know them too.
   public var optInOrganization: String?
   public var optInSource: String
+  /// `organization`'s own identifiers for the person, checked, to attach.
+  public var identifiers: [String] = []
+}
+
+/// A signer resolved to a supporter.
+public struct ResolvedSigner: Sendable, Equatable {
+  public var id: String
+  /// Whether the person was new to Groundswell.
+  public var created: Bool
+
+  public init(id: String, created: Bool) {
+    self.id = id
+    self.created = created
+  }
+}
+
+/// Why identifiers cannot be attached: nothing was.
+public enum IdentifierRefusal: Error, Equatable, Sendable {
+  /// The identifier is attached to another supporter of the organization.
+  case taken(String)
+  /// The supporter would hold more than `PartnerIdentifier.perSupporter`.
+  case tooMany(holding: Int)
+
+  public var message: String {
+    switch self {
+    case .taken(let identifier):
+      "The identifier `\(Echo.prefix(identifier))` is attached to another of the organization's supporters; detach it from them first (DetachIdentifiers) or send it without it."
+    case .tooMany(let holding):
+      "The supporter would hold \(holding) of the organization's identifiers; at most \(PartnerIdentifier.perSupporter). Detach some first."
+    }
+  }
 }
 
 /// The supporters' store. Handlers talk to this protocol, never to SQL.
@@ -57,8 +91,9 @@ public protocol SupporterRepository: Sendable {
   func resolve(_ signer: SignerInput, now: Date) async throws -> (supporter: SupporterRecord, created: Bool)
 
   /// Resolves every signer as `resolve` does, in one transaction, in order;
-  /// returns the supporter ids.
-  func resolveMany(_ signers: [SignerInput], now: Date) async throws -> [(id: String, created: Bool)]
+  /// returns the supporter ids, or for a signer whose identifiers cannot be
+  /// attached why (nothing of that signer is written).
+  func resolveMany(_ signers: [SignerInput], now: Date) async throws -> [Result<ResolvedSigner, IdentifierRefusal>]
 
   /// The supporter as `organization` knows them (with its consent alone),
   /// nil when that organization does not; with no organization (an
@@ -98,6 +133,23 @@ public protocol SupporterRepository: Sendable {
 
   /// The erasures not yet complete, oldest first.
   func pendingErasures() async throws -> [ErasureRecord]
+
+  // MARK: the organization's own identifiers
+
+  /// Attaches identifiers to `organization`'s record of the supporter; nil
+  /// when it has none. Throws `IdentifierRefusal` and attaches nothing when
+  /// one is another supporter's or the supporter would hold too many.
+  func attachIdentifiers(_ identifiers: [String], supporterID: String, organization: String, now: Date) async throws -> SupporterRecord?
+
+  /// Detaches identifiers from `organization`'s record of the supporter
+  /// (those not attached are ignored); nil when it has no record.
+  func detachIdentifiers(_ identifiers: [String], supporterID: String, organization: String) async throws -> SupporterRecord?
+
+  /// The supporter holding this identifier of `organization`, as it knows them.
+  func supporter(identifier: String, knownTo organization: String) async throws -> SupporterRecord?
+
+  /// `organization`'s identifiers of each of these supporters (ids) that has any.
+  func identifiers(of supporterIDs: [String], organization: String) async throws -> [String: [String]]
 
   /// Moves everything in the WAL into the database file and empties the WAL.
   func checkpoint() async throws

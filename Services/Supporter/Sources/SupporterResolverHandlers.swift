@@ -32,6 +32,7 @@ public struct SupporterResolverHandlers: Sendable {
     if !request.petitionOrganization.isEmpty {
       validator.name("petition_organization", request.petitionOrganization, collection: "organizations")
     }
+    let identifiers = validator.identifiers("identifiers", request.identifiers, maximum: PartnerIdentifier.perSigner)
     do {
       try validator.check()
     } catch {
@@ -44,7 +45,7 @@ public struct SupporterResolverHandlers: Sendable {
         region: request.region, organization: request.organization,
         petitionOrganization: request.petitionOrganization.isEmpty ? nil : request.petitionOrganization,
         optInOrganization: request.optInOrganization.isEmpty ? nil : request.optInOrganization,
-        optInSource: request.optInSource))
+        optInSource: request.optInSource, identifiers: identifiers))
   }
 }
 
@@ -53,7 +54,13 @@ extension SupporterResolverHandlers: Groundswell_Supporter_V1_SupporterResolverS
     request: Groundswell_Supporter_V1_ResolveSupporterRequest, context: ServerContext
   ) async throws -> Groundswell_Supporter_V1_ResolveSupporterResponse {
     let signer = try Self.signer(request).get()
-    let (supporter, created) = try await repository.resolve(signer, now: Date())
+    let supporter: SupporterRecord
+    let created: Bool
+    do {
+      (supporter, created) = try await repository.resolve(signer, now: Date())
+    } catch let refusal as IdentifierRefusal {
+      throw refusal.domainError
+    }
     return .with {
       $0.supporter = supporter.proto
       $0.created = created
@@ -77,10 +84,17 @@ extension SupporterResolverHandlers: Groundswell_Supporter_V1_SupporterResolverS
       $0.results = checked.map { item in
         switch item {
         case .success:
-          let (id, created) = next.next()!
-          return .with {
-            $0.supporter = "supporters/\(id)"
-            $0.created = created
+          switch next.next()! {
+          case .success(let resolved):
+            return .with {
+              $0.supporter = "supporters/\(resolved.id)"
+              $0.created = resolved.created
+            }
+          case .failure(let refusal):
+            return .with {
+              $0.error = refusal.message
+              if case .taken = refusal { $0.identifierTaken = true }
+            }
           }
         case .failure(.invalidArgument(let violations)):
           return .with { $0.error = violations.map(\.description).joined(separator: " ") }
@@ -88,6 +102,38 @@ extension SupporterResolverHandlers: Groundswell_Supporter_V1_SupporterResolverS
           return .with { $0.error = "The signer was refused." }
         }
       }
+    }
+  }
+
+  public func listIdentifiers(
+    request: Groundswell_Supporter_V1_ListIdentifiersRequest, context: ServerContext
+  ) async throws -> Groundswell_Supporter_V1_ListIdentifiersResponse {
+    var validator = Validator()
+    validator.name("organization", request.organization, collection: "organizations")
+    if request.supporters.count > Limits.batchSize {
+      validator.add("supporters", "supporters holds \(request.supporters.count) names; at most \(Limits.batchSize).")
+    }
+    try validator.check()
+    let ids = request.supporters.compactMap { ResourceName.id(of: $0, in: "supporters") }
+    let found = try await repository.identifiers(of: Array(Set(ids)), organization: request.organization)
+    return .with {
+      $0.supporters = found.sorted { $0.key < $1.key }.map { id, identifiers in
+        .with {
+          $0.supporter = "supporters/\(id)"
+          $0.identifiers = identifiers
+        }
+      }
+    }
+  }
+}
+
+extension IdentifierRefusal {
+  /// The status a caller gets: ALREADY_EXISTS for another supporter's
+  /// identifier, FAILED_PRECONDITION for one too many.
+  var domainError: DomainError {
+    switch self {
+    case .taken: .alreadyExists(message)
+    case .tooMany: .failedPrecondition(message)
     }
   }
 }

@@ -13,14 +13,26 @@ extension SupporterHandlers {
   ) async throws -> Groundswell_Supporter_V1_FindSupporterResponse {
     var validator = Validator()
     validator.name("parent", request.parent, collection: "organizations")
-    validator.text("email", request.email, minimum: 1, maximum: Limits.email)
-    let email = Email.canonical(request.email)
-    if email == nil && !request.email.isEmpty && request.email.count <= Limits.email {
-      validator.add("email", "email must be an address like name@example.org.")
+    if request.email.isEmpty == request.identifier.isEmpty {
+      validator.add("email", "give exactly one of email and identifier.")
+    } else if !request.identifier.isEmpty {
+      if let problem = PartnerIdentifier.problem(request.identifier) { validator.add("identifier", "identifier \(problem)") }
+    } else {
+      validator.text("email", request.email, minimum: 1, maximum: Limits.email)
+      if Email.canonical(request.email) == nil && request.email.count <= Limits.email {
+        validator.add("email", "email must be an address like name@example.org.")
+      }
     }
     try validator.check()
     try CallContext.current.requireActing(for: request.parent, .readSupporters)
-    guard let email, let supporter = try await repository.supporter(email: email, knownTo: request.parent) else {
+    if !request.identifier.isEmpty {
+      guard let supporter = try await repository.supporter(identifier: request.identifier, knownTo: request.parent) else {
+        throw DomainError.notFound("`\(request.parent)` has no supporter with that identifier.")
+      }
+      return .with { $0.supporter = supporter.proto }
+    }
+    guard let email = Email.canonical(request.email), let supporter = try await repository.supporter(email: email, knownTo: request.parent)
+    else {
       throw DomainError.notFound("`\(request.parent)` has no supporter with that email address.")
     }
     return .with { $0.supporter = supporter.proto }

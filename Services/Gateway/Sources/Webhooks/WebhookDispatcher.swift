@@ -100,7 +100,8 @@ struct WebhookDispatcher: Service {
     let page: Groundswell_Petition_V1_ListEventsResponse
     do {
       page = try await PartnerEvents.page(
-        feed, webhook.organization, after: webhook.cursor, size: Int32(timing.batch), consequence: "no events were read.")
+        feed, webhook.organization, after: webhook.cursor, size: Int32(timing.batch), withIdentifiers: webhook.includeIdentifiers,
+        consequence: "no events were read.")
     } catch let error as RPCError where error.code == .outOfRange {
       webhook.state = .paused
       webhook.pauseReason = "Its cursor is past the events kept; replay from the oldest kept (an empty cursor) or a newer cursor."

@@ -79,6 +79,7 @@ public struct WebhookHandlers: Sendable {
       $0.failureCount = Int32(clamping: webhook.failures)
       if webhook.state == .active { $0.nextAttemptTime = Google_Protobuf_Timestamp(clamping: webhook.nextAttempt) }
       $0.createTime = Google_Protobuf_Timestamp(clamping: webhook.createTime)
+      $0.includeIdentifiers = webhook.includeIdentifiers
     }
   }
 
@@ -105,6 +106,10 @@ extension WebhookHandlers: Groundswell_Gateway_V1_WebhookService.SimpleServicePr
     violations += PartnerEvents.cursorViolations(request.cursor, field: "cursor")
     let after = PartnerEvents.sequence(of: request.cursor)
     if !violations.isEmpty { throw DomainError.invalidArgument(violations) }
+    if request.webhook.includeIdentifiers && !CallContext.current.scopes.contains(.supportersRead) {
+      throw DomainError.permissionDenied(
+        "webhook.include_identifiers sends your supporters' identifiers to the endpoint; it needs a key with the `supporters.read` scope.")
+    }
     if case .failure(let refusal) = await poster.check(url!) {
       let reason = switch refusal {
       case .refused(let why), .failed(let why): why
@@ -121,7 +126,7 @@ extension WebhookHandlers: Groundswell_Gateway_V1_WebhookService.SimpleServicePr
     let record = WebhookRecord(
       id: ResourceName.newID(), organization: organization, url: request.webhook.url, secret: Self.newSecret(),
       types: Array(Set(types.map(\.rawValue))).sorted(), state: .active, pauseReason: "", cursor: cursor, failures: 0,
-      failingSince: nil, nextAttempt: time, createTime: time)
+      failingSince: nil, nextAttempt: time, createTime: time, includeIdentifiers: request.webhook.includeIdentifiers)
     try await store.create(record)
     return .with {
       $0.webhook = Self.proto(record)

@@ -34,6 +34,9 @@ public struct WebhookRecord: Sendable, Equatable {
   public var failingSince: Date?
   public var nextAttempt: Date
   public var createTime: Date
+  /// Whether signature events carry the organization's own identifiers of
+  /// the signer (set only by a key that may read supporters).
+  public var includeIdentifiers = false
 }
 
 /// One attempt, as logged.
@@ -111,6 +114,11 @@ public struct SQLiteWebhookStore: WebhookStore {
           CREATE INDEX webhook_deliveries_by_time ON webhook_deliveries (attempt_time);
           """)
       }
+      migrator.registerMigration("2 identifiers in deliveries") { db in
+        try db.execute(sql: """
+          ALTER TABLE webhooks ADD COLUMN include_identifiers INTEGER NOT NULL DEFAULT 0;
+          """)
+      }
     }
   }
 
@@ -120,19 +128,21 @@ public struct SQLiteWebhookStore: WebhookStore {
       id: row["id"], organization: row["organization"], url: row["url"], secret: row["secret"], types: types,
       state: WebhookState(rawValue: row["state"]) ?? .paused, pauseReason: row["pause_reason"], cursor: row["cursor"],
       failures: row["failures"], failingSince: (row["failing_since"] as Int64?).map(Date.init(millisecondsSince1970:)),
-      nextAttempt: Date(millisecondsSince1970: row["next_attempt_time"]), createTime: Date(millisecondsSince1970: row["create_time"]))
+      nextAttempt: Date(millisecondsSince1970: row["next_attempt_time"]), createTime: Date(millisecondsSince1970: row["create_time"]),
+      includeIdentifiers: row["include_identifiers"])
   }
 
   public func create(_ webhook: WebhookRecord) async throws {
     try await pool.tracedWrite { db in
       try db.execute(
         sql: """
-          INSERT INTO webhooks (id, organization, url, secret, types, state, cursor, next_attempt_time, create_time)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+          INSERT INTO webhooks
+            (id, organization, url, secret, types, state, cursor, next_attempt_time, create_time, include_identifiers)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           """,
         arguments: [webhook.id, webhook.organization, webhook.url, webhook.secret, webhook.types.map(String.init).joined(separator: ","),
                     webhook.state.rawValue, webhook.cursor, webhook.nextAttempt.millisecondsSince1970,
-                    webhook.createTime.millisecondsSince1970])
+                    webhook.createTime.millisecondsSince1970, webhook.includeIdentifiers])
     }
   }
 
