@@ -19,10 +19,18 @@ struct GatewayOptions: ParsableArguments {
   @Option(name: .long, help: "Seconds to wait for each answer.")
   var timeout: Int = 10
 
+  @Option(name: .long, help: "table for people, json for scripts (one object per line). [env: GROUNDSWELL_OUTPUT, default: table]")
+  var output: String?
+
   var key: String { setting(apiKey, env: "GROUNDSWELL_API_KEY", default: "") }
 
   func validate() throws {
     if key.isEmpty { throw ValidationError("an API key is required: pass --api-key or set GROUNDSWELL_API_KEY") }
+    let format = setting(output, env: "GROUNDSWELL_OUTPUT", default: "table")
+    if OutputFormat(rawValue: format) == nil {
+      throw ValidationError("--output must be table or json; got `\(format.prefix(40))`")
+    }
+    if !(1...3_600).contains(timeout) { throw ValidationError("--timeout must be 1 to 3600 seconds") }
     let ca = setting(caFile, env: "GROUNDSWELL_CA_FILE", default: "deploy/certs/dev/ca.crt")
     if !FileManager.default.isReadableFile(atPath: ca) { throw ValidationError("cannot read the CA file \(ca)") }
   }
@@ -34,7 +42,8 @@ struct GatewayOptions: ParsableArguments {
   }
 
   /// Runs `body` with a connected client and prints a gRPC failure as one
-  /// readable error (with each bad field) before exiting non-zero.
+  /// readable error (with each bad field) before exiting with the status
+  /// `ExitStatus` gives its code.
   func withClient<T: Sendable>(_ body: @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> T) async throws -> T {
     let endpoint = try endpointSetting(gateway, env: "GROUNDSWELL_GATEWAY", default: "127.0.0.1:7400", name: "--gateway")
     let ca = setting(caFile, env: "GROUNDSWELL_CA_FILE", default: "deploy/certs/dev/ca.crt")
@@ -53,7 +62,7 @@ struct GatewayOptions: ParsableArguments {
       }
       if error.code == .unavailable { message += " (\(rootCause(of: error)))" }
       FileHandle.standardError.write(Data("groundswell: error: \(message)\n".utf8))
-      throw ExitCode(1)
+      throw ExitCode(ExitStatus.forStatus(error.code))
     }
   }
 }

@@ -60,6 +60,7 @@ struct Keys: AsyncParsableCommand {
         try await Groundswell_Gateway_V1_ApiKeyService.Client(wrapping: client)
           .createApiKey(request, metadata: bearer(gateway.key), options: gateway.callOptions)
       }
+      if gateway.format == .json { return print(GatewayOptions.json(created)) }
       FileHandle.standardError.write(Data("\(created.apiKey.name) (shown once; only its hash is kept)\n".utf8))
       print(created.secret)
     }
@@ -90,17 +91,12 @@ struct Keys: AsyncParsableCommand {
         } while !token.isEmpty
         return keys
       }
-      func time(_ has: Bool, _ timestamp: Google_Protobuf_Timestamp) -> String {
-        has ? ISO8601DateFormatter().string(from: timestamp.date) : "-"
+      let time = GatewayOptions.time
+      gateway.show(keys, header: ["KEY", "ORGANIZATION", "SCOPES", "LAST USED", "EXPIRES", "REVOKED", "LABEL"]) {
+        [$0.name, $0.operator ? "(operator)" : $0.organization, $0.operator ? "operator" : $0.scopes.joined(separator: ","),
+         time($0.hasLastUseTime, $0.lastUseTime), time($0.hasExpireTime, $0.expireTime),
+         time($0.hasRevokeTime, $0.revokeTime), $0.displayName]
       }
-      print(
-        Table.render(
-          header: ["KEY", "ORGANIZATION", "SCOPES", "LAST USED", "EXPIRES", "REVOKED", "LABEL"],
-          rows: keys.map {
-            [$0.name, $0.operator ? "(operator)" : $0.organization, $0.operator ? "operator" : $0.scopes.joined(separator: ","),
-             time($0.hasLastUseTime, $0.lastUseTime), time($0.hasExpireTime, $0.expireTime),
-             time($0.hasRevokeTime, $0.revokeTime), $0.displayName]
-          }))
     }
   }
 
@@ -124,6 +120,7 @@ struct Keys: AsyncParsableCommand {
             if let graceSeconds { $0.gracePeriodSeconds = graceSeconds }
           }, metadata: bearer(gateway.key), options: gateway.callOptions)
       }
+      if gateway.format == .json { return print(GatewayOptions.json(rotated)) }
       print(rotated.secret)
     }
   }
@@ -141,7 +138,7 @@ struct Keys: AsyncParsableCommand {
         try await Groundswell_Gateway_V1_ApiKeyService.Client(wrapping: client)
           .revokeApiKey(.with { $0.name = name }, metadata: bearer(gateway.key), options: gateway.callOptions)
       }
-      print("revoked \(revoked.apiKey.name)")
+      gateway.show(revoked) { "revoked \($0.apiKey.name)" }
     }
   }
 }

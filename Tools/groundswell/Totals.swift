@@ -3,7 +3,7 @@ import GroundswellAPI
 import GroundswellRuntime
 
 struct Totals: AsyncParsableCommand {
-  static let configuration = CommandConfiguration(abstract: "Show signature totals per campaign and the grand total, as a table.")
+  static let configuration = CommandConfiguration(abstract: "Show signature totals per campaign and the grand total.")
 
   @OptionGroup var gateway: GatewayOptions
 
@@ -31,6 +31,11 @@ struct Totals: AsyncParsableCommand {
       } while !token.isEmpty
       let grand = try await service.getGrandTotal(.init(), metadata: metadata, options: gateway.callOptions)
       return (rows, grand)
+    }
+    if gateway.format == .json {
+      for row in rows { print(GatewayOptions.json(row)) }
+      if let grand { print(GatewayOptions.json(grand)) }
+      return
     }
     var table = rows.map {
       [$0.campaign, String($0.title.prefix(50)), "\($0.petitionCount)", $0.signatureCount.formatted(),
