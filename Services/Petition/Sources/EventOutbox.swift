@@ -166,7 +166,6 @@ extension SQLitePetitionRepository {
     }
   }
 
-  /// The newest global position (where a new heads watch starts).
   public func appendEvents(source: String, _ events: [OutboxItem]) async throws -> Int64 {
     try await pool.tracedWrite { db in
       var last = try Int64.fetchOne(
@@ -187,6 +186,7 @@ extension SQLitePetitionRepository {
     }
   }
 
+  /// The newest global position (where a new heads watch starts).
   public func eventPosition() async throws -> Int64 {
     try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM events") ?? 0 }
   }

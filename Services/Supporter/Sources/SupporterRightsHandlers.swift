@@ -13,13 +13,14 @@ extension SupporterHandlers {
   ) async throws -> Groundswell_Supporter_V1_FindSupporterResponse {
     var validator = Validator()
     validator.name("parent", request.parent, collection: "organizations")
+    let email = request.identifier.isEmpty ? Email.canonical(request.email) : nil
     if request.email.isEmpty == request.identifier.isEmpty {
       validator.add("email", "give exactly one of email and identifier.")
     } else if !request.identifier.isEmpty {
       if let problem = PartnerIdentifier.problem(request.identifier) { validator.add("identifier", "identifier \(problem)") }
     } else {
       validator.text("email", request.email, minimum: 1, maximum: Limits.email)
-      if Email.canonical(request.email) == nil && request.email.count <= Limits.email {
+      if email == nil && request.email.count <= Limits.email {
         validator.add("email", "email must be an address like name@example.org.")
       }
     }
@@ -31,7 +32,7 @@ extension SupporterHandlers {
       }
       return .with { $0.supporter = supporter.proto }
     }
-    guard let email = Email.canonical(request.email), let supporter = try await repository.supporter(email: email, knownTo: request.parent)
+    guard let email, let supporter = try await repository.supporter(email: email, knownTo: request.parent)
     else {
       throw DomainError.notFound("`\(request.parent)` has no supporter with that email address.")
     }
