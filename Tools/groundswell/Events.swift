@@ -57,12 +57,31 @@ struct Events: AsyncParsableCommand {
   /// Stops the stream once it has been quiet for `idle` seconds.
   struct Idle: Error {}
 
+  /// How long to wait for the stream's first message (the gateway sends one
+  /// at once, with the position, even when there is nothing to send).
+  static let firstMessageWait = Duration.seconds(30)
+
   /// Where the stream is: shared by the reader and the idle watch.
+  /// `lastActivity` is nil until the first message: the quiet time counts
+  /// from the stream's answer, not from the connection, so a slow start is
+  /// not taken for "nothing new".
   final class StreamState: Sendable {
-    let value: Mutex<(cursor: String, count: Int, lastActivity: ContinuousClock.Instant)>
+    let value: Mutex<(cursor: String, count: Int, lastActivity: ContinuousClock.Instant?)>
+    let started = ContinuousClock.now
 
     init(cursor: String) {
-      value = Mutex((cursor, 0, .now))
+      value = Mutex((cursor, 0, nil))
+    }
+
+    /// Whether the idle watch should stop the stream now.
+    func quiet(for idle: Duration) throws -> Bool {
+      guard let last = value.withLock({ $0.lastActivity }) else {
+        if started.duration(to: .now) >= Events.firstMessageWait {
+          throw RPCError(code: .deadlineExceeded, message: "the gateway did not start the event stream within \(Events.firstMessageWait)")
+        }
+        return false
+      }
+      return last.duration(to: .now) >= idle
     }
   }
 
@@ -98,7 +117,7 @@ struct Events: AsyncParsableCommand {
                 }
                 state.value.withLock { state in
                   state.cursor = message.cursor
-                  if !message.events.isEmpty { state.lastActivity = .now }
+                  if !message.events.isEmpty || state.lastActivity == nil { state.lastActivity = .now }
                 }
               }
             }
@@ -107,7 +126,7 @@ struct Events: AsyncParsableCommand {
             group.addTask {
               while true {
                 try await Task.sleep(for: .milliseconds(200))
-                if state.value.withLock({ $0.lastActivity }).duration(to: .now) >= idle { throw Idle() }
+                if try state.quiet(for: idle) { throw Idle() }
               }
             }
           }
