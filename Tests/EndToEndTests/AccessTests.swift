@@ -21,6 +21,7 @@ import Testing
     (ServiceName.petition, Groundswell_Petition_V1_PetitionPrivacyService.Method.descriptors),
     (ServiceName.petition, Groundswell_Petition_V1_PetitionFraudService.Method.descriptors),
     (ServiceName.petition, Groundswell_Petition_V1_EventFeedService.Method.descriptors),
+    (ServiceName.petition, Groundswell_Petition_V1_SignBatchService.Method.descriptors),
     // Declared in the petition package, served by the gateway at the edge.
     (ServiceName.gateway, Groundswell_Petition_V1_EventService.Method.descriptors),
     (ServiceName.supporter, Groundswell_Supporter_V1_SupporterService.Method.descriptors),

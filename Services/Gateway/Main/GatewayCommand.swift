@@ -45,6 +45,9 @@ struct Serve: AsyncParsableCommand {
   @Option(name: .long, help: "A PEM file of CA certificates webhook endpoints may also be signed by, besides the system's. [env: GROUNDSWELL_WEBHOOK_CA_FILE, default: none]")
   var webhookCaFile: String?
 
+  @Option(name: .long, help: "Send the SignPetition calls that arrive together to petition-service in one internal call, true or false. [env: GROUNDSWELL_SIGN_BATCHING, default: true]")
+  var signBatching: String?
+
   func run() async throws {
     let rateText = setting(quotaCallsPerSecond, env: "GROUNDSWELL_QUOTA_CALLS_PER_SECOND", default: "50")
     guard let rate = Double(rateText), rate >= 0.1, rate <= 100_000 else {
@@ -76,6 +79,11 @@ struct Serve: AsyncParsableCommand {
       throw ValidationError("--webhook-allow-internal-addresses must be true or false, got `\(allowText.prefix(40))`")
     }
     config.webhooks.allowInternalAddresses = allowInternal
+    let batchingText = setting(signBatching, env: "GROUNDSWELL_SIGN_BATCHING", default: "true")
+    guard let batching = Bool(batchingText.lowercased()) else {
+      throw ValidationError("--sign-batching must be true or false, got `\(batchingText.prefix(40))`")
+    }
+    config.signBatching = batching
     let caFile = setting(webhookCaFile, env: "GROUNDSWELL_WEBHOOK_CA_FILE", default: "")
     config.webhooks.caFile = caFile.isEmpty ? nil : caFile
     await ServiceMain.run(name: GatewayApp.name, options: options, defaultAdmin: "127.0.0.1:7410") { logger, observability in

@@ -34,14 +34,17 @@ public struct Forwarder: RegistrableRPCService {
   public static let boundedStreamLimit: Duration = .seconds(120)
 
   let routes: [Route]
+  /// SignPetition's calls, sent to petition-service in batches.
+  let signing: SignBatcher?
   let canceller: LongCallCanceller
   /// The largest request message forwarded; larger ones are answered
   /// RESOURCE_EXHAUSTED (the transport itself resets streams only beyond
   /// twice this, see `ServerHost`).
   let maximumMessageBytes: Int
 
-  public init(routes: [Route], canceller: LongCallCanceller, maximumMessageBytes: Int) {
+  public init(routes: [Route], signing: SignBatcher? = nil, canceller: LongCallCanceller, maximumMessageBytes: Int) {
     self.routes = routes
+    self.signing = signing
     self.canceller = canceller
     self.maximumMessageBytes = maximumMessageBytes
   }
@@ -49,10 +52,11 @@ public struct Forwarder: RegistrableRPCService {
   public func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
     for route in routes {
       for method in route.methods {
+        let signing = method == SignBatcher.method ? signing : nil
         router.registerHandler(forMethod: method, deserializer: RawMessage(), serializer: RawMessage()) { request, _ in
           try await Self.forward(
             request, method: method, service: route.service, address: route.address, client: route.client, call: CallContext.current,
-            canceller: canceller,
+            signing: signing, canceller: canceller,
             maximumMessageBytes: maximumMessageBytes)
         }
       }
@@ -66,6 +70,7 @@ public struct Forwarder: RegistrableRPCService {
     address: String,
     client: GRPCClient<HTTP2ClientTransport.Posix>,
     call: CallContext,
+    signing: SignBatcher? = nil,
     canceller: LongCallCanceller,
     maximumMessageBytes: Int
   ) async throws -> StreamingServerResponse<[UInt8]> {
@@ -82,6 +87,9 @@ public struct Forwarder: RegistrableRPCService {
         throw RPCError(code: .invalidArgument, message: "\(method.method) takes exactly one request message.")
       }
       messages.append(message)
+    }
+    if let signing, messages.count == 1, SignBatcher.batches(messages[0]) {
+      return try await signing.sign(messages[0], call: call)
     }
     let metadata = IdentityMetadata.forwarding(call)
     var options = CallOptions.defaults
@@ -109,15 +117,19 @@ public struct Forwarder: RegistrableRPCService {
           }
         }
       } catch let error as RPCError {
-        // The backend's status goes back as it was, with its details
-        // (`grpc-status-details-bin`) but without transport headers. An
-        // error of the gateway's own client (the backend unreachable) has a
-        // cause or names the backend's address: it is told in our words,
-        // naming the service and never its address.
-        if error.cause != nil || error.message.contains(address) { throw unreached(service, error) }
-        throw RPCError(code: error.code, message: error.message, metadata: forwardable(error.metadata))
+        throw translated(error, service: service, address: address)
       }
     }
+  }
+
+  /// The backend's status goes back as it was, with its details
+  /// (`grpc-status-details-bin`) but without transport headers. An error of
+  /// the gateway's own client (the backend unreachable) has a cause or names
+  /// the backend's address: it is told in our words, naming the service and
+  /// never its address.
+  static func translated(_ error: RPCError, service: String, address: String) -> RPCError {
+    if error.cause != nil || error.message.contains(address) { return unreached(service, error) }
+    return RPCError(code: error.code, message: error.message, metadata: forwardable(error.metadata))
   }
 
   /// The metadata a proxy may pass on: not the HTTP/2 and gRPC framing

@@ -20,6 +20,10 @@ public struct GatewayConfig: Sendable {
   /// How often the live view is checked against full snapshots of both
   /// feeds, repairing any update it lost.
   public var reconcileInterval: Duration
+  /// Whether SignPetition calls that arrive together go to petition-service
+  /// in one internal `SignBatchService/SignPetitions` call (`SignBatcher`);
+  /// off, each is forwarded alone.
+  public var signBatching = true
   /// The plain-HTTP admin listener (`/metrics`, `/dashboard`) and the
   /// metrics registry.
   public var observability = ObservabilityConfig()
@@ -164,7 +168,10 @@ public enum GatewayApp {
       security: config.tls.serverTLS,
       services: [
         Forwarder(
-          routes: routes(petition: petition, supporter: supporter, campaign: campaign), canceller: canceller,
+          routes: routes(petition: petition, supporter: supporter, campaign: campaign),
+          signing: config.signBatching
+            ? SignBatcher(client: petition.calls.client, service: ServiceName.petition, address: petition.host) : nil,
+          canceller: canceller,
           maximumMessageBytes: config.limits.maximumMessageBytes),
         SignatureCountWatches(
           counts: .init(wrapping: petition.calls.client), fanout: fanout, limiter: streams, caps: config.watchCaps),

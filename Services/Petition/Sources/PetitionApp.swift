@@ -63,6 +63,7 @@ public enum PetitionApp {
         PetitionPrivacyHandlers(repository: repository, changes: changes, logger: logger),
         PetitionFraudHandlers(repository: repository, changes: changes, secret: secret),
         EventFeedHandlers(repository: repository, changes: changes, resolver: resolver),
+        SignBatchHandlers(handlers: handlers, logger: logger),
       ],
       serviceNames: [
         Groundswell_Petition_V1_PetitionService.descriptor.fullyQualifiedService,
@@ -71,6 +72,7 @@ public enum PetitionApp {
         Groundswell_Petition_V1_PetitionPrivacyService.descriptor.fullyQualifiedService,
         Groundswell_Petition_V1_PetitionFraudService.descriptor.fullyQualifiedService,
         Groundswell_Petition_V1_EventFeedService.descriptor.fullyQualifiedService,
+        Groundswell_Petition_V1_SignBatchService.descriptor.fullyQualifiedService,
       ],
       identity: [PeerIdentityInterceptor()],
       registry: config.observability.registry,

@@ -31,36 +31,10 @@ public struct RequestLogInterceptor: ServerInterceptor {
     let traceID = ServiceContext.current?.otelTraceID
     let logger = logger
     @Sendable func ended(_ code: RPCError.Code?) {
-      var metadata: Logger.Metadata = [
-        "method": "\(method)", "code": "\(code.map(RPCMetricsInterceptor.name) ?? "OK")",
-        "duration_ms": "\(Self.milliseconds(start.duration(to: .now)))", "request_id": "\(id)",
-      ]
-      if let caller = note.caller { metadata["caller"] = "\(caller)" }
-      if let traceID { metadata["trace_id"] = "\(traceID)" }
-      logger.info("rpc", metadata: metadata)
+      Self.log(logger, method: method, code: code, since: start, requestID: id, caller: note.caller, traceID: traceID)
     }
     @Sendable func answer(_ error: any Error) -> RPCError {
-      var reply: RPCError
-      // grpc-swift wraps an error an inner interceptor threw that is not an
-      // RPCError as UNKNOWN with an empty message: answer for its cause.
-      if let rpc = error as? RPCError, rpc.code == .unknown, rpc.message.isEmpty, let cause = rpc.cause {
-        return answer(cause)
-      }
-      if let rpc = error as? RPCError {
-        reply = rpc
-      } else if let convertible = error as? any RPCErrorConvertible {
-        reply = RPCError(code: convertible.rpcErrorCode, message: convertible.rpcErrorMessage, metadata: convertible.rpcErrorMetadata)
-      } else if error is CancellationError {
-        reply = RPCError(code: .cancelled, message: "The call was cancelled.")
-      } else {
-        var metadata: Logger.Metadata = ["method": "\(method)", "request_id": "\(id)", "error": "\(String(reflecting: error))"]
-        if let traceID { metadata["trace_id"] = "\(traceID)" }
-        logger.error("unexpected error", metadata: metadata)
-        reply = RPCError(
-          code: .internalError, message: "Internal error. If it persists, give support the request id \(id).")
-      }
-      reply.metadata.replaceOrAddString(id, forKey: RequestID.metadataKey)
-      return reply
+      Self.answer(error, logger: logger, method: method, requestID: id, traceID: traceID)
     }
 
     var response: StreamingServerResponse<Output>
@@ -96,6 +70,52 @@ public struct RequestLogInterceptor: ServerInterceptor {
         throw refusal
       }
     }
+  }
+
+  /// The trace id of the current task's span, if it is traced.
+  public static var currentTraceID: String? { ServiceContext.current?.otelTraceID }
+
+  /// The request line of one call.
+  public static func log(
+    _ logger: Logger, method: String, code: RPCError.Code?, since start: ContinuousClock.Instant, requestID: String,
+    caller: String?, traceID: String?
+  ) {
+    var metadata: Logger.Metadata = [
+      "method": "\(method)", "code": "\(code.map(RPCMetricsInterceptor.name) ?? "OK")",
+      "duration_ms": "\(Self.milliseconds(start.duration(to: .now)))", "request_id": "\(requestID)",
+    ]
+    if let caller { metadata["caller"] = "\(caller)" }
+    if let traceID { metadata["trace_id"] = "\(traceID)" }
+    logger.info("rpc", metadata: metadata)
+  }
+
+  /// The status a call that threw `error` answers: its own when it is one
+  /// (an `RPCError` or a `DomainError`), else INTERNAL naming the request id,
+  /// with the cause logged. The request id goes in its metadata.
+  public static func answer(
+    _ error: any Error, logger: Logger, method: String, requestID id: String, traceID: String?
+  ) -> RPCError {
+    var reply: RPCError
+    // grpc-swift wraps an error an inner interceptor threw that is not an
+    // RPCError as UNKNOWN with an empty message: answer for its cause.
+    if let rpc = error as? RPCError, rpc.code == .unknown, rpc.message.isEmpty, let cause = rpc.cause {
+      return answer(cause, logger: logger, method: method, requestID: id, traceID: traceID)
+    }
+    if let rpc = error as? RPCError {
+      reply = rpc
+    } else if let convertible = error as? any RPCErrorConvertible {
+      reply = RPCError(code: convertible.rpcErrorCode, message: convertible.rpcErrorMessage, metadata: convertible.rpcErrorMetadata)
+    } else if error is CancellationError {
+      reply = RPCError(code: .cancelled, message: "The call was cancelled.")
+    } else {
+      var metadata: Logger.Metadata = ["method": "\(method)", "request_id": "\(id)", "error": "\(String(reflecting: error))"]
+      if let traceID { metadata["trace_id"] = "\(traceID)" }
+      logger.error("unexpected error", metadata: metadata)
+      reply = RPCError(
+        code: .internalError, message: "Internal error. If it persists, give support the request id \(id).")
+    }
+    reply.metadata.replaceOrAddString(id, forKey: RequestID.metadataKey)
+    return reply
   }
 
   static func milliseconds(_ duration: Duration) -> String {
