@@ -8,8 +8,9 @@ public enum SignBatch {
   /// The most calls in one batch.
   public static let maximumCalls = 256
   /// The largest encoded SignPetitionRequest a batch carries; the gateway
-  /// forwards a larger one (a long comment) on its own. With
-  /// `maximumCalls` a batch stays within the internal listeners' 4 MiB.
+  /// forwards a larger one on its own. A full batch of the largest
+  /// (4 MiB and its framing) stays within the 8 MiB an internal listener
+  /// accepts in one message.
   public static let maximumRequestBytes = 16 * 1024
   /// The longest deadline a call carries (as the forwarded calls do).
   public static let maximumTimeout = Duration.seconds(3600)
