@@ -62,6 +62,10 @@ public nonisolated struct Groundswell_Petition_V1_SignCall: Sendable {
   /// The partner's request id (`x-request-id`), for the service's log.
   public var requestID: String = String()
 
+  /// The trace id of the partner's call at the gateway (32 hex digits), for
+  /// the service's log; empty when it is not known.
+  public var traceID: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -176,7 +180,7 @@ nonisolated extension Groundswell_Petition_V1_SignPetitionsRequest: SwiftProtobu
 
 nonisolated extension Groundswell_Petition_V1_SignCall: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SignCall"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}request\0\u{1}organization\0\u{1}operator\0\u{3}timeout_microseconds\0\u{3}request_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}request\0\u{1}organization\0\u{1}operator\0\u{3}timeout_microseconds\0\u{3}request_id\0\u{3}trace_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -189,6 +193,7 @@ nonisolated extension Groundswell_Petition_V1_SignCall: SwiftProtobuf.Message, S
       case 3: try { try decoder.decodeSingularBoolField(value: &self.`operator`) }()
       case 4: try { try decoder.decodeSingularInt64Field(value: &self.timeoutMicroseconds) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.requestID) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.traceID) }()
       default: break
       }
     }
@@ -210,6 +215,9 @@ nonisolated extension Groundswell_Petition_V1_SignCall: SwiftProtobuf.Message, S
     if !self.requestID.isEmpty {
       try visitor.visitSingularStringField(value: self.requestID, fieldNumber: 5)
     }
+    if !self.traceID.isEmpty {
+      try visitor.visitSingularStringField(value: self.traceID, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -219,6 +227,7 @@ nonisolated extension Groundswell_Petition_V1_SignCall: SwiftProtobuf.Message, S
     if lhs.`operator` != rhs.`operator` {return false}
     if lhs.timeoutMicroseconds != rhs.timeoutMicroseconds {return false}
     if lhs.requestID != rhs.requestID {return false}
+    if lhs.traceID != rhs.traceID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

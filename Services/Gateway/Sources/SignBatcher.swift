@@ -64,6 +64,7 @@ public struct SignBatcher: Sendable {
         $0.operator = call.isOperator
         $0.timeoutMicroseconds = SignBatch.timeoutMicroseconds(call)
         $0.requestID = RequestID.current ?? ""
+        $0.traceID = RequestLogInterceptor.currentTraceID ?? ""
       })
     switch result.result {
     case .response(let bytes): return StreamingServerResponse(single: ServerResponse(message: Array(bytes), metadata: [:]))

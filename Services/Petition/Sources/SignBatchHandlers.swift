@@ -49,11 +49,18 @@ public struct SignBatchHandlers: Groundswell_Petition_V1_SignBatchService.Simple
     return .with { $0.results = results }
   }
 
+  /// A trace id as the gateway sends it: 32 lower-case hex digits, or none.
+  static func traceID(_ text: String) -> String? {
+    guard text.utf8.count == 32, text.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else { return nil }
+    return text
+  }
+
   /// One call, answered as `PetitionService/SignPetition` would answer it.
   func sign(_ call: Call, peer: String?, context: ServerContext) async -> CallResult {
     let start = ContinuousClock.now
     let requestID = RequestID.accept(call.requestID) ?? RequestID.make()
-    let traceID = RequestLogInterceptor.currentTraceID
+    // The partner call's own trace: the batch's is its first call's.
+    let traceID = Self.traceID(call.traceID)
     let identity = CallContext(
       peerService: peer, organization: call.organization.isEmpty ? nil : call.organization, isOperator: call.operator,
       deadline: SignBatch.deadline(start: start, timeoutMicroseconds: call.timeoutMicroseconds))
