@@ -164,4 +164,26 @@ import Testing
       #expect(try Groundswell_Petition_V1_SignPetitionResponse(serializedBytes: operatorBytes).signature.collectedBy == "")
     }
   }
+
+  /// A status crosses the batch with its code, message and details; a code
+  /// that is no gRPC status (or OK) becomes INTERNAL; deadlines are clamped.
+  @Test func statusesAndDeadlinesCrossTheBatchIntact() throws {
+    let refused = DomainError.invalidArgument([FieldViolation(field: "signer.email", description: "is required")])
+    let original = RPCError(code: refused.rpcErrorCode, message: refused.rpcErrorMessage, metadata: refused.rpcErrorMetadata)
+    let carried = SignBatch.rpcError(SignBatch.error(original))
+    #expect(carried.code == .invalidArgument && carried.message == original.message)
+    #expect(badFields(carried) == ["signer.email"])
+    for code: Int32 in [0, 17, -1, .max] {
+      #expect(SignBatch.rpcError(.with { $0.code = code }).code == .internalError, "code \(code)")
+    }
+    let start = ContinuousClock.now
+    #expect(SignBatch.deadline(start: start, timeoutMicroseconds: 0) == nil)
+    #expect(SignBatch.deadline(start: start, timeoutMicroseconds: -5) == nil)
+    #expect(SignBatch.deadline(start: start, timeoutMicroseconds: .max) == start + SignBatch.maximumTimeout)
+    #expect(SignBatch.deadline(start: start, timeoutMicroseconds: 2_000) == start + .milliseconds(2))
+    #expect(SignBatch.timeoutMicroseconds(CallContext()) == 0)
+    let soon = SignBatch.timeoutMicroseconds(CallContext(deadline: .now + .seconds(2)))
+    #expect((1...2_000_000).contains(soon))
+    #expect(SignBatch.timeoutMicroseconds(CallContext(deadline: .now - .seconds(1))) >= 1, "a passed deadline still sends one")
+  }
 }
