@@ -64,7 +64,7 @@ public struct SignBatchHandlers: Groundswell_Petition_V1_SignBatchService.Simple
     let identity = CallContext(
       peerService: peer, organization: call.organization.isEmpty ? nil : call.organization, isOperator: call.operator,
       deadline: SignBatch.deadline(start: start, timeoutMicroseconds: call.timeoutMicroseconds))
-    let caller = "\(peer ?? "unknown") for \(identity.organization ?? (identity.isOperator ? "operator" : "nobody"))"
+    let caller = identity.logName
     do {
       let response = try await CallContext.$current.withValue(identity) {
         try await RequestID.$current.withValue(requestID) {

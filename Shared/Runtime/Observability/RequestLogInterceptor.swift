@@ -28,7 +28,7 @@ public struct RequestLogInterceptor: ServerInterceptor {
     let note = CallNote()
     let start = ContinuousClock.now
     let method = context.descriptor.fullyQualifiedMethod
-    let traceID = ServiceContext.current?.otelTraceID
+    let traceID = Self.currentTraceID
     let logger = logger
     @Sendable func ended(_ code: RPCError.Code?) {
       Self.log(logger, method: method, code: code, since: start, requestID: id, caller: note.caller, traceID: traceID)

@@ -34,6 +34,14 @@ public struct CallContext: Sendable {
 
   @TaskLocal public static var current = CallContext()
 
+  /// How the request log names the caller: `gateway for organizations/…`,
+  /// `gateway for operator`, or the peer alone.
+  public var logName: String {
+    let peer = peerService ?? "unknown"
+    if let organization { return "\(peer) for \(organization)" }
+    return isOperator ? "\(peer) for \(IdentityMetadata.operatorRole)" : peer
+  }
+
   /// True for calls an internal service makes itself (not on a partner's
   /// behalf through the gateway) and for operator keys.
   public var isTrusted: Bool {

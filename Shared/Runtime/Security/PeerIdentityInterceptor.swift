@@ -41,7 +41,7 @@ public struct PeerIdentityInterceptor: ServerInterceptor {
       isOperator: role == IdentityMetadata.operatorRole,
       deadline: IdentityMetadata.deadline(from: request.metadata)
     )
-    CallNote.noteCaller(organization.map { "\(peer) for \($0)" } ?? (call.isOperator ? "\(peer) for operator" : peer))
+    CallNote.noteCaller(call.logName)
     let response = try await CallContext.$current.withValue(call) {
       try await next(request, context)
     }
