@@ -6,6 +6,14 @@ public enum Email {
   /// `firstlast@`, the parts they ignore are dropped too. Returns nil when the
   /// text is not a plausible address.
   public static func canonical(_ raw: String) -> String? {
+    // Nearly every address is ASCII: checked byte by byte, with the same
+    // answers as the general path (a test compares the two).
+    if raw.utf8.allSatisfy({ $0 < 0x80 }) { return canonicalASCII(raw) }
+    return canonicalUnicode(raw)
+  }
+
+  /// The general path, for any text.
+  static func canonicalUnicode(_ raw: String) -> String? {
     let trimmed = raw.trimmingWhitespace().lowercased()
     guard !trimmed.isEmpty, trimmed.utf8.count <= Limits.email else { return nil }
     let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
@@ -15,6 +23,37 @@ public enum Email {
       !trimmed.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" || $0 == "," })
     else { return nil }
     return normalized(local: String(local), domain: String(domain))
+  }
+
+  /// `canonical` for ASCII text, on its bytes. In ASCII every character is
+  /// one byte, except CR LF, which is white space either way.
+  static func canonicalASCII(_ raw: String) -> String? {
+    var bytes = Array(raw.utf8)
+    let isSpace = { (byte: UInt8) in byte == 0x20 || (0x09...0x0D).contains(byte) }
+    guard let first = bytes.firstIndex(where: { !isSpace($0) }), let last = bytes.lastIndex(where: { !isSpace($0) }) else {
+      return nil
+    }
+    bytes = Array(bytes[first...last])
+    guard bytes.count <= Limits.email else { return nil }
+    var at: Int?
+    for (index, byte) in bytes.enumerated() {
+      switch byte {
+      case UInt8(ascii: "A")...UInt8(ascii: "Z"): bytes[index] = byte + 0x20
+      case UInt8(ascii: "@"):
+        guard at == nil else { return nil }
+        at = index
+      case UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: ","): return nil
+      case _ where isSpace(byte): return nil
+      default: break
+      }
+    }
+    guard let at, at > 0, at <= 64 else { return nil }
+    let domain = bytes[(at + 1)...]
+    let dot = UInt8(ascii: ".")
+    guard domain.contains(dot), domain.first != dot, domain.last != dot,
+      !zip(domain, domain.dropFirst()).contains(where: { $0 == dot && $1 == dot })
+    else { return nil }
+    return normalized(local: String(decoding: bytes[..<at], as: UTF8.self), domain: String(decoding: domain, as: UTF8.self))
   }
 
   /// Providers that ignore dots in the local part and everything after `+`
@@ -41,6 +80,11 @@ public enum Email {
 extension String {
   /// The string without leading and trailing white space and newlines.
   public func trimmingWhitespace() -> String {
+    // Text that starts and ends with a visible ASCII character has nothing to
+    // trim (no white space joins the character cluster of such a byte).
+    let isVisibleASCII = { (byte: UInt8) in byte > 0x20 && byte < 0x7F }
+    if let first = utf8.first, let last = utf8.last, isVisibleASCII(first), isVisibleASCII(last) { return self }
+    if utf8.isEmpty { return self }
     var view = Substring(self)
     while let first = view.first, first.isWhitespace { view.removeFirst() }
     while let last = view.last, last.isWhitespace { view.removeLast() }

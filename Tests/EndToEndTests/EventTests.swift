@@ -172,24 +172,7 @@ import Testing
     let stack = try await sharedStack.value
     let (organization, key) = try await stack.makeOrganization()
     try await stack.withGateway { api in
-      let petition = try await api.petitions.createPetition(
-        .with {
-          $0.parent = organization
-          $0.petition = .with {
-            $0.title = "Two is a crowd"
-            $0.targets = [.with {
-              $0.displayName = "Pat Example"
-              $0.office = "Governor"
-              $0.jurisdiction = "US-CT"
-            }]
-            $0.milestones = [.with {
-              $0.threshold = 2
-              $0.label = "Two"
-            }]
-          }
-        }, metadata: bearer(key)
-      ).petition.name
-      _ = try await api.petitions.publishPetition(.with { $0.name = petition }, metadata: bearer(key))
+      let petition = try await Self.openPetition(api, organization: organization, key: key, milestoneAt: 2)
       let first = try await sign(api, petition, email: "first@example.org", key: key)
       _ = try await sign(api, petition, email: "second@example.org", key: key)
       _ = try await api.petitions.withdrawSignature(
@@ -214,6 +197,50 @@ import Testing
       #expect(after[6].supporter.isEmpty && after[6].counted)
       #expect(after[2].supporter.isEmpty, "the stored event forgot the signer")
       #expect(after[1].supporter == events[1].supporter)
+    }
+  }
+
+  /// An open petition with one milestone.
+  static func openPetition(_ api: GatewayAPI, organization: String, key: String, milestoneAt threshold: Int64) async throws -> String {
+    let petition = try await api.petitions.createPetition(
+      .with {
+        $0.parent = organization
+        $0.petition = .with {
+          $0.title = "Two is a crowd"
+          $0.targets = [.with {
+            $0.displayName = "Pat Example"
+            $0.office = "Governor"
+            $0.jurisdiction = "US-CT"
+          }]
+          $0.milestones = [.with {
+            $0.threshold = threshold
+            $0.label = "Milestone"
+          }]
+        }
+      }, metadata: bearer(key)
+    ).petition.name
+    _ = try await api.petitions.publishPetition(.with { $0.name = petition }, metadata: bearer(key))
+    return petition
+  }
+
+  @Test func anImportsEventsAndTheMilestoneItReachesAreNumberedWithoutGaps() async throws {
+    let stack = try await sharedStack.value
+    let (organization, key) = try await stack.makeOrganization()
+    try await stack.withGateway { api in
+      let petition = try await Self.openPetition(api, organization: organization, key: key, milestoneAt: 2)
+      let imported = try await api.petitions.importSignatures(
+        .with {
+          $0.petition = petition
+          $0.signatures = (0..<3).map { ImportTests.item("paper\($0)@example.org", at: Date().addingTimeInterval(-60)) }
+        }, metadata: bearer(key))
+      #expect(imported.signedCount == 3)
+      _ = try await sign(api, petition, email: "online@example.org", key: key)
+      let (events, _) = try await Self.collect(api, key: key, count: 6)
+      #expect(events.map(\.type) == [
+        .petitionStateChanged, .signatureCreated, .signatureCreated, .signatureCreated, .milestoneReached, .signatureCreated,
+      ])
+      #expect(events.map(\.sequence) == Array(1...6))
+      #expect(events[1...3].allSatisfy(\.offline) && !events[5].offline)
     }
   }
 

@@ -21,17 +21,9 @@ enum EventOutbox {
   static func append(
     _ db: Database, organization: String, _ event: Event, supporter: String = "", shown: Bool = true, time: Int64
   ) throws {
-    let sequence = try Int64.fetchOne(
-      db.cachedStatement(sql: "SELECT last_sequence FROM event_heads WHERE organization = ?"), arguments: [organization]) ?? 0
-    try db.cachedStatement(
-      sql: """
-        INSERT INTO event_heads (organization, last_sequence) VALUES (?, ?)
-        ON CONFLICT (organization) DO UPDATE SET last_sequence = excluded.last_sequence
-        """
-    ).execute(arguments: [organization, sequence + 1])
-    try db.cachedStatement(
-      sql: "INSERT INTO events (organization, sequence, create_time, supporter, supporter_shown, body) VALUES (?, ?, ?, ?, ?, ?)"
-    ).execute(arguments: [organization, sequence + 1, time, supporter, shown, try event.serializedBytes() as Data])
+    var batch = EventBatch()
+    try batch.append(db, organization: organization, event, supporter: supporter, shown: shown, time: time)
+    try batch.finish(db)
   }
 
   /// The organization that owns a petition.
@@ -44,6 +36,17 @@ enum EventOutbox {
   static func signature(
     _ db: Database, _ type: Event.TypeEnum, _ signature: SignatureRecord, counted: Bool, owner: String? = nil, time: Int64
   ) throws {
+    var batch = EventBatch()
+    try Self.signature(db, type, signature, counted: counted, owner: owner, time: time, into: &batch)
+    try batch.finish(db)
+  }
+
+  /// A signature event, numbered in `batch` (many signatures of one
+  /// transaction: each organization's head read and written once).
+  static func signature(
+    _ db: Database, _ type: Event.TypeEnum, _ signature: SignatureRecord, counted: Bool, owner: String? = nil, time: Int64,
+    into batch: inout EventBatch
+  ) throws {
     let owner = try owner ?? Self.owner(db, petitionID: signature.petitionID)
     let event = Event.with {
       $0.type = type
@@ -54,9 +57,9 @@ enum EventOutbox {
       $0.collectedBy = signature.collectedBy
     }
     let supporter = type == .signatureErased || signature.isAnonymous ? "" : signature.supporter
-    try append(db, organization: owner, event, supporter: supporter, time: time)
+    try batch.append(db, organization: owner, event, supporter: supporter, time: time)
     if !signature.collectedBy.isEmpty && signature.collectedBy != owner {
-      try append(db, organization: signature.collectedBy, event, supporter: supporter, shown: false, time: time)
+      try batch.append(db, organization: signature.collectedBy, event, supporter: supporter, shown: false, time: time)
     }
   }
 
@@ -75,6 +78,37 @@ enum EventOutbox {
   /// Forgets a signer in the stored events (erasure).
   static func forget(_ db: Database, supporter: String) throws {
     try db.cachedStatement(sql: "UPDATE events SET supporter = '' WHERE supporter = ?").execute(arguments: [supporter])
+  }
+}
+
+/// Events appended in one transaction: each organization's last sequence is
+/// read at its first event and written back once, by `finish`.
+struct EventBatch {
+  private var heads: [String: Int64] = [:]
+
+  mutating func append(
+    _ db: Database, organization: String, _ event: EventOutbox.Event, supporter: String = "", shown: Bool = true, time: Int64
+  ) throws {
+    let last = try heads[organization]
+      ?? Int64.fetchOne(
+        db.cachedStatement(sql: "SELECT last_sequence FROM event_heads WHERE organization = ?"), arguments: [organization]) ?? 0
+    heads[organization] = last + 1
+    try db.cachedStatement(
+      sql: "INSERT INTO events (organization, sequence, create_time, supporter, supporter_shown, body) VALUES (?, ?, ?, ?, ?, ?)"
+    ).execute(arguments: [organization, last + 1, time, supporter, shown, try event.serializedBytes() as Data])
+  }
+
+  /// Writes each organization's new last sequence. Call before the
+  /// transaction commits.
+  func finish(_ db: Database) throws {
+    for (organization, last) in heads {
+      try db.cachedStatement(
+        sql: """
+          INSERT INTO event_heads (organization, last_sequence) VALUES (?, ?)
+          ON CONFLICT (organization) DO UPDATE SET last_sequence = excluded.last_sequence
+          """
+      ).execute(arguments: [organization, last])
+    }
   }
 }
 

@@ -16,6 +16,7 @@ extension SQLitePetitionRepository {
       let anyBlocked = try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM blocked_signers)")) ?? false
       var tally = SignatureTally(petitionID: petitionID)
       var ledger = try LedgerAppender(db, petitionID: petitionID)
+      var events = EventBatch()
       var items: [ImportedOutcome] = []
       items.reserveCapacity(signatures.count)
       var counted: [SignatureRecord] = []
@@ -42,7 +43,7 @@ extension SQLitePetitionRepository {
           continue
         }
         record.sequence = db.lastInsertedRowID
-        try EventOutbox.signature(db, .signatureCreated, record, counted: salt != nil, owner: owner, time: time)
+        try EventOutbox.signature(db, .signatureCreated, record, counted: salt != nil, owner: owner, time: time, into: &events)
         guard let salt else {
           held += 1
           items.append(.held(record))
@@ -55,6 +56,8 @@ extension SQLitePetitionRepository {
         counted.append(record)
         items.append(.signed(record))
       }
+      // Before the tally, which may append milestone events of its own.
+      try events.finish(db)
       try tally.apply(db, now: time)
       if held > 0 {
         try db.execute(

@@ -223,13 +223,14 @@ public struct SQLiteSupporterRepository: SupporterRepository {
   /// Sets the current consent and the time and source of this opt-in or out.
   private static func record(_ db: Database, supporterID: String, organization: String, optedIn: Bool, source: String, time: Int64) throws {
     let (timeColumn, sourceColumn) = optedIn ? ("opt_in_time", "opt_in_source") : ("opt_out_time", "opt_out_source")
-    try db.execute(
+    // One of two statements, kept prepared by the connection (the sign path).
+    try db.cachedStatement(
       sql: """
         INSERT INTO consents (supporter_id, organization, opted_in, \(timeColumn), \(sourceColumn)) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT (supporter_id, organization) DO UPDATE
           SET opted_in = excluded.opted_in, \(timeColumn) = excluded.\(timeColumn), \(sourceColumn) = excluded.\(sourceColumn)
-        """,
-      arguments: [supporterID, organization, optedIn, time, source])
+        """
+    ).execute(arguments: [supporterID, organization, optedIn, time, source])
   }
 
   /// Inserts one organization's record of a supporter.

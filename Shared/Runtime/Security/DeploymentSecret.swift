@@ -8,13 +8,15 @@ import GroundswellModel
 /// first start; back it up with the database it belongs to — without it,
 /// stored hashes can no longer be matched.
 public struct DeploymentSecret: Sendable {
-  private let key: SymmetricKey
+  /// An HMAC already keyed: each tag copies it (the key's pads are hashed
+  /// once, not for every signature).
+  private let keyed: HMAC<SHA256>
 
   /// The file name in the data directory.
   public static let fileName = "deployment.secret"
 
   public init(key: SymmetricKey) {
-    self.key = key
+    keyed = HMAC<SHA256>(key: key)
   }
 
   /// Reads the secret from `directory`, making it (32 random bytes, owner
@@ -43,7 +45,9 @@ public struct DeploymentSecret: Sendable {
 
   /// HMAC-SHA256 of `data`.
   public func tag(_ data: some DataProtocol) -> Data {
-    Data(HMAC<SHA256>.authenticationCode(for: data, using: key))
+    var hmac = keyed
+    hmac.update(data: data)
+    return Data(hmac.finalize())
   }
 
   /// HMAC-SHA256 of `text`, in lower-case hex.
