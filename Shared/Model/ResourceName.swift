@@ -19,11 +19,13 @@ public enum ResourceName {
   /// 80 bits of randomness, so ids cannot be guessed or enumerated.
   public static func newID() -> String {
     let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567".utf8)
-    // Three draws from the system generator (each a getrandom call), not
-    // one per character: ids are made on every signature.
-    var generator = SystemRandomNumberGenerator()
-    var bytes: [UInt8] = [alphabet[Int.random(in: 0..<26, using: &generator)]]
-    var bits = (generator.next() as UInt64, generator.next() as UInt64)
+    // One getrandom call for all 128 bits, not one per character: ids are
+    // made on every signature.
+    var bits = (UInt64(0), UInt64(0))
+    withUnsafeMutableBytes(of: &bits) { Randomness.fill($0) }
+    // The letter from 49 bits (a bias below 2^-44), then 15 × 5 bits.
+    var bytes: [UInt8] = [alphabet[Int((bits.1 >> 15) % 26)]]
+    bytes.reserveCapacity(16)
     for index in 0..<15 {
       let value = index < 12 ? bits.0 & 31 : bits.1 & 31
       if index < 12 { bits.0 >>= 5 } else { bits.1 >>= 5 }

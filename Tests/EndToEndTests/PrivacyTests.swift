@@ -476,6 +476,19 @@ extension PrivacyTests {
     #expect(throws: StartupError.self) { _ = try DeploymentSecret.load(directory: directory) }
     #expect(FileManager.default.contents(atPath: path) == Data("short".utf8), "a bad secret is left for the operator to restore")
   }
+
+  /// Every form of the tag is HMAC-SHA256 as RFC 4231 defines it (its
+  /// test case 2), so marks stored by one version match the next.
+  @Test func theTagIsStandardHMACWhateverItsInput() {
+    let secret = DeploymentSecret(key: SymmetricKey(data: Data("Jefe".utf8)))
+    let message = "what do ya want for nothing?"
+    let expected = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+    #expect(secret.hexTag(message) == expected)
+    #expect(Hex.lowercase(secret.tag(text: message)) == expected)
+    #expect(Hex.lowercase(secret.tag(Data(message.utf8))) == expected)
+    let unicode = "Zoë@例え.jp"
+    #expect(secret.tag(text: unicode) == secret.tag(Data(unicode.utf8)))
+  }
 }
 
 extension PrivacyTests {

@@ -7,9 +7,9 @@ import GroundswellRuntime
 /// The keyed hashes the fraud marks compare: never the IP, domain or address
 /// itself.
 extension DeploymentSecret {
-  func ipMark(_ canonicalIP: String) -> Data { tag(Data("ip:\(canonicalIP)".utf8)) }
-  func domainMark(_ domain: String) -> Data { tag(Data("domain:\(domain.lowercased())".utf8)) }
-  func addressMark(_ canonicalEmail: String) -> Data { tag(Data("email:\(canonicalEmail)".utf8)) }
+  func ipMark(_ canonicalIP: String) -> Data { tag(text: "ip:" + canonicalIP) }
+  func domainMark(_ domain: String) -> Data { tag(text: "domain:" + domain.lowercased()) }
+  func addressMark(_ canonicalEmail: String) -> Data { tag(text: "email:" + canonicalEmail) }
 }
 
 /// The handlers of `PetitionFraudService`: operators review suspect

@@ -50,8 +50,19 @@ public struct DeploymentSecret: Sendable {
     return Data(hmac.finalize())
   }
 
+  /// HMAC-SHA256 of `text`'s UTF-8 bytes, hashed where they lie (no copy
+  /// into a `Data` first: fraud marks make two for every signature).
+  public func tag(text: String) -> Data {
+    var text = text
+    return text.withUTF8 { bytes in
+      var hmac = keyed
+      hmac.update(data: UnsafeRawBufferPointer(bytes))
+      return hmac.finalize().withUnsafeBytes { Data($0) }
+    }
+  }
+
   /// HMAC-SHA256 of `text`, in lower-case hex.
   public func hexTag(_ text: String) -> String {
-    Hex.lowercase(tag(Data(text.utf8)))
+    Hex.lowercase(tag(text: text))
   }
 }
