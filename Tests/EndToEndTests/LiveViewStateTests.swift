@@ -170,6 +170,42 @@ import Testing
     #expect(set.subtracting(SignerSet([95, 96])).sorted() == [97, 98, 99])
   }
 
+  /// The compact table against a plain set over random inserts and
+  /// removals: ids Groundswell makes (the compact form), ids that differ in
+  /// one character (neighbours that crowd the same probe runs), other names
+  /// (hashed, kept aside) and the id whose stored parts are all zero.
+  @Test(arguments: [UInt64(1), 2, 3])
+  func compactKeyTablesAgreeWithASet(seed: UInt64) {
+    var random = SplitMix(state: seed)
+    let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567")
+    func id() -> String { String((0..<16).map { index in alphabet[Int.random(in: 0..<(index == 0 ? 26 : 32), using: &random)] }) }
+    let base = id()
+    var names = (0..<400).map { _ in "supporters/" + id() }
+    names += (0..<200).map { _ in "supporters/" + base.dropLast(2) + String((0..<2).map { _ in alphabet.randomElement(using: &random)! }) }
+    names += ["supporters/aaaaaaaaaaaaaaaa", "supporters/legacy-7", "someone@else", "supporters/abc"]
+    let keys = names.map(SupporterKey.of)
+    #expect(Set(keys).count == Set(names).count, "distinct names give distinct keys")
+
+    var table = CompactKeyTable()
+    var model = Set<UInt128>()
+    for step in 0..<6_000 {
+      let key = keys.randomElement(using: &random)!
+      if Int.random(in: 0..<3, using: &random) == 0 {
+        #expect(table.remove(key) == (model.remove(key) != nil), "step \(step)")
+      } else {
+        #expect(table.insert(key) == model.insert(key).inserted, "step \(step)")
+      }
+      if step % 500 == 0 || step == 5_999 {
+        #expect(table.count == model.count, "step \(step)")
+        #expect(Set(table) == model, "step \(step)")
+        #expect(keys.allSatisfy { table.contains($0) == model.contains($0) }, "step \(step)")
+      }
+    }
+    var signers = SignerSet()
+    for key in keys { signers.insert(key) }
+    #expect(signers == SignerSet(keys) && signers.count == Set(keys).count)
+  }
+
   @Test func recentMinutesKeepOrderMergeAndPrune() {
     var minutes = RecentMinutes([30: 2, 10: 1, 20: 0])
     #expect(minutes.map(\.minute) == [10, 30])

@@ -1,11 +1,12 @@
 /// A petition's signers as `SupporterKey`s. Most petitions in a large
 /// deployment have few signers, and a hash set's header and spare capacity
 /// cost several times its keys; so up to `smallLimit` signers live in a
-/// plain array (a linear scan of a few hundred bytes), and more in a set.
+/// plain array (a linear scan of a few hundred bytes), and more in a
+/// `CompactKeyTable` (about 17 bytes a signer).
 struct SignerSet: Sendable, Equatable, Sequence {
   private enum Storage: Sendable {
     case small(ContiguousArray<UInt128>)
-    case large(Set<UInt128>)
+    case large(CompactKeyTable)
   }
 
   static let smallLimit = 32
@@ -21,6 +22,8 @@ struct SignerSet: Sendable, Equatable, Sequence {
       var small = ContiguousArray<UInt128>()
       small.reserveCapacity(expected)
       storage = .small(small)
+    } else {
+      storage = .large(CompactKeyTable(minimumCapacity: expected))
     }
     formUnion(keys)
   }
@@ -52,15 +55,16 @@ struct SignerSet: Sendable, Equatable, Sequence {
         keys.append(key)
         storage = .small(keys)
       } else {
-        var set = Set(keys)
-        set.insert(key)
-        storage = .large(set)
+        var table = CompactKeyTable(minimumCapacity: keys.count + 1)
+        for old in keys { table.insert(old) }
+        table.insert(key)
+        storage = .large(table)
       }
       return true
     case .large(var keys):
       storage = .small([])
       defer { storage = .large(keys) }
-      return keys.insert(key).inserted
+      return keys.insert(key)
     }
   }
 
@@ -78,7 +82,7 @@ struct SignerSet: Sendable, Equatable, Sequence {
     case .large(var keys):
       storage = .small([])
       defer { storage = .large(keys) }
-      return keys.remove(key) != nil
+      return keys.remove(key)
     }
   }
 
