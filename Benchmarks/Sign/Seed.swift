@@ -34,7 +34,20 @@ struct Seed: AsyncParsableCommand {
     let now = Int64(Date().timeIntervalSince1970 * 1000)
     // Supporter ids made from their number, so both files agree without a
     // table of millions in memory.
-    @Sendable func supporterID(_ number: Int) -> String { String(format: "s%015d", number) }
+    // Shaped like the ids supporter-service makes (a letter, then 15
+    // characters of base32), so the gateway's view stores them as it would
+    // real ones: number n is "s" and n in base32.
+    @Sendable func supporterID(_ number: Int) -> String {
+      let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567".utf8)
+      var digits = [UInt8](repeating: alphabet[0], count: 16)
+      digits[0] = UInt8(ascii: "s")
+      var rest = number
+      for index in stride(from: 15, to: 0, by: -1) {
+        digits[index] = alphabet[rest & 31]
+        rest >>= 5
+      }
+      return String(decoding: digits, as: UTF8.self)
+    }
     @Sendable func progress(_ what: String, _ done: Int) {
       print(String(format: "seed: %@ %d (%.0f s)", what, done, (ContinuousClock.now - started).seconds), terminator: "\n")
       fflush(nil)
