@@ -3,9 +3,10 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import GatewayService
 import GroundswellAPI
+import GRDB
 import GroundswellRuntime
 import Logging
-import PetitionService
+@testable import PetitionService
 import Synchronization
 import Testing
 
@@ -414,5 +415,22 @@ extension EventTests {
       #expect(events.map(\.sequence) == [1])
     }
     for service in [stack.gateway, stack.campaign, petitionService, stack.supporter] { try await service.stop() }
+  }
+}
+
+extension EventTests {
+  /// The heads watchers poll every 100 ms read only the events after their
+  /// position, by id, not the whole outbox: the cost stays flat however many
+  /// events are kept.
+  @Test func eventHeadsReadOnlyTheNewEvents() async throws {
+    let directory = NSTemporaryDirectory() + "groundswell-heads-" + UUID().uuidString
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let repository = try SQLitePetitionRepository(directory: directory)
+    let plan = try await repository.pool.read { db in
+      try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + SQLitePetitionRepository.eventHeadsSQL, arguments: [0])
+        .map { $0["detail"] as String }
+    }
+    #expect(plan.contains { $0.contains("USING INTEGER PRIMARY KEY (rowid>?)") }, "\(plan)")
+    #expect(!plan.contains { $0.contains("SCAN") }, "\(plan)")
   }
 }

@@ -179,14 +179,21 @@ extension SQLitePetitionRepository {
     }
   }
 
+  /// Reads only the events after the position, by id. Without `NOT
+  /// INDEXED`, SQLite groups by walking the whole (organization, sequence)
+  /// index and tests every row's id: a scan of all events kept, every 100 ms
+  /// for each watcher (20 ms with 324,000 events, a core's worth with ten
+  /// million).
+  static let eventHeadsSQL = """
+    SELECT organization, MAX(sequence) AS head, MAX(id) AS position FROM events NOT INDEXED
+    WHERE id > ? GROUP BY organization
+    """
+
   /// The organizations whose events moved after the global position
   /// `after`, with their newest sequence numbers, and the new position.
   public func eventHeads(after: Int64) async throws -> (heads: [String: Int64], position: Int64) {
     try await pool.read { db in
-      let rows = try Row.fetchAll(
-        db.cachedStatement(
-          sql: "SELECT organization, MAX(sequence) AS head, MAX(id) AS position FROM events WHERE id > ? GROUP BY organization"),
-        arguments: [after])
+      let rows = try Row.fetchAll(db.cachedStatement(sql: Self.eventHeadsSQL), arguments: [after])
       var heads: [String: Int64] = [:]
       var position = after
       for row in rows {
