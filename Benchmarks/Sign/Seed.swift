@@ -38,7 +38,7 @@ struct Seed: AsyncParsableCommand {
     // characters of base32), so the gateway's view stores them as it would
     // real ones: number n is "s" and n in base32.
     @Sendable func supporterID(_ number: Int) -> String {
-      let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567".utf8)
+      let alphabet = ResourceName.idAlphabet
       var digits = [UInt8](repeating: alphabet[0], count: 16)
       digits[0] = UInt8(ascii: "s")
       var rest = number

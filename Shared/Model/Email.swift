@@ -84,7 +84,6 @@ extension String {
     // trim (no white space joins the character cluster of such a byte).
     let isVisibleASCII = { (byte: UInt8) in byte > 0x20 && byte < 0x7F }
     if let first = utf8.first, let last = utf8.last, isVisibleASCII(first), isVisibleASCII(last) { return self }
-    if utf8.isEmpty { return self }
     var view = Substring(self)
     while let first = view.first, first.isWhitespace { view.removeFirst() }
     while let last = view.last, last.isWhitespace { view.removeLast() }

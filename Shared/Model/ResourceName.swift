@@ -15,10 +15,13 @@ public enum ResourceName {
     return id.utf8.allSatisfy { isLetter($0) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
   }
 
+  /// The characters of ids Groundswell makes (lower-case base32), made once.
+  public static let idAlphabet = Array("abcdefghijklmnopqrstuvwxyz234567".utf8)
+
   /// A new random id: a letter and 15 characters of lower-case base32, about
   /// 80 bits of randomness, so ids cannot be guessed or enumerated.
   public static func newID() -> String {
-    let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567".utf8)
+    let alphabet = idAlphabet
     // One getrandom call for all 128 bits, not one per character: ids are
     // made on every signature.
     var bits = (UInt64(0), UInt64(0))

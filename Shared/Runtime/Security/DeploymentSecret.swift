@@ -54,11 +54,7 @@ public struct DeploymentSecret: Sendable {
   /// into a `Data` first: fraud marks make two for every signature).
   public func tag(text: String) -> Data {
     var text = text
-    return text.withUTF8 { bytes in
-      var hmac = keyed
-      hmac.update(data: UnsafeRawBufferPointer(bytes))
-      return hmac.finalize().withUnsafeBytes { Data($0) }
-    }
+    return text.withUTF8 { tag(UnsafeRawBufferPointer($0)) }
   }
 
   /// HMAC-SHA256 of `text`, in lower-case hex.
