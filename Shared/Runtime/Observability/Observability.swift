@@ -57,6 +57,15 @@ public enum Telemetry {
       environment["OTEL_TRACES_EXPORTER"] != nil || environment["OTEL_EXPORTER_OTLP_ENDPOINT"] != nil
       || environment["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] != nil
     configuration.traces.exporter = wantsExport ? .otlp : .none
+    if !wantsExport {
+      // Nothing would read the spans: trace ids are still made and passed
+      // on (request logs, partners' `traceparent`), but no span is
+      // recorded. Recording them for a no-op exporter cost every call an
+      // allocation-heavy trip through the batch processor, and its queue
+      // overflowed under load. Not `.alwaysOff`: swift-otel's fast path
+      // for it makes no trace ids at all.
+      configuration.traces.sampler = .traceIDRatio(ratio: 0)!
+    }
     if environment["OTEL_SDK_DISABLED"]?.lowercased() == "true" { return Idle() }
     let backend = try OTel.makeTracingBackend(configuration: configuration)
     InstrumentationSystem.bootstrap(backend.factory)
