@@ -8,6 +8,6 @@ struct SignBenchmark: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "sign-benchmark",
     abstract: "Drives SignPetition and ImportSignatures through the gateway over TLS against the same run's health-check ceiling.",
-    subcommands: [Run.self, H2LoadBody.self, Seed.self]
+    subcommands: [Run.self, H2LoadBody.self, Seed.self, Floor.self]
   )
 }

@@ -1,0 +1,203 @@
+import ArgumentParser
+import Foundation
+import GRDB
+import GroundswellModel
+import GroundswellRuntime
+import PetitionService
+import SupporterService
+
+/// The storage floor of `ImportSignatures`: the rows an import of new
+/// signers writes, written straight into fresh petition-service and
+/// supporter-service databases (their own migrations, indexes and
+/// settings: WAL, `synchronous=FULL`, foreign keys, the writer's 16 MB
+/// cache) with prepared statements, in durable transactions of one batch
+/// each — and nothing else: no gRPC, TLS, protobuf, validation, fraud marks
+/// or events to watchers. Per signer, supporter-service looks the address up
+/// and writes the supporter and the organization's record (not the consent
+/// row an opt-in adds); petition-service writes the signature, its partner
+/// event and its ledger entry (the SHA-256 chain computed), and per batch
+/// the counters, the history buckets and the event head. Whatever the
+/// services do, an import cannot be cheaper than this; its CPU per
+/// signature bounds the rate two cores can reach.
+struct Floor: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Writes an import's rows straight into fresh databases: the storage floor under ImportSignatures.")
+
+  @Option(help: "A folder for the two databases (created; must not hold them yet).") var data: String
+  @Option(help: "Signatures (and new signers) to write, at most 10,000,000.") var signatures = 200_000
+  @Option(help: "Signatures per transaction (an ImportSignatures call holds at most 1,000).") var batch = 1_000
+  @Option(
+    name: .customLong("drop-index"),
+    help: "An index to drop after the migrations (repeat): what each one costs the writes, for experiments.")
+  var droppedIndexes: [String] = []
+
+  func validate() throws {
+    guard (1...10_000_000).contains(signatures), (1...100_000).contains(batch) else {
+      throw ValidationError("need 1 to 10,000,000 signatures and 1 to 100,000 per transaction")
+    }
+    if let bad = droppedIndexes.first(where: { !$0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } }) {
+      throw ValidationError("--drop-index takes an index name (letters, digits, _); got \(bad.prefix(40))")
+    }
+  }
+
+  func run() async throws {
+    let now = Int64(Date().timeIntervalSince1970 * 1000)
+    let organization = "organizations/floor"
+    let supporters = (0..<signatures).map { _ in "supporters/" + ResourceName.newID() }
+
+    _ = try SQLiteSupporterRepository(directory: "\(data)/supporter-service")
+    let supporterDB = try open("\(data)/supporter-service/supporter.sqlite")
+    let supporterCost = try await Self.measure("supporter-service", signatures) {
+      try await supporterDB.writeWithoutTransaction { db in
+        let find = try db.makeStatement(sql: "SELECT id FROM supporters WHERE email = ?")
+        let person = try db.makeStatement(
+          sql: """
+            INSERT INTO supporters (id, email, given_name, family_name, create_time, postal_code, country, region)
+            VALUES (?, ?, '', '', ?, '', '', '')
+            """)
+        let record = try db.makeStatement(
+          sql: """
+            INSERT INTO supporter_organizations
+              (supporter_id, organization, first_seen_time, given_name, family_name, postal_code, country, region, update_time)
+            VALUES (?, ?, ?, 'Floor', 'Signer', 'SW1A 1AA', 'GB', 'GB-ENG', ?)
+            """)
+        for start in stride(from: 0, to: signatures, by: batch) {
+          try db.inTransaction(.immediate) {
+            for number in start..<min(start + batch, signatures) {
+              let email = "floor.signer.\(number)@example.org"
+              guard try String.fetchOne(find, arguments: [email]) == nil else { continue }
+              let id = String(supporters[number].dropFirst("supporters/".count))
+              try person.execute(arguments: [id, email, now])
+              try record.execute(arguments: [id, organization, now, now])
+            }
+            return .commit
+          }
+        }
+      }
+    }
+
+    _ = try SQLitePetitionRepository(directory: "\(data)/petition-service")
+    let petitionDB = try open("\(data)/petition-service/petition.sqlite")
+    let petition = "floor"
+    try await petitionDB.write { db in
+      try db.execute(
+        sql: """
+          INSERT INTO petitions (id, organization, title, summary, body, state, create_time, update_time, publish_time)
+          VALUES (?, ?, 'Floor', '', '', 2, ?, ?, ?)
+          """,
+        arguments: [petition, organization, now, now, now])
+      try db.execute(
+        sql: "INSERT INTO petition_counters (petition_id, signature_count, update_time, version) VALUES (?, 0, ?, 0)",
+        arguments: [petition, now])
+    }
+    let petitionCost = try await Self.measure("petition-service", signatures) {
+      try await petitionDB.writeWithoutTransaction { db in
+        let signature = try db.makeStatement(
+          sql: """
+            INSERT OR IGNORE INTO signatures (id, petition_id, supporter, create_time, comment, show_name, source, country,
+              subdivision, public_name, collected_by, pending, suspect, offline, signer_salt, domain_hash)
+            VALUES (?, ?, ?, ?, '', 1, 'paper', 'GB', 'GB-ENG', 'Floor S.', '', 0, 0, 1, ?, ?)
+            """)
+        let event = try db.makeStatement(
+          sql: "INSERT INTO events (organization, sequence, create_time, supporter, supporter_shown, body) VALUES (?, ?, ?, ?, 1, ?)")
+        let ledger = try db.makeStatement(
+          sql: """
+            INSERT INTO ledger_entries (petition_id, position, kind, signature_id, time, signer_hash, commitment, head)
+            VALUES (?, ?, \(LedgerEntryKind.signature.rawValue), ?, ?, ?, ?, ?)
+            """)
+        let domainHash = Data(repeating: 7, count: 32)
+        var head = LedgerChain.emptyHead
+        var position: Int64 = 0
+        for start in stride(from: 0, to: signatures, by: batch) {
+          try db.inTransaction(.immediate) {
+            let end = min(start + batch, signatures)
+            for number in start..<end {
+              let id = ResourceName.newID()
+              let salt = LedgerChain.newSalt()
+              let time = now - Int64(number)
+              try signature.execute(arguments: [id, petition, supporters[number], time, salt, domainHash])
+              // The size of a real signature-created event's body.
+              let body = Data(repeating: 0x2a, count: 96 + id.utf8.count)
+              try event.execute(arguments: [organization, Int64(number + 1), now, supporters[number], body])
+              let signerHash = LedgerChain.signerHash(salt: salt, supporter: supporters[number])
+              let commitment = LedgerChain.signatureCommitment(signature: id, timeMillis: time, signerHash: signerHash)
+              head = LedgerChain.next(head: head, commitment: commitment)
+              position += 1
+              try ledger.execute(arguments: [petition, position, id, time, signerHash, commitment, head])
+            }
+            let added = end - start
+            try db.execute(
+              sql: """
+                UPDATE petition_counters SET signature_count = signature_count + ?, offline_count = offline_count + ?,
+                  version = version + 1, update_time = ? WHERE petition_id = ?
+                """,
+              arguments: [added, added, now, petition])
+            for table in ["signatures_per_minute", "signatures_per_hour", "signatures_per_day"] {
+              try db.execute(
+                sql: """
+                  INSERT INTO \(table) (petition_id, bucket_start, signature_count) VALUES (?, ?, ?)
+                  ON CONFLICT DO UPDATE SET signature_count = signature_count + excluded.signature_count
+                  """,
+                arguments: [petition, now / 60_000 * 60, added])
+            }
+            try db.execute(
+              sql: """
+                INSERT INTO event_heads (organization, last_sequence) VALUES (?, ?)
+                ON CONFLICT (organization) DO UPDATE SET last_sequence = excluded.last_sequence
+                """,
+              arguments: [organization, end])
+            return .commit
+          }
+        }
+      }
+    }
+    let total = supporterCost + petitionCost
+    print(
+      String(
+        format: "floor: %.1f µs of CPU per signature in all: at most %.0f signatures/s on two cores with nothing else running",
+        total * 1e6, 2 / total))
+  }
+
+  /// The services' connection settings on one connection, without the
+  /// indexes asked to be dropped (those the database has).
+  func open(_ path: String) throws -> DatabaseQueue {
+    var configuration = Configuration()
+    configuration.prepareDatabase { db in
+      try db.execute(sql: "PRAGMA secure_delete = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -16384")
+    }
+    let queue = try DatabaseQueue(path: path, configuration: configuration)
+    try queue.write { db in
+      for index in droppedIndexes {
+        guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?)", arguments: [index])!
+        else { continue }
+        try db.execute(sql: "DROP INDEX \(index)")
+        print("dropped index \(index) of \(path.split(separator: "/").dropLast().last ?? "")")
+      }
+    }
+    return queue
+  }
+
+  /// Runs `work`, prints its rate and CPU per signature, returns the CPU
+  /// seconds per signature.
+  static func measure(_ name: String, _ count: Int, _ work: () async throws -> Void) async throws -> Double {
+    let cpu = processCPUSeconds()
+    let started = ContinuousClock.now
+    try await work()
+    let seconds = (ContinuousClock.now - started).seconds
+    let used = processCPUSeconds() - cpu
+    print(
+      String(
+        format: "%@: %d signatures in %.2f s, %.0f/s; CPU %.1f µs per signature (user and system, this process)",
+        name, count, seconds, Double(count) / seconds, used / Double(count) * 1e6))
+    fflush(nil)
+    return used / Double(count)
+  }
+
+  /// User plus system CPU seconds of this process so far.
+  static func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+  }
+}
