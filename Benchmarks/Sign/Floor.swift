@@ -35,6 +35,10 @@ struct Floor: AsyncParsableCommand {
     guard (1...10_000_000).contains(signatures), (1...100_000).contains(batch) else {
       throw ValidationError("need 1 to 10,000,000 signatures and 1 to 100,000 per transaction")
     }
+    for file in ["petition-service/petition.sqlite", "supporter-service/supporter.sqlite"]
+    where FileManager.default.fileExists(atPath: "\(data)/\(file)") {
+      throw ValidationError("\(data)/\(file) exists: give a new folder (the floor is measured on fresh databases)")
+    }
     if let bad = droppedIndexes.first(where: { !$0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } }) {
       throw ValidationError("--drop-index takes an index name (letters, digits, _); got \(bad.prefix(40))")
     }
