@@ -47,7 +47,9 @@ struct Floor: AsyncParsableCommand {
   func run() async throws {
     let now = Int64(Date().timeIntervalSince1970 * 1000)
     let organization = "organizations/floor"
-    let supporters = (0..<signatures).map { _ in "supporters/" + ResourceName.newID() }
+    // Made before the timed writes, in both shapes the two services store.
+    let supporterIDs = (0..<signatures).map { _ in ResourceName.newID() }
+    let supporters = supporterIDs.map { "supporters/" + $0 }
 
     _ = try SQLiteSupporterRepository(directory: "\(data)/supporter-service")
     let supporterDB = try open("\(data)/supporter-service/supporter.sqlite")
@@ -70,9 +72,8 @@ struct Floor: AsyncParsableCommand {
             for number in start..<min(start + batch, signatures) {
               let email = "floor.signer.\(number)@example.org"
               guard try String.fetchOne(find, arguments: [email]) == nil else { continue }
-              let id = String(supporters[number].dropFirst("supporters/".count))
-              try person.execute(arguments: [id, email, now])
-              try record.execute(arguments: [id, organization, now, now])
+              try person.execute(arguments: [supporterIDs[number], email, now])
+              try record.execute(arguments: [supporterIDs[number], organization, now, now])
             }
             return .commit
           }
@@ -136,13 +137,13 @@ struct Floor: AsyncParsableCommand {
                   version = version + 1, update_time = ? WHERE petition_id = ?
                 """,
               arguments: [added, added, now, petition])
-            for table in ["signatures_per_minute", "signatures_per_hour", "signatures_per_day"] {
+            for size in HistoryBucketSize.allCases {
               try db.execute(
                 sql: """
-                  INSERT INTO \(table) (petition_id, bucket_start, signature_count) VALUES (?, ?, ?)
+                  INSERT INTO signatures_per_\(size.rawValue) (petition_id, bucket_start, signature_count) VALUES (?, ?, ?)
                   ON CONFLICT DO UPDATE SET signature_count = signature_count + excluded.signature_count
                   """,
-                arguments: [petition, now / 60_000 * 60, added])
+                arguments: [petition, size.start(of: now / 1000), added])
             }
             try db.execute(
               sql: """
@@ -197,11 +198,9 @@ struct Floor: AsyncParsableCommand {
     return used / Double(count)
   }
 
-  /// User plus system CPU seconds of this process so far.
+  /// User plus system CPU seconds of this process so far, read as the
+  /// services' are.
   static func processCPUSeconds() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
-    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    ServiceProcess(argument: "floor=\(getpid())")!.cpuSeconds()
   }
 }
