@@ -48,6 +48,70 @@ import Testing
     #expect(committed.count < callers, "some transactions served more than one caller: \(committed.count) transactions")
   }
 
+  @Test func whatCallersGatherIsKeptOnlyForThoseThatSucceed() async throws {
+    let directory = NSTemporaryDirectory() + "group-commit-" + UUID().uuidString
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let pool = try SQLiteDatabase.open(directory: directory, file: "test.sqlite") { migrator in
+      migrator.registerMigration("1") { db in
+        try db.execute(sql: "CREATE TABLE totals (transactions INTEGER NOT NULL, callers INTEGER NOT NULL, sum INTEGER NOT NULL)")
+      }
+    }
+    /// Each transaction's callers' numbers, summed and written once.
+    struct Sum: GroupCommitState {
+      var callers = 0
+      var sum = 0
+      mutating func finish(_ db: Database) throws {
+        try db.execute(sql: "INSERT INTO totals VALUES (1, ?, ?)", arguments: [callers, sum])
+      }
+    }
+    let writer = GroupCommitWriter(pool: pool, name: "test", state: Sum.self)
+    struct Refused: Error {}
+    let callers = 300
+    let answers = await withTaskGroup(of: (Int, Int?).self) { group in
+      for caller in 1...callers {
+        group.addTask {
+          // Every seventh caller fails after gathering: its number must not count.
+          let sumBefore = try? await writer.write { _, sum -> Int in
+            let before = sum.sum
+            sum.callers += 1
+            sum.sum += caller
+            if caller % 7 == 0 { throw Refused() }
+            return before
+          }
+          return (caller, sumBefore)
+        }
+      }
+      return await group.reduce(into: [Int: Int?]()) { $0[$1.0] = $1.1 }
+    }
+    let succeeded = answers.filter { $0.value != nil }.map(\.key)
+    #expect(succeeded.count == callers - callers / 7)
+    let totals = try await pool.read { try Row.fetchOne($0, sql: "SELECT SUM(transactions) AS t, SUM(callers) AS c, SUM(sum) AS s FROM totals")! }
+    #expect(totals["c"] as Int == succeeded.count)
+    #expect(totals["s"] as Int == succeeded.reduce(0, +))
+    #expect((totals["t"] as Int) < succeeded.count, "some transactions served more than one caller")
+  }
+
+  @Test func concurrentSignaturesAreEachAnsweredWithTheirOwnCount() async throws {
+    let stack = try await sharedStack.value
+    let (organization, key) = try await stack.makeOrganization()
+    let petition = try await stack.makeOpenPetition(organization: organization, key: key)
+    try await stack.withGateway { api in
+      let counts = try await withThrowingTaskGroup(of: Int64.self) { group in
+        for index in 0..<80 {
+          group.addTask { try await sign(api, petition, email: "own-count\(index)@example.org", key: key).signatureCount }
+        }
+        return try await group.reduce(into: [Int64]()) { $0.append($1) }
+      }
+      // Sharing transactions, each signature still answers the count just
+      // after it: 1 to 80, each once.
+      #expect(counts.sorted() == Array(1...80))
+      let stored = try await api.petitions.getPetition(.with { $0.name = petition }, metadata: bearer(key)).petition
+      #expect(stored.signatureCount == 80)
+      let ledger = try await api.petitions.getPetitionLedger(.with { $0.petition = petition }, metadata: bearer(key))
+      #expect(ledger.entryCount == 80)
+    }
+  }
+
   @Test func aClosedPetitionAmongConcurrentSignaturesFailsAlone() async throws {
     let stack = try await sharedStack.value
     let (organization, key) = try await stack.makeOrganization()

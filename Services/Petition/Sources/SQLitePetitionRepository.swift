@@ -10,7 +10,7 @@ import GroundswellRuntime
 public struct SQLitePetitionRepository: PetitionRepository {
   let pool: DatabasePool
   /// Concurrent signatures share one durable transaction.
-  let writer: GroupCommitWriter
+  let writer: GroupCommitWriter<SignTransaction>
 
   public init(directory: String) throws {
     pool = try SQLiteDatabase.open(directory: directory, file: "petition.sqlite") { migrator in
@@ -250,7 +250,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
           """)
       }
     }
-    writer = GroupCommitWriter(pool: pool, name: "sign") { ProcessMetrics.recordCommitSize($0) }
+    writer = GroupCommitWriter(pool: pool, name: "sign", state: SignTransaction.self) { ProcessMetrics.recordCommitSize($0) }
   }
 
   /// The database, for tests that check its settings.
@@ -439,7 +439,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
     _ signature: SignatureRecord, key: SignRequestKey?, verification: PendingVerification?, marks: SignerMarks?, now: Date,
     answer: @escaping @Sendable (SignOutcome) throws -> Data
   ) async throws -> SignResult {
-    try await writer.write { db in
+    try await writer.write { db, transaction in
       if let key, let first = try Self.firstAnswer(db, caller: key.caller, requestID: key.requestID) {
         guard first.fingerprint == key.fingerprint else { throw PetitionStoreError.requestMismatch }
         return .replayed(first.answer)
@@ -458,38 +458,48 @@ public struct SQLitePetitionRepository: PetitionRepository {
         try db.execute(
           sql: "UPDATE petition_counters SET pending_count = pending_count - 1 WHERE petition_id = ?", arguments: [signature.petitionID])
       }
-      let suspect = try marks.map { try Self.isSuspect(db, petitionID: signature.petitionID, marks: $0, now: time) } ?? false
+      var record = signature
+      record.createTime = Date(millisecondsSince1970: time)
+      record.pending = verification != nil
+      record.suspect = try marks.map { try Self.isSuspect(db, petitionID: signature.petitionID, marks: $0, now: time) } ?? false
+      // Only a signature that counts has a place in the ledger.
+      let salt = record.pending || record.suspect ? nil : LedgerChain.newSalt()
       try db.cachedStatement(
         sql: """
           INSERT OR IGNORE INTO signatures (id, petition_id, supporter, create_time, comment, show_name, source, country,
             subdivision, public_name, collected_by, pending, verification_hash, verification_expire_time, suspect, ip_hash,
-            domain_hash)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            domain_hash, signer_salt)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           """
-      ).execute(arguments: [signature.id, signature.petitionID, signature.supporter, time, signature.comment, signature.showName,
-                    signature.source, signature.country, signature.subdivision, signature.publicName, signature.collectedBy,
-                    verification != nil, verification?.tokenHash, verification?.expireTime.millisecondsSince1970, suspect,
-                    marks?.ipHash, marks?.domainHash])
+      ).execute(arguments: [record.id, record.petitionID, record.supporter, time, record.comment, record.showName,
+                    record.source, record.country, record.subdivision, record.publicName, record.collectedBy,
+                    record.pending, verification?.tokenHash, verification?.expireTime.millisecondsSince1970, record.suspect,
+                    marks?.ipHash, marks?.domainHash, salt])
       let inserted = db.changesCount == 1
-      let stored = try Self.stored(db, petitionID: signature.petitionID, supporter: signature.supporter)!
-      // The signature's event before the milestones its count reaches.
+      let outcome: SignOutcome
       if inserted {
+        record.sequence = db.lastInsertedRowID
+        // The signature's event before the milestones its count reaches
+        // (written when the transaction finishes).
         try EventOutbox.signature(
-          db, .signatureCreated, stored, counted: !stored.pending && !stored.suspect, owner: owner, time: time)
+          db, .signatureCreated, record, counted: salt != nil, owner: owner, time: time, into: &transaction.events)
+        if let salt {
+          try transaction.count(db, record, salt: salt, now: time)
+        } else {
+          try Self.moveUncounted(db, record, by: 1)
+        }
+        outcome = try transaction.outcome(db, record, alreadySigned: false)
+      } else {
+        let stored = try Self.stored(db, petitionID: signature.petitionID, supporter: signature.supporter)!
+        outcome = try transaction.outcome(db, stored, alreadySigned: true)
       }
-      if inserted && (stored.pending || stored.suspect) {
-        try Self.moveUncounted(db, stored, by: 1)
-      } else if inserted {
-        try Self.countAndRecord(db, stored, now: time)
-      }
-      let outcome = try Self.outcome(db, stored, alreadySigned: !inserted)
       if let key {
         try db.cachedStatement(
           sql: """
             INSERT INTO sign_requests (caller, request_id, fingerprint, answer, create_time, signature_id)
             VALUES (?, ?, ?, ?, ?, ?)
             """
-        ).execute(arguments: [key.caller, key.requestID, key.fingerprint, answer(outcome), time, stored.id])
+        ).execute(arguments: [key.caller, key.requestID, key.fingerprint, answer(outcome), time, outcome.signature.id])
       }
       return .signed(outcome)
     }

@@ -9,8 +9,10 @@ struct SignatureTally {
   let petitionID: String
   private(set) var delta = 0
   private var offline = 0
-  private var changes = 0
-  private var lastSignature: Int64 = 0
+  /// Signatures counted in or out: the counter's version moves by this.
+  private(set) var changes = 0
+  /// The newest counted-in signature's time, 0 for none.
+  private(set) var lastSignature: Int64 = 0
   private var regions: [RegionKey: Int] = [:]
   private var buckets: [HistoryBucketSize: [Int64: Int]] = [:]
 
@@ -37,6 +39,11 @@ struct SignatureTally {
     for size in HistoryBucketSize.allCases {
       buckets[size, default: [:]][size.start(of: signed / 1000), default: 0] += delta
     }
+  }
+
+  /// What the gathered signatures add to one history bucket.
+  func delta(_ size: HistoryBucketSize, start: Int64) -> Int {
+    buckets[size]?[start] ?? 0
   }
 
   /// Writes the gathered changes; the counter's version moves once per

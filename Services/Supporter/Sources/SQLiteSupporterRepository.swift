@@ -7,7 +7,7 @@ import GroundswellRuntime
 public struct SQLiteSupporterRepository: SupporterRepository {
   let pool: DatabasePool
   /// Concurrent resolves share one durable transaction.
-  let writer: GroupCommitWriter
+  let writer: GroupCommitWriter<NothingShared>
 
   public init(directory: String) throws {
     pool = try Self.open(directory: directory)
