@@ -11,6 +11,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
   let pool: DatabasePool
   /// Concurrent signatures share one durable transaction.
   let writer: GroupCommitWriter<SignTransaction>
+  let signables = SignablePetitionCache()
 
   public init(directory: String) throws {
     pool = try SQLiteDatabase.open(directory: directory, file: "petition.sqlite") { migrator in
@@ -251,6 +252,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
       }
     }
     writer = GroupCommitWriter(pool: pool, name: "sign", state: SignTransaction.self) { ProcessMetrics.recordCommitSize($0) }
+    try pool.writeWithoutTransaction { [signables] db in db.add(transactionObserver: signables, extent: .databaseLifetime) }
   }
 
   /// The database, for tests that check its settings.
@@ -286,7 +288,9 @@ public struct SQLitePetitionRepository: PetitionRepository {
   }
 
   public func signablePetition(id: String) async throws -> SignablePetition? {
-    try await pool.tracedRead { db in
+    if let kept = signables.petition(id: id) { return kept }
+    let generation = signables.generation
+    let found = try await pool.tracedRead { db in
       try Row.fetchOne(
         db.cachedStatement(sql: "SELECT organization, state, deadline_time, require_verification FROM petitions WHERE id = ?"),
         arguments: [id]
@@ -296,6 +300,8 @@ public struct SQLitePetitionRepository: PetitionRepository {
           deadline: row.date("deadline_time"), requireVerification: row["require_verification"])
       }
     }
+    if let found { signables.keep(found, readAt: generation) }
+    return found
   }
 
   public func petitions(_ query: PetitionQuery) async throws -> (petitions: [PetitionRecord], hasMore: Bool) {
