@@ -54,15 +54,28 @@ import Testing
     let stack = try await Stack.start()
     let (organization, key) = try await stack.makeOrganization()
     let petition = try await stack.makeOpenPetition(organization: organization, key: key)
+    // A gateway just started answers watches UNAVAILABLE for a moment.
+    try await HostileClientTests.awaitWatches(stack, petition: petition, key: key)
     let (opened, open) = AsyncStream.makeStream(of: Void.self)
     let watcher = Task {
+      // However the watch ends, the wait below for it to open ends too.
+      defer { open.finish() }
       try await stack.withGateway { api in
         try await api.petitions.watchSignatureCounts(.with { $0.petitions = [petition] }, metadata: bearer(key)) { response in
           for try await _ in response.messages { open.yield() }
         }
       }
     }
-    for await _ in opened { break }
+    var wasOpen = false
+    for await _ in opened {
+      wasOpen = true
+      break
+    }
+    if !wasOpen {
+      Issue.record("the watch never opened: \(await watcher.result)")
+      try await stack.stop()
+      return
+    }
     let started = ContinuousClock.now
     try await stack.gateway.stop()
     #expect(ContinuousClock.now - started < .seconds(30))

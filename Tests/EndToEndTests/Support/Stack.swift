@@ -294,6 +294,20 @@ func eventually<T: Sendable>(
   return value
 }
 
+/// `body`'s value, calling it again while it fails UNAVAILABLE (for up to
+/// 10 s): a restarted backend is unreachable through the gateway until the
+/// gateway has reconnected to it, and the gateway says to retry.
+func whenReachable<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+  let deadline = ContinuousClock.now + .seconds(10)
+  while true {
+    do {
+      return try await body()
+    } catch let error as RPCError where error.code == .unavailable && ContinuousClock.now < deadline {
+      try await Task.sleep(for: .milliseconds(50))
+    }
+  }
+}
+
 /// A campaign's totals from the gateway's live view once `done` holds for
 /// them (or after 10 s); a campaign the view has not heard of yet is retried.
 func liveTotals(
