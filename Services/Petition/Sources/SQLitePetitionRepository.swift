@@ -252,7 +252,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
       }
     }
     writer = GroupCommitWriter(pool: pool, name: "sign", state: SignTransaction.self) { ProcessMetrics.recordCommitSize($0) }
-    try pool.writeWithoutTransaction { [signables] db in db.add(transactionObserver: signables, extent: .databaseLifetime) }
+    pool.writeWithoutTransaction { [signables] db in db.add(transactionObserver: signables, extent: .databaseLifetime) }
   }
 
   /// The database, for tests that check its settings.
