@@ -21,6 +21,8 @@ struct Run: AsyncParsableCommand {
   @Option(help: "Calls in flight.") var concurrency = 128
   @Option(help: "Petitions the spread phase signs.") var petitions = 100
   @Option(help: "Share of sign calls that repeat an earlier signer (0 to 1).") var duplicates = 0.1
+  @Flag(help: "Give every sign call a request_id of its own, as a partner retrying safely does (the retry lookup on the sign path).")
+  var requestIDs = false
   @Option(help: "Signatures per ImportSignatures call (0 skips the import phase).") var importBatch = 1000
   @Option(help: "Import calls in flight.") var importConcurrency = 4
   @Option(help: "Seconds of the import phase (default: --duration).") var importDuration: Int?
@@ -47,7 +49,8 @@ struct Run: AsyncParsableCommand {
       defer { for client in clients { client.beginGracefulShutdown() } }
       let bench = Bench(
         clients: clients, operatorKey: operatorKey, partnerKey: partnerKey, organization: organization,
-        processes: processes, duration: .seconds(duration), concurrency: concurrency, duplicates: duplicates)
+        processes: processes, duration: .seconds(duration), concurrency: concurrency, duplicates: duplicates,
+        requestIDs: requestIDs)
       let names = try await bench.measure(
         phases: selected, petitionCount: petitions, importBatch: importBatch, importConcurrency: importConcurrency,
         importDuration: .seconds(importDuration ?? duration))
@@ -66,6 +69,7 @@ struct Bench: Sendable {
   let duration: Duration
   let concurrency: Int
   let duplicates: Double
+  let requestIDs: Bool
   /// Tells this run's signers from an earlier run's on the same stack.
   let run = String(UInt32.random(in: .min ... .max), radix: 36)
 
@@ -74,7 +78,8 @@ struct Bench: Sendable {
     phases: Set<String>, petitionCount: Int, importBatch: Int, importConcurrency: Int, importDuration: Duration
   ) async throws -> [String] {
     print("sign-benchmark: \(ProcessInfo.processInfo.activeProcessorCount) cores shared by this generator and the services; "
-      + "\(clients.count) connections, \(concurrency) calls in flight, \(duration) per phase")
+      + "\(clients.count) connections, \(concurrency) calls in flight, \(duration) per phase"
+      + (requestIDs ? "; every sign call with a request_id" : ""))
     let names = try await setUp(petitions: petitionCount)
     print("setup: \(names.count) open petitions of \(organization)")
     // Warm up connections, caches and code paths.
@@ -230,6 +235,7 @@ struct Bench: Sendable {
   func signLoad(_ petitions: [String], concurrency: Int, duration: Duration, rate: Double? = nil) async -> LoadResult {
     let run = "\(run)-\(UInt16.random(in: .min ... .max))"
     let duplicates = duplicates
+    let requestIDs = requestIDs
     let partner = partner
     return await runLoad(clients: clients, concurrency: concurrency, duration: duration, rate: rate) { client, worker, sequence in
       var person = sequence
@@ -246,6 +252,7 @@ struct Bench: Sendable {
         $0.comment = person % 5 == 0 ? "Signed from the benchmark." : ""
         $0.showName = person % 2 == 0
         $0.source = "benchmark"
+        if requestIDs { $0.requestID = "r\(run)-\(worker)-\(sequence)" }
       }
       do {
         _ = try await Groundswell_Petition_V1_PetitionService.Client(wrapping: client).signPetition(request, metadata: partner)

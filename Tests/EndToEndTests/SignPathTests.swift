@@ -81,6 +81,54 @@ import Testing
     }
   }
 
+  /// Retries that arrive together are looked up together: each still gets
+  /// its own first answer, and a different request under a used id is
+  /// refused among them.
+  @Test func concurrentRetriesEachGetTheirOwnFirstAnswer() async throws {
+    let stack = try await sharedStack.value
+    let (organization, key) = try await stack.makeOrganization()
+    let petition = try await stack.makeOpenPetition(organization: organization, key: key)
+    let requests = (0..<40).map { index in
+      signRequest(petition, email: "retry-\(index)@example.org") { $0.requestID = "retry-\(index)" }
+    }
+    try await stack.withGateway { api in
+      func signAll(_ requests: [Groundswell_Petition_V1_SignPetitionRequest]) async -> [Int: Result<Groundswell_Petition_V1_SignPetitionResponse, RPCError>] {
+        await withTaskGroup(of: (Int, Result<Groundswell_Petition_V1_SignPetitionResponse, RPCError>).self) { group in
+          for (index, request) in requests.enumerated() {
+            group.addTask {
+              do {
+                return (index, .success(try await api.petitions.signPetition(request, metadata: bearer(key))))
+              } catch let error as RPCError {
+                return (index, .failure(error))
+              } catch {
+                return (index, .failure(RPCError(code: .unknown, message: "\(error)")))
+              }
+            }
+          }
+          return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+      }
+      let first = await signAll(requests).mapValues { try? $0.get() }
+      #expect(first.values.allSatisfy { $0 != nil })
+      #expect(Set(first.values.compactMap { $0?.signature.name }).count == 40)
+      // The same 40 again, with a different signer under the first id.
+      let stranger = signRequest(petition, email: "stranger@example.org") { $0.requestID = "retry-0" }
+      let again = await signAll(requests + [stranger])
+      for index in 0..<40 {
+        let retried = try? again[index]?.get()
+        #expect(retried?.signature.name == first[index]??.signature.name, "retry \(index)")
+        #expect(retried?.signatureCount == first[index]??.signatureCount, "retry \(index)")
+      }
+      guard case .failure(let refused) = again[40] else {
+        Issue.record("a different request under a used request_id was accepted")
+        return
+      }
+      #expect(refused.code == .invalidArgument && badFields(refused) == ["request_id"])
+      let stored = try await api.petitions.getPetition(.with { $0.name = petition }, metadata: bearer(key)).petition
+      #expect(stored.signatureCount == 40)
+    }
+  }
+
   @Test func signingErrorsSayWhatToFix() async throws {
     let stack = try await sharedStack.value
     let (organization, key) = try await stack.makeOrganization()

@@ -12,6 +12,15 @@ public struct SQLitePetitionRepository: PetitionRepository {
   /// Concurrent signatures share one durable transaction.
   let writer: GroupCommitWriter<SignTransaction>
   let signables = SignablePetitionCache()
+  /// Retry lookups that arrive together share one read transaction.
+  let replays: CallBatcher<RequestLookup, StoredAnswer?>
+
+  /// A retry's key as looked up, and the first answer stored under it.
+  struct RequestLookup: Sendable {
+    let caller: String
+    let requestID: String
+  }
+  typealias StoredAnswer = (fingerprint: Data, answer: Data)
 
   public init(directory: String) throws {
     pool = try SQLiteDatabase.open(directory: directory, file: "petition.sqlite") { migrator in
@@ -252,6 +261,11 @@ public struct SQLitePetitionRepository: PetitionRepository {
       }
     }
     writer = GroupCommitWriter(pool: pool, name: "sign", state: SignTransaction.self) { ProcessMetrics.recordCommitSize($0) }
+    replays = CallBatcher(maximumBatch: 512) { [pool] lookups in
+      try await pool.tracedRead(function: "replay") { db in
+        try lookups.map { .success(try Self.firstAnswer(db, caller: $0.caller, requestID: $0.requestID)) }
+      }
+    }
     pool.writeWithoutTransaction { [signables] db in db.add(transactionObserver: signables, extent: .databaseLifetime) }
   }
 
@@ -431,10 +445,10 @@ public struct SQLitePetitionRepository: PetitionRepository {
   // MARK: signatures
 
   public func replay(caller: String, requestID: String) async throws -> (fingerprint: Data, answer: Data)? {
-    try await pool.tracedRead { try Self.firstAnswer($0, caller: caller, requestID: requestID) }
+    try await replays.submit(RequestLookup(caller: caller, requestID: requestID))
   }
 
-  private static func firstAnswer(_ db: Database, caller: String, requestID: String) throws -> (fingerprint: Data, answer: Data)? {
+  private static func firstAnswer(_ db: Database, caller: String, requestID: String) throws -> StoredAnswer? {
     try Row.fetchOne(
       db.cachedStatement(sql: "SELECT fingerprint, answer FROM sign_requests WHERE caller = ? AND request_id = ?"),
       arguments: [caller, requestID]
