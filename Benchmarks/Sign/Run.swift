@@ -21,7 +21,7 @@ struct Run: AsyncParsableCommand {
   @Option(help: "Calls in flight.") var concurrency = 128
   @Option(help: "Petitions the spread phase signs.") var petitions = 100
   @Option(help: "Share of sign calls that repeat an earlier signer (0 to 1).") var duplicates = 0.1
-  @Flag(help: "Give every sign call a request_id of its own, as a partner retrying safely does (the retry lookup on the sign path).")
+  @Flag(name: .customLong("request-ids"), help: "Give every sign call a request_id of its own, as a partner retrying safely does (the retry lookup on the sign path).")
   var requestIDs = false
   @Option(help: "Signatures per ImportSignatures call (0 skips the import phase).") var importBatch = 1000
   @Option(help: "Import calls in flight.") var importConcurrency = 4
