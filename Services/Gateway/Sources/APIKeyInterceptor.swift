@@ -70,7 +70,7 @@ public struct APIKeyInterceptor: ServerInterceptor {
     guard parts.count == 2, parts[0].lowercased() == "bearer" else {
       throw RPCError(code: .unauthenticated, message: "The authorization header must be `Bearer <key>`.")
     }
-    switch keys.lookup(secret: String(parts[1]).trimmingCharacters(in: .whitespaces)) {
+    switch keys.lookup(secret: String(parts[1]).trimmingWhitespace()) {
     case .valid(let grant):
       return grant
     case .unknown:

@@ -92,15 +92,24 @@ public struct LineLogHandler: LogHandler {
       return
     }
     out.append("\"")
-    for scalar in value.unicodeScalars {
-      if scalar == "\"" { out.append("\\") }
-      out.unicodeScalars.append(scalar)
+    if value.utf8.contains(UInt8(ascii: "\"")) {
+      for scalar in value.unicodeScalars {
+        if scalar == "\"" { out.append("\\") }
+        out.unicodeScalars.append(scalar)
+      }
+    } else {
+      out.append(value)
     }
     out.append("\"")
   }
 
   static func appendJSONString(_ value: String, to out: inout String) {
     out.append("\"")
+    defer { out.append("\"") }
+    guard value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+      out.append(value)
+      return
+    }
     for scalar in value.unicodeScalars {
       switch scalar {
       case "\"": out.append("\\\"")
@@ -115,7 +124,6 @@ public struct LineLogHandler: LogHandler {
       default: out.unicodeScalars.append(scalar)
       }
     }
-    out.append("\"")
   }
 
   /// Writes all of `bytes` to `fd`, in as few writes as the kernel allows.
