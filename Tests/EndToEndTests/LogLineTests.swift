@@ -19,6 +19,11 @@ import Testing
     }
   }
 
+  @Test func aTimeOutsideTheFourDigitYearsStillFormats() {
+    #expect(LogTime.iso8601(seconds: 253_402_300_800).hasPrefix("0000-01-01T00:00:00"))
+    #expect(LogTime.iso8601(seconds: -62_198_755_200).utf8.count == 20)
+  }
+
   @Test func logfmtQuotesValuesWithSpacesQuotesOrEqualsAndSortsTheMetadata() {
     let line = LineLogHandler.line(
       time: "2026-12-05T20:25:11Z", level: .info, service: "petition-service", message: "rpc done",

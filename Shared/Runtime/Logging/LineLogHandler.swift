@@ -150,13 +150,14 @@ public enum LogTime {
     guard gmtime_r(&clock, &parts) != nil else { return "\(seconds)" }
     var text = ""
     text.reserveCapacity(20)
+    // The last `count` decimal digits of `value` (a year outside 0...9999
+    // cannot come from the clock; it must still not trap).
     func digits(_ value: Int32, _ count: Int) {
       var divisor: Int32 = 1
       for _ in 1..<count { divisor *= 10 }
-      var rest = value
+      let magnitude = value.magnitude
       while divisor > 0 {
-        text.unicodeScalars.append(Unicode.Scalar(UInt8(48 + rest / divisor)))
-        rest %= divisor
+        text.unicodeScalars.append(Unicode.Scalar(UInt8(48 + magnitude / UInt32(divisor) % 10)))
         divisor /= 10
       }
     }
