@@ -9,14 +9,19 @@ import Testing
 /// Group commit: concurrent writers share durable transactions, and one
 /// caller's failure is that caller's alone.
 @Suite struct GroupCommitTests {
-  @Test func callersShareTransactionsAndFailAlone() async throws {
+  /// A fresh database in a folder of its own (the caller removes it) with
+  /// one table.
+  static func temporaryPool(_ createTable: String) throws -> (DatabasePool, String) {
     let directory = NSTemporaryDirectory() + "group-commit-" + UUID().uuidString
-    defer { try? FileManager.default.removeItem(atPath: directory) }
     let pool = try SQLiteDatabase.open(directory: directory, file: "test.sqlite") { migrator in
-      migrator.registerMigration("1") { db in
-        try db.execute(sql: "CREATE TABLE rows (id INTEGER PRIMARY KEY, caller INTEGER NOT NULL UNIQUE)")
-      }
+      migrator.registerMigration("1") { db in try db.execute(sql: createTable) }
     }
+    return (pool, directory)
+  }
+
+  @Test func callersShareTransactionsAndFailAlone() async throws {
+    let (pool, directory) = try Self.temporaryPool("CREATE TABLE rows (id INTEGER PRIMARY KEY, caller INTEGER NOT NULL UNIQUE)")
+    defer { try? FileManager.default.removeItem(atPath: directory) }
     let sizes = Mutex<[Int]>([])
     let writer = GroupCommitWriter(pool: pool, name: "test") { size in sizes.withLock { $0.append(size) } }
     struct Refused: Error {}
@@ -49,13 +54,9 @@ import Testing
   }
 
   @Test func whatCallersGatherIsKeptOnlyForThoseThatSucceed() async throws {
-    let directory = NSTemporaryDirectory() + "group-commit-" + UUID().uuidString
+    let (pool, directory) = try Self.temporaryPool(
+      "CREATE TABLE totals (transactions INTEGER NOT NULL, callers INTEGER NOT NULL, sum INTEGER NOT NULL)")
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    let pool = try SQLiteDatabase.open(directory: directory, file: "test.sqlite") { migrator in
-      migrator.registerMigration("1") { db in
-        try db.execute(sql: "CREATE TABLE totals (transactions INTEGER NOT NULL, callers INTEGER NOT NULL, sum INTEGER NOT NULL)")
-      }
-    }
     /// Each transaction's callers' numbers, summed and written once.
     struct Sum: GroupCommitState {
       var callers = 0

@@ -623,13 +623,19 @@ public struct SQLitePetitionRepository: PetitionRepository {
     let counter = try Row.fetchOne(
       db.cachedStatement(sql: "SELECT * FROM petition_counters WHERE petition_id = ?"), arguments: [signature.petitionID])!
     let minute = HistoryBucketSize.minute.start(of: signature.createTime.millisecondsSince1970 / 1000)
-    let minuteCount = try Int64.fetchOne(
-      db.cachedStatement(sql: "SELECT signature_count FROM signatures_per_minute WHERE petition_id = ? AND bucket_start = ?"),
-      arguments: [signature.petitionID, minute]) ?? 0
+    let minuteCount = try storedMinuteCount(db, petitionID: signature.petitionID, minute: minute)
     return SignOutcome(
       signature: signature, alreadySigned: alreadySigned, signatureCount: counter["signature_count"],
       updateTime: Date(millisecondsSince1970: counter["update_time"]), version: counter["version"],
       lastSignatureTime: counter.date("last_signature_time"), minuteStart: minute, minuteCount: minuteCount)
+  }
+
+  /// The petition's stored count for the minute starting at `minute`
+  /// (seconds), 0 for none.
+  static func storedMinuteCount(_ db: Database, petitionID: String, minute: Int64) throws -> Int64 {
+    try Int64.fetchOne(
+      db.cachedStatement(sql: "SELECT signature_count FROM signatures_per_minute WHERE petition_id = ? AND bucket_start = ?"),
+      arguments: [petitionID, minute]) ?? 0
   }
 
   public func signatures(petitionID: String, before: Int64, limit: Int) async throws -> (signatures: [SignatureRecord], hasMore: Bool) {

@@ -51,9 +51,8 @@ struct SignTransaction: GroupCommitState {
     try load(db, signature.petitionID)
     let minute = HistoryBucketSize.minute.start(of: signature.createTime.millisecondsSince1970 / 1000)
     if counters[signature.petitionID]!.minutes[minute] == nil {
-      counters[signature.petitionID]!.minutes[minute] = try Int64.fetchOne(
-        db.cachedStatement(sql: "SELECT signature_count FROM signatures_per_minute WHERE petition_id = ? AND bucket_start = ?"),
-        arguments: [signature.petitionID, minute]) ?? 0
+      counters[signature.petitionID]!.minutes[minute] = try SQLitePetitionRepository.storedMinuteCount(
+        db, petitionID: signature.petitionID, minute: minute)
     }
     let counter = counters[signature.petitionID]!
     let tally = counter.tally
