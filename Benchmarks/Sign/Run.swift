@@ -29,6 +29,8 @@ struct Run: AsyncParsableCommand {
   @Option(help: "Phases to run, comma-separated: ceiling,read (GetPetition: the forwarding floor),spread,viral,paced,import,filled (spread again after the import).")
   var phases = "ceiling,read,spread,viral,paced,import"
   @Option(help: "A file to write the first petition's name to (for the h2load cross-check).") var petitionFile: String?
+  @Option(help: "Shares of the spread peak the paced phase runs at, comma-separated (0.05 to 1 each), e.g. 0.2,0.5,0.8.")
+  var pacedShares = "0.8"
 
   func run() async throws {
     guard let endpoint = ServiceAddress(gateway) else { throw ValidationError("--gateway must be host:port") }
@@ -42,6 +44,10 @@ struct Run: AsyncParsableCommand {
       return parsed
     }
     let selected = Set(phases.split(separator: ",").map(String.init))
+    let shares = pacedShares.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+    guard (1...10).contains(shares.count), shares.allSatisfy({ $0.map { (0.05...1).contains($0) } ?? false }) else {
+      throw ValidationError("--paced-shares takes 1 to 10 numbers from 0.05 to 1, comma-separated, e.g. 0.2,0.5,0.8")
+    }
     let transports = try (0..<connections).map { _ in try makeGatewayTransport(endpoint: endpoint, caFile: caFile) }
     let clients = transports.map { GRPCClient(transport: $0) }
     try await withThrowingTaskGroup(of: Void.self) { group in
@@ -52,7 +58,7 @@ struct Run: AsyncParsableCommand {
         processes: processes, duration: .seconds(duration), concurrency: concurrency, duplicates: duplicates,
         requestIDs: requestIDs)
       let names = try await bench.measure(
-        phases: selected, petitionCount: petitions, importBatch: importBatch, importConcurrency: importConcurrency,
+        phases: selected, pacedShares: shares.compactMap { $0 }, petitionCount: petitions, importBatch: importBatch, importConcurrency: importConcurrency,
         importDuration: .seconds(importDuration ?? duration))
       if let petitionFile { try Data(names[0].utf8).write(to: URL(fileURLWithPath: petitionFile)) }
     }
@@ -75,7 +81,7 @@ struct Bench: Sendable {
 
   /// Runs the phases; returns the petitions it signed.
   func measure(
-    phases: Set<String>, petitionCount: Int, importBatch: Int, importConcurrency: Int, importDuration: Duration
+    phases: Set<String>, pacedShares: [Double], petitionCount: Int, importBatch: Int, importConcurrency: Int, importDuration: Duration
   ) async throws -> [String] {
     print("sign-benchmark: \(ProcessInfo.processInfo.activeProcessorCount) cores shared by this generator and the services; "
       + "\(clients.count) connections, \(concurrency) calls in flight, \(duration) per phase"
@@ -126,9 +132,13 @@ struct Bench: Sendable {
       }
     }
     if phases.contains("paced"), let spread, spread.itemRate > 10 {
-      let rate = (spread.itemRate * 0.8).rounded()
-      _ = try await phase("sign at 80 % of the spread peak (\(Int(rate))/s, open loop)", items: "signatures", ceiling: ceiling) {
-        await signLoad(names, concurrency: concurrency, duration: duration, rate: rate)
+      for share in pacedShares {
+        let rate = (spread.itemRate * share).rounded()
+        _ = try await phase(
+          "sign at \(Int((share * 100).rounded())) % of the spread peak (\(Int(rate))/s, open loop)", items: "signatures", ceiling: ceiling
+        ) {
+          await signLoad(names, concurrency: concurrency, duration: duration, rate: rate)
+        }
       }
     }
     if phases.contains("import"), importBatch > 0 {
