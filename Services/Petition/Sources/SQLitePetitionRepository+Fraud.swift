@@ -6,20 +6,26 @@ import GroundswellRuntime
 // MARK: quiet fraud marks
 
 extension SQLitePetitionRepository {
-  /// Over a limit within the last hour on this petition, or blocked.
+  /// Over a limit within the last hour on this petition, or blocked: one
+  /// statement on the sign path, each count stopping at its limit so that a
+  /// busy domain costs the same on every signature however many signed from
+  /// it within the hour.
   static func isSuspect(_ db: Database, petitionID: String, marks: SignerMarks, now: Int64) throws -> Bool {
-    if try isBlocked(db, marks: marks) { return true }
     let since = now - 3_600_000
-    // Counts no further than the limit, so a busy domain costs the same
-    // on every signature however many signed from it within the hour.
-    func atLimit(_ column: String, _ hash: Data, _ limit: Int) throws -> Bool {
-      try Int.fetchOne(
-        db.cachedStatement(
-          sql: "SELECT COUNT(*) FROM (SELECT 1 FROM signatures WHERE petition_id = ? AND \(column) = ? AND create_time >= ? LIMIT ?)"),
-        arguments: [petitionID, hash, since, limit]) ?? 0 >= limit
-    }
-    if let ip = marks.ipHash, try atLimit("ip_hash", ip, marks.rules.perIPPerHour) { return true }
-    return try atLimit("domain_hash", marks.domainHash, marks.rules.perDomainPerHour)
+    return try Bool.fetchOne(
+      db.cachedStatement(
+        sql: """
+          SELECT EXISTS (SELECT 1 FROM blocked_signers WHERE (kind = ? AND value_hash = ?) OR (kind = ? AND value_hash = ?))
+            OR (? IS NOT NULL AND (SELECT COUNT(*) FROM (
+              SELECT 1 FROM signatures WHERE petition_id = ? AND ip_hash = ? AND create_time >= ? LIMIT ?)) >= ?)
+            OR (SELECT COUNT(*) FROM (
+              SELECT 1 FROM signatures WHERE petition_id = ? AND domain_hash = ? AND create_time >= ? LIMIT ?)) >= ?
+          """),
+      arguments: [
+        BlockedSigner.Kind.domain.rawValue, marks.domainHash, BlockedSigner.Kind.address.rawValue, marks.addressHash,
+        marks.ipHash, petitionID, marks.ipHash, since, marks.rules.perIPPerHour, marks.rules.perIPPerHour,
+        petitionID, marks.domainHash, since, marks.rules.perDomainPerHour, marks.rules.perDomainPerHour,
+      ]) ?? false
   }
 
   /// The signer's address or domain is on the block list.

@@ -466,36 +466,42 @@ public struct SQLitePetitionRepository: PetitionRepository {
       }
       let owner = try Self.requireOpen(db, petitionID: signature.petitionID, now: now)
       let time = now.millisecondsSince1970
-      // A signature that waited for verification past its expiry makes way
-      // for the new one.
-      try db.cachedStatement(
-        sql: """
-          DELETE FROM signatures
-          WHERE petition_id = ? AND supporter = ? AND pending = 1 AND suspect = 0 AND verification_expire_time < ?
-          """
-      ).execute(arguments: [signature.petitionID, signature.supporter, time])
-      if db.changesCount > 0 {
-        try db.execute(
-          sql: "UPDATE petition_counters SET pending_count = pending_count - 1 WHERE petition_id = ?", arguments: [signature.petitionID])
-      }
       var record = signature
       record.createTime = Date(millisecondsSince1970: time)
       record.pending = verification != nil
       record.suspect = try marks.map { try Self.isSuspect(db, petitionID: signature.petitionID, marks: $0, now: time) } ?? false
       // Only a signature that counts has a place in the ledger.
       let salt = record.pending || record.suspect ? nil : LedgerChain.newSalt()
-      try db.cachedStatement(
-        sql: """
-          INSERT OR IGNORE INTO signatures (id, petition_id, supporter, create_time, comment, show_name, source, country,
-            subdivision, public_name, collected_by, pending, verification_hash, verification_expire_time, suspect, ip_hash,
-            domain_hash, signer_salt)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-          """
-      ).execute(arguments: [record.id, record.petitionID, record.supporter, time, record.comment, record.showName,
-                    record.source, record.country, record.subdivision, record.publicName, record.collectedBy,
-                    record.pending, verification?.tokenHash, verification?.expireTime.millisecondsSince1970, record.suspect,
-                    marks?.ipHash, marks?.domainHash, salt])
-      let inserted = db.changesCount == 1
+      func insert() throws -> Bool {
+        try db.cachedStatement(
+          sql: """
+            INSERT OR IGNORE INTO signatures (id, petition_id, supporter, create_time, comment, show_name, source, country,
+              subdivision, public_name, collected_by, pending, verification_hash, verification_expire_time, suspect, ip_hash,
+              domain_hash, signer_salt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """
+        ).execute(arguments: [record.id, record.petitionID, record.supporter, time, record.comment, record.showName,
+                      record.source, record.country, record.subdivision, record.publicName, record.collectedBy,
+                      record.pending, verification?.tokenHash, verification?.expireTime.millisecondsSince1970, record.suspect,
+                      marks?.ipHash, marks?.domainHash, salt])
+        return db.changesCount == 1
+      }
+      var inserted = try insert()
+      if !inserted {
+        // A signature that waited for verification past its expiry makes
+        // way for the new one (looked for only when the signer has one).
+        try db.cachedStatement(
+          sql: """
+            DELETE FROM signatures
+            WHERE petition_id = ? AND supporter = ? AND pending = 1 AND suspect = 0 AND verification_expire_time < ?
+            """
+        ).execute(arguments: [signature.petitionID, signature.supporter, time])
+        if db.changesCount > 0 {
+          try db.cachedStatement(sql: "UPDATE petition_counters SET pending_count = pending_count - 1 WHERE petition_id = ?")
+            .execute(arguments: [signature.petitionID])
+          inserted = try insert()
+        }
+      }
       let outcome: SignOutcome
       if inserted {
         record.sequence = db.lastInsertedRowID

@@ -60,10 +60,7 @@ public final class GroupCommitWriter<State: GroupCommitState>: Sendable {
     var value: T?
     let job = Job<State> { db, state in
       var gathered = state
-      try db.inSavepoint {
-        value = try work(db, &gathered)
-        return .commit
-      }
+      try db.inCallerSavepoint { value = try work(db, &gathered) }
       state = gathered
     }
     try await batcher.submit(job)
@@ -82,6 +79,28 @@ extension GroupCommitWriter where State == NothingShared {
     pool: DatabasePool, name: String, maximumBatch: Int = 512, committed: (@Sendable (Int) -> Void)? = nil
   ) {
     self.init(pool: pool, name: name, maximumBatch: maximumBatch, state: NothingShared.self, committed: committed)
+  }
+}
+
+extension Database {
+  /// `inSavepoint` for one caller of a shared transaction, with its
+  /// statements prepared once per connection (GRDB's `inSavepoint` parses
+  /// SAVEPOINT and RELEASE again for every caller). GRDB still sees each one, so transaction observers learn
+  /// of a rollback to it; a transaction SQLite aborted fails the next
+  /// statement, as inside `inSavepoint`. Runs inside a transaction only.
+  func inCallerSavepoint(_ work: () throws -> Void) throws {
+    try cachedStatement(sql: "SAVEPOINT caller").execute()
+    do {
+      try work()
+    } catch {
+      // Rolling back to it is not enough to take it off SQLite's stack.
+      // When that fails too, the transaction is gone and the next
+      // statement says so; the caller hears its own error.
+      try? cachedStatement(sql: "ROLLBACK TRANSACTION TO SAVEPOINT caller").execute()
+      try? cachedStatement(sql: "RELEASE SAVEPOINT caller").execute()
+      throw error
+    }
+    try cachedStatement(sql: "RELEASE SAVEPOINT caller").execute()
   }
 }
 
