@@ -30,6 +30,21 @@ struct Floor: AsyncParsableCommand {
     name: .customLong("drop-index"),
     help: "An index to drop after the migrations (repeat): what each one costs the writes, for experiments.")
   var droppedIndexes: [String] = []
+  @Flag(name: .customLong("ordered-signature-ids"), help: "Make signature ids in the order they are written (a sorted prefix, a random rest), for experiments.")
+  var orderedSignatureIDs = false
+  @Flag(name: .customLong("ordered-supporter-ids"), help: "Make supporter ids in the order they are written, for experiments.")
+  var orderedSupporterIDs = false
+
+  /// An id of the usual shape whose first characters sort by `number`
+  /// (bytewise: digits before letters), the rest random.
+  static func orderedID(_ number: Int) -> String {
+    let sorted = Array("234567abcdefghijklmnopqrstuvwxyz".utf8)
+    var bytes: [UInt8] = [UInt8(ascii: "a")]
+    for shift in stride(from: 35, through: 0, by: -5) { bytes.append(sorted[(number >> shift) & 31]) }
+    let random = ResourceName.newID().utf8
+    bytes.append(contentsOf: random.suffix(16 - bytes.count))
+    return String(decoding: bytes, as: UTF8.self)
+  }
 
   func validate() throws {
     guard (1...10_000_000).contains(signatures), (1...100_000).contains(batch) else {
@@ -48,7 +63,7 @@ struct Floor: AsyncParsableCommand {
     let now = Int64(Date().timeIntervalSince1970 * 1000)
     let organization = "organizations/floor"
     // Made before the timed writes, in both shapes the two services store.
-    let supporterIDs = (0..<signatures).map { _ in ResourceName.newID() }
+    let supporterIDs = (0..<signatures).map { orderedSupporterIDs ? Self.orderedID($0) : ResourceName.newID() }
     let supporters = supporterIDs.map { "supporters/" + $0 }
 
     _ = try SQLiteSupporterRepository(directory: "\(data)/supporter-service")
@@ -117,7 +132,7 @@ struct Floor: AsyncParsableCommand {
           try db.inTransaction(.immediate) {
             let end = min(start + batch, signatures)
             for number in start..<end {
-              let id = ResourceName.newID()
+              let id = orderedSignatureIDs ? Self.orderedID(number) : ResourceName.newID()
               let salt = LedgerChain.newSalt()
               let time = now - Int64(number)
               try signature.execute(arguments: [id, petition, supporters[number], time, salt, domainHash])
