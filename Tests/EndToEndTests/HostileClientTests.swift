@@ -75,8 +75,8 @@ import Testing
     return opened
   }
 
-  /// Waits until the gateway follows petition-service's counts (a fresh
-  /// gateway answers watches UNAVAILABLE for a moment).
+  /// Waits until the gateway serves a watch (a fresh gateway holds a watch
+  /// until it follows petition-service's counts, up to 5 s).
   static func awaitWatches(_ stack: Stack, petition: String, key: String) async throws {
     let opened = try await eventually({
       try await stack.withGateway { api in

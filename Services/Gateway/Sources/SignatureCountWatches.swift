@@ -18,6 +18,9 @@ import Synchronization
 ///
 /// When the backend watch breaks, every partner watch ends with UNAVAILABLE
 /// (it could have missed a change); watching again starts from fresh counts.
+/// A watch that arrives while the gateway is (re)connecting to it waits for
+/// it, up to `CountFanout.followWait` or the caller's deadline, before it is
+/// answered UNAVAILABLE.
 public struct SignatureCountWatches: RegistrableRPCService {
   typealias Request = Groundswell_Petition_V1_WatchSignatureCountsRequest
   typealias Response = Groundswell_Petition_V1_WatchSignatureCountsResponse
@@ -64,7 +67,7 @@ public struct SignatureCountWatches: RegistrableRPCService {
     let permit = try limiter.acquire(Self.limits(for: call, connection: context.remotePeer, caps: caps))
     var messages = request.messages.makeAsyncIterator()
     let message = try await messages.next() ?? Request()
-    try fanout.requireFollowing()
+    try await fanout.awaitFollowing(within: call.timeout(limit: CountFanout.followWait)) { context.cancellation.isCancelled }
     // Subscribe before reading the current counts, so no change falls between.
     let subscription = fanout.changes.subscribe(to: message.petitions.isEmpty ? nil : Set(message.petitions))
     let initial: [Groundswell_Petition_V1_SignatureCount]
@@ -118,10 +121,23 @@ final class CountFanout: Sendable {
   let changes = CoalescingBroadcaster<CountUpdate>()
   private let following = Mutex(false)
 
-  /// Throws UNAVAILABLE while the backend watch is not running.
-  func requireFollowing() throws {
-    guard following.withLock({ $0 }) else {
-      throw RPCError(code: .unavailable, message: "The gateway is connecting to petition-service; watch again in a second.")
+  /// How long a new watch waits for the backend watch when it is not
+  /// running (the gateway just started, or it is reconnecting).
+  static let followWait = Duration.seconds(5)
+  /// How often a waiting watch looks again.
+  static let followPoll = Duration.milliseconds(25)
+
+  var isFollowing: Bool { following.withLock { $0 } }
+
+  /// Returns once the backend watch runs; throws UNAVAILABLE if it does not
+  /// within `limit`, and stops waiting when `cancelled` says the caller left.
+  func awaitFollowing(within limit: Duration, cancelled: () -> Bool = { false }) async throws {
+    let deadline = ContinuousClock.now + limit
+    while !isFollowing {
+      guard ContinuousClock.now < deadline, !cancelled(), !Task.isCancelled else {
+        throw RPCError(code: .unavailable, message: "The gateway is connecting to petition-service; watch again in a second.")
+      }
+      try? await Task.sleep(for: Self.followPoll)
     }
   }
 
