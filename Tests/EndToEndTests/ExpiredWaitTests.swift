@@ -9,14 +9,10 @@ import Testing
 /// repeat. The waiting count moves once either way.
 @Suite struct ExpiredWaitTests {
   @Test func aSignatureWaitingPastItsExpiryMakesWayForTheNextAttempt() async throws {
-    let directory = NSTemporaryDirectory() + "groundswell-expired-wait-" + UUID().uuidString
-    defer { try? FileManager.default.removeItem(atPath: directory) }
-    let repository = try SQLitePetitionRepository(directory: directory)
     let start = Date(timeIntervalSince1970: 1_790_000_000)
-    let petition = try await repository.create(
-      PetitionRecord(
-        id: ResourceName.newID(), organization: "organizations/waits", title: "Waits", summary: "", body: "", state: .open,
-        signatureCount: 0, createTime: start, updateTime: start, sequence: 0))
+    let store = try await ScratchPetitionStore.open(created: start)
+    defer { store.remove() }
+    let (repository, petition) = (store.repository, store.petition)
     func attempt(at time: Date, token: UInt8) async throws -> SignOutcome {
       let result = try await repository.sign(
         SignatureRecord(id: ResourceName.newID(), petitionID: petition.id, supporter: "supporters/s1", createTime: time),

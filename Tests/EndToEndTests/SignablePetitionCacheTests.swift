@@ -9,14 +9,10 @@ import Testing
 /// kept after it.
 @Suite struct SignablePetitionCacheTests {
   @Test func theSignPathSeesEveryChangeToAPetition() async throws {
-    let directory = NSTemporaryDirectory() + "groundswell-signables-" + UUID().uuidString
-    defer { try? FileManager.default.removeItem(atPath: directory) }
-    let repository = try SQLitePetitionRepository(directory: directory)
     let now = Date()
-    let petition = try await repository.create(
-      PetitionRecord(
-        id: ResourceName.newID(), organization: "organizations/cache", title: "Kept", summary: "", body: "", state: .open,
-        signatureCount: 0, createTime: now, updateTime: now, sequence: 0))
+    let store = try await ScratchPetitionStore.open(created: now)
+    defer { store.remove() }
+    let (repository, petition) = (store.repository, store.petition)
     #expect(try await repository.signablePetition(id: petition.id)?.state == .open)
     #expect(repository.signables.petition(id: petition.id)?.requireVerification == false, "kept after the first read")
 
@@ -37,5 +33,37 @@ import Testing
     // Nothing is kept for a petition that does not exist.
     #expect(try await repository.signablePetition(id: "missing") == nil)
     #expect(repository.signables.petition(id: "missing") == nil)
+  }
+
+  /// The sign transaction takes the petition from the cache when it holds
+  /// it, and a change that closes the petition is seen by the next one.
+  @Test func theSignTransactionSeesAPetitionClosedAfterItWasKept() async throws {
+    let now = Date()
+    let store = try await ScratchPetitionStore.open(created: now)
+    defer { store.remove() }
+    let (repository, petition) = (store.repository, store.petition)
+    func sign(_ supporter: String) async throws -> SignResult {
+      try await repository.sign(
+        SignatureRecord(id: ResourceName.newID(), petitionID: petition.id, supporter: supporter, createTime: now),
+        key: nil, verification: nil, marks: nil, now: Date()
+      ) { _ in Data() }
+    }
+    // What the cache holds is what the transaction goes by (a made-up
+    // closed entry for an open petition, to show it is consulted).
+    let kept = try #require(try await repository.signablePetition(id: petition.id))
+    var madeUp = kept
+    madeUp.state = .closed
+    repository.signables.keep(madeUp, readAt: repository.signables.generation)
+    await #expect(throws: PetitionStoreError.wrongState(current: .closed)) { _ = try await sign("supporters/x") }
+    repository.signables.keep(kept, readAt: repository.signables.generation)
+    guard case .signed(let first) = try await sign("supporters/a") else { Issue.record("not signed"); return }
+    #expect(first.signatureCount == 1)
+
+    _ = try await repository.modify(id: petition.id, now: now) { $0.state = .closed }
+    await #expect(throws: PetitionStoreError.wrongState(current: .closed)) { _ = try await sign("supporters/b") }
+    // Kept again, closed: still refused, now from the cache.
+    #expect(try await repository.signablePetition(id: petition.id)?.state == .closed)
+    #expect(repository.signables.petition(id: petition.id)?.state == .closed)
+    await #expect(throws: PetitionStoreError.wrongState(current: .closed)) { _ = try await sign("supporters/c") }
   }
 }

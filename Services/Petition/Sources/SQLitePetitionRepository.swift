@@ -464,7 +464,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
         guard first.fingerprint == key.fingerprint else { throw PetitionStoreError.requestMismatch }
         return .replayed(first.answer)
       }
-      let owner = try Self.requireOpen(db, petitionID: signature.petitionID, now: now)
+      let owner = try Self.requireOpen(db, petitionID: signature.petitionID, now: now, kept: signables)
       let time = now.millisecondsSince1970
       var record = signature
       record.createTime = Date(millisecondsSince1970: time)
@@ -615,8 +615,17 @@ public struct SQLitePetitionRepository: PetitionRepository {
   /// Throws unless the petition exists and is OPEN at `now`, reading only
   /// its state, deadline and organization; returns the organization (the
   /// events' owner).
+  ///
+  /// With `kept`, a petition the cache holds is taken from it: on the writer,
+  /// inside a transaction, it is the petition as last committed (a change
+  /// empties the cache when it commits, before the next transaction starts).
   @discardableResult
-  static func requireOpen(_ db: Database, petitionID: String, now: Date) throws -> String {
+  static func requireOpen(_ db: Database, petitionID: String, now: Date, kept: SignablePetitionCache? = nil) throws -> String {
+    if let petition = kept?.petition(id: petitionID) {
+      let state = petition.state(at: now)
+      guard state == .open else { throw PetitionStoreError.wrongState(current: state) }
+      return petition.organization
+    }
     guard let row = try Row.fetchOne(
       db.cachedStatement(sql: "SELECT state, deadline_time, organization FROM petitions WHERE id = ?"), arguments: [petitionID])
     else { throw PetitionStoreError.notFound }
