@@ -85,9 +85,10 @@ extension GroupCommitWriter where State == NothingShared {
 extension Database {
   /// `inSavepoint` for one caller of a shared transaction, with its
   /// statements prepared once per connection (GRDB's `inSavepoint` parses
-  /// SAVEPOINT and RELEASE again for every caller). GRDB still sees each one, so transaction observers learn
-  /// of a rollback to it; a transaction SQLite aborted fails the next
-  /// statement, as inside `inSavepoint`. Runs inside a transaction only.
+  /// SAVEPOINT and RELEASE again for every caller). GRDB still sees each
+  /// one, so transaction observers learn of a rollback to it; a transaction
+  /// SQLite aborted fails the next statement, as inside `inSavepoint`. Runs
+  /// inside a transaction only.
   func inCallerSavepoint(_ work: () throws -> Void) throws {
     try cachedStatement(sql: "SAVEPOINT caller").execute()
     do {
