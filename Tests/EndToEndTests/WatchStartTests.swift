@@ -1,5 +1,4 @@
 import GRPCCore
-import Synchronization
 import Testing
 
 @testable import GatewayService
@@ -7,12 +6,12 @@ import Testing
 /// A watch that arrives while the gateway is connecting to petition-service's
 /// counts waits for it, within a limit, instead of being turned away at once.
 @Suite struct WatchStartTests {
-  @Test func aWatchWaitsForTheGatewayToFollowTheCounts() async throws {
+  @Test func watchesWaitForTheGatewayToFollowTheCountsAndAreWokenTogether() async throws {
     let fanout = CountFanout()
-    let waiting = Task { try await fanout.awaitFollowing(within: .seconds(30)) }
+    let waiting = (0..<500).map { _ in Task { try await fanout.awaitFollowing(within: .seconds(30)) } }
     try await Task.sleep(for: .milliseconds(100))
     fanout.set(following: true)
-    try await waiting.value
+    for watch in waiting { try await watch.value }
     // Once following, a watch does not wait at all.
     try await fanout.awaitFollowing(within: .zero)
   }
@@ -22,15 +21,20 @@ import Testing
     let refused = await #expect(throws: RPCError.self) { try await fanout.awaitFollowing(within: .milliseconds(100)) }
     #expect(refused?.code == .unavailable)
     #expect(refused?.message.contains("watch again") == true)
+    // A lost backend watch makes new watches wait again.
+    fanout.set(following: true)
+    fanout.set(following: false)
+    await #expect(throws: RPCError.self) { try await fanout.awaitFollowing(within: .milliseconds(50)) }
   }
 
   @Test func aWatchStopsWaitingWhenItsCallerLeaves() async throws {
     let fanout = CountFanout()
-    let left = Atomic(false)
-    let waiting = Task { try await fanout.awaitFollowing(within: .seconds(30)) { left.load(ordering: .relaxed) } }
+    let start = ContinuousClock.now
+    let waiting = Task { try await fanout.awaitFollowing(within: .seconds(30)) }
     try await Task.sleep(for: .milliseconds(100))
-    left.store(true, ordering: .relaxed)
+    waiting.cancel()
     let refused = await #expect(throws: RPCError.self) { try await waiting.value }
     #expect(refused?.code == .unavailable)
+    #expect(ContinuousClock.now - start < .seconds(10), "it did not wait out its limit")
   }
 }

@@ -67,7 +67,15 @@ public struct SignatureCountWatches: RegistrableRPCService {
     let permit = try limiter.acquire(Self.limits(for: call, connection: context.remotePeer, caps: caps))
     var messages = request.messages.makeAsyncIterator()
     let message = try await messages.next() ?? Request()
-    try await fanout.awaitFollowing(within: call.timeout(limit: CountFanout.followWait)) { context.cancellation.isCancelled }
+    if !fanout.isFollowing {
+      // Waits in a task of its own, so that the caller leaving ends it.
+      let waiting = Task { try await fanout.awaitFollowing(within: call.timeout(limit: CountFanout.followWait)) }
+      try await withRPCCancellationHandler {
+        try await withTaskCancellationHandler { try await waiting.value } onCancel: { waiting.cancel() }
+      } onCancelRPC: {
+        waiting.cancel()
+      }
+    }
     // Subscribe before reading the current counts, so no change falls between.
     let subscription = fanout.changes.subscribe(to: message.petitions.isEmpty ? nil : Set(message.petitions))
     let initial: [Groundswell_Petition_V1_SignatureCount]
@@ -119,30 +127,66 @@ struct CountUpdate: Coalescing {
 /// watchers it fans out to.
 final class CountFanout: Sendable {
   let changes = CoalescingBroadcaster<CountUpdate>()
-  private let following = Mutex(false)
+
+  private struct Following {
+    var isOn = false
+    var lastWaiter = 0
+    /// Watches waiting for the backend watch, woken when it runs.
+    var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+  }
+
+  private let following = Mutex(Following())
 
   /// How long a new watch waits for the backend watch when it is not
   /// running (the gateway just started, or it is reconnecting).
   static let followWait = Duration.seconds(5)
-  /// How often a waiting watch looks again.
-  static let followPoll = Duration.milliseconds(25)
 
-  var isFollowing: Bool { following.withLock { $0 } }
+  var isFollowing: Bool { following.withLock { $0.isOn } }
 
   /// Returns once the backend watch runs; throws UNAVAILABLE if it does not
-  /// within `limit`, and stops waiting when `cancelled` says the caller left.
-  func awaitFollowing(within limit: Duration, cancelled: () -> Bool = { false }) async throws {
-    let deadline = ContinuousClock.now + limit
-    while !isFollowing {
-      guard ContinuousClock.now < deadline, !cancelled(), !Task.isCancelled else {
-        throw RPCError(code: .unavailable, message: "The gateway is connecting to petition-service; watch again in a second.")
+  /// within `limit` or the waiting task is cancelled. Waiting costs nothing
+  /// until then: however many watches wait, they are woken once, together.
+  func awaitFollowing(within limit: Duration) async throws {
+    if isFollowing { return }
+    await withTaskGroup(of: Void.self) { group in
+      group.addTask { await self.untilFollowing() }
+      group.addTask { try? await Task.sleep(for: limit) }
+      await group.next()
+      group.cancelAll()
+    }
+    guard isFollowing else {
+      throw RPCError(code: .unavailable, message: "The gateway is connecting to petition-service; watch again in a second.")
+    }
+  }
+
+  /// Returns when the backend watch runs or the task is cancelled.
+  private func untilFollowing() async {
+    let id = following.withLock { state in
+      state.lastWaiter &+= 1
+      return state.lastWaiter
+    }
+    await withTaskCancellationHandler {
+      await withCheckedContinuation { continuation in
+        let now = following.withLock { state in
+          if state.isOn || Task.isCancelled { return true }
+          state.waiters[id] = continuation
+          return false
+        }
+        if now { continuation.resume() }
       }
-      try? await Task.sleep(for: Self.followPoll)
+    } onCancel: {
+      following.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
     }
   }
 
   func set(following value: Bool) {
-    following.withLock { $0 = value }
+    let woken = following.withLock { state in
+      state.isOn = value
+      guard value else { return [CheckedContinuation<Void, Never>]() }
+      defer { state.waiters.removeAll() }
+      return Array(state.waiters.values)
+    }
+    for waiter in woken { waiter.resume() }
     if !value { changes.endAll() }
   }
 }
