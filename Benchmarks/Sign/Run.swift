@@ -44,8 +44,10 @@ struct Run: AsyncParsableCommand {
       return parsed
     }
     let selected = Set(phases.split(separator: ",").map(String.init))
-    let shares = pacedShares.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-    guard (1...10).contains(shares.count), shares.allSatisfy({ $0.map { (0.05...1).contains($0) } ?? false }) else {
+    let shares = pacedShares.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+    guard (1...10).contains(shares.count), shares.count == pacedShares.split(separator: ",").count,
+      shares.allSatisfy({ (0.05...1).contains($0) })
+    else {
       throw ValidationError("--paced-shares takes 1 to 10 numbers from 0.05 to 1, comma-separated, e.g. 0.2,0.5,0.8")
     }
     let transports = try (0..<connections).map { _ in try makeGatewayTransport(endpoint: endpoint, caFile: caFile) }
@@ -58,7 +60,7 @@ struct Run: AsyncParsableCommand {
         processes: processes, duration: .seconds(duration), concurrency: concurrency, duplicates: duplicates,
         requestIDs: requestIDs)
       let names = try await bench.measure(
-        phases: selected, pacedShares: shares.compactMap { $0 }, petitionCount: petitions, importBatch: importBatch, importConcurrency: importConcurrency,
+        phases: selected, pacedShares: shares, petitionCount: petitions, importBatch: importBatch, importConcurrency: importConcurrency,
         importDuration: .seconds(importDuration ?? duration))
       if let petitionFile { try Data(names[0].utf8).write(to: URL(fileURLWithPath: petitionFile)) }
     }

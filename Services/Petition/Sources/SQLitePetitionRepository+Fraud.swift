@@ -13,16 +13,8 @@ extension SQLitePetitionRepository {
   static func isSuspect(_ db: Database, petitionID: String, marks: SignerMarks, now: Int64) throws -> Bool {
     let since = now - 3_600_000
     return try Bool.fetchOne(
-      db.cachedStatement(
-        sql: """
-          SELECT EXISTS (SELECT 1 FROM blocked_signers WHERE (kind = ? AND value_hash = ?) OR (kind = ? AND value_hash = ?))
-            OR (? IS NOT NULL AND (SELECT COUNT(*) FROM (
-              SELECT 1 FROM signatures WHERE petition_id = ? AND ip_hash = ? AND create_time >= ? LIMIT ?)) >= ?)
-            OR (SELECT COUNT(*) FROM (
-              SELECT 1 FROM signatures WHERE petition_id = ? AND domain_hash = ? AND create_time >= ? LIMIT ?)) >= ?
-          """),
-      arguments: [
-        BlockedSigner.Kind.domain.rawValue, marks.domainHash, BlockedSigner.Kind.address.rawValue, marks.addressHash,
+      db.cachedStatement(sql: suspectSQL),
+      arguments: blockedArguments(marks) + [
         marks.ipHash, petitionID, marks.ipHash, since, marks.rules.perIPPerHour, marks.rules.perIPPerHour,
         petitionID, marks.domainHash, since, marks.rules.perDomainPerHour, marks.rules.perDomainPerHour,
       ]) ?? false
@@ -30,13 +22,26 @@ extension SQLitePetitionRepository {
 
   /// The signer's address or domain is on the block list.
   static func isBlocked(_ db: Database, marks: SignerMarks) throws -> Bool {
-    try Bool.fetchOne(
-      db.cachedStatement(
-        sql: """
-          SELECT EXISTS (SELECT 1 FROM blocked_signers WHERE (kind = ? AND value_hash = ?) OR (kind = ? AND value_hash = ?))
-          """),
-      arguments: [BlockedSigner.Kind.domain.rawValue, marks.domainHash, BlockedSigner.Kind.address.rawValue, marks.addressHash]
-    ) ?? false
+    try Bool.fetchOne(db.cachedStatement(sql: blockedSQL), arguments: blockedArguments(marks)) ?? false
+  }
+
+  /// Whether the block list holds the signer's domain or address; its
+  /// arguments are `blockedArguments`.
+  private static let blocked =
+    "EXISTS (SELECT 1 FROM blocked_signers WHERE (kind = ? AND value_hash = ?) OR (kind = ? AND value_hash = ?))"
+  private static let blockedSQL = "SELECT \(blocked)"
+  /// Blocked, or at a limit: `blockedArguments`, then the IP's and the
+  /// domain's counts.
+  private static let suspectSQL = """
+    SELECT \(blocked)
+      OR (? IS NOT NULL AND (SELECT COUNT(*) FROM (
+        SELECT 1 FROM signatures WHERE petition_id = ? AND ip_hash = ? AND create_time >= ? LIMIT ?)) >= ?)
+      OR (SELECT COUNT(*) FROM (
+        SELECT 1 FROM signatures WHERE petition_id = ? AND domain_hash = ? AND create_time >= ? LIMIT ?)) >= ?
+    """
+
+  private static func blockedArguments(_ marks: SignerMarks) -> StatementArguments {
+    [BlockedSigner.Kind.domain.rawValue, marks.domainHash, BlockedSigner.Kind.address.rawValue, marks.addressHash]
   }
 
   /// Moves the waiting and suspect numbers for a signature that does not
