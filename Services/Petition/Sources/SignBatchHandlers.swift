@@ -38,9 +38,11 @@ public struct SignBatchHandlers: Groundswell_Petition_V1_SignBatchService.Simple
     if !violations.isEmpty { throw DomainError.invalidArgument(violations) }
     // The gateway, from its certificate: each call acts for its partner through it.
     let peer = CallContext.current.peerService
+    // The calls go through the resolver's and the writer's batches together.
+    let cohort = Cohort(members: calls.count)
     let results = await withTaskGroup(of: (Int, CallResult).self) { group in
       for (index, call) in calls.enumerated() {
-        group.addTask { (index, await sign(call, peer: peer, context: context)) }
+        group.addTask { (index, await cohort.member { await sign(call, peer: peer, context: context) }) }
       }
       var results = [CallResult](repeating: CallResult(), count: calls.count)
       for await (index, result) in group { results[index] = result }

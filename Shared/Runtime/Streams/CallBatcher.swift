@@ -11,6 +11,10 @@ import Synchronization
 /// call: with that call's identity, deadline, request id and trace, so that
 /// one call alone is traced and logged exactly as if it had not waited, and
 /// a batch's work appears once, in its first call's trace.
+///
+/// Calls that reached the service together (a `Cohort`) are not split: a
+/// batch is not taken while a member of a queued call's cohort is still
+/// running towards it.
 public final class CallBatcher<Input: Sendable, Output: Sendable>: Sendable {
   public typealias Run = @Sendable ([Input]) async throws -> [Result<Output, any Error>]
 
@@ -22,6 +26,7 @@ public final class CallBatcher<Input: Sendable, Output: Sendable>: Sendable {
     var input: Input
     var continuation: CheckedContinuation<Output, any Error>
     var locals: CallLocals
+    var cohort: Cohort?
   }
 
   private struct State {
@@ -38,13 +43,15 @@ public final class CallBatcher<Input: Sendable, Output: Sendable>: Sendable {
   /// Queues `input` for the next batch and returns its result.
   public func submit(_ input: Input) async throws -> Output {
     let locals = CallLocals()
+    let cohort = Cohort.current
     return try await withCheckedThrowingContinuation { continuation in
       let lead = state.withLock { state in
-        state.queue.append(Waiting(input: input, continuation: continuation, locals: locals))
+        state.queue.append(Waiting(input: input, continuation: continuation, locals: locals, cohort: cohort))
         if state.draining { return false }
         state.draining = true
         return true
       }
+      cohort?.stopped(1)
       if lead { Task.detached { await self.drain() } }
     }
   }
@@ -52,6 +59,7 @@ public final class CallBatcher<Input: Sendable, Output: Sendable>: Sendable {
   /// Runs batches until the queue is empty.
   private func drain() async {
     while true {
+      await settle()
       let batch = state.withLock { state -> [Waiting] in
         guard !state.queue.isEmpty else {
           state.draining = false
@@ -63,13 +71,29 @@ public final class CallBatcher<Input: Sendable, Output: Sendable>: Sendable {
         return batch
       }
       guard !batch.isEmpty else { return }
+      let outcome: Result<[Result<Output, any Error>], any Error>
       do {
-        let results = try await batch[0].locals.run { try await run(batch.map(\.input)) }
+        outcome = .success(try await batch[0].locals.run { try await run(batch.map(\.input)) })
+      } catch {
+        outcome = .failure(error)
+      }
+      // Every member answered runs again before any of them does, so that
+      // none reaches the next batcher while the others still count as waiting.
+      for waiting in batch { waiting.cohort?.resumed(1) }
+      switch outcome {
+      case .success(let results):
         precondition(results.count == batch.count, "a batch answers one result per input")
         for (waiting, result) in zip(batch, results) { waiting.continuation.resume(with: result) }
-      } catch {
+      case .failure(let error):
         for waiting in batch { waiting.continuation.resume(throwing: error) }
       }
+    }
+  }
+
+  /// Waits while a queued call's cohort has members still running.
+  private func settle() async {
+    while let cohort = state.withLock({ $0.queue.lazy.compactMap(\.cohort).first { !$0.isSettled } }) {
+      await cohort.settled()
     }
   }
 }
