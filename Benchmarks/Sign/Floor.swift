@@ -30,6 +30,10 @@ struct Floor: AsyncParsableCommand {
     name: .customLong("drop-index"),
     help: "An index to drop after the migrations (repeat): what each one costs the writes, for experiments.")
   var droppedIndexes: [String] = []
+  @Option(
+    name: .customLong("checkpoint-pages"),
+    help: "The WAL's length in pages at which a commit checkpoints it (the services': \(SQLiteDatabase.checkpointPages); SQLite's default: 1000).")
+  var checkpointPages = SQLiteDatabase.checkpointPages
   @Flag(name: .customLong("ordered-signature-ids"), help: "Make signature ids in the order they are written (a sorted prefix, a random rest), for experiments.")
   var orderedSignatureIDs = false
   @Flag(name: .customLong("ordered-supporter-ids"), help: "Make supporter ids in the order they are written, for experiments.")
@@ -47,6 +51,9 @@ struct Floor: AsyncParsableCommand {
   }
 
   func validate() throws {
+    guard (0...1_000_000).contains(checkpointPages) else {
+      throw ValidationError("--checkpoint-pages takes 0 (never) to 1,000,000; got \(checkpointPages)")
+    }
     guard (1...10_000_000).contains(signatures), (1...100_000).contains(batch) else {
       throw ValidationError("need 1 to 10,000,000 signatures and 1 to 100,000 per transaction")
     }
@@ -183,7 +190,11 @@ struct Floor: AsyncParsableCommand {
   func open(_ path: String) throws -> DatabaseQueue {
     var configuration = Configuration()
     configuration.prepareDatabase { db in
-      try db.execute(sql: "PRAGMA secure_delete = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -16384")
+      try db.execute(
+        sql: """
+          PRAGMA secure_delete = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -\(SQLiteDatabase.writerCacheKiB);
+          PRAGMA wal_autocheckpoint = \(checkpointPages)
+          """)
     }
     let queue = try DatabaseQueue(path: path, configuration: configuration)
     try queue.write { db in

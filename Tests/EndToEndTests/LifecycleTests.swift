@@ -93,6 +93,7 @@ import Testing
     let id = String(petition.dropFirst("petitions/".count))
     #expect(try await repository.petition(id: id)?.signatureCount == 1)
     #expect(try SQLiteDatabase.synchronousMode(repository.database) == 2)
+    #expect(try SQLiteDatabase.checkpointInterval(repository.database) == 10_000)
     #expect(try SQLiteDatabase.journalMode(repository.database) == "wal")
   }
 

@@ -12,7 +12,18 @@ public enum SQLiteDatabase {
   /// The writer's page cache: every write walks each index's B-tree from the
   /// root, and with SQLite's default 2 MB the upper levels of a million-row
   /// table's indexes no longer stay cached (each miss a `pread`).
-  static let writerCacheKiB = 16_384
+  public static let writerCacheKiB = 16_384
+
+  /// The WAL's length, in pages, at which a commit copies it into the
+  /// database (SQLite's default is 1,000, 4 MB). A signature dirties a page
+  /// of each random-keyed index, so a sign transaction of a hundred
+  /// signatures passed the default and each commit also ran a checkpoint;
+  /// over a longer WAL, a page changed by several transactions is copied
+  /// once (`sign-benchmark floor`: about a fifth less CPU per signature,
+  /// docs/performance.md). The WAL then reaches about 40 MB on disk before
+  /// each checkpoint; durability is the same (each commit's fsync is of the
+  /// WAL), and erasure and retention still empty it at once.
+  public static let checkpointPages = 10_000
 
   public static func open(
     directory: String,
@@ -35,7 +46,11 @@ public enum SQLiteDatabase {
       let pool = try DatabasePool(path: path, configuration: configuration)
       // DatabasePool sets its writer to synchronous=NORMAL when it opens;
       // set FULL afterwards, on the one writer connection.
-      try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL; PRAGMA cache_size = -\(writerCacheKiB)") }
+      try pool.writeWithoutTransaction {
+        try $0.execute(
+          sql: "PRAGMA synchronous = FULL; PRAGMA cache_size = -\(writerCacheKiB); PRAGMA wal_autocheckpoint = \(checkpointPages)")
+      }
+
       var migrator = DatabaseMigrator()
       migrate(&migrator)
       try migrator.migrate(pool)
@@ -55,6 +70,11 @@ public enum SQLiteDatabase {
   /// The writer connection's `synchronous` setting (2 is FULL), for tests.
   public static func synchronousMode(_ pool: DatabasePool) throws -> Int {
     try pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 }
+  }
+
+  /// The writer connection's `wal_autocheckpoint` setting, for tests.
+  public static func checkpointInterval(_ pool: DatabasePool) throws -> Int {
+    try pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA wal_autocheckpoint") ?? -1 }
   }
 
   /// The journal mode, `wal` when WAL is on, for tests.
