@@ -19,10 +19,10 @@ public enum SQLiteDatabase {
   /// of each random-keyed index, so a sign transaction of a hundred
   /// signatures passed the default and each commit also ran a checkpoint;
   /// over a longer WAL, a page changed by several transactions is copied
-  /// once (`sign-benchmark floor`: about a fifth less CPU per signature,
+  /// once (`sign-benchmark floor`: about a sixth less CPU per signature,
   /// docs/performance.md). The WAL then reaches about 40 MB on disk before
   /// each checkpoint; durability is the same (each commit's fsync is of the
-  /// WAL), and erasure and retention still empty it at once.
+  /// WAL), and an erasure and each retention pass still empty it.
   public static let checkpointPages = 10_000
 
   public static func open(
@@ -50,7 +50,6 @@ public enum SQLiteDatabase {
         try $0.execute(
           sql: "PRAGMA synchronous = FULL; PRAGMA cache_size = -\(writerCacheKiB); PRAGMA wal_autocheckpoint = \(checkpointPages)")
       }
-
       var migrator = DatabaseMigrator()
       migrate(&migrator)
       try migrator.migrate(pool)
