@@ -92,8 +92,8 @@ import Testing
     let repository = try SQLitePetitionRepository(directory: "\(stack.dataRoot)/petition")
     let id = String(petition.dropFirst("petitions/".count))
     #expect(try await repository.petition(id: id)?.signatureCount == 1)
-    #expect(try SQLiteDatabase.synchronousMode(repository.database) == 2)
-    #expect(try SQLiteDatabase.checkpointInterval(repository.database) == 10_000)
+    #expect(try SQLiteDatabase.writerSetting(repository.database, .synchronous) == 2)
+    #expect(try SQLiteDatabase.writerSetting(repository.database, .checkpointPages) == 10_000)
     #expect(try SQLiteDatabase.journalMode(repository.database) == "wal")
   }
 

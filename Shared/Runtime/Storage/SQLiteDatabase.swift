@@ -66,14 +66,17 @@ public enum SQLiteDatabase {
     try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
   }
 
-  /// The writer connection's `synchronous` setting (2 is FULL), for tests.
-  public static func synchronousMode(_ pool: DatabasePool) throws -> Int {
-    try pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 }
+  /// A setting of the writer connection, as it reads back.
+  public enum WriterSetting: String, Sendable {
+    /// 2 is FULL.
+    case synchronous
+    /// The WAL's length in pages at which a commit checkpoints it.
+    case checkpointPages = "wal_autocheckpoint"
   }
 
-  /// The writer connection's `wal_autocheckpoint` setting, for tests.
-  public static func checkpointInterval(_ pool: DatabasePool) throws -> Int {
-    try pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA wal_autocheckpoint") ?? -1 }
+  /// The writer connection's value of `setting`, for tests.
+  public static func writerSetting(_ pool: DatabasePool, _ setting: WriterSetting) throws -> Int {
+    try pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA \(setting.rawValue)") ?? -1 }
   }
 
   /// The journal mode, `wal` when WAL is on, for tests.

@@ -51,7 +51,7 @@ public final class CallBatcher<Input: Sendable, Output: Sendable>: Sendable {
         state.draining = true
         return true
       }
-      cohort?.stopped(1)
+      cohort?.stopped()
       if lead { Task.detached { await self.drain() } }
     }
   }
@@ -79,7 +79,7 @@ public final class CallBatcher<Input: Sendable, Output: Sendable>: Sendable {
       }
       // Every member answered runs again before any of them does, so that
       // none reaches the next batcher while the others still count as waiting.
-      for waiting in batch { waiting.cohort?.resumed(1) }
+      for waiting in batch { waiting.cohort?.resumed() }
       switch outcome {
       case .success(let results):
         precondition(results.count == batch.count, "a batch answers one result per input")

@@ -30,7 +30,7 @@ public final class Cohort: Sendable {
   /// member stops running when `body` returns.
   public func member<T: Sendable>(_ body: () async -> T) async -> T {
     let value = await Self.$current.withValue(self) { await body() }
-    stopped(1)
+    stopped()
     return value
   }
 
@@ -49,10 +49,10 @@ public final class Cohort: Sendable {
     }
   }
 
-  /// `count` members began to wait in a batcher, or are done.
-  func stopped(_ count: Int) {
+  /// A member began to wait in a batcher, or is done.
+  func stopped() {
     let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-      state.running -= count
+      state.running -= 1
       guard state.running <= 0 else { return [] }
       defer { state.waiters = [] }
       return state.waiters
@@ -60,8 +60,8 @@ public final class Cohort: Sendable {
     for waiter in woken { waiter.resume() }
   }
 
-  /// `count` members were answered by a batcher and run again.
-  func resumed(_ count: Int) {
-    state.withLock { $0.running += count }
+  /// A member was answered by a batcher and runs again.
+  func resumed() {
+    state.withLock { $0.running += 1 }
   }
 }
