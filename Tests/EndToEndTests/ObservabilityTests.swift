@@ -157,7 +157,9 @@ import Testing
 
     // SIGTERM: every process drains and exits 0.
     let statuses = stack.stop()
-    #expect(statuses.values.allSatisfy { $0 == 0 }, "exit statuses \(statuses)")
+    for (name, status) in statuses where status != 0 {
+      Issue.record("\(name) exited \(status); its log ends: \(stack.log(name).suffix(800))")
+    }
   }
 }
 

@@ -8,19 +8,24 @@ import ServiceLifecycle
 /// service's health at NOT_SERVING from the start until the dependency
 /// first answers, and after `failures` checks in a row without an answer
 /// (one slow check on a busy machine is not an outage), logging each change.
+/// While the dependency is unreachable it is checked sooner: after
+/// `firstRetry`, doubling up to `interval`, so that a stack started all at
+/// once is ready a moment after its last member, not up to `interval` later.
 public struct DependencyProbe: Service {
   let name: String
   let client: GRPCClient<HTTP2ClientTransport.Posix>
   let health: HealthStatus
   let interval: Duration
   let failures: Int
+  let firstRetry: Duration
   let logger: Logger
 
   public init(
     name: String, client: GRPCClient<HTTP2ClientTransport.Posix>, health: HealthStatus, interval: Duration = .seconds(2),
-    failures: Int = 3, logger: Logger
+    failures: Int = 3, firstRetry: Duration = .milliseconds(100), logger: Logger
   ) {
     self.failures = failures
+    self.firstRetry = min(firstRetry, interval)
     self.name = name
     self.client = client
     self.health = health
@@ -37,6 +42,7 @@ public struct DependencyProbe: Service {
     await cancelWhenGracefulShutdown {
       var reachable: Bool?
       var missed = 0
+      var retry = firstRetry
       while !Task.isCancelled {
         var options = CallOptions.defaults
         options.timeout = .seconds(1)
@@ -60,7 +66,13 @@ public struct DependencyProbe: Service {
           }
           reachable = now
         }
-        try? await Task.sleep(for: interval)
+        if reachable == true {
+          retry = firstRetry
+          try? await Task.sleep(for: interval)
+        } else {
+          try? await Task.sleep(for: retry)
+          retry = min(retry * 2, interval)
+        }
       }
     }
   }

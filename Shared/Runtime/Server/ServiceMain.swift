@@ -31,7 +31,7 @@ public enum ServiceMain {
     do {
       // The tracer first: the group stops services in reverse order, so it
       // exports the last spans after the server has drained.
-      let telemetry = try Telemetry.bootstrap(service: name, registry: observability.registry)
+      let telemetry = ExporterShutdown(try Telemetry.bootstrap(service: name, registry: observability.registry), logger: logger)
       ProcessMetrics.use(observability.registry)
       let services = [telemetry] + (try await build(logger, observability))
       var configuration = ServiceGroupConfiguration(

@@ -94,6 +94,15 @@ final class ProcessStack: GatewayFixture, @unchecked Sendable {
       stack.kill()
       throw StackError("the gateway process did not report SERVING within 60 s")
     }
+    // Each member ready too (its required dependency found), as an
+    // orchestrator waits for every readiness probe.
+    for name in names {
+      let ready = try await eventually(timeout: .seconds(30), { try? await stack.admin(name, "/readyz") }, until: { $0 == "SERVING\n" })
+      guard ready == "SERVING\n" else {
+        stack.kill()
+        throw StackError("\(name) was not ready within 30 s: \(ready ?? "no answer")")
+      }
+    }
     return stack
   }
 

@@ -76,14 +76,18 @@ struct Stack: Sendable {
   ) async throws -> Stack {
     let pki = try TestPKI.make(extraIdentities: ["monitoring"])
     let dataRoot = NSTemporaryDirectory() + "groundswell-data-" + UUID().uuidString
-    let any = ServiceAddress(host: "127.0.0.1", port: 0)
+    // Ports drawn below the kernel's ephemeral range and never drawn twice
+    // in this process, not port 0: a test that stops a service starts it
+    // again on the same port, which an ephemeral port freed by the stop
+    // might by then be (another test's listener or outgoing connection).
+    func loopback() throws -> ServiceAddress { ServiceAddress(host: "127.0.0.1", port: try freePort()) }
     var logger = given ?? ServiceLog.shared.map { file in Logger(label: "test") { _ in file } } ?? Logger(label: "test")
     if given == nil { logger.logLevel = ServiceLog.shared == nil ? .warning : .debug }
     // Each of supporter- and petition-service calls the other: the second
     // one's port is chosen first.
-    let petitionAddress = ServiceAddress(host: "127.0.0.1", port: try freePort())
+    let petitionAddress = try loopback()
     var supporterConfig = SupporterServiceConfig(
-      listen: any, dataDirectory: "\(dataRoot)/supporter", tls: pki.files(for: "supporter-service"),
+      listen: try loopback(), dataDirectory: "\(dataRoot)/supporter", tls: pki.files(for: "supporter-service"),
       petitionService: petitionAddress)
     configureSupporter(&supporterConfig)
     let supporter = try await RunningService(SupporterApp.build(supporterConfig, logger: logger))
@@ -94,10 +98,10 @@ struct Stack: Sendable {
     let petition = try await RunningService(PetitionApp.build(petitionConfig, logger: logger))
     let campaign = try await RunningService(
       CampaignApp.build(
-        .init(listen: any, dataDirectory: "\(dataRoot)/campaign", tls: pki.files(for: "campaign-service"),
+        .init(listen: try loopback(), dataDirectory: "\(dataRoot)/campaign", tls: pki.files(for: "campaign-service"),
               petitionService: petition.endpoint, supporterService: supporter.endpoint), logger: logger))
     var gatewayConfig = GatewayConfig(
-      listen: any, dataDirectory: "\(dataRoot)/gateway", tls: pki.files(for: "gateway"),
+      listen: try loopback(), dataDirectory: "\(dataRoot)/gateway", tls: pki.files(for: "gateway"),
       petitionService: petition.endpoint, supporterService: supporter.endpoint,
       campaignService: campaign.endpoint, reconcileInterval: reconcileInterval)
     // The suites' own keys are not what they measure: quotas are tested
