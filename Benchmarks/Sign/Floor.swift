@@ -14,8 +14,8 @@ import SupporterService
 /// each — and nothing else: no gRPC, TLS, protobuf, validation, fraud marks
 /// or events to watchers. Per signer, supporter-service looks the address up
 /// and writes the supporter and the organization's record (not the consent
-/// row an opt-in adds); petition-service writes the signature, its partner
-/// event and its ledger entry (the SHA-256 chain computed), and per batch
+/// row an opt-in adds); petition-service looks the signer's local key up and
+/// gives it, and writes the signature, its partner event and its ledger entry (the SHA-256 chain computed), and per batch
 /// the counters, the history buckets and the event head. Whatever the
 /// services do, an import cannot be cheaper than this; its CPU per
 /// signature bounds the rate two cores can reach.
@@ -119,14 +119,19 @@ struct Floor: AsyncParsableCommand {
     }
     let petitionCost = try await Self.measure("petition-service", signatures) {
       try await petitionDB.writeWithoutTransaction { db in
+        let findSigner = try db.makeStatement(sql: "SELECT key FROM signers WHERE supporter = ?")
+        let signer = try db.makeStatement(sql: "INSERT INTO signers (supporter) VALUES (?)")
         let signature = try db.makeStatement(
           sql: """
-            INSERT OR IGNORE INTO signatures (id, petition_id, supporter, create_time, comment, show_name, source, country,
+            INSERT OR IGNORE INTO signatures (id, petition_id, supporter, signer, create_time, comment, show_name, source, country,
               subdivision, public_name, collected_by, pending, suspect, offline, signer_salt, domain_hash)
-            VALUES (?, ?, ?, ?, '', 1, 'paper', 'GB', 'GB-ENG', 'Floor S.', '', 0, 0, 1, ?, ?)
+            VALUES (?, ?, ?, ?, ?, '', 1, 'paper', 'GB', 'GB-ENG', 'Floor S.', '', 0, 0, 1, ?, ?)
             """)
         let event = try db.makeStatement(
-          sql: "INSERT INTO events (organization, sequence, create_time, supporter, supporter_shown, body) VALUES (?, ?, ?, ?, 1, ?)")
+          sql: """
+            INSERT INTO events (organization, sequence, create_time, supporter, signer, supporter_shown, body)
+            VALUES (?, ?, ?, ?, ?, 1, ?)
+            """)
         let ledger = try db.makeStatement(
           sql: """
             INSERT INTO ledger_entries (petition_id, position, kind, signature_id, time, signer_hash, commitment, head)
@@ -142,10 +147,16 @@ struct Floor: AsyncParsableCommand {
               let id = orderedSignatureIDs ? Self.orderedID(number) : ResourceName.newID()
               let salt = LedgerChain.newSalt()
               let time = now - Int64(number)
-              try signature.execute(arguments: [id, petition, supporters[number], time, salt, domainHash])
+              // The signer's local key, given as the service does (looked up first).
+              var key = try Int64.fetchOne(findSigner, arguments: [supporters[number]])
+              if key == nil {
+                try signer.execute(arguments: [supporters[number]])
+                key = db.lastInsertedRowID
+              }
+              try signature.execute(arguments: [id, petition, supporters[number], key, time, salt, domainHash])
               // The size of a real signature-created event's body.
               let body = Data(repeating: 0x2a, count: 96 + id.utf8.count)
-              try event.execute(arguments: [organization, Int64(number + 1), now, supporters[number], body])
+              try event.execute(arguments: [organization, Int64(number + 1), now, supporters[number], key, body])
               let signerHash = LedgerChain.signerHash(salt: salt, supporter: supporters[number])
               let commitment = LedgerChain.signatureCommitment(signature: id, timeMillis: time, signerHash: signerHash)
               head = LedgerChain.next(head: head, commitment: commitment)

@@ -99,16 +99,27 @@ struct Seed: AsyncParsableCommand {
       // Signature k is by supporter s = k % supporters, their j = k / supporters
       // th, on petition (s + j) % petitions: a supporter's signatures land on
       // different petitions (j < petitions, as `validate` checks).
+      // Each supporter's local key is their number + 1.
+      for start in stride(from: 0, to: supporters, by: 1_000_000) {
+        try db.inTransaction {
+          let insert = try db.makeStatement(sql: "INSERT INTO signers (key, supporter) VALUES (?, ?)")
+          for number in start..<min(start + 1_000_000, supporters) {
+            try insert.execute(arguments: [number + 1, "supporters/" + supporterID(number)])
+          }
+          return .commit
+        }
+        progress("signer keys", min(start + 1_000_000, supporters))
+      }
       var written = 0
       while written < signatures {
         let end = min(written + 1_000_000, signatures)
         try db.inTransaction {
           let insert = try db.makeStatement(
-            sql: "INSERT INTO signatures (id, petition_id, supporter, create_time) VALUES (?, ?, ?, ?)")
+            sql: "INSERT INTO signatures (id, petition_id, supporter, signer, create_time) VALUES (?, ?, ?, ?, ?)")
           for number in written..<end {
             try insert.execute(arguments: [
               ResourceName.newID(), String(format: "seeded%07d", (number % supporters + number / supporters) % petitions),
-              "supporters/" + supporterID(number % supporters),
+              "supporters/" + supporterID(number % supporters), number % supporters + 1,
               now - Int64(number % 86_400_000),
             ])
           }

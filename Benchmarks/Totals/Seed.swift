@@ -28,6 +28,10 @@ struct Seed: AsyncParsableCommand {
     let petitionDB = try DatabaseQueue(path: "\(data)/petition-service/petition.sqlite")
     try await petitionDB.write { db in
       var random = SystemRandomNumberGenerator()
+      // Each supporter's local key is their index + 1.
+      for supporter in supporterIDs {
+        try db.execute(sql: "INSERT INTO signers (supporter) VALUES (?)", arguments: [supporter])
+      }
       for index in 0..<petitions {
         let id = String(format: "p%07d", index)
         let organization = String(format: "organizations/org%05d", index % organizations)
@@ -45,8 +49,8 @@ struct Seed: AsyncParsableCommand {
           let time = now - Int64.random(in: 0..<(2 * 86_400_000), using: &random)
           last = max(last, time)
           try db.execute(
-            sql: "INSERT INTO signatures (id, petition_id, supporter, create_time) VALUES (?, ?, ?, ?)",
-            arguments: [ResourceName.newID(), id, supporterIDs[signer], time])
+            sql: "INSERT INTO signatures (id, petition_id, supporter, signer, create_time) VALUES (?, ?, ?, ?, ?)",
+            arguments: [ResourceName.newID(), id, supporterIDs[signer], signer + 1, time])
         }
         try db.execute(
           sql: """

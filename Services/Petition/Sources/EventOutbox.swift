@@ -77,7 +77,8 @@ enum EventOutbox {
 
   /// Forgets a signer in the stored events (erasure).
   static func forget(_ db: Database, supporter: String) throws {
-    try db.cachedStatement(sql: "UPDATE events SET supporter = '' WHERE supporter = ?").execute(arguments: [supporter])
+    try db.cachedStatement(sql: "UPDATE events SET supporter = '', signer = NULL WHERE signer = \(SignerKeys.lookup)")
+      .execute(arguments: [supporter])
   }
 }
 
@@ -93,9 +94,13 @@ struct EventBatch {
       ?? Int64.fetchOne(
         db.cachedStatement(sql: "SELECT last_sequence FROM event_heads WHERE organization = ?"), arguments: [organization]) ?? 0
     heads[organization] = last + 1
+    let signer = supporter.isEmpty ? nil : try SignerKeys.key(db, supporter: supporter)
     try db.cachedStatement(
-      sql: "INSERT INTO events (organization, sequence, create_time, supporter, supporter_shown, body) VALUES (?, ?, ?, ?, ?, ?)"
-    ).execute(arguments: [organization, last + 1, time, supporter, shown, try event.serializedBytes() as Data])
+      sql: """
+        INSERT INTO events (organization, sequence, create_time, supporter, signer, supporter_shown, body)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
+        """
+    ).execute(arguments: [organization, last + 1, time, supporter, signer, shown, try event.serializedBytes() as Data])
   }
 
   /// Writes each organization's new last sequence. Call before the
@@ -233,7 +238,8 @@ extension SQLitePetitionRepository {
   }
 
   /// Deletes events committed before `cutoff`, remembering per
-  /// organization how far they were pruned. Returns how many went.
+  /// organization how far they were pruned, and the signer keys they were
+  /// the last to hold. Returns how many events went.
   public func pruneEvents(before cutoff: Date, limit: Int = 10_000) async throws -> Int {
     try await pool.tracedWrite { db in
       let time = cutoff.millisecondsSince1970
@@ -247,9 +253,13 @@ extension SQLitePetitionRepository {
       for row in gone {
         let organization: String = row["organization"]
         let through: Int64 = row["through"]
+        let signers = try Int64.fetchSet(
+          db, sql: "SELECT signer FROM events WHERE organization = ? AND sequence <= ? AND signer IS NOT NULL",
+          arguments: [organization, through])
         try db.execute(
           sql: "DELETE FROM events WHERE organization = ? AND sequence <= ?", arguments: [organization, through])
         deleted += db.changesCount
+        try SignerKeys.forgetIfUnused(db, keys: signers)
         try db.execute(
           sql: "UPDATE event_heads SET pruned_through = MAX(pruned_through, ?) WHERE organization = ?",
           arguments: [through, organization])

@@ -23,9 +23,9 @@ extension SQLitePetitionRepository {
       var held = 0
       let insert = try db.cachedStatement(
         sql: """
-          INSERT OR IGNORE INTO signatures (id, petition_id, supporter, create_time, comment, show_name, source, country,
+          INSERT OR IGNORE INTO signatures (id, petition_id, supporter, signer, create_time, comment, show_name, source, country,
             subdivision, public_name, collected_by, pending, suspect, offline, signer_salt, domain_hash)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 1, ?, ?)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 1, ?, ?)
           """)
       for (signature, mark) in zip(signatures, marks) {
         var record = signature
@@ -33,13 +33,14 @@ extension SQLitePetitionRepository {
         record.pending = false
         record.suspect = try anyBlocked && Self.isBlocked(db, marks: mark)
         let salt = record.suspect ? nil : LedgerChain.newSalt()
+        let signer = try SignerKeys.key(db, supporter: record.supporter)
         try insert.execute(arguments: [
-          record.id, petitionID, record.supporter, record.createTime.millisecondsSince1970, record.comment, record.showName,
+          record.id, petitionID, record.supporter, signer, record.createTime.millisecondsSince1970, record.comment, record.showName,
           record.source, record.country, record.subdivision, record.publicName, record.collectedBy, record.suspect, salt,
           mark.domainHash,
         ])
         guard db.changesCount == 1 else {
-          items.append(.alreadySigned(try Self.stored(db, petitionID: petitionID, supporter: record.supporter)!))
+          items.append(.alreadySigned(try Self.stored(db, petitionID: petitionID, signer: signer)!))
           continue
         }
         record.sequence = db.lastInsertedRowID

@@ -10,7 +10,7 @@ extension SQLitePetitionRepository {
     try await pool.tracedWrite { db in
       let scope = organization == nil ? "" : "AND petition_id IN (SELECT id FROM petitions WHERE organization = ?)"
       let rows = try Row.fetchAll(
-        db, sql: "SELECT rowid, * FROM signatures WHERE supporter = ? \(scope)",
+        db, sql: "SELECT rowid, * FROM signatures WHERE signer = \(SignerKeys.lookup) \(scope)",
         arguments: StatementArguments([supporter] + (organization.map { [$0] } ?? [])))
       // One token for the whole erasure: the person's signatures still count
       // once per campaign, and the token leads nowhere.
@@ -25,7 +25,7 @@ extension SQLitePetitionRepository {
         db,
         sql: """
           SELECT s.rowid, s.* FROM signatures s JOIN petitions p ON p.id = s.petition_id
-          WHERE s.supporter NOT LIKE '\(SignatureRecord.anonymousPrefix)%'
+          WHERE s.signer IS NOT NULL
             AND (p.close_time < ? OR (p.state = \(PetitionState.open.rawValue) AND p.deadline_time < ?))
           LIMIT ?
           """,
@@ -48,8 +48,9 @@ extension SQLitePetitionRepository {
     try SQLiteDatabase.checkpoint(pool)
   }
 
-  /// Replaces each signature's supporter with its token and blanks what it
-  /// said about the person; the counters keep their numbers and move their
+  /// Replaces each signature's supporter with its token (and no signer
+  /// key) and blanks what it said about the person, then deletes the keys
+  /// nothing holds any more; the counters keep their numbers and move their
   /// version, so the feeds carry the swap.
   private static func anonymize(
     _ db: Database, _ signatures: [SignatureRecord], token: (SignatureRecord) -> String, now: Date
@@ -60,8 +61,8 @@ extension SQLitePetitionRepository {
       let replacement = token(signature)
       try db.execute(
         sql: """
-          UPDATE signatures SET supporter = ?, comment = '', public_name = '', show_name = 0, source = '', signer_salt = NULL,
-            verification_hash = NULL, ip_hash = NULL, domain_hash = NULL
+          UPDATE signatures SET supporter = ?, signer = NULL, comment = '', public_name = '', show_name = 0, source = '',
+            signer_salt = NULL, verification_hash = NULL, ip_hash = NULL, domain_hash = NULL
           WHERE id = ?
           """,
         arguments: [replacement, signature.id])
@@ -74,6 +75,7 @@ extension SQLitePetitionRepository {
       // Only a counted signature is in the live view's signer sets.
       if !signature.pending && !signature.suspect { byPetition[signature.petitionID]![signature.supporter] = replacement }
     }
+    for supporter in Set(signatures.map(\.supporter)) { try SignerKeys.forgetIfUnused(db, supporter: supporter) }
     let time = now.millisecondsSince1970
     return try byPetition.keys.sorted().map { petitionID in
       try db.execute(
@@ -99,7 +101,7 @@ extension SQLitePetitionRepository {
         sql: """
           SELECT s.rowid, s.*, p.title AS petition_title, p.organization AS petition_organization
           FROM signatures s JOIN petitions p ON p.id = s.petition_id
-          WHERE s.supporter = ? \(scope) AND s.rowid < ? ORDER BY s.rowid DESC LIMIT ?
+          WHERE s.signer = \(SignerKeys.lookup) \(scope) AND s.rowid < ? ORDER BY s.rowid DESC LIMIT ?
           """,
         arguments: StatementArguments([supporter] + (organization.map { [$0] } ?? []))
           + [before > 0 ? before : Int64.max, limit + 1])

@@ -23,243 +23,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
   typealias StoredAnswer = (fingerprint: Data, answer: Data)
 
   public init(directory: String) throws {
-    pool = try SQLiteDatabase.open(directory: directory, file: "petition.sqlite") { migrator in
-      migrator.registerMigration("1 petitions and signatures") { db in
-        try db.execute(sql: """
-          CREATE TABLE petitions (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            id TEXT NOT NULL UNIQUE,
-            organization TEXT NOT NULL,
-            title TEXT NOT NULL,
-            summary TEXT NOT NULL,
-            body TEXT NOT NULL,
-            state INTEGER NOT NULL,
-            create_time INTEGER NOT NULL,
-            update_time INTEGER NOT NULL
-          );
-          CREATE INDEX petitions_by_organization ON petitions (organization, seq);
-          CREATE TABLE petition_counters (
-            petition_id TEXT PRIMARY KEY REFERENCES petitions(id),
-            signature_count INTEGER NOT NULL,
-            update_time INTEGER NOT NULL
-          );
-          CREATE TABLE signatures (
-            id TEXT PRIMARY KEY,
-            petition_id TEXT NOT NULL REFERENCES petitions(id),
-            supporter TEXT NOT NULL,
-            create_time INTEGER NOT NULL,
-            UNIQUE (petition_id, supporter)
-          );
-          """)
-      }
-      migrator.registerMigration("2 targets, milestones, updates, regions, retries") { db in
-        try db.execute(sql: """
-          ALTER TABLE petitions ADD COLUMN letter TEXT NOT NULL DEFAULT '';
-          ALTER TABLE petitions ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
-          ALTER TABLE petitions ADD COLUMN image_uri TEXT NOT NULL DEFAULT '';
-          ALTER TABLE petitions ADD COLUMN deadline_time INTEGER;
-          ALTER TABLE petitions ADD COLUMN targets TEXT NOT NULL DEFAULT '[]';
-          ALTER TABLE petitions ADD COLUMN publish_time INTEGER;
-          ALTER TABLE petitions ADD COLUMN victory_note TEXT NOT NULL DEFAULT '';
-          ALTER TABLE petitions ADD COLUMN victory_time INTEGER;
-          ALTER TABLE petitions ADD COLUMN removal_reason TEXT NOT NULL DEFAULT '';
-          ALTER TABLE petitions ADD COLUMN remove_time INTEGER;
-          UPDATE petitions SET publish_time = create_time WHERE state != 1;
-          CREATE TABLE petition_milestones (
-            petition_id TEXT NOT NULL REFERENCES petitions(id),
-            threshold INTEGER NOT NULL,
-            label TEXT NOT NULL,
-            reach_time INTEGER,
-            PRIMARY KEY (petition_id, threshold)
-          );
-          CREATE TABLE petition_updates (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            id TEXT NOT NULL UNIQUE,
-            petition_id TEXT NOT NULL REFERENCES petitions(id),
-            title TEXT NOT NULL,
-            body TEXT NOT NULL,
-            create_time INTEGER NOT NULL
-          );
-          CREATE INDEX updates_by_petition ON petition_updates (petition_id, seq);
-          ALTER TABLE signatures ADD COLUMN comment TEXT NOT NULL DEFAULT '';
-          ALTER TABLE signatures ADD COLUMN show_name INTEGER NOT NULL DEFAULT 0;
-          ALTER TABLE signatures ADD COLUMN source TEXT NOT NULL DEFAULT '';
-          ALTER TABLE signatures ADD COLUMN country TEXT NOT NULL DEFAULT '';
-          ALTER TABLE signatures ADD COLUMN subdivision TEXT NOT NULL DEFAULT '';
-          ALTER TABLE signatures ADD COLUMN public_name TEXT NOT NULL DEFAULT '';
-          ALTER TABLE signatures ADD COLUMN collected_by TEXT NOT NULL DEFAULT '';
-          CREATE INDEX signatures_by_petition ON signatures (petition_id);
-          -- Indexes hold the rowid after their columns, so these serve keyset pages.
-          CREATE INDEX signatures_by_supporter ON signatures (supporter);
-          CREATE TABLE region_counters (
-            petition_id TEXT NOT NULL REFERENCES petitions(id),
-            country TEXT NOT NULL,
-            subdivision TEXT NOT NULL,
-            signature_count INTEGER NOT NULL,
-            PRIMARY KEY (petition_id, country, subdivision)
-          );
-          INSERT INTO region_counters (petition_id, country, subdivision, signature_count)
-            SELECT petition_id, '', '', COUNT(*) FROM signatures GROUP BY petition_id;
-          CREATE TABLE sign_requests (
-            caller TEXT NOT NULL,
-            request_id TEXT NOT NULL,
-            fingerprint BLOB NOT NULL,
-            answer BLOB NOT NULL,
-            create_time INTEGER NOT NULL,
-            PRIMARY KEY (caller, request_id)
-          );
-          """)
-      }
-      migrator.registerMigration("3 counter versions and signature history") { db in
-        try db.execute(sql: """
-          ALTER TABLE petition_counters ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
-          ALTER TABLE petition_counters ADD COLUMN last_signature_time INTEGER;
-          UPDATE petition_counters SET version = signature_count,
-            last_signature_time = (SELECT MAX(create_time) FROM signatures WHERE petition_id = petition_counters.petition_id);
-          """)
-        // One table per bucket size, filled from the signatures already stored.
-        for size in HistoryBucketSize.allCases {
-          try db.execute(sql: """
-            CREATE TABLE signatures_per_\(size.rawValue) (
-              petition_id TEXT NOT NULL REFERENCES petitions(id),
-              bucket_start INTEGER NOT NULL,
-              signature_count INTEGER NOT NULL,
-              PRIMARY KEY (petition_id, bucket_start)
-            ) WITHOUT ROWID;
-            CREATE INDEX signatures_per_\(size.rawValue)_by_time ON signatures_per_\(size.rawValue) (bucket_start);
-            INSERT INTO signatures_per_\(size.rawValue) (petition_id, bucket_start, signature_count)
-              SELECT petition_id, (create_time / 1000) - ((create_time / 1000) % \(size.seconds)), COUNT(*)
-              FROM signatures GROUP BY 1, 2;
-            """)
-        }
-      }
-      // The retry answers stored so far held the whole request (email and
-      // names) with no end: they go. A retry of a request made before this
-      // migration finds the signature already there instead.
-      migrator.registerMigration("4 retry answers expire, close times") { db in
-        try db.execute(sql: """
-          DELETE FROM sign_requests;
-          ALTER TABLE sign_requests ADD COLUMN signature_id TEXT NOT NULL DEFAULT '';
-          CREATE INDEX sign_requests_by_time ON sign_requests (create_time);
-          CREATE INDEX sign_requests_by_signature ON sign_requests (signature_id);
-          ALTER TABLE petitions ADD COLUMN close_time INTEGER;
-          UPDATE petitions SET close_time = update_time WHERE state IN (3, 4, 5, 6);
-          CREATE INDEX petitions_by_close_time ON petitions (close_time);
-          """)
-      }
-      migrator.registerMigration("5 signature ledger") { db in
-        try db.execute(sql: """
-          ALTER TABLE signatures ADD COLUMN signer_salt BLOB;
-          CREATE TABLE ledger_entries (
-            petition_id TEXT NOT NULL REFERENCES petitions(id),
-            position INTEGER NOT NULL,
-            kind INTEGER NOT NULL,
-            signature_id TEXT NOT NULL,
-            time INTEGER NOT NULL,
-            signer_hash BLOB,
-            commitment BLOB NOT NULL,
-            head BLOB NOT NULL,
-            PRIMARY KEY (petition_id, position)
-          ) WITHOUT ROWID;
-          """)
-        // The signatures stored before the ledger open each chain, in the
-        // order they were made.
-        let rows = try Row.fetchAll(db, sql: "SELECT id, petition_id, supporter, create_time FROM signatures ORDER BY rowid")
-        for row in rows {
-          let salt = LedgerChain.newSalt()
-          try db.execute(sql: "UPDATE signatures SET signer_salt = ? WHERE id = ?", arguments: [salt, row["id"] as String])
-          try Self.appendLedger(
-            db, petitionID: row["petition_id"], kind: .signature, signatureID: row["id"], time: row["create_time"],
-            signerHash: LedgerChain.signerHash(salt: salt, supporter: row["supporter"]))
-        }
-      }
-      migrator.registerMigration("6 verification") { db in
-        try db.execute(sql: """
-          ALTER TABLE petitions ADD COLUMN require_verification INTEGER NOT NULL DEFAULT 0;
-          ALTER TABLE petition_counters ADD COLUMN pending_count INTEGER NOT NULL DEFAULT 0;
-          ALTER TABLE signatures ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
-          ALTER TABLE signatures ADD COLUMN verification_hash BLOB;
-          ALTER TABLE signatures ADD COLUMN verification_expire_time INTEGER;
-          CREATE UNIQUE INDEX signatures_by_verification ON signatures (verification_hash) WHERE verification_hash IS NOT NULL;
-          CREATE INDEX signatures_waiting ON signatures (verification_expire_time) WHERE pending = 1;
-          """)
-      }
-      migrator.registerMigration("7 fraud marks") { db in
-        try db.execute(sql: """
-          ALTER TABLE signatures ADD COLUMN suspect INTEGER NOT NULL DEFAULT 0;
-          ALTER TABLE signatures ADD COLUMN ip_hash BLOB;
-          ALTER TABLE signatures ADD COLUMN domain_hash BLOB;
-          ALTER TABLE petition_counters ADD COLUMN suspect_count INTEGER NOT NULL DEFAULT 0;
-          CREATE INDEX signatures_by_ip ON signatures (petition_id, ip_hash, create_time) WHERE ip_hash IS NOT NULL;
-          CREATE INDEX signatures_by_domain ON signatures (petition_id, domain_hash, create_time) WHERE domain_hash IS NOT NULL;
-          CREATE INDEX signatures_suspect ON signatures (petition_id) WHERE suspect = 1;
-          CREATE TABLE blocked_signers (
-            kind INTEGER NOT NULL,
-            value_hash BLOB NOT NULL,
-            PRIMARY KEY (kind, value_hash)
-          ) WITHOUT ROWID;
-          """)
-      }
-      migrator.registerMigration("8 invalidation jobs") { db in
-        try db.execute(sql: """
-          CREATE TABLE invalidation_jobs (
-            id TEXT PRIMARY KEY,
-            petition_id TEXT,
-            domain_hash BLOB,
-            ip_hash BLOB,
-            start_time INTEGER,
-            end_time INTEGER,
-            state INTEGER NOT NULL,
-            invalidated INTEGER NOT NULL DEFAULT 0,
-            create_time INTEGER NOT NULL,
-            update_time INTEGER NOT NULL
-          );
-          CREATE INDEX invalidation_jobs_running ON invalidation_jobs (state);
-          """)
-      }
-      migrator.registerMigration("9 offline signatures") { db in
-        try db.execute(sql: """
-          ALTER TABLE signatures ADD COLUMN offline INTEGER NOT NULL DEFAULT 0;
-          ALTER TABLE petition_counters ADD COLUMN offline_count INTEGER NOT NULL DEFAULT 0;
-          """)
-      }
-      migrator.registerMigration("10 partner events") { db in
-        try db.execute(sql: """
-          CREATE TABLE events (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            organization TEXT NOT NULL,
-            sequence INTEGER NOT NULL,
-            create_time INTEGER NOT NULL,
-            supporter TEXT NOT NULL DEFAULT '',
-            body BLOB NOT NULL,
-            UNIQUE (organization, sequence)
-          );
-          CREATE INDEX events_by_time ON events (create_time);
-          CREATE INDEX events_by_supporter ON events (supporter);
-          CREATE TABLE event_heads (
-            organization TEXT PRIMARY KEY,
-            last_sequence INTEGER NOT NULL,
-            pruned_through INTEGER NOT NULL DEFAULT 0
-          ) WITHOUT ROWID;
-          """)
-      }
-      // The collecting organization's copy of a signature event keeps the
-      // signer too (for its own identifiers of them) without showing it.
-      migrator.registerMigration("11 event signers for identifiers") { db in
-        try db.execute(sql: """
-          ALTER TABLE events ADD COLUMN supporter_shown INTEGER NOT NULL DEFAULT 1;
-          """)
-      }
-      // How far each other service's outbox was appended (see AppendEvents).
-      migrator.registerMigration("12 event sources") { db in
-        try db.execute(sql: """
-          CREATE TABLE event_sources (
-            source TEXT PRIMARY KEY,
-            last_id INTEGER NOT NULL
-          ) WITHOUT ROWID;
-          """)
-      }
-    }
+    pool = try SQLiteDatabase.open(directory: directory, file: "petition.sqlite") { Self.registerMigrations(&$0) }
     writer = GroupCommitWriter(pool: pool, name: "sign", state: SignTransaction.self) { ProcessMetrics.recordCommitSize($0) }
     replays = CallBatcher(maximumBatch: 512) { [pool] lookups in
       try await pool.tracedRead(function: "replay") { db in
@@ -267,6 +31,305 @@ public struct SQLitePetitionRepository: PetitionRepository {
       }
     }
     pool.writeWithoutTransaction { [signables] db in db.add(transactionObserver: signables, extent: .databaseLifetime) }
+  }
+
+  /// The schema, migration by migration: shipped ones frozen as literal SQL.
+  static func registerMigrations(_ migrator: inout DatabaseMigrator) {
+    migrator.registerMigration("1 petitions and signatures") { db in
+      try db.execute(sql: """
+        CREATE TABLE petitions (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          id TEXT NOT NULL UNIQUE,
+          organization TEXT NOT NULL,
+          title TEXT NOT NULL,
+          summary TEXT NOT NULL,
+          body TEXT NOT NULL,
+          state INTEGER NOT NULL,
+          create_time INTEGER NOT NULL,
+          update_time INTEGER NOT NULL
+        );
+        CREATE INDEX petitions_by_organization ON petitions (organization, seq);
+        CREATE TABLE petition_counters (
+          petition_id TEXT PRIMARY KEY REFERENCES petitions(id),
+          signature_count INTEGER NOT NULL,
+          update_time INTEGER NOT NULL
+        );
+        CREATE TABLE signatures (
+          id TEXT PRIMARY KEY,
+          petition_id TEXT NOT NULL REFERENCES petitions(id),
+          supporter TEXT NOT NULL,
+          create_time INTEGER NOT NULL,
+          UNIQUE (petition_id, supporter)
+        );
+        """)
+    }
+    migrator.registerMigration("2 targets, milestones, updates, regions, retries") { db in
+      try db.execute(sql: """
+        ALTER TABLE petitions ADD COLUMN letter TEXT NOT NULL DEFAULT '';
+        ALTER TABLE petitions ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE petitions ADD COLUMN image_uri TEXT NOT NULL DEFAULT '';
+        ALTER TABLE petitions ADD COLUMN deadline_time INTEGER;
+        ALTER TABLE petitions ADD COLUMN targets TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE petitions ADD COLUMN publish_time INTEGER;
+        ALTER TABLE petitions ADD COLUMN victory_note TEXT NOT NULL DEFAULT '';
+        ALTER TABLE petitions ADD COLUMN victory_time INTEGER;
+        ALTER TABLE petitions ADD COLUMN removal_reason TEXT NOT NULL DEFAULT '';
+        ALTER TABLE petitions ADD COLUMN remove_time INTEGER;
+        UPDATE petitions SET publish_time = create_time WHERE state != 1;
+        CREATE TABLE petition_milestones (
+          petition_id TEXT NOT NULL REFERENCES petitions(id),
+          threshold INTEGER NOT NULL,
+          label TEXT NOT NULL,
+          reach_time INTEGER,
+          PRIMARY KEY (petition_id, threshold)
+        );
+        CREATE TABLE petition_updates (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          id TEXT NOT NULL UNIQUE,
+          petition_id TEXT NOT NULL REFERENCES petitions(id),
+          title TEXT NOT NULL,
+          body TEXT NOT NULL,
+          create_time INTEGER NOT NULL
+        );
+        CREATE INDEX updates_by_petition ON petition_updates (petition_id, seq);
+        ALTER TABLE signatures ADD COLUMN comment TEXT NOT NULL DEFAULT '';
+        ALTER TABLE signatures ADD COLUMN show_name INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE signatures ADD COLUMN source TEXT NOT NULL DEFAULT '';
+        ALTER TABLE signatures ADD COLUMN country TEXT NOT NULL DEFAULT '';
+        ALTER TABLE signatures ADD COLUMN subdivision TEXT NOT NULL DEFAULT '';
+        ALTER TABLE signatures ADD COLUMN public_name TEXT NOT NULL DEFAULT '';
+        ALTER TABLE signatures ADD COLUMN collected_by TEXT NOT NULL DEFAULT '';
+        CREATE INDEX signatures_by_petition ON signatures (petition_id);
+        -- Indexes hold the rowid after their columns, so these serve keyset pages.
+        CREATE INDEX signatures_by_supporter ON signatures (supporter);
+        CREATE TABLE region_counters (
+          petition_id TEXT NOT NULL REFERENCES petitions(id),
+          country TEXT NOT NULL,
+          subdivision TEXT NOT NULL,
+          signature_count INTEGER NOT NULL,
+          PRIMARY KEY (petition_id, country, subdivision)
+        );
+        INSERT INTO region_counters (petition_id, country, subdivision, signature_count)
+          SELECT petition_id, '', '', COUNT(*) FROM signatures GROUP BY petition_id;
+        CREATE TABLE sign_requests (
+          caller TEXT NOT NULL,
+          request_id TEXT NOT NULL,
+          fingerprint BLOB NOT NULL,
+          answer BLOB NOT NULL,
+          create_time INTEGER NOT NULL,
+          PRIMARY KEY (caller, request_id)
+        );
+        """)
+    }
+    migrator.registerMigration("3 counter versions and signature history") { db in
+      try db.execute(sql: """
+        ALTER TABLE petition_counters ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE petition_counters ADD COLUMN last_signature_time INTEGER;
+        UPDATE petition_counters SET version = signature_count,
+          last_signature_time = (SELECT MAX(create_time) FROM signatures WHERE petition_id = petition_counters.petition_id);
+        """)
+      // One table per bucket size, filled from the signatures already stored.
+      for size in HistoryBucketSize.allCases {
+        try db.execute(sql: """
+          CREATE TABLE signatures_per_\(size.rawValue) (
+            petition_id TEXT NOT NULL REFERENCES petitions(id),
+            bucket_start INTEGER NOT NULL,
+            signature_count INTEGER NOT NULL,
+            PRIMARY KEY (petition_id, bucket_start)
+          ) WITHOUT ROWID;
+          CREATE INDEX signatures_per_\(size.rawValue)_by_time ON signatures_per_\(size.rawValue) (bucket_start);
+          INSERT INTO signatures_per_\(size.rawValue) (petition_id, bucket_start, signature_count)
+            SELECT petition_id, (create_time / 1000) - ((create_time / 1000) % \(size.seconds)), COUNT(*)
+            FROM signatures GROUP BY 1, 2;
+          """)
+      }
+    }
+    // The retry answers stored so far held the whole request (email and
+    // names) with no end: they go. A retry of a request made before this
+    // migration finds the signature already there instead.
+    migrator.registerMigration("4 retry answers expire, close times") { db in
+      try db.execute(sql: """
+        DELETE FROM sign_requests;
+        ALTER TABLE sign_requests ADD COLUMN signature_id TEXT NOT NULL DEFAULT '';
+        CREATE INDEX sign_requests_by_time ON sign_requests (create_time);
+        CREATE INDEX sign_requests_by_signature ON sign_requests (signature_id);
+        ALTER TABLE petitions ADD COLUMN close_time INTEGER;
+        UPDATE petitions SET close_time = update_time WHERE state IN (3, 4, 5, 6);
+        CREATE INDEX petitions_by_close_time ON petitions (close_time);
+        """)
+    }
+    migrator.registerMigration("5 signature ledger") { db in
+      try db.execute(sql: """
+        ALTER TABLE signatures ADD COLUMN signer_salt BLOB;
+        CREATE TABLE ledger_entries (
+          petition_id TEXT NOT NULL REFERENCES petitions(id),
+          position INTEGER NOT NULL,
+          kind INTEGER NOT NULL,
+          signature_id TEXT NOT NULL,
+          time INTEGER NOT NULL,
+          signer_hash BLOB,
+          commitment BLOB NOT NULL,
+          head BLOB NOT NULL,
+          PRIMARY KEY (petition_id, position)
+        ) WITHOUT ROWID;
+        """)
+      // The signatures stored before the ledger open each chain, in the
+      // order they were made.
+      let rows = try Row.fetchAll(db, sql: "SELECT id, petition_id, supporter, create_time FROM signatures ORDER BY rowid")
+      for row in rows {
+        let salt = LedgerChain.newSalt()
+        try db.execute(sql: "UPDATE signatures SET signer_salt = ? WHERE id = ?", arguments: [salt, row["id"] as String])
+        try Self.appendLedger(
+          db, petitionID: row["petition_id"], kind: .signature, signatureID: row["id"], time: row["create_time"],
+          signerHash: LedgerChain.signerHash(salt: salt, supporter: row["supporter"]))
+      }
+    }
+    migrator.registerMigration("6 verification") { db in
+      try db.execute(sql: """
+        ALTER TABLE petitions ADD COLUMN require_verification INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE petition_counters ADD COLUMN pending_count INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE signatures ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE signatures ADD COLUMN verification_hash BLOB;
+        ALTER TABLE signatures ADD COLUMN verification_expire_time INTEGER;
+        CREATE UNIQUE INDEX signatures_by_verification ON signatures (verification_hash) WHERE verification_hash IS NOT NULL;
+        CREATE INDEX signatures_waiting ON signatures (verification_expire_time) WHERE pending = 1;
+        """)
+    }
+    migrator.registerMigration("7 fraud marks") { db in
+      try db.execute(sql: """
+        ALTER TABLE signatures ADD COLUMN suspect INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE signatures ADD COLUMN ip_hash BLOB;
+        ALTER TABLE signatures ADD COLUMN domain_hash BLOB;
+        ALTER TABLE petition_counters ADD COLUMN suspect_count INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX signatures_by_ip ON signatures (petition_id, ip_hash, create_time) WHERE ip_hash IS NOT NULL;
+        CREATE INDEX signatures_by_domain ON signatures (petition_id, domain_hash, create_time) WHERE domain_hash IS NOT NULL;
+        CREATE INDEX signatures_suspect ON signatures (petition_id) WHERE suspect = 1;
+        CREATE TABLE blocked_signers (
+          kind INTEGER NOT NULL,
+          value_hash BLOB NOT NULL,
+          PRIMARY KEY (kind, value_hash)
+        ) WITHOUT ROWID;
+        """)
+    }
+    migrator.registerMigration("8 invalidation jobs") { db in
+      try db.execute(sql: """
+        CREATE TABLE invalidation_jobs (
+          id TEXT PRIMARY KEY,
+          petition_id TEXT,
+          domain_hash BLOB,
+          ip_hash BLOB,
+          start_time INTEGER,
+          end_time INTEGER,
+          state INTEGER NOT NULL,
+          invalidated INTEGER NOT NULL DEFAULT 0,
+          create_time INTEGER NOT NULL,
+          update_time INTEGER NOT NULL
+        );
+        CREATE INDEX invalidation_jobs_running ON invalidation_jobs (state);
+        """)
+    }
+    migrator.registerMigration("9 offline signatures") { db in
+      try db.execute(sql: """
+        ALTER TABLE signatures ADD COLUMN offline INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE petition_counters ADD COLUMN offline_count INTEGER NOT NULL DEFAULT 0;
+        """)
+    }
+    migrator.registerMigration("10 partner events") { db in
+      try db.execute(sql: """
+        CREATE TABLE events (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          organization TEXT NOT NULL,
+          sequence INTEGER NOT NULL,
+          create_time INTEGER NOT NULL,
+          supporter TEXT NOT NULL DEFAULT '',
+          body BLOB NOT NULL,
+          UNIQUE (organization, sequence)
+        );
+        CREATE INDEX events_by_time ON events (create_time);
+        CREATE INDEX events_by_supporter ON events (supporter);
+        CREATE TABLE event_heads (
+          organization TEXT PRIMARY KEY,
+          last_sequence INTEGER NOT NULL,
+          pruned_through INTEGER NOT NULL DEFAULT 0
+        ) WITHOUT ROWID;
+        """)
+    }
+    // The collecting organization's copy of a signature event keeps the
+    // signer too (for its own identifiers of them) without showing it.
+    migrator.registerMigration("11 event signers for identifiers") { db in
+      try db.execute(sql: """
+        ALTER TABLE events ADD COLUMN supporter_shown INTEGER NOT NULL DEFAULT 1;
+        """)
+    }
+    // How far each other service's outbox was appended (see AppendEvents).
+    migrator.registerMigration("12 event sources") { db in
+      try db.execute(sql: """
+        CREATE TABLE event_sources (
+          source TEXT PRIMARY KEY,
+          last_id INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        """)
+    }
+    // Signatures and events keyed by a local integer per signer (see
+    // SignerKeys), given in the order each first signed; an anonymous
+    // signature has none. The table is rebuilt to change its one
+    // signature per person and petition, keeping every rowid.
+    migrator.registerMigration("13 local signer keys") { db in
+      try db.execute(sql: """
+        CREATE TABLE signers (
+          key INTEGER PRIMARY KEY,
+          supporter TEXT NOT NULL UNIQUE
+        );
+        INSERT INTO signers (supporter)
+          SELECT supporter FROM signatures WHERE supporter NOT LIKE 'anonymous/%'
+          GROUP BY supporter ORDER BY MIN(rowid);
+        INSERT OR IGNORE INTO signers (supporter)
+          SELECT supporter FROM events WHERE supporter != '' GROUP BY supporter ORDER BY MIN(id);
+        CREATE TABLE signatures_keyed (
+          id TEXT PRIMARY KEY,
+          petition_id TEXT NOT NULL REFERENCES petitions(id),
+          supporter TEXT NOT NULL,
+          create_time INTEGER NOT NULL,
+          comment TEXT NOT NULL DEFAULT '',
+          show_name INTEGER NOT NULL DEFAULT 0,
+          source TEXT NOT NULL DEFAULT '',
+          country TEXT NOT NULL DEFAULT '',
+          subdivision TEXT NOT NULL DEFAULT '',
+          public_name TEXT NOT NULL DEFAULT '',
+          collected_by TEXT NOT NULL DEFAULT '',
+          signer_salt BLOB,
+          pending INTEGER NOT NULL DEFAULT 0,
+          verification_hash BLOB,
+          verification_expire_time INTEGER,
+          suspect INTEGER NOT NULL DEFAULT 0,
+          ip_hash BLOB,
+          domain_hash BLOB,
+          offline INTEGER NOT NULL DEFAULT 0,
+          signer INTEGER REFERENCES signers(key),
+          UNIQUE (petition_id, signer)
+        );
+        INSERT INTO signatures_keyed (rowid, id, petition_id, supporter, create_time, comment, show_name, source, country,
+            subdivision, public_name, collected_by, signer_salt, pending, verification_hash, verification_expire_time, suspect,
+            ip_hash, domain_hash, offline, signer)
+          SELECT s.rowid, s.id, s.petition_id, s.supporter, s.create_time, s.comment, s.show_name, s.source, s.country,
+            s.subdivision, s.public_name, s.collected_by, s.signer_salt, s.pending, s.verification_hash,
+            s.verification_expire_time, s.suspect, s.ip_hash, s.domain_hash, s.offline, k.key
+          FROM signatures s LEFT JOIN signers k ON k.supporter = s.supporter ORDER BY s.rowid;
+        DROP TABLE signatures;
+        ALTER TABLE signatures_keyed RENAME TO signatures;
+        CREATE INDEX signatures_by_petition ON signatures (petition_id);
+        CREATE INDEX signatures_by_signer ON signatures (signer);
+        CREATE UNIQUE INDEX signatures_by_verification ON signatures (verification_hash) WHERE verification_hash IS NOT NULL;
+        CREATE INDEX signatures_waiting ON signatures (verification_expire_time) WHERE pending = 1;
+        CREATE INDEX signatures_by_ip ON signatures (petition_id, ip_hash, create_time) WHERE ip_hash IS NOT NULL;
+        CREATE INDEX signatures_by_domain ON signatures (petition_id, domain_hash, create_time) WHERE domain_hash IS NOT NULL;
+        CREATE INDEX signatures_suspect ON signatures (petition_id) WHERE suspect = 1;
+        ALTER TABLE events ADD COLUMN signer INTEGER;
+        UPDATE events SET signer = (SELECT key FROM signers WHERE supporter = events.supporter) WHERE supporter != '';
+        DROP INDEX events_by_supporter;
+        CREATE INDEX events_by_signer ON events (signer) WHERE signer IS NOT NULL;
+        """)
+    }
   }
 
   /// The database, for tests that check its settings.
@@ -472,15 +535,16 @@ public struct SQLitePetitionRepository: PetitionRepository {
       record.suspect = try marks.map { try Self.isSuspect(db, petitionID: signature.petitionID, marks: $0, now: time) } ?? false
       // Only a signature that counts has a place in the ledger.
       let salt = record.pending || record.suspect ? nil : LedgerChain.newSalt()
+      let signer = try SignerKeys.key(db, supporter: record.supporter)
       func insert() throws -> Bool {
         try db.cachedStatement(
           sql: """
-            INSERT OR IGNORE INTO signatures (id, petition_id, supporter, create_time, comment, show_name, source, country,
+            INSERT OR IGNORE INTO signatures (id, petition_id, supporter, signer, create_time, comment, show_name, source, country,
               subdivision, public_name, collected_by, pending, verification_hash, verification_expire_time, suspect, ip_hash,
               domain_hash, signer_salt)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """
-        ).execute(arguments: [record.id, record.petitionID, record.supporter, time, record.comment, record.showName,
+        ).execute(arguments: [record.id, record.petitionID, record.supporter, signer, time, record.comment, record.showName,
                       record.source, record.country, record.subdivision, record.publicName, record.collectedBy,
                       record.pending, verification?.tokenHash, verification?.expireTime.millisecondsSince1970, record.suspect,
                       marks?.ipHash, marks?.domainHash, salt])
@@ -493,9 +557,9 @@ public struct SQLitePetitionRepository: PetitionRepository {
         try db.cachedStatement(
           sql: """
             DELETE FROM signatures
-            WHERE petition_id = ? AND supporter = ? AND pending = 1 AND suspect = 0 AND verification_expire_time < ?
+            WHERE petition_id = ? AND signer = ? AND pending = 1 AND suspect = 0 AND verification_expire_time < ?
             """
-        ).execute(arguments: [signature.petitionID, signature.supporter, time])
+        ).execute(arguments: [signature.petitionID, signer, time])
         if db.changesCount > 0 {
           try db.cachedStatement(sql: "UPDATE petition_counters SET pending_count = pending_count - 1 WHERE petition_id = ?")
             .execute(arguments: [signature.petitionID])
@@ -516,7 +580,7 @@ public struct SQLitePetitionRepository: PetitionRepository {
         }
         outcome = try transaction.outcome(db, record, alreadySigned: false)
       } else {
-        let stored = try Self.stored(db, petitionID: signature.petitionID, supporter: signature.supporter)!
+        let stored = try Self.stored(db, petitionID: signature.petitionID, signer: signer)!
         outcome = try transaction.outcome(db, stored, alreadySigned: true)
       }
       if let key {
@@ -534,7 +598,8 @@ public struct SQLitePetitionRepository: PetitionRepository {
   public func withdraw(petitionID: String, supporter: String, now: Date) async throws -> SignOutcome? {
     try await pool.tracedWrite { db in
       guard let stored = try Row.fetchOne(
-        db, sql: "SELECT rowid, * FROM signatures WHERE petition_id = ? AND supporter = ?", arguments: [petitionID, supporter]
+        db, sql: "SELECT rowid, * FROM signatures WHERE petition_id = ? AND signer = \(SignerKeys.lookup)",
+        arguments: [petitionID, supporter]
       ).map(Self.signatureRecord) else { return nil }
       try Self.remove(db, stored, because: .signatureWithdrawn, now: now.millisecondsSince1970)
       return try Self.outcome(db, stored, alreadySigned: false)
@@ -604,11 +669,11 @@ public struct SQLitePetitionRepository: PetitionRepository {
     try tally.apply(db, now: now)
   }
 
-  /// A signature of a petition by a supporter, as stored.
-  static func stored(_ db: Database, petitionID: String, supporter: String) throws -> SignatureRecord? {
+  /// A signature of a petition by a signer (their key), as stored.
+  static func stored(_ db: Database, petitionID: String, signer: Int64) throws -> SignatureRecord? {
     try Row.fetchOne(
-      db.cachedStatement(sql: "SELECT rowid, * FROM signatures WHERE petition_id = ? AND supporter = ?"),
-      arguments: [petitionID, supporter]
+      db.cachedStatement(sql: "SELECT rowid, * FROM signatures WHERE petition_id = ? AND signer = ?"),
+      arguments: [petitionID, signer]
     ).map(Self.signatureRecord)
   }
 
@@ -659,10 +724,10 @@ public struct SQLitePetitionRepository: PetitionRepository {
 
   public func signatures(supporter: String, organization: String?, before: Int64, limit: Int) async throws -> (signatures: [SignatureRecord], hasMore: Bool) {
     guard let organization else {
-      return try await pageOfSignatures(where: "supporter = ?", [supporter], before: before, limit: limit)
+      return try await pageOfSignatures(where: "signer = \(SignerKeys.lookup)", [supporter], before: before, limit: limit)
     }
     return try await pageOfSignatures(
-      where: "supporter = ? AND petition_id IN (SELECT id FROM petitions WHERE organization = ?)",
+      where: "signer = \(SignerKeys.lookup) AND petition_id IN (SELECT id FROM petitions WHERE organization = ?)",
       [supporter, organization], before: before, limit: limit)
   }
 
@@ -776,7 +841,6 @@ extension SQLitePetitionRepository {
           """,
         arguments: [after, PetitionState.removed.rawValue, limit])
       guard let first = rows.first?["id"] as String?, let last = rows.last?["id"] as String? else { return [] }
-      // The (petition_id, supporter) unique index covers this range read.
       var supporters: [String: [String]] = [:]
       let cursor = try Row.fetchCursor(
         db, sql: "SELECT petition_id, supporter FROM signatures WHERE petition_id BETWEEN ? AND ? AND pending = 0 AND suspect = 0",
