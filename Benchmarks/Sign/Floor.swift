@@ -34,15 +34,17 @@ struct Floor: AsyncParsableCommand {
     name: .customLong("checkpoint-pages"),
     help: "The WAL's length in pages at which a commit checkpoints it (the services': \(SQLiteDatabase.checkpointPages); SQLite's default: 1000).")
   var checkpointPages = SQLiteDatabase.checkpointPages
-  @Flag(name: .customLong("ordered-signature-ids"), help: "Make signature ids in the order they are written (a sorted prefix, a random rest), for experiments.")
-  var orderedSignatureIDs = false
+  @Flag(
+    name: .customLong("random-signature-ids"),
+    help: "Make signature ids wholly random, as petition-service did before they began with their time, for comparison.")
+  var randomSignatureIDs = false
   @Flag(name: .customLong("ordered-supporter-ids"), help: "Make supporter ids in the order they are written, for experiments.")
   var orderedSupporterIDs = false
 
-  /// An id of the usual shape whose first characters sort by `number`
-  /// (bytewise: digits before letters), the rest random.
+  /// A supporter id of the usual shape whose first characters sort by
+  /// `number` (bytewise: digits before letters), the rest random.
   static func orderedID(_ number: Int) -> String {
-    let sorted = Array("234567abcdefghijklmnopqrstuvwxyz".utf8)
+    let sorted = ResourceName.sortedAlphabet
     var bytes: [UInt8] = [UInt8(ascii: "a")]
     for shift in stride(from: 35, through: 0, by: -5) { bytes.append(sorted[(number >> shift) & 31]) }
     let random = ResourceName.newID().utf8
@@ -144,7 +146,7 @@ struct Floor: AsyncParsableCommand {
           try db.inTransaction(.immediate) {
             let end = min(start + batch, signatures)
             for number in start..<end {
-              let id = orderedSignatureIDs ? Self.orderedID(number) : ResourceName.newID()
+              let id = randomSignatureIDs ? ResourceName.newID() : ResourceName.newTimeOrderedID(at: Date())
               let salt = LedgerChain.newSalt()
               let time = now - Int64(number)
               // The signer's local key, given as the service does (looked up first).

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Resource names (AIP-122) and the ids inside them.
 public enum ResourceName {
   /// The id of `collection/{id}`, or nil when `name` is not in that shape.
@@ -34,6 +36,32 @@ public enum ResourceName {
       if index < 12 { bits.0 >>= 5 } else { bits.1 >>= 5 }
       bytes.append(alphabet[Int(value)])
     }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// The characters of a time-ordered id's clock, in bytewise order
+  /// (digits sort before letters), so that comparing ids compares times.
+  public static let sortedAlphabet = Array("234567abcdefghijklmnopqrstuvwxyz".utf8)
+
+  /// The milliseconds a time-ordered id can hold: 26 × 2⁴⁰, until the year 2875.
+  static let orderedMillisecondLimit: Int64 = 26 << 40
+
+  /// A new id that sorts by `time` and is as unguessable as `newID()`:
+  /// a letter and 8 characters of base 32 holding the milliseconds since
+  /// 1970 (in an order that compares bytewise like the times), then a whole
+  /// `newID()` — 25 characters. Rows keyed by such ids are appended to their
+  /// index instead of landing on a random page of it. The id tells whoever
+  /// sees it when it was made, to the millisecond, so use it only where the
+  /// row's time is no secret from them (a signature's, say).
+  public static func newTimeOrderedID(at time: Date) -> String {
+    // Clamped as a Double first: converting an out-of-range Double traps.
+    let since1970 = (time.timeIntervalSince1970 * 1000).rounded()
+    let milliseconds = since1970.isNaN ? 0 : Int64(min(max(since1970, 0), Double(orderedMillisecondLimit - 1)))
+    let sorted = sortedAlphabet
+    var bytes: [UInt8] = [idAlphabet[Int(milliseconds >> 40)]]
+    bytes.reserveCapacity(25)
+    for shift in stride(from: 35, through: 0, by: -5) { bytes.append(sorted[Int((milliseconds >> Int64(shift)) & 31)]) }
+    bytes.append(contentsOf: newID().utf8)
     return String(decoding: bytes, as: UTF8.self)
   }
 

@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import GRPCProtobuf
 import GroundswellAPI
+import GroundswellModel
 import GroundswellRuntime
 import SwiftProtobuf
 import Testing
@@ -48,7 +49,9 @@ import Testing
           Self.item("noname@example.org", at: signedOn, givenName: ""),
         ]
       }
+      let start = Date()
       let response = try await api.petitions.importSignatures(request, metadata: bearer(key))
+      let end = Date()
       #expect(response.results.map(\.index) == Array(0..<8))
       #expect(response.results.map(\.outcome) == [.signed, .invalid, .alreadySigned, .signed, .alreadySigned, .invalid, .invalid, .invalid])
       #expect(response.results[1].violations.map(\.field) == ["signer.email"])
@@ -58,6 +61,12 @@ import Testing
       #expect(response.results[7].violations.map(\.field) == ["signer.given_name"])
       #expect(response.results[4].signature == response.results[0].signature, "a repeat within the call names the first")
       #expect(response.results[0].signature.hasPrefix(petition + "/signatures/"))
+      // An imported signature's id begins with when it was recorded, not
+      // with the sign_time the partner gave.
+      let id = String(response.results[0].signature.dropFirst(petition.count + "/signatures/".count))
+      #expect(id.utf8.count == 25 && ResourceName.isValidID(id))
+      #expect(ResourceName.newTimeOrderedID(at: start).prefix(9) <= id.prefix(9))
+      #expect(id.prefix(9) <= ResourceName.newTimeOrderedID(at: end).prefix(9))
       #expect(response.results[2].supporter.hasPrefix("supporters/"))
       #expect((response.signedCount, response.alreadySignedCount, response.invalidCount) == (2, 2, 4))
       #expect(response.signatureCount == 3)

@@ -1,6 +1,8 @@
+import Foundation
 import GRPCCore
 import GRPCProtobuf
 import GroundswellAPI
+import GroundswellModel
 import GroundswellRuntime
 import Testing
 
@@ -19,10 +21,18 @@ import Testing
       #expect(before.petitionCount == 2)
       let grandBefore = try await api.totals.getGrandTotal(.init(), metadata: bearer(key))
 
+      let start = Date()
       let signed = try await sign(api, first, email: "rosa@example.org", key: key)
+      let end = Date()
       #expect(!signed.alreadySigned)
       #expect(signed.signatureCount == 1)
       #expect(signed.signature.name.hasPrefix(first + "/signatures/"))
+      // A signature's id begins with the time it was recorded, then 16
+      // random characters, so that ids sort in the order they were written.
+      let id = String(signed.signature.name.dropFirst(first.count + "/signatures/".count))
+      #expect(id.utf8.count == 25 && ResourceName.isValidID(id))
+      #expect(ResourceName.newTimeOrderedID(at: start).prefix(9) <= id.prefix(9))
+      #expect(id.prefix(9) <= ResourceName.newTimeOrderedID(at: end).prefix(9))
       _ = try await sign(api, second, email: "rosa@example.org", key: key)
       _ = try await sign(api, second, email: "lee@example.org", key: key)
 

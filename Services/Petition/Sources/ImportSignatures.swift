@@ -58,7 +58,7 @@ extension PetitionHandlers {
         postalCode: item.signer.postalCode.trimmingWhitespace().uppercased(), region: region, organization: collector,
         optInOrganization: item.optIn ? collector : nil, optInSource: item.source, identifiers: item.signer.identifiers)
       var record = SignatureRecord(
-        id: ResourceName.newID(), petitionID: petition.id, supporter: "", createTime: signTime,
+        id: ResourceName.newTimeOrderedID(at: now), petitionID: petition.id, supporter: "", createTime: signTime,
         comment: item.comment.trimmingWhitespace(), showName: item.showName, source: item.source.trimmingWhitespace(),
         country: region?.country ?? "", subdivision: region?.subdivision ?? "",
         publicName: item.showName ? Self.publicName(given: givenName, family: familyName) : "",

@@ -53,8 +53,9 @@ extension PetitionHandlers {
         petitionOrganization: collector == petition.organization ? nil : petition.organization,
         optInOrganization: request.optIn ? collector : nil,
         optInSource: request.source, identifiers: signer.identifiers))
+    let recorded = Date()
     let signature = SignatureRecord(
-      id: ResourceName.newID(), petitionID: petition.id, supporter: supporter, createTime: Date(),
+      id: ResourceName.newTimeOrderedID(at: recorded), petitionID: petition.id, supporter: supporter, createTime: recorded,
       comment: request.comment.trimmingWhitespace(), showName: request.showName, source: request.source.trimmingWhitespace(),
       country: region?.country ?? "", subdivision: region?.subdivision ?? "",
       publicName: request.showName ? Self.publicName(given: givenName, family: familyName) : "",
