@@ -41,15 +41,11 @@ struct Floor: AsyncParsableCommand {
   @Flag(name: .customLong("ordered-supporter-ids"), help: "Make supporter ids in the order they are written, for experiments.")
   var orderedSupporterIDs = false
 
-  /// A supporter id of the usual shape whose first characters sort by
-  /// `number` (bytewise: digits before letters), the rest random.
+  /// A supporter id of the usual shape (16 characters) whose first
+  /// characters sort by `number`, the rest random: the clock part of a
+  /// time-ordered id with `number` for its milliseconds.
   static func orderedID(_ number: Int) -> String {
-    let sorted = ResourceName.sortedAlphabet
-    var bytes: [UInt8] = [UInt8(ascii: "a")]
-    for shift in stride(from: 35, through: 0, by: -5) { bytes.append(sorted[(number >> shift) & 31]) }
-    let random = ResourceName.newID().utf8
-    bytes.append(contentsOf: random.suffix(16 - bytes.count))
-    return String(decoding: bytes, as: UTF8.self)
+    String(ResourceName.newTimeOrderedID(at: Date(timeIntervalSince1970: Double(number) / 1000)).prefix(16))
   }
 
   func validate() throws {

@@ -23,25 +23,31 @@ public enum ResourceName {
   /// A new random id: a letter and 15 characters of lower-case base32, about
   /// 80 bits of randomness, so ids cannot be guessed or enumerated.
   public static func newID() -> String {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(16)
+    appendRandomID(to: &bytes)
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// Appends the 16 characters of a new random id to `bytes`.
+  private static func appendRandomID(to bytes: inout [UInt8]) {
     let alphabet = idAlphabet
     // One getrandom call for all 128 bits, not one per character: ids are
     // made on every signature.
     var bits = (UInt64(0), UInt64(0))
     withUnsafeMutableBytes(of: &bits) { Randomness.fill($0) }
     // The letter from 49 bits (a bias below 2^-44), then 15 × 5 bits.
-    var bytes: [UInt8] = [alphabet[Int((bits.1 >> 15) % 26)]]
-    bytes.reserveCapacity(16)
+    bytes.append(alphabet[Int((bits.1 >> 15) % 26)])
     for index in 0..<15 {
       let value = index < 12 ? bits.0 & 31 : bits.1 & 31
       if index < 12 { bits.0 >>= 5 } else { bits.1 >>= 5 }
       bytes.append(alphabet[Int(value)])
     }
-    return String(decoding: bytes, as: UTF8.self)
   }
 
   /// The characters of a time-ordered id's clock, in bytewise order
   /// (digits sort before letters), so that comparing ids compares times.
-  public static let sortedAlphabet = Array("234567abcdefghijklmnopqrstuvwxyz".utf8)
+  static let sortedAlphabet = Array("234567abcdefghijklmnopqrstuvwxyz".utf8)
 
   /// The milliseconds a time-ordered id can hold: 26 × 2⁴⁰, until the year 2875.
   static let orderedMillisecondLimit: Int64 = 26 << 40
@@ -61,7 +67,7 @@ public enum ResourceName {
     var bytes: [UInt8] = [idAlphabet[Int(milliseconds >> 40)]]
     bytes.reserveCapacity(25)
     for shift in stride(from: 35, through: 0, by: -5) { bytes.append(sorted[Int((milliseconds >> Int64(shift)) & 31)]) }
-    bytes.append(contentsOf: newID().utf8)
+    appendRandomID(to: &bytes)
     return String(decoding: bytes, as: UTF8.self)
   }
 

@@ -2,7 +2,6 @@ import Foundation
 import GRPCCore
 import GRPCProtobuf
 import GroundswellAPI
-import GroundswellModel
 import GroundswellRuntime
 import SwiftProtobuf
 import Testing
@@ -63,10 +62,7 @@ import Testing
       #expect(response.results[0].signature.hasPrefix(petition + "/signatures/"))
       // An imported signature's id begins with when it was recorded, not
       // with the sign_time the partner gave.
-      let id = String(response.results[0].signature.dropFirst(petition.count + "/signatures/".count))
-      #expect(id.utf8.count == 25 && ResourceName.isValidID(id))
-      #expect(ResourceName.newTimeOrderedID(at: start).prefix(9) <= id.prefix(9))
-      #expect(id.prefix(9) <= ResourceName.newTimeOrderedID(at: end).prefix(9))
+      expectRecorded(response.results[0].signature, in: petition, between: start, and: end)
       #expect(response.results[2].supporter.hasPrefix("supporters/"))
       #expect((response.signedCount, response.alreadySignedCount, response.invalidCount) == (2, 2, 4))
       #expect(response.signatureCount == 3)

@@ -29,10 +29,7 @@ import Testing
       #expect(signed.signature.name.hasPrefix(first + "/signatures/"))
       // A signature's id begins with the time it was recorded, then 16
       // random characters, so that ids sort in the order they were written.
-      let id = String(signed.signature.name.dropFirst(first.count + "/signatures/".count))
-      #expect(id.utf8.count == 25 && ResourceName.isValidID(id))
-      #expect(ResourceName.newTimeOrderedID(at: start).prefix(9) <= id.prefix(9))
-      #expect(id.prefix(9) <= ResourceName.newTimeOrderedID(at: end).prefix(9))
+      expectRecorded(signed.signature.name, in: first, between: start, and: end)
       _ = try await sign(api, second, email: "rosa@example.org", key: key)
       _ = try await sign(api, second, email: "lee@example.org", key: key)
 
@@ -257,6 +254,17 @@ import Testing
 }
 
 @discardableResult
+/// Checks that `name` is a signature of `petition` whose id begins with a
+/// time from `start` to `end` (ids sort in the order they were recorded).
+func expectRecorded(
+  _ name: String, in petition: String, between start: Date, and end: Date, sourceLocation: SourceLocation = #_sourceLocation
+) {
+  let id = String(name.dropFirst(petition.count + "/signatures/".count))
+  #expect(id.utf8.count == 25 && ResourceName.isValidID(id), sourceLocation: sourceLocation)
+  #expect(ResourceName.newTimeOrderedID(at: start).prefix(9) <= id.prefix(9), sourceLocation: sourceLocation)
+  #expect(id.prefix(9) <= ResourceName.newTimeOrderedID(at: end).prefix(9), sourceLocation: sourceLocation)
+}
+
 func sign(_ api: GatewayAPI, _ petition: String, email: String, key: String) async throws -> Groundswell_Petition_V1_SignPetitionResponse {
   try await api.petitions.signPetition(
     .with {
