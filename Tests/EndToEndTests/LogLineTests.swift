@@ -24,6 +24,23 @@ import Testing
     #expect(LogTime.iso8601(seconds: -62_198_755_200).utf8.count == 20)
   }
 
+  @Test func theCurrentSecondIsTheClocksSecond() {
+    let before = Int(Date().timeIntervalSince1970)
+    let text = LogTime.now()
+    let after = Int(Date().timeIntervalSince1970)
+    #expect((before...after).map(LogTime.iso8601(seconds:)).contains(text), "\(text)")
+    #expect(LogTime.now().utf8.count == 20)
+  }
+
+  @Test(arguments: [
+    (Duration.zero, "0.000"), (.microseconds(7), "0.007"), (.microseconds(42), "0.042"), (.microseconds(999), "0.999"),
+    (.microseconds(1_000), "1.000"), (.nanoseconds(12_345_678), "12.345"), (.seconds(90), "90000.000"),
+    (.seconds(-1), "0.000"), (.seconds(Int64.max), "3155760000000.000"),
+  ])
+  func durationsAreMillisecondsWithThreeDecimals(duration: Duration, text: String) {
+    #expect(RequestLogInterceptor.milliseconds(duration) == text)
+  }
+
   @Test func logfmtQuotesValuesWithSpacesQuotesOrEqualsAndSortsTheMetadata() {
     let line = LineLogHandler.line(
       time: "2026-12-05T20:25:11Z", level: .info, service: "petition-service", message: "rpc done",

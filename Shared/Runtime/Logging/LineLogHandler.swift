@@ -6,6 +6,7 @@
   import Darwin
 #endif
 import Logging
+import Synchronization
 
 /// The shape of a log line.
 public enum LogFormat: String, Sendable, CaseIterable {
@@ -40,7 +41,7 @@ public struct LineLogHandler: LogHandler {
 
   public func log(event: LogEvent) {
     var line = Self.line(
-      time: LogTime.iso8601(seconds: Int(time(nil))), level: event.level, service: label,
+      time: LogTime.now(), level: event.level, service: label,
       message: event.message.description, metadata: merged(event.metadata), format: format)
     line.append("\n")
     line.withUTF8 { Self.writeAll($0, to: STDERR_FILENO) }
@@ -144,6 +145,18 @@ public struct LineLogHandler: LogHandler {
 
 /// Log timestamps: UTC to the second, as ISO 8601 (`2026-12-05T20:25:11Z`).
 public enum LogTime {
+  /// The last second formatted: lines of the same second share its text.
+  private static let last = Mutex<(seconds: Int, text: String)>((Int.min, ""))
+
+  /// The current second, as `iso8601(seconds:)` formats it.
+  public static func now() -> String {
+    let seconds = Int(time(nil))
+    return last.withLock { last in
+      if last.seconds != seconds { last = (seconds, iso8601(seconds: seconds)) }
+      return last.text
+    }
+  }
+
   public static func iso8601(seconds: Int) -> String {
     var clock = time_t(seconds)
     var parts = tm()

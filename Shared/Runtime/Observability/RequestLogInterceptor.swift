@@ -118,9 +118,17 @@ public struct RequestLogInterceptor: ServerInterceptor {
     return reply
   }
 
-  static func milliseconds(_ duration: Duration) -> String {
+  /// A call's duration in milliseconds with three decimals (`12.345`),
+  /// built without a format string: it is on every call's line. Clamped to
+  /// 0 and to a century.
+  public static func milliseconds(_ duration: Duration) -> String {
     let (seconds, attoseconds) = duration.components
-    let micros = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
-    return "\(micros / 1000).\(String(format: "%03d", Int(micros % 1000)))"
+    guard seconds >= 0, attoseconds >= 0 else { return "0.000" }
+    let micros = min(seconds, 3_155_760_000) * 1_000_000 + attoseconds / 1_000_000_000_000
+    let fraction = micros % 1000
+    var text = String(micros / 1000)
+    text.append(fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".")
+    text.append(String(fraction))
+    return text
   }
 }

@@ -57,7 +57,7 @@ public final class CoalescingBroadcaster<Change: Coalescing>: Sendable {
   }
 
   public func publish(_ change: Change) {
-    publish(contentsOf: [change])
+    publish(contentsOf: CollectionOfOne(change))
   }
 
   public func publish(contentsOf changes: some Sequence<Change>) {
