@@ -14,7 +14,8 @@
 #                          .build/release) instead of this tree's build
 #     --perf               sample each service with `perf record -e cpu-clock`
 #                          (Debian linux-perf) while sign-benchmark runs, and
-#                          print each one's top functions by self time
+#                          print each one's CPU by layer (scripts/perf-layers.py)
+#                          and its top functions by self time
 #     --seed-signatures N  before the services start, store N signatures (on
 #                          10,000 other petitions, by N/2 supporters) straight
 #                          into their databases: the phases then run with that
@@ -122,9 +123,8 @@ if [ "$profile" = 1 ]; then
   for pid in "${perf_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   for service in gateway petition-service supporter-service; do
     echo
-    echo "==> $service: CPU samples by library, then the top functions by self time (perf, cpu-clock, whole run)"
-    perf report -i "$work/$service.perf" --no-children --sort dso --stdio 2>/dev/null \
-      | awk '/^ +[0-9]/ && n < 8 { print substr($0, 1, 160); n++ }' || true
+    echo "==> $service: CPU samples by layer (scripts/perf-layers.py), then the top functions by self time (perf, cpu-clock, whole run)"
+    python3 scripts/perf-layers.py "$work/$service.perf" | tail -n +2 || true
     perf report -i "$work/$service.perf" --no-children --sort dso,symbol --stdio 2>/dev/null \
       | awk '/^ +[0-9]/ && n < 15 { print substr($0, 1, 160); n++ }' || true
   done
