@@ -307,4 +307,18 @@ import Testing
     #expect(broadcaster.watched([1, 2, 7]).isEmpty)
     #expect(broadcaster.subscriberCount == 0)
   }
+
+  /// What the event heads stream holds: a subscription to no key keeps
+  /// nothing and watches nothing, and shutdown still ends it.
+  @Test func aSubscriptionToNoKeyHoldsNothingAndEndsAtShutdown() async {
+    let broadcaster = CoalescingBroadcaster<Change>()
+    let none = broadcaster.subscribe(to: [])
+    for value in 0..<1_000 { broadcaster.publish(Change(key: value % 3, value: value)) }
+    #expect(none.drain().isEmpty)
+    #expect(broadcaster.watched([0, 1, 2]).isEmpty)
+    #expect(!none.isCancelled)
+    broadcaster.finishAll()
+    #expect(none.isCancelled)
+    #expect(await none.next(after: .milliseconds(1)) == nil)
+  }
 }

@@ -111,7 +111,11 @@ extension EventFeedHandlers: Groundswell_Petition_V1_EventFeedService.SimpleServ
     response: RPCWriter<Groundswell_Petition_V1_WatchEventHeadsResponse>,
     context: ServerContext
   ) async throws {
-    let subscription = changes.subscribe()
+    // Subscribed to no petition: the heads are read every interval whatever
+    // changed, and the subscription is only what ends the stream at
+    // shutdown. Subscribed to all, every signature's change was folded into
+    // its buffer and thrown away.
+    let subscription = changes.subscribe(to: [])
     defer { subscription.cancel() }
     var position = try await repository.eventPosition()
     var quietSince = ContinuousClock.now
