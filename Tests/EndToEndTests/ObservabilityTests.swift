@@ -14,7 +14,10 @@ import Testing
   static let python = ProcessInfo.processInfo.environment["GROUNDSWELL_TEST_PYTHON"]
   static let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
-  struct Span: Decodable { let service, trace_id, span_id, parent, name: String }
+  struct Span: Decodable {
+    let service, trace_id, span_id, parent, name: String
+    let attributes: [String: String]
+  }
 
   /// Whether the spans of a sign have all arrived (they come in batches):
   /// the three hops, the signature's database write, and every internal
@@ -81,6 +84,11 @@ import Testing
     let ids = Set(traced.map(\.span_id))
     let entry = traced.first { $0.service == "gateway" && $0.name.hasSuffix("/SignPetition") }
     #expect(entry?.parent == "00f067aa0ba902b7", "the gateway's span continues the partner's")
+    // A recorded server span names its method and status.
+    #expect(entry?.attributes["rpc.system"] == "grpc")
+    #expect(entry.map { "\($0.attributes["rpc.service"] ?? "")/SignPetition" } == entry?.name)
+    #expect(entry?.attributes["rpc.method"] == "SignPetition")
+    #expect(entry?.attributes["rpc.grpc.status_code"] == "0")
     for span in traced where span.service != "gateway" && span.parent != "" {
       #expect(ids.contains(span.parent), "\(span.service) \(span.name) has a parent outside the trace")
     }

@@ -32,14 +32,21 @@ public struct ServerTracingInterceptor: ServerInterceptor {
     InstrumentationSystem.instrument.extract(request.metadata, into: &parent, using: MetadataExtractor())
     let span = InstrumentationSystem.tracer.startSpan(
       context.descriptor.fullyQualifiedMethod, context: parent, ofKind: .server)
-    span.attributes["rpc.system"] = "grpc"
-    span.attributes["rpc.service"] = context.descriptor.service.fullyQualifiedService
-    span.attributes["rpc.method"] = context.descriptor.method
+    // An unsampled span drops its attributes, but each assignment still
+    // builds a dictionary for it to drop: set them only on recorded spans.
+    let recording = span.isRecording
+    if recording {
+      span.attributes["rpc.system"] = "grpc"
+      span.attributes["rpc.service"] = context.descriptor.service.fullyQualifiedService
+      span.attributes["rpc.method"] = context.descriptor.method
+    }
     let spanContext = span.context
     let response = try await ServiceContext.withValue(spanContext) {
       try await observingEnd({ try await next(request, context) }) { code in
-        span.attributes["rpc.grpc.status_code"] = code.map { Int($0.rawValue) } ?? 0
-        if let code { span.setStatus(SpanStatus(code: .error, message: RPCMetricsInterceptor.name(code))) }
+        if recording {
+          span.attributes["rpc.grpc.status_code"] = code.map { Int($0.rawValue) } ?? 0
+          if let code { span.setStatus(SpanStatus(code: .error, message: RPCMetricsInterceptor.name(code))) }
+        }
         span.end()
       }
     }

@@ -1,6 +1,6 @@
 """A minimal OTLP/gRPC trace receiver for the tests: every span it is sent
-becomes one JSON line (service, trace id, span id, parent span id, name) in
-the file given. Usage: otlp_receiver.py PORT OUTFILE"""
+becomes one JSON line (service, trace id, span id, parent span id, name, and
+its string and integer attributes) in the file given. Usage: otlp_receiver.py PORT OUTFILE"""
 import json
 import sys
 import time
@@ -24,6 +24,11 @@ class Receiver(trace_service_pb2_grpc.TraceServiceServicer):
                         out.write(json.dumps({
                             "service": service, "trace_id": span.trace_id.hex(), "span_id": span.span_id.hex(),
                             "parent": span.parent_span_id.hex(), "name": span.name,
+                            "attributes": {
+                                a.key: a.value.string_value if a.value.HasField("string_value") else str(a.value.int_value)
+                                for a in span.attributes
+                                if a.value.HasField("string_value") or a.value.HasField("int_value")
+                            },
                         }) + "\n")
         return trace_service_pb2.ExportTraceServiceResponse()
 
