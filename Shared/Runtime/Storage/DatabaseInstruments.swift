@@ -29,7 +29,7 @@ enum DatabaseInstruments {
     let name = function.prefix { $0 != "(" }
     do {
       let value = try await withSpan("sqlite \(kind) \(name)", ofKind: .client) { span in
-        span.attributes["db.system"] = "sqlite"
+        if span.isRecording { span.attributes["db.system"] = "sqlite" }
         return try await body()
       }
       ProcessMetrics.recordTransaction(kind: kind, outcome: "ok", duration: start.duration(to: .now))
