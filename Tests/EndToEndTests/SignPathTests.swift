@@ -253,7 +253,6 @@ import Testing
   }
 }
 
-@discardableResult
 /// Checks that `name` is a signature of `petition` whose id begins with a
 /// time from `start` to `end` (ids sort in the order they were recorded).
 func expectRecorded(
@@ -265,6 +264,7 @@ func expectRecorded(
   #expect(id.prefix(9) <= ResourceName.newTimeOrderedID(at: end).prefix(9), sourceLocation: sourceLocation)
 }
 
+@discardableResult
 func sign(_ api: GatewayAPI, _ petition: String, email: String, key: String) async throws -> Groundswell_Petition_V1_SignPetitionResponse {
   try await api.petitions.signPetition(
     .with {
