@@ -43,9 +43,11 @@ enum EventOutbox {
 
   /// A signature event, numbered in `batch` (many signatures of one
   /// transaction: each organization's head read and written once).
+  /// `signerKey` is the signer's local key when the caller has just looked
+  /// it up (the sign and import paths), so that it is not looked up again.
   static func signature(
     _ db: Database, _ type: Event.TypeEnum, _ signature: SignatureRecord, counted: Bool, owner: String? = nil, time: Int64,
-    into batch: inout EventBatch
+    signerKey: Int64? = nil, into batch: inout EventBatch
   ) throws {
     let owner = try owner ?? Self.owner(db, petitionID: signature.petitionID)
     let event = Event.with {
@@ -57,9 +59,10 @@ enum EventOutbox {
       $0.collectedBy = signature.collectedBy
     }
     let supporter = type == .signatureErased || signature.isAnonymous ? "" : signature.supporter
-    try batch.append(db, organization: owner, event, supporter: supporter, time: time)
+    let key = supporter.isEmpty ? nil : try signerKey ?? SignerKeys.key(db, supporter: supporter)
+    try batch.append(db, organization: owner, event, supporter: supporter, signerKey: key, time: time)
     if !signature.collectedBy.isEmpty && signature.collectedBy != owner {
-      try batch.append(db, organization: signature.collectedBy, event, supporter: supporter, shown: false, time: time)
+      try batch.append(db, organization: signature.collectedBy, event, supporter: supporter, signerKey: key, shown: false, time: time)
     }
   }
 
@@ -87,14 +90,16 @@ enum EventOutbox {
 struct EventBatch {
   private var heads: [String: Int64] = [:]
 
+  /// `signerKey` is `supporter`'s local key when the caller has it.
   mutating func append(
-    _ db: Database, organization: String, _ event: EventOutbox.Event, supporter: String = "", shown: Bool = true, time: Int64
+    _ db: Database, organization: String, _ event: EventOutbox.Event, supporter: String = "", signerKey: Int64? = nil,
+    shown: Bool = true, time: Int64
   ) throws {
     let last = try heads[organization]
       ?? Int64.fetchOne(
         db.cachedStatement(sql: "SELECT last_sequence FROM event_heads WHERE organization = ?"), arguments: [organization]) ?? 0
     heads[organization] = last + 1
-    let signer = supporter.isEmpty ? nil : try SignerKeys.key(db, supporter: supporter)
+    let signer = supporter.isEmpty ? nil : try signerKey ?? SignerKeys.key(db, supporter: supporter)
     try db.cachedStatement(
       sql: """
         INSERT INTO events (organization, sequence, create_time, supporter, signer, supporter_shown, body)

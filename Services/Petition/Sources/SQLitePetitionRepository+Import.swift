@@ -44,7 +44,8 @@ extension SQLitePetitionRepository {
           continue
         }
         record.sequence = db.lastInsertedRowID
-        try EventOutbox.signature(db, .signatureCreated, record, counted: salt != nil, owner: owner, time: time, into: &events)
+        try EventOutbox.signature(
+          db, .signatureCreated, record, counted: salt != nil, owner: owner, time: time, signerKey: signer, into: &events)
         guard let salt else {
           held += 1
           items.append(.held(record))

@@ -572,7 +572,8 @@ public struct SQLitePetitionRepository: PetitionRepository {
         // The signature's event before the milestones its count reaches
         // (written when the transaction finishes).
         try EventOutbox.signature(
-          db, .signatureCreated, record, counted: salt != nil, owner: owner, time: time, into: &transaction.events)
+          db, .signatureCreated, record, counted: salt != nil, owner: owner, time: time, signerKey: signer,
+          into: &transaction.events)
         if let salt {
           try transaction.count(db, record, salt: salt, now: time)
         } else {
