@@ -147,24 +147,20 @@ public struct SQLiteSupporterRepository: SupporterRepository {
           """
       ).execute(arguments: [id, signer.canonicalEmail, time])
     }
-    let details: StatementArguments = [signer.givenName, signer.familyName, signer.postalCode, signer.country, signer.region, time]
+    func details(known organization: String) -> StatementArguments {
+      [id, organization, time, signer.givenName, signer.familyName, signer.postalCode, signer.country, signer.region, time]
+    }
     // The organization given the details: its record is updated (the
     // place only when one was given).
-    try db.cachedStatement(
-      sql: """
-        \(Self.insertRecord)
-        ON CONFLICT (supporter_id, organization) DO UPDATE SET
-          given_name = excluded.given_name, family_name = excluded.family_name, update_time = excluded.update_time,
-          postal_code = CASE WHEN excluded.country != '' THEN excluded.postal_code ELSE postal_code END,
-          region = CASE WHEN excluded.country != '' THEN excluded.region ELSE region END,
-          country = CASE WHEN excluded.country != '' THEN excluded.country ELSE country END
-        """
-    ).execute(arguments: [id, signer.organization, time] + details)
-    // Any other organization that comes to know them keeps its own record.
-    for organization in Set([signer.petitionOrganization, signer.optInOrganization].compactMap { $0 })
-    where organization != signer.organization {
-      try db.cachedStatement(sql: "\(Self.insertRecord) ON CONFLICT DO NOTHING")
-        .execute(arguments: [id, organization, time] + details)
+    try db.cachedStatement(sql: Self.upsertRecord).execute(arguments: details(known: signer.organization))
+    // Any other organization that comes to know them keeps its own record
+    // (usually none: the petition's organization collected the signature).
+    let petitionOrganization = signer.petitionOrganization.flatMap { $0 == signer.organization ? nil : $0 }
+    if let petitionOrganization {
+      try db.cachedStatement(sql: Self.insertRecordIfNew).execute(arguments: details(known: petitionOrganization))
+    }
+    if let optIn = signer.optInOrganization, optIn != signer.organization, optIn != petitionOrganization {
+      try db.cachedStatement(sql: Self.insertRecordIfNew).execute(arguments: details(known: optIn))
     }
     if let organization = signer.optInOrganization {
       try Self.record(db, supporterID: id, organization: organization, optedIn: true, source: signer.optInSource, time: time)
@@ -222,15 +218,22 @@ public struct SQLiteSupporterRepository: SupporterRepository {
 
   /// Sets the current consent and the time and source of this opt-in or out.
   private static func record(_ db: Database, supporterID: String, organization: String, optedIn: Bool, source: String, time: Int64) throws {
-    let (timeColumn, sourceColumn) = optedIn ? ("opt_in_time", "opt_in_source") : ("opt_out_time", "opt_out_source")
     // One of two statements, kept prepared by the connection (the sign path).
-    try db.cachedStatement(
-      sql: """
-        INSERT INTO consents (supporter_id, organization, opted_in, \(timeColumn), \(sourceColumn)) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT (supporter_id, organization) DO UPDATE
-          SET opted_in = excluded.opted_in, \(timeColumn) = excluded.\(timeColumn), \(sourceColumn) = excluded.\(sourceColumn)
-        """
-    ).execute(arguments: [supporterID, organization, optedIn, time, source])
+    try db.cachedStatement(sql: optedIn ? Self.recordOptIn : Self.recordOptOut)
+      .execute(arguments: [supporterID, organization, optedIn, time, source])
+  }
+
+  /// The statements `record` runs: their text made once, not at each
+  /// signature (the statement cache is looked up by it).
+  private static let recordOptIn = recordConsent(time: "opt_in_time", source: "opt_in_source")
+  private static let recordOptOut = recordConsent(time: "opt_out_time", source: "opt_out_source")
+
+  private static func recordConsent(time: String, source: String) -> String {
+    """
+    INSERT INTO consents (supporter_id, organization, opted_in, \(time), \(source)) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT (supporter_id, organization) DO UPDATE
+      SET opted_in = excluded.opted_in, \(time) = excluded.\(time), \(source) = excluded.\(source)
+    """
   }
 
   /// Inserts one organization's record of a supporter.
@@ -239,6 +242,20 @@ public struct SQLiteSupporterRepository: SupporterRepository {
       (supporter_id, organization, first_seen_time, given_name, family_name, postal_code, country, region, update_time)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
     """
+
+  /// Inserts or updates the record of the organization the details were
+  /// given to (the place only when one was given).
+  private static let upsertRecord = """
+    \(insertRecord)
+    ON CONFLICT (supporter_id, organization) DO UPDATE SET
+      given_name = excluded.given_name, family_name = excluded.family_name, update_time = excluded.update_time,
+      postal_code = CASE WHEN excluded.country != '' THEN excluded.postal_code ELSE postal_code END,
+      region = CASE WHEN excluded.country != '' THEN excluded.region ELSE region END,
+      country = CASE WHEN excluded.country != '' THEN excluded.country ELSE country END
+    """
+
+  /// Inserts another organization's record unless it has one.
+  private static let insertRecordIfNew = "\(insertRecord) ON CONFLICT DO NOTHING"
 
   /// The identity with one organization's details.
   static let columns = """
