@@ -1149,7 +1149,10 @@ public nonisolated struct Groundswell_Petition_V1_ImportSignaturesRequest: Senda
   /// organization.
   public var petition: String = String()
 
-  /// The signatures, 1 to 1,000.
+  /// The signatures, 1 to 1,000. The whole request is at most 4 MiB, as
+  /// every request to the gateway (RESOURCE_EXHAUSTED beyond, with the size
+  /// and the limit): 1,000 signatures of up to 4,000 bytes each fit, so with long
+  /// comments send fewer per call.
   public var signatures: [Groundswell_Petition_V1_ImportedSignature] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()

@@ -122,6 +122,40 @@ import Testing
     #expect(try await Self.run(["petitions", "list"], unreachable).status == 10)
   }
 
+  /// Rows with long comments: 1,000 of them are over the gateway's 4 MiB
+  /// request limit, so the command sends fewer per call, and a row that no
+  /// call could carry is refused by line instead of failing the import.
+  @Test func anImportOfLongRowsIsSplitUnderTheRequestLimit() async throws {
+    let stack = try await sharedStack.value
+    let (organization, key) = try await stack.makeOrganization()
+    let petition = try await stack.makeOpenPetition(organization: organization, key: key)
+    let environment = [
+      "GROUNDSWELL_GATEWAY": "127.0.0.1:\(stack.gateway.port)", "GROUNDSWELL_CA_FILE": stack.pki.caFile, "GROUNDSWELL_API_KEY": key,
+    ]
+    // 4 bytes a character: a 4,000-byte comment and an 800-byte source per row.
+    let comment = String(repeating: "🗳", count: 1_000)
+    let source = String(repeating: "🗳", count: 200)
+    var lines = ["email,given_name,sign_time,comment,source"]
+    for number in 0..<1_050 {
+      lines.append("long\(number)@example.org,Lee,2026-09-21T10:00:00Z,\(comment),\(source)")
+      if number == 500 { lines.append("huge@example.org,Lee,2026-09-21T10:00:00Z,\(String(repeating: "x", count: 4_100_000)),") }
+    }
+    let file = NSTemporaryDirectory() + "groundswell-import-\(UUID().uuidString).csv"
+    try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(atPath: file) }
+
+    let imported = try await Self.run(["signatures", "import", petition, "--file", file, "--output", "table"], environment)
+    #expect(imported.status == 3, "the huge row is refused: \(imported.output.prefix(2_000))")
+    #expect(imported.output.contains("line 503: row: is "), "\(imported.output.prefix(2_000))")
+    #expect(imported.output.contains("signed 1050, already signed 0, refused 1"), "\(imported.output.suffix(2_000))")
+    #expect(imported.output.contains("the petition has 1,050 signatures"), "\(imported.output.suffix(2_000))")
+    // More than one call, each under 1,000 rows, and every row sent but the huge one.
+    let progress = imported.output.split(separator: "\n").filter { $0.hasPrefix("import: ") }
+    #expect(progress.count >= 2, "\(progress)")
+    #expect(progress.first.map { !$0.hasPrefix("import: 1000 ") } == true, "\(progress)")
+    #expect(progress.last == "import: 1050 of 1051 rows sent", "\(progress)")
+  }
+
   @Test func shellCompletionCoversTheCommands() async throws {
     for shell in ["bash", "zsh", "fish"] {
       let script = try await Self.run(["--generate-completion-script", shell], [:])

@@ -135,12 +135,13 @@ struct Signatures: AsyncParsableCommand {
 
   struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Imports signatures collected offline from a CSV file, 1,000 per call.",
+      abstract: "Imports signatures collected offline from a CSV file, up to 1,000 per call.",
       discussion: """
         The first row names the columns: email, given_name and sign_time (RFC 3339) are required; family_name, \
         country, postal_code, comment, source, show_name and opt_in (true/false) and identifier (system:id) are \
         optional. Each item is checked like a signature; bad rows are reported by line and the rest are stored. \
-        A progress line per call goes to standard error. Exits 3 when any row was refused.
+        A call carries up to 1,000 rows and 4,000,000 bytes (fewer rows when comments are long); a row over that \
+        alone is refused here. A progress line per call goes to standard error. Exits 3 when any row was refused.
         """)
 
     @OptionGroup var gateway: GatewayOptions
@@ -164,8 +165,26 @@ struct Signatures: AsyncParsableCommand {
       var results: [(line: Int, result: Groundswell_Petition_V1_ImportResult)] = []
       var totals = (signed: 0, already: 0, invalid: 0)
       var lastCount: Int64 = 0
-      for start in stride(from: 0, to: items.count, by: 1_000) {
-        let batch = Array(items[start..<min(start + 1_000, items.count)])
+      let sizes = items.map { item in (try? item.serializedBytes() as [UInt8])?.count ?? Int.max }
+      let plan = SignatureImportFile.calls(sizes: sizes)
+      for index in plan.oversize {
+        results.append(
+          (index + 2,
+           .with {
+             $0.index = Int32(index)
+             $0.outcome = .invalid
+             $0.violations = [
+               .with {
+                 $0.field = "row"
+                 $0.description_p = "is \(sizes[index]) bytes encoded; a call carries at most \(SignatureImportFile.maximumCallBytes)."
+               }
+             ]
+           }))
+        totals.invalid += 1
+      }
+      var sent = 0
+      for call in plan.calls {
+        let batch = call.map { items[$0] }
         let response = try await gateway.using(PetitionClient.init) {
           try await $0.importSignatures(
             .with {
@@ -175,15 +194,17 @@ struct Signatures: AsyncParsableCommand {
         }
         for result in response.results {
           // Line numbers as an editor shows them: the header is line 1.
-          results.append((start + Int(result.index) + 2, result))
+          guard call.indices.contains(Int(result.index)) else { continue }
+          results.append((call[Int(result.index)] + 2, result))
         }
         totals.signed += Int(response.signedCount)
         totals.already += Int(response.alreadySignedCount)
         totals.invalid += Int(response.invalidCount)
         lastCount = response.signatureCount
-        FileHandle.standardError.write(
-          Data("import: \(min(start + batch.count, items.count)) of \(items.count) rows sent\n".utf8))
+        sent += batch.count
+        FileHandle.standardError.write(Data("import: \(sent) of \(items.count) rows sent\n".utf8))
       }
+      results.sort { $0.line < $1.line }
       switch gateway.format {
       case .json:
         for (_, result) in results { print(GatewayOptions.json(result)) }

@@ -60,6 +60,42 @@ enum SignatureImportFile {
     "identifier",
   ]
   static let maximumRows = 1_000_000
+  /// The most signatures one `ImportSignatures` call takes.
+  static let maximumCallItems = 1_000
+  /// The most bytes of signatures one call carries: under the gateway's
+  /// 4 MiB request limit, with room for the petition's name.
+  static let maximumCallBytes = 4_000_000
+
+  /// The calls an import makes, as indexes into `sizes` (each item's encoded
+  /// size): consecutive items, at most `maximumItems` and `maximumBytes` a
+  /// call, so that rows with long comments are not refused as a whole call.
+  /// An item over `maximumBytes` alone is in `oversize`: no call can carry
+  /// it (and no valid signature is near that size).
+  static func calls(
+    sizes: [Int], maximumItems: Int = maximumCallItems, maximumBytes: Int = maximumCallBytes
+  ) -> (calls: [[Int]], oversize: [Int]) {
+    var calls: [[Int]] = []
+    var oversize: [Int] = []
+    var call: [Int] = []
+    var bytes = 0
+    for (index, size) in sizes.enumerated() {
+      // The item's field tag and length come with it.
+      let framed = size > maximumBytes ? size : size + 6
+      guard framed <= maximumBytes else {
+        oversize.append(index)
+        continue
+      }
+      if call.count == maximumItems || bytes + framed > maximumBytes {
+        calls.append(call)
+        call = []
+        bytes = 0
+      }
+      call.append(index)
+      bytes += framed
+    }
+    if !call.isEmpty { calls.append(call) }
+    return (calls, oversize)
+  }
 
   static func items(header: [String], rows: [[String]]) throws -> [Groundswell_Petition_V1_ImportedSignature] {
     let names = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
