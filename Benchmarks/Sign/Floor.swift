@@ -34,12 +34,46 @@ struct Floor: AsyncParsableCommand {
     name: .customLong("checkpoint-pages"),
     help: "The WAL's length in pages at which a commit checkpoints it (the services': \(SQLiteDatabase.checkpointPages); SQLite's default: 1000).")
   var checkpointPages = SQLiteDatabase.checkpointPages
+  @Option(
+    name: .customLong("pragma"),
+    help: "A setting for both databases' connection, as `name=value` (repeat; for example mmap_size=268435456), for experiments.")
+  var pragmas: [String] = []
   @Flag(
     name: .customLong("random-signature-ids"),
     help: "Make signature ids wholly random, as petition-service did before they began with their time, for comparison.")
   var randomSignatureIDs = false
   @Flag(name: .customLong("ordered-supporter-ids"), help: "Make supporter ids in the order they are written, for experiments.")
   var orderedSupporterIDs = false
+  @Flag(
+    name: .customLong("local-supporter-keys"),
+    help: """
+      Write supporter-service's rows into tables keyed by a local integer per supporter (the random id kept, \
+      unique, in the supporters table), as petition-service's signer keys do, for experiments.
+      """)
+  var localSupporterKeys = false
+  @Flag(
+    name: .customLong("random-emails"),
+    help: "Make the signers' addresses random, as real ones sort, rather than numbered in write order.")
+  var randomEmails = false
+
+  /// The experiment's supporter-service tables (`--local-supporter-keys`).
+  static let localKeyTables = """
+    CREATE TABLE supporters_keyed (
+      key INTEGER PRIMARY KEY,
+      id TEXT NOT NULL UNIQUE,
+      email TEXT NOT NULL UNIQUE,
+      create_time INTEGER NOT NULL
+    );
+    CREATE TABLE supporter_organizations_keyed (
+      supporter INTEGER NOT NULL REFERENCES supporters_keyed(key),
+      organization TEXT NOT NULL,
+      first_seen_time INTEGER NOT NULL,
+      given_name TEXT NOT NULL, family_name TEXT NOT NULL, postal_code TEXT NOT NULL, country TEXT NOT NULL,
+      region TEXT NOT NULL, update_time INTEGER NOT NULL,
+      PRIMARY KEY (supporter, organization)
+    );
+    CREATE INDEX supporters_keyed_by_organization ON supporter_organizations_keyed (organization);
+    """
 
   /// A supporter id of the usual shape (16 characters) whose first
   /// characters sort by `number`, the rest random: the clock part of a
@@ -59,6 +93,12 @@ struct Floor: AsyncParsableCommand {
     where FileManager.default.fileExists(atPath: "\(data)/\(file)") {
       throw ValidationError("\(data)/\(file) exists: give a new folder (the floor is measured on fresh databases)")
     }
+    if let bad = pragmas.first(where: { setting in
+      let parts = setting.split(separator: "=", omittingEmptySubsequences: false)
+      return parts.count != 2 || !parts[0].allSatisfy({ $0.isLetter || $0 == "_" }) || !parts[1].allSatisfy({ $0.isNumber || $0.isLetter })
+    }) {
+      throw ValidationError("--pragma takes name=value (letters and _, then letters or digits); got \(bad.prefix(40))")
+    }
     if let bad = droppedIndexes.first(where: { !$0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } }) {
       throw ValidationError("--drop-index takes an index name (letters, digits, _); got \(bad.prefix(40))")
     }
@@ -70,30 +110,36 @@ struct Floor: AsyncParsableCommand {
     // Made before the timed writes, in both shapes the two services store.
     let supporterIDs = (0..<signatures).map { orderedSupporterIDs ? Self.orderedID($0) : ResourceName.newID() }
     let supporters = supporterIDs.map { "supporters/" + $0 }
+    let emails = (0..<signatures).map { randomEmails ? "\(ResourceName.newID())@example.org" : "floor.signer.\($0)@example.org" }
 
     _ = try SQLiteSupporterRepository(directory: "\(data)/supporter-service")
     let supporterDB = try open("\(data)/supporter-service/supporter.sqlite")
+    if localSupporterKeys { try await supporterDB.write { try $0.execute(sql: Self.localKeyTables) } }
+    let (table, recordTable, recordKey) = localSupporterKeys
+      ? ("supporters_keyed", "supporter_organizations_keyed", "supporter") : ("supporters", "supporter_organizations", "supporter_id")
     let supporterCost = try await Self.measure("supporter-service", signatures) {
       try await supporterDB.writeWithoutTransaction { db in
-        let find = try db.makeStatement(sql: "SELECT id FROM supporters WHERE email = ?")
+        let find = try db.makeStatement(sql: "SELECT id FROM \(table) WHERE email = ?")
         let person = try db.makeStatement(
-          sql: """
-            INSERT INTO supporters (id, email, given_name, family_name, create_time, postal_code, country, region)
-            VALUES (?, ?, '', '', ?, '', '', '')
-            """)
+          sql: localSupporterKeys
+            ? "INSERT INTO supporters_keyed (id, email, create_time) VALUES (?, ?, ?)"
+            : """
+              INSERT INTO supporters (id, email, given_name, family_name, create_time, postal_code, country, region)
+              VALUES (?, ?, '', '', ?, '', '', '')
+              """)
         let record = try db.makeStatement(
           sql: """
-            INSERT INTO supporter_organizations
-              (supporter_id, organization, first_seen_time, given_name, family_name, postal_code, country, region, update_time)
+            INSERT INTO \(recordTable)
+              (\(recordKey), organization, first_seen_time, given_name, family_name, postal_code, country, region, update_time)
             VALUES (?, ?, ?, 'Floor', 'Signer', 'SW1A 1AA', 'GB', 'GB-ENG', ?)
             """)
         for start in stride(from: 0, to: signatures, by: batch) {
           try db.inTransaction(.immediate) {
             for number in start..<min(start + batch, signatures) {
-              let email = "floor.signer.\(number)@example.org"
-              guard try String.fetchOne(find, arguments: [email]) == nil else { continue }
-              try person.execute(arguments: [supporterIDs[number], email, now])
-              try record.execute(arguments: [supporterIDs[number], organization, now, now])
+              guard try String.fetchOne(find, arguments: [emails[number]]) == nil else { continue }
+              try person.execute(arguments: [supporterIDs[number], emails[number], now])
+              let key: any DatabaseValueConvertible = localSupporterKeys ? db.lastInsertedRowID : supporterIDs[number]
+              try record.execute(arguments: [key, organization, now, now])
             }
             return .commit
           }
@@ -204,6 +250,7 @@ struct Floor: AsyncParsableCommand {
           PRAGMA secure_delete = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -\(SQLiteDatabase.writerCacheKiB);
           PRAGMA wal_autocheckpoint = \(checkpointPages)
           """)
+      for setting in pragmas { try db.execute(sql: "PRAGMA \(setting)") }
     }
     let queue = try DatabaseQueue(path: path, configuration: configuration)
     try queue.write { db in
