@@ -154,6 +154,16 @@ import Testing
     #expect(progress.count >= 2, "\(progress)")
     #expect(progress.first.map { !$0.hasPrefix("import: 1000 ") } == true, "\(progress)")
     #expect(progress.last == "import: 1050 of 1051 rows sent", "\(progress)")
+
+    // Again, as JSON: every row's result in file order, indexed by its place
+    // in the file (not in its call), each one already signed but the huge one.
+    let again = try await Self.run(["signatures", "import", petition, "--file", file, "--output", "json"], environment)
+    #expect(again.status == 3)
+    let rows = again.objects
+    #expect(rows.count == 1_051)
+    #expect(rows.dropFirst().map { ($0["index"] as? Int) ?? -1 } == Array(1...1_050), "file order, file indexes")
+    #expect(rows[501]["outcome"] as? String == "OUTCOME_INVALID")
+    #expect(rows.enumerated().allSatisfy { $0.offset == 501 || $0.element["outcome"] as? String == "OUTCOME_ALREADY_SIGNED" })
   }
 
   @Test func shellCompletionCoversTheCommands() async throws {

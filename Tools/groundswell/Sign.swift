@@ -192,10 +192,12 @@ struct Signatures: AsyncParsableCommand {
               $0.signatures = batch
             }, metadata: gateway.metadata, options: gateway.callOptions)
         }
-        for result in response.results {
-          // Line numbers as an editor shows them: the header is line 1.
+        for var result in response.results {
           guard call.indices.contains(Int(result.index)) else { continue }
-          results.append((call[Int(result.index)] + 2, result))
+          // The row's place in the file (0 for the first after the header),
+          // not in its call; line numbers as an editor shows them.
+          result.index = Int32(call[Int(result.index)])
+          results.append((Int(result.index) + 2, result))
         }
         totals.signed += Int(response.signedCount)
         totals.already += Int(response.alreadySignedCount)

@@ -79,12 +79,12 @@ enum SignatureImportFile {
     var call: [Int] = []
     var bytes = 0
     for (index, size) in sizes.enumerated() {
-      // The item's field tag and length come with it.
-      let framed = size > maximumBytes ? size : size + 6
-      guard framed <= maximumBytes else {
+      // The item's field tag and length (at most 6 bytes) come with it.
+      guard size <= maximumBytes - 6 else {
         oversize.append(index)
         continue
       }
+      let framed = size + 6
       if call.count == maximumItems || bytes + framed > maximumBytes {
         calls.append(call)
         call = []
