@@ -115,18 +115,17 @@ struct Floor: AsyncParsableCommand {
     _ = try SQLiteSupporterRepository(directory: "\(data)/supporter-service")
     let supporterDB = try open("\(data)/supporter-service/supporter.sqlite")
     if localSupporterKeys { try await supporterDB.write { try $0.execute(sql: Self.localKeyTables) } }
-    let (table, recordTable, recordKey) = localSupporterKeys
-      ? ("supporters_keyed", "supporter_organizations_keyed", "supporter") : ("supporters", "supporter_organizations", "supporter_id")
+    // The supporter, then the organization's record of them, in either shape.
+    let (supporterTable, personInsert, recordTable, recordKey) = localSupporterKeys
+      ? ("supporters_keyed", "INSERT INTO supporters_keyed (id, email, create_time) VALUES (?, ?, ?)",
+         "supporter_organizations_keyed", "supporter")
+      : ("supporters",
+         "INSERT INTO supporters (id, email, given_name, family_name, create_time, postal_code, country, region) VALUES (?, ?, '', '', ?, '', '', '')",
+         "supporter_organizations", "supporter_id")
     let supporterCost = try await Self.measure("supporter-service", signatures) {
       try await supporterDB.writeWithoutTransaction { db in
-        let find = try db.makeStatement(sql: "SELECT id FROM \(table) WHERE email = ?")
-        let person = try db.makeStatement(
-          sql: localSupporterKeys
-            ? "INSERT INTO supporters_keyed (id, email, create_time) VALUES (?, ?, ?)"
-            : """
-              INSERT INTO supporters (id, email, given_name, family_name, create_time, postal_code, country, region)
-              VALUES (?, ?, '', '', ?, '', '', '')
-              """)
+        let find = try db.makeStatement(sql: "SELECT id FROM \(supporterTable) WHERE email = ?")
+        let person = try db.makeStatement(sql: personInsert)
         let record = try db.makeStatement(
           sql: """
             INSERT INTO \(recordTable)

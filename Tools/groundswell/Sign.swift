@@ -168,18 +168,7 @@ struct Signatures: AsyncParsableCommand {
       let sizes = items.map { item in (try? item.serializedBytes() as [UInt8])?.count ?? Int.max }
       let plan = SignatureImportFile.calls(sizes: sizes)
       for index in plan.oversize {
-        results.append(
-          (index + 2,
-           .with {
-             $0.index = Int32(index)
-             $0.outcome = .invalid
-             $0.violations = [
-               .with {
-                 $0.field = "row"
-                 $0.description_p = "is \(sizes[index]) bytes encoded; a call carries at most \(SignatureImportFile.maximumCallBytes)."
-               }
-             ]
-           }))
+        results.append((index + 2, SignatureImportFile.oversize(index: index, bytes: sizes[index])))
         totals.invalid += 1
       }
       var sent = 0

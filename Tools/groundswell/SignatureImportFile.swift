@@ -97,6 +97,20 @@ enum SignatureImportFile {
     return (calls, oversize)
   }
 
+  /// The refusal of row `index` (of the file), which no call can carry.
+  static func oversize(index: Int, bytes: Int) -> Groundswell_Petition_V1_ImportResult {
+    .with {
+      $0.index = Int32(index)
+      $0.outcome = .invalid
+      $0.violations = [
+        .with {
+          $0.field = "row"
+          $0.description_p = "is \(bytes) bytes encoded; a call carries at most \(maximumCallBytes)."
+        }
+      ]
+    }
+  }
+
   static func items(header: [String], rows: [[String]]) throws -> [Groundswell_Petition_V1_ImportedSignature] {
     let names = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
     if let unknown = names.first(where: { !columns.contains($0) }) {

@@ -17,12 +17,10 @@ import SwiftProtobuf
 enum EventOutbox {
   typealias Event = Groundswell_Petition_V1_Event
 
-  /// Appends `event` to `organization`'s events.
-  static func append(
-    _ db: Database, organization: String, _ event: Event, supporter: String = "", shown: Bool = true, time: Int64
-  ) throws {
+  /// Appends `event`, which concerns no signer, to `organization`'s events.
+  static func append(_ db: Database, organization: String, _ event: Event, time: Int64) throws {
     var batch = EventBatch()
-    try batch.append(db, organization: organization, event, supporter: supporter, shown: shown, time: time)
+    try batch.append(db, organization: organization, event, time: time)
     try batch.finish(db)
   }
 
@@ -59,10 +57,11 @@ enum EventOutbox {
       $0.collectedBy = signature.collectedBy
     }
     let supporter = type == .signatureErased || signature.isAnonymous ? "" : signature.supporter
-    let key = supporter.isEmpty ? nil : try signerKey ?? SignerKeys.key(db, supporter: supporter)
-    try batch.append(db, organization: owner, event, supporter: supporter, signerKey: key, time: time)
+    let signer = supporter.isEmpty
+      ? nil : EventBatch.Signer(supporter: supporter, key: try signerKey ?? SignerKeys.key(db, supporter: supporter))
+    try batch.append(db, organization: owner, event, signer: signer, time: time)
     if !signature.collectedBy.isEmpty && signature.collectedBy != owner {
-      try batch.append(db, organization: signature.collectedBy, event, supporter: supporter, signerKey: key, shown: false, time: time)
+      try batch.append(db, organization: signature.collectedBy, event, signer: signer, shown: false, time: time)
     }
   }
 
@@ -90,22 +89,27 @@ enum EventOutbox {
 struct EventBatch {
   private var heads: [String: Int64] = [:]
 
-  /// `signerKey` is `supporter`'s local key when the caller has it.
+  /// The signer an event is stored with: their supporter id and local key.
+  struct Signer {
+    let supporter: String
+    let key: Int64
+  }
+
+  /// Appends `event`, stored with `signer` (shown to `organization` or not).
   mutating func append(
-    _ db: Database, organization: String, _ event: EventOutbox.Event, supporter: String = "", signerKey: Int64? = nil,
-    shown: Bool = true, time: Int64
+    _ db: Database, organization: String, _ event: EventOutbox.Event, signer: Signer? = nil, shown: Bool = true, time: Int64
   ) throws {
     let last = try heads[organization]
       ?? Int64.fetchOne(
         db.cachedStatement(sql: "SELECT last_sequence FROM event_heads WHERE organization = ?"), arguments: [organization]) ?? 0
     heads[organization] = last + 1
-    let signer = supporter.isEmpty ? nil : try signerKey ?? SignerKeys.key(db, supporter: supporter)
     try db.cachedStatement(
       sql: """
         INSERT INTO events (organization, sequence, create_time, supporter, signer, supporter_shown, body)
         VALUES (?, ?, ?, ?, ?, ?, ?)
         """
-    ).execute(arguments: [organization, last + 1, time, supporter, signer, shown, try event.serializedBytes() as Data])
+    ).execute(
+      arguments: [organization, last + 1, time, signer?.supporter ?? "", signer?.key, shown, try event.serializedBytes() as Data])
   }
 
   /// Writes each organization's new last sequence. Call before the
