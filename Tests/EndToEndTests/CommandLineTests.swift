@@ -164,6 +164,15 @@ import Testing
     #expect(rows.dropFirst().map { ($0["index"] as? Int) ?? -1 } == Array(1...1_050), "file order, file indexes")
     #expect(rows[501]["outcome"] as? String == "OUTCOME_INVALID")
     #expect(rows.enumerated().allSatisfy { $0.offset == 501 || $0.element["outcome"] as? String == "OUTCOME_ALREADY_SIGNED" })
+
+    // A file whose only row is too long: no call is made, and the summary
+    // does not claim a count it never asked for.
+    try (lines[0] + "\n" + lines[502] + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+    let alone = try await Self.run(["signatures", "import", petition, "--file", file, "--output", "table"], environment)
+    #expect(alone.status == 3)
+    #expect(alone.output.contains("line 2: row: is "), "\(alone.output.prefix(2_000))")
+    #expect(alone.output.contains("signed 0, already signed 0, refused 1; nothing was sent"), "\(alone.output.suffix(2_000))")
+    #expect(!alone.output.contains("the petition has"), "\(alone.output.suffix(2_000))")
   }
 
   @Test func shellCompletionCoversTheCommands() async throws {

@@ -164,7 +164,7 @@ struct Signatures: AsyncParsableCommand {
       let items = try SignatureImportFile.items(header: header, rows: Array(rows.dropFirst()))
       var results: [(line: Int, result: Groundswell_Petition_V1_ImportResult)] = []
       var totals = (signed: 0, already: 0, invalid: 0)
-      var lastCount: Int64 = 0
+      var lastCount: Int64?
       let sizes = items.map { item in (try? item.serializedBytes() as [UInt8])?.count ?? Int.max }
       let plan = SignatureImportFile.calls(sizes: sizes)
       for index in plan.oversize {
@@ -203,7 +203,12 @@ struct Signatures: AsyncParsableCommand {
         for (line, result) in results where result.outcome == .invalid {
           for violation in result.violations { print("line \(line): \(violation.field): \(violation.description_p)") }
         }
-        print("signed \(totals.signed), already signed \(totals.already), refused \(totals.invalid); the petition has \(lastCount.formatted()) signatures")
+        let summary = "signed \(totals.signed), already signed \(totals.already), refused \(totals.invalid)"
+        if let lastCount {
+          print("\(summary); the petition has \(lastCount.formatted()) signatures")
+        } else {
+          print("\(summary); nothing was sent")
+        }
       }
       if totals.invalid > 0 { throw ExitCode(ExitStatus.invalid) }
     }
