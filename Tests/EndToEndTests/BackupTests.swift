@@ -15,10 +15,7 @@ import Testing
     try #require(ProcessStack.available, "build the executables first (scripts/test.sh does)")
     let stack = try await ProcessStack.start()
     defer { stack.kill() }
-    let (organization, partnerKey) = try await stack.makeOrganization()
-    let petition = try await stack.makeOpenPetition(organization: organization, key: partnerKey)
-    let campaign = try await stack.makeCampaign(organization: organization, key: partnerKey, petitions: [petition])
-    let key = try await stack.makeKey(organization: organization) { $0.quota = .with { $0.unlimited = true } }
+    let (_, petition, campaign, key) = try await stack.makeUnlimitedPetition()
     let data = "\(stack.root)/petition-service"
     let backup = "\(stack.root)/backup"
 

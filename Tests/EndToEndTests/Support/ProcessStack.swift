@@ -159,6 +159,20 @@ final class ProcessStack: GatewayFixture, @unchecked Sendable {
     return process.terminationStatus
   }
 
+  /// SIGKILL to one member, as a crash or the out-of-memory killer ends
+  /// it: nothing of its own runs after the signal.
+  func crash(_ name: String) {
+    let process = member(name).process
+    Glibc.kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+  }
+
+  /// Waits until a member's readiness probe answers SERVING.
+  func waitUntilReady(_ name: String, timeout: Duration = .seconds(30)) async throws {
+    let ready = try await eventually(timeout: timeout, { try? await admin(name, "/readyz") }, until: { $0 == "SERVING\n" })
+    guard ready == "SERVING\n" else { throw StackError("\(name) was not ready within \(timeout): \(ready ?? "no answer")") }
+  }
+
   func kill() {
     for member in members where member.process.isRunning { member.process.terminate() }
   }

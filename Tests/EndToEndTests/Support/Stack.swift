@@ -225,6 +225,17 @@ extension GatewayFixture {
     }
   }
 
+  /// A new organization with one open petition in one campaign, and a key
+  /// of its own without a quota, so that load meets the code and not the
+  /// quota.
+  func makeUnlimitedPetition() async throws -> (organization: String, petition: String, campaign: String, key: String) {
+    let (organization, partnerKey) = try await makeOrganization()
+    let petition = try await makeOpenPetition(organization: organization, key: partnerKey)
+    let campaign = try await makeCampaign(organization: organization, key: partnerKey, petitions: [petition])
+    let key = try await makeKey(organization: organization) { $0.quota = .with { $0.unlimited = true } }
+    return (organization, petition, campaign, key)
+  }
+
   /// A campaign of `organization` holding `petitions`.
   func makeCampaign(organization: String, key: String, petitions: [String]) async throws -> String {
     try await withGateway { api in
