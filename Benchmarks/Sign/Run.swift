@@ -26,11 +26,12 @@ struct Run: AsyncParsableCommand {
   @Option(help: "Signatures per ImportSignatures call (0 skips the import phase).") var importBatch = 1000
   @Option(help: "Import calls in flight.") var importConcurrency = 4
   @Option(help: "Seconds of the import phase (default: --duration).") var importDuration: Int?
-  @Option(help: "Phases to run, comma-separated: ceiling,read (GetPetition: the forwarding floor),spread,viral,paced,import,filled (spread again after the import).")
+  @Option(help: "Phases to run, comma-separated: ceiling,read (GetPetition: the forwarding floor),spread,viral,paced,import,neighbour (another organization's paced signatures, alone and beside the import),filled (spread again after the import).")
   var phases = "ceiling,read,spread,viral,paced,import"
   @Option(help: "A file to write the first petition's name to (for the h2load cross-check).") var petitionFile: String?
   @Option(help: "Shares of the spread peak the paced phase runs at, comma-separated (0.05 to 1 each), e.g. 0.2,0.5,0.8.")
   var pacedShares = "0.8"
+  @Option(help: "Signatures per second the neighbour phase's other organization sends (1 to 10000).") var neighbourRate = 100
 
   func run() async throws {
     guard let endpoint = ServiceAddress(gateway) else { throw ValidationError("--gateway must be host:port") }
@@ -44,6 +45,7 @@ struct Run: AsyncParsableCommand {
       return parsed
     }
     let selected = Set(phases.split(separator: ",").map(String.init))
+    guard (1...10_000).contains(neighbourRate) else { throw ValidationError("--neighbour-rate must be 1 to 10000") }
     let shares = pacedShares.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
     guard (1...10).contains(shares.count), shares.count == pacedShares.split(separator: ",").count,
       shares.allSatisfy({ (0.05...1).contains($0) })
@@ -61,7 +63,7 @@ struct Run: AsyncParsableCommand {
         requestIDs: requestIDs)
       let names = try await bench.measure(
         phases: selected, pacedShares: shares, petitionCount: petitions, importBatch: importBatch, importConcurrency: importConcurrency,
-        importDuration: .seconds(importDuration ?? duration))
+        importDuration: .seconds(importDuration ?? duration), neighbourRate: Double(neighbourRate))
       if let petitionFile { try Data(names[0].utf8).write(to: URL(fileURLWithPath: petitionFile)) }
     }
   }
@@ -83,7 +85,8 @@ struct Bench: Sendable {
 
   /// Runs the phases; returns the petitions it signed.
   func measure(
-    phases: Set<String>, pacedShares: [Double], petitionCount: Int, importBatch: Int, importConcurrency: Int, importDuration: Duration
+    phases: Set<String>, pacedShares: [Double], petitionCount: Int, importBatch: Int, importConcurrency: Int, importDuration: Duration,
+    neighbourRate: Double
   ) async throws -> [String] {
     print("sign-benchmark: \(ProcessInfo.processInfo.activeProcessorCount) cores shared by this generator and the services; "
       + "\(clients.count) connections, \(concurrency) calls in flight, \(duration) per phase"
@@ -147,6 +150,9 @@ struct Bench: Sendable {
       _ = try await phase("ImportSignatures, \(importBatch) per call, \(importConcurrency) calls in flight", items: "signatures", ceiling: nil) {
         await importLoad(names, batch: importBatch, concurrency: importConcurrency, duration: importDuration)
       }
+    }
+    if phases.contains("neighbour"), importBatch > 0 {
+      try await neighbour(names, rate: neighbourRate, importBatch: importBatch, importConcurrency: importConcurrency, duration: importDuration)
     }
     if phases.contains("filled") {
       await settle()
@@ -244,11 +250,11 @@ struct Bench: Sendable {
 
   /// Signers: a new person for most calls, an earlier one of the same worker
   /// (on the same petition) for a `duplicates` share.
-  func signLoad(_ petitions: [String], concurrency: Int, duration: Duration, rate: Double? = nil) async -> LoadResult {
+  func signLoad(_ petitions: [String], concurrency: Int, duration: Duration, rate: Double? = nil, as key: Metadata? = nil) async -> LoadResult {
     let run = "\(run)-\(UInt16.random(in: .min ... .max))"
     let duplicates = duplicates
     let requestIDs = requestIDs
-    let partner = partner
+    let partner = key ?? partner
     return await runLoad(clients: clients, concurrency: concurrency, duration: duration, rate: rate) { client, worker, sequence in
       var person = sequence
       if sequence > 0, Double.random(in: 0..<1) < duplicates { person = Int.random(in: 0..<sequence) }
@@ -275,7 +281,7 @@ struct Bench: Sendable {
 
   /// Batches of new signers, each with an original time in the last week.
   func importLoad(_ petitions: [String], batch: Int, concurrency: Int, duration: Duration) async -> LoadResult {
-    let run = "\(run)-i"
+    let run = "\(run)-i\(UInt16.random(in: .min ... .max))"
     let partner = partner
     return await runLoad(clients: clients, concurrency: concurrency, duration: duration) { client, worker, sequence in
       let now = Date().timeIntervalSince1970

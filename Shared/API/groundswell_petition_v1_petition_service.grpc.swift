@@ -616,7 +616,11 @@ extension Groundswell_Petition_V1_PetitionService {
         /// > milestones, and are also counted apart in `offline_signature_count`.
         /// > Retrying a call is safe: signers already recorded come back as
         /// > `OUTCOME_ALREADY_SIGNED` and nothing counts twice. The answer comes only
-        /// > after every signature it reports is durably stored.
+        /// > after every signature it reports is durably stored. A call is stored 500
+        /// > signatures at a time, taking turns with other organizations' imports,
+        /// > so that no import holds up anyone's signatures for long; a call that
+        /// > fails partway (`UNAVAILABLE`, a petition closed meanwhile) may have
+        /// > stored its first signatures, which a retry reports as already signed.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Groundswell_Petition_V1_ImportSignaturesRequest` messages.
@@ -1092,7 +1096,11 @@ extension Groundswell_Petition_V1_PetitionService {
         /// > milestones, and are also counted apart in `offline_signature_count`.
         /// > Retrying a call is safe: signers already recorded come back as
         /// > `OUTCOME_ALREADY_SIGNED` and nothing counts twice. The answer comes only
-        /// > after every signature it reports is durably stored.
+        /// > after every signature it reports is durably stored. A call is stored 500
+        /// > signatures at a time, taking turns with other organizations' imports,
+        /// > so that no import holds up anyone's signatures for long; a call that
+        /// > fails partway (`UNAVAILABLE`, a petition closed meanwhile) may have
+        /// > stored its first signatures, which a retry reports as already signed.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Petition_V1_ImportSignaturesRequest` message.
@@ -1566,7 +1574,11 @@ extension Groundswell_Petition_V1_PetitionService {
         /// > milestones, and are also counted apart in `offline_signature_count`.
         /// > Retrying a call is safe: signers already recorded come back as
         /// > `OUTCOME_ALREADY_SIGNED` and nothing counts twice. The answer comes only
-        /// > after every signature it reports is durably stored.
+        /// > after every signature it reports is durably stored. A call is stored 500
+        /// > signatures at a time, taking turns with other organizations' imports,
+        /// > so that no import holds up anyone's signatures for long; a call that
+        /// > fails partway (`UNAVAILABLE`, a petition closed meanwhile) may have
+        /// > stored its first signatures, which a retry reports as already signed.
         ///
         /// - Parameters:
         ///   - request: A `Groundswell_Petition_V1_ImportSignaturesRequest` message.
@@ -2934,7 +2946,11 @@ extension Groundswell_Petition_V1_PetitionService {
         /// > milestones, and are also counted apart in `offline_signature_count`.
         /// > Retrying a call is safe: signers already recorded come back as
         /// > `OUTCOME_ALREADY_SIGNED` and nothing counts twice. The answer comes only
-        /// > after every signature it reports is durably stored.
+        /// > after every signature it reports is durably stored. A call is stored 500
+        /// > signatures at a time, taking turns with other organizations' imports,
+        /// > so that no import holds up anyone's signatures for long; a call that
+        /// > fails partway (`UNAVAILABLE`, a petition closed meanwhile) may have
+        /// > stored its first signatures, which a retry reports as already signed.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Petition_V1_ImportSignaturesRequest` message.
@@ -3665,7 +3681,11 @@ extension Groundswell_Petition_V1_PetitionService {
         /// > milestones, and are also counted apart in `offline_signature_count`.
         /// > Retrying a call is safe: signers already recorded come back as
         /// > `OUTCOME_ALREADY_SIGNED` and nothing counts twice. The answer comes only
-        /// > after every signature it reports is durably stored.
+        /// > after every signature it reports is durably stored. A call is stored 500
+        /// > signatures at a time, taking turns with other organizations' imports,
+        /// > so that no import holds up anyone's signatures for long; a call that
+        /// > fails partway (`UNAVAILABLE`, a petition closed meanwhile) may have
+        /// > stored its first signatures, which a retry reports as already signed.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Groundswell_Petition_V1_ImportSignaturesRequest` message.
@@ -4434,7 +4454,11 @@ extension Groundswell_Petition_V1_PetitionService.ClientProtocol {
     /// > milestones, and are also counted apart in `offline_signature_count`.
     /// > Retrying a call is safe: signers already recorded come back as
     /// > `OUTCOME_ALREADY_SIGNED` and nothing counts twice. The answer comes only
-    /// > after every signature it reports is durably stored.
+    /// > after every signature it reports is durably stored. A call is stored 500
+    /// > signatures at a time, taking turns with other organizations' imports,
+    /// > so that no import holds up anyone's signatures for long; a call that
+    /// > fails partway (`UNAVAILABLE`, a petition closed meanwhile) may have
+    /// > stored its first signatures, which a retry reports as already signed.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Groundswell_Petition_V1_ImportSignaturesRequest` message.
@@ -5195,7 +5219,11 @@ extension Groundswell_Petition_V1_PetitionService.ClientProtocol {
     /// > milestones, and are also counted apart in `offline_signature_count`.
     /// > Retrying a call is safe: signers already recorded come back as
     /// > `OUTCOME_ALREADY_SIGNED` and nothing counts twice. The answer comes only
-    /// > after every signature it reports is durably stored.
+    /// > after every signature it reports is durably stored. A call is stored 500
+    /// > signatures at a time, taking turns with other organizations' imports,
+    /// > so that no import holds up anyone's signatures for long; a call that
+    /// > fails partway (`UNAVAILABLE`, a petition closed meanwhile) may have
+    /// > stored its first signatures, which a retry reports as already signed.
     ///
     /// - Parameters:
     ///   - message: request message to send.

@@ -6,6 +6,8 @@ import GroundswellRuntime
 import SwiftProtobuf
 import Testing
 
+@testable import PetitionService
+
 /// `ImportSignatures`: signatures collected offline, through the gateway over
 /// TLS as a partner sends them.
 @Suite struct ImportTests {
@@ -160,6 +162,37 @@ import Testing
       #expect(closed?.message.contains("CLOSED") == true)
       let count = try await api.petitions.getPetition(.with { $0.name = petition }, metadata: bearer(key)).petition.signatureCount
       #expect(count == 1, "only the one good item of the hostile call")
+    }
+  }
+
+  /// A call is resolved and written in chunks of `importChunk`: a person
+  /// in two chunks of one call still counts once, and the results stay in
+  /// request order.
+  @Test func aCallLongerThanAChunkCountsEachPersonOnce() async throws {
+    let stack = try await sharedStack.value
+    let (organization, key) = try await stack.makeOrganization()
+    let petition = try await stack.makeOpenPetition(organization: organization, key: key)
+    let now = Date()
+    let count = PetitionHandlers.importChunk + 10
+    let last = count - 1
+    var items = (0..<count).map { Self.item("chunk\($0)@example.org", at: now) }
+    items[last] = Self.item(" CHUNK3@Example.org", at: now)  // the same person as item 3, in the next chunk
+    items[PetitionHandlers.importChunk] = Self.item("not an address", at: now)
+    try await stack.withGateway { api in
+      let response = try await api.petitions.importSignatures(
+        .with {
+          $0.petition = petition
+          $0.signatures = items
+        }, metadata: bearer(key))
+      #expect(response.results.map(\.index) == (0..<count).map(Int32.init))
+      #expect(response.signedCount == Int32(count - 2))
+      #expect(response.alreadySignedCount == 1)
+      #expect(response.invalidCount == 1)
+      #expect(response.results[PetitionHandlers.importChunk].outcome == .invalid)
+      #expect(response.results[last].outcome == .alreadySigned)
+      #expect(response.results[last].signature == response.results[3].signature)
+      #expect(Set(response.results.map(\.signature)).count == count - 1, "one signature per person, none for the bad item")
+      #expect(response.signatureCount == Int64(count - 2) && response.offlineSignatureCount == Int64(count - 2))
     }
   }
 

@@ -8,6 +8,9 @@ import SwiftProtobuf
 extension PetitionHandlers {
   /// How far ahead of this server's clock a `sign_time` may be (read as now).
   static let importClockSkew: TimeInterval = 300
+  /// Signatures resolved and written together: a signature waits behind
+  /// at most this many of an import in each service.
+  static let importChunk = 500
 
   /// Signatures collected offline, into the caller's own OPEN petition: every
   /// item checked as `SignPetition` checks a signer, the good ones resolved
@@ -67,12 +70,20 @@ extension PetitionHandlers {
       accepted.append((index, record, details, email))
     }
 
-    var records: [SignatureRecord] = []
-    var marks: [SignerMarks] = []
+    // A chunk at a time, each resolved and written in its own turn (see
+    // `BulkLane`): a signature waits behind one chunk, not a whole import.
     var positions: [Int] = []
-    if !accepted.isEmpty {
-      let resolved = try await resolver.resolveMany(accepted.map(\.details))
-      for (item, supporter) in zip(accepted, resolved) {
+    var outcome = ImportOutcome(items: [], signatureCount: petition.signatureCount, offlineCount: petition.offlineCount)
+    var start = accepted.startIndex
+    while start < accepted.endIndex {
+      let chunk = accepted[start..<min(start + Self.importChunk, accepted.endIndex)]
+      start = chunk.endIndex
+      let resolved = try await importLanes.resolving.run(for: collector) {
+        try await resolver.resolveMany(chunk.map(\.details))
+      }
+      var records: [SignatureRecord] = []
+      var marks: [SignerMarks] = []
+      for (item, supporter) in zip(chunk, resolved) {
         switch supporter {
         case .success(let name):
           var record = item.record
@@ -87,17 +98,20 @@ extension PetitionHandlers {
           violations[item.index] = [FieldViolation(field: refusal.field, description: refusal.message)]
         }
       }
-    }
-
-    var outcome = ImportOutcome(items: [], signatureCount: petition.signatureCount, offlineCount: petition.offlineCount)
-    if !records.isEmpty {
+      guard !records.isEmpty else { continue }
+      let written: ImportOutcome
       do {
-        outcome = try await repository.importSignatures(records, marks: marks, now: now)
+        written = try await importLanes.writing.run(for: collector) {
+          try await repository.importSignatures(records, marks: marks, now: now)
+        }
       } catch PetitionStoreError.wrongState(let current) {
         throw Self.notSignable(request.petition, current)
       }
+      if let change = written.change { changes.publish(change) }
+      outcome.items += written.items
+      outcome.signatureCount = written.signatureCount
+      outcome.offlineCount = written.offlineCount
     }
-    if let change = outcome.change { changes.publish(change) }
 
     var results = Array(repeating: Groundswell_Petition_V1_ImportResult(), count: count)
     for (index, problems) in violations {

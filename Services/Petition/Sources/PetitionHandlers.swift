@@ -17,6 +17,8 @@ public struct PetitionHandlers: Sendable {
   let now: @Sendable () -> Date
   /// The limits past which a signature is marked suspect.
   let fraudRules: FraudRules
+  /// Imports go through these a chunk at a time (`ImportSignatures`).
+  let importLanes = ImportLanes()
 
   public init(
     repository: any PetitionRepository, resolver: any SupporterResolver, changes: PetitionChanges,
