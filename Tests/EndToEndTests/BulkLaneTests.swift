@@ -45,7 +45,7 @@ import Testing
   }
 
   @Test func organizationsTakeTurnsOneAtATime() async throws {
-    let lane = BulkLane()
+    let lane = BulkLane(name: "test")
     let gate = Gate()
     let holder = gate.hold(lane)
     try await Self.until { gate.entered.withLock { $0 } }
@@ -70,7 +70,7 @@ import Testing
   }
 
   @Test func aCallerThatWentAwayIsSkipped() async throws {
-    let lane = BulkLane()
+    let lane = BulkLane(name: "test")
     let gate = Gate()
     let holder = gate.hold(lane)
     try await Self.until { gate.entered.withLock { $0 } }

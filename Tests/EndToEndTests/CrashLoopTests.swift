@@ -108,6 +108,12 @@ import Testing
       #expect(zip(events, events.dropFirst()).allSatisfy { $0.sequence < $1.sequence })
     }
 
+    // Each import chunk waited for its turn in both lanes, and said so.
+    let metrics = try await stack.admin("petition-service", "/metrics")
+    for lane in ["resolve", "write"] {
+      #expect(metrics.contains("groundswell_import_turn_wait_seconds_count{lane=\"\(lane)\"}"), "\(victim): no turn waits of \(lane)")
+    }
+
     _ = stack.stop()
     let petitions = try DatabaseQueue(path: "\(stack.root)/petition-service/petition.sqlite")
     let (rows, signers) = try await petitions.read { db in

@@ -1,3 +1,4 @@
+import GroundswellRuntime
 import Synchronization
 
 /// Bulk work one piece at a time, taking turns by organization.
@@ -19,12 +20,20 @@ final class BulkLane: Sendable {
   }
 
   private let state = Mutex(State())
+  /// The lane's label in `groundswell_import_turn_wait_seconds`.
+  let name: String
+
+  init(name: String) {
+    self.name = name
+  }
 
   /// Runs `body` once it is `organization`'s turn, and passes the turn on
   /// when it ends.
   func run<T>(for organization: String, _ body: () async throws -> T) async throws -> T {
+    let asked = ContinuousClock.now
     await enter(organization)
     defer { leave() }
+    ProcessMetrics.recordImportTurnWait(lane: name, duration: asked.duration(to: .now))
     // A caller that went away while it waited gives its turn straight back.
     try Task.checkCancellation()
     return try await body()
@@ -71,6 +80,6 @@ final class BulkLane: Sendable {
 /// supporter-service, then the write in petition-service. Two lanes, so that
 /// one chunk is resolved while another is written.
 struct ImportLanes: Sendable {
-  let resolving = BulkLane()
-  let writing = BulkLane()
+  let resolving = BulkLane(name: "resolve")
+  let writing = BulkLane(name: "write")
 }

@@ -49,6 +49,17 @@ public enum ProcessMetrics {
     registry?.makeCounter(descriptor: signaturesCommitted, labels: [("kind", kind)]).increment(by: Int64(count))
   }
 
+  static var importTurnWait: MetricNameDescriptor {
+    MetricNameDescriptor(
+      namespace: "groundswell", subsystem: "import", metricName: "turn_wait", unitName: "seconds",
+      helpText: "How long a chunk of an import waited for its turn in a lane (resolve, write) while other imports went first.")
+  }
+
+  /// Records how long a chunk of an import waited for its turn in `lane`.
+  public static func recordImportTurnWait(lane: String, duration: Duration) {
+    registry?.makeDurationHistogram(descriptor: importTurnWait, labels: [("lane", lane)], buckets: transactionBuckets).record(duration)
+  }
+
   /// Records one durable write transaction of the sign path that served
   /// `count` signature calls (group commit) or imported signatures.
   public static func recordCommitSize(_ count: Int) {
