@@ -17,7 +17,8 @@ extension Bench {
     }
     var imports: LoadResult?
     let beside = try await phase(
-      "neighbour: the same, while \(organization) imports (\(importBatch) per call, \(importConcurrency) in flight)", items: "signatures",
+      "neighbour: the same, while \(organization) imports (\(importBatch) per call, \(importConcurrency) in flight; "
+        + "the CPU per item below is both's, over the neighbour's signatures)", items: "signatures",
       ceiling: nil
     ) {
       async let imported = importLoad(petitions, batch: importBatch, concurrency: importConcurrency, duration: duration)
