@@ -39,17 +39,22 @@ import Testing
     }
   }
 
+  /// A lane held by `a` behind a gate, and a record for what runs in it.
+  static func heldLane() async throws -> (lane: BulkLane, gate: Gate, holder: Task<Void, any Error>, record: Record) {
+    let lane = BulkLane(name: "test")
+    let gate = Gate()
+    let holder = gate.hold(lane)
+    try await until { gate.entered.withLock { $0 } }
+    return (lane, gate, holder, Record())
+  }
+
   static func until(_ condition: () -> Bool) async throws {
     for _ in 0..<1_000 where !condition() { try await Task.sleep(for: .milliseconds(2)) }
     try #require(condition())
   }
 
   @Test func organizationsTakeTurnsOneAtATime() async throws {
-    let lane = BulkLane(name: "test")
-    let gate = Gate()
-    let holder = gate.hold(lane)
-    try await Self.until { gate.entered.withLock { $0 } }
-    let record = Record()
+    let (lane, gate, holder, record) = try await Self.heldLane()
     var callers: [Task<Void, any Error>] = []
     // Three pieces of `a`'s, then one of `b`'s and one of `c`'s arrive.
     for (index, piece) in ["a1", "a2", "a3", "b1", "c1"].enumerated() {
@@ -70,11 +75,7 @@ import Testing
   }
 
   @Test func aCallerThatWentAwayIsSkipped() async throws {
-    let lane = BulkLane(name: "test")
-    let gate = Gate()
-    let holder = gate.hold(lane)
-    try await Self.until { gate.entered.withLock { $0 } }
-    let record = Record()
+    let (lane, gate, holder, record) = try await Self.heldLane()
     let gone = Task { try await lane.run(for: "b") { try await record.run("gone") } }
     try await Self.until { lane.waiting == 1 }
     let next = Task { try await lane.run(for: "c") { try await record.run("next") } }

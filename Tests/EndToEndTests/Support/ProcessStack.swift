@@ -97,10 +97,11 @@ final class ProcessStack: GatewayFixture, @unchecked Sendable {
     // Each member ready too (its required dependency found), as an
     // orchestrator waits for every readiness probe.
     for name in names {
-      let ready = try await eventually(timeout: .seconds(30), { try? await stack.admin(name, "/readyz") }, until: { $0 == "SERVING\n" })
-      guard ready == "SERVING\n" else {
+      do {
+        try await stack.waitUntilReady(name)
+      } catch {
         stack.kill()
-        throw StackError("\(name) was not ready within 30 s: \(ready ?? "no answer")")
+        throw error
       }
     }
     return stack
