@@ -8,6 +8,12 @@ let grpc: [Target.Dependency] = [
   .product(name: "SwiftProtobuf", package: "swift-protobuf"),
 ]
 
+/// The shared modules' generic code (the call batcher, the group commit,
+/// the broadcaster) is specialized in the services that use it only when its
+/// bodies are visible to them: release builds of these two modules make them
+/// so (`docs/performance.md`, "Our generic code specialized").
+let crossModule: [SwiftSetting] = [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+
 /// A service is a library (composition root, handlers, repositories) that the
 /// tests call, and a thin executable that parses flags and runs it.
 func service(_ name: String, folder: String, executable: String, extra: [Target.Dependency] = []) -> [Target] {
@@ -69,7 +75,7 @@ let package = Package(
   ],
   targets: [
     .target(name: "GroundswellAPI", dependencies: grpc, path: "Shared/API"),
-    .target(name: "GroundswellModel", path: "Shared/Model"),
+    .target(name: "GroundswellModel", path: "Shared/Model", swiftSettings: crossModule),
     .target(
       name: "GroundswellRuntime",
       dependencies: [
@@ -91,7 +97,8 @@ let package = Package(
         .product(name: "ServiceContextModule", package: "swift-service-context"),
         .product(name: "OTel", package: "swift-otel"),
       ] + grpc,
-      path: "Shared/Runtime"
+      path: "Shared/Runtime",
+      swiftSettings: crossModule
     ),
   ]
     + service("PetitionService", folder: "Petition", executable: "petition-service")

@@ -6,13 +6,46 @@ import Synchronization
 /// `ServiceMain`; none in tests that run several stacks in one process, which
 /// read the metrics of real processes instead.
 public enum ProcessMetrics {
-  private static let current = Mutex<PrometheusCollectorRegistry?>(nil)
+  private static let current = Mutex<Handles?>(nil)
 
   public static func use(_ registry: PrometheusCollectorRegistry) {
-    current.withLock { $0 = registry }
+    current.withLock { $0 = Handles(registry: registry) }
   }
 
-  public static var registry: PrometheusCollectorRegistry? { current.withLock { $0 } }
+  static var handles: Handles? { current.withLock { $0 } }
+
+  /// The registry's handles, each made on first use: the registry builds
+  /// the name, checks it and looks the handle up under its lock every time
+  /// it is asked, which the sign path would pay for every signature. The
+  /// label values are a few fixed words, so the maps stay small.
+  final class Handles: Sendable {
+    let registry: PrometheusCollectorRegistry
+    /// By kind and outcome.
+    let transactions = Made<DurationHistogram>()
+    /// By kind.
+    let signatures = Made<Counter>()
+    /// By lane.
+    let importWaits = Made<DurationHistogram>()
+    let commitSizes = Made<ValueHistogram>()
+
+    init(registry: PrometheusCollectorRegistry) {
+      self.registry = registry
+    }
+  }
+
+  /// One metric's handles, by their labels' values.
+  final class Made<Handle: Sendable>: Sendable {
+    private let made = Mutex<[String: Handle]>([:])
+
+    func handle(_ key: String, make: () -> Handle) -> Handle {
+      made.withLock { made in
+        if let handle = made[key] { return handle }
+        let handle = make()
+        made[key] = handle
+        return handle
+      }
+    }
+  }
 
   static let transactionBuckets: [Duration] = [
     .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
@@ -27,9 +60,11 @@ public enum ProcessMetrics {
 
   /// Records one transaction.
   public static func recordTransaction(kind: String, outcome: String, duration: Duration) {
-    registry?.makeDurationHistogram(
-      descriptor: transactionSeconds, labels: [("kind", kind), ("outcome", outcome)], buckets: transactionBuckets
-    ).record(duration)
+    guard let handles else { return }
+    handles.transactions.handle("\(kind) \(outcome)") {
+      handles.registry.makeDurationHistogram(
+        descriptor: transactionSeconds, labels: [("kind", kind), ("outcome", outcome)], buckets: transactionBuckets)
+    }.record(duration)
   }
 
   static var signaturesCommitted: MetricNameDescriptor {
@@ -46,7 +81,10 @@ public enum ProcessMetrics {
 
   /// Records `count` new signatures of `kind`, durably committed.
   public static func recordSignaturesCommitted(_ count: Int, kind: String) {
-    registry?.makeCounter(descriptor: signaturesCommitted, labels: [("kind", kind)]).increment(by: Int64(count))
+    guard let handles else { return }
+    handles.signatures.handle(kind) {
+      handles.registry.makeCounter(descriptor: signaturesCommitted, labels: [("kind", kind)])
+    }.increment(by: Int64(count))
   }
 
   static var importTurnWait: MetricNameDescriptor {
@@ -57,13 +95,18 @@ public enum ProcessMetrics {
 
   /// Records how long a chunk of an import waited for its turn in `lane`.
   public static func recordImportTurnWait(lane: String, duration: Duration) {
-    registry?.makeDurationHistogram(descriptor: importTurnWait, labels: [("lane", lane)], buckets: transactionBuckets).record(duration)
+    guard let handles else { return }
+    handles.importWaits.handle(lane) {
+      handles.registry.makeDurationHistogram(descriptor: importTurnWait, labels: [("lane", lane)], buckets: transactionBuckets)
+    }.record(duration)
   }
 
   /// Records one durable write transaction of the sign path that served
   /// `count` signature calls (group commit) or imported signatures.
   public static func recordCommitSize(_ count: Int) {
-    registry?.makeValueHistogram(descriptor: commitSignatures, buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000])
-      .record(Int64(count))
+    guard let handles else { return }
+    handles.commitSizes.handle("") {
+      handles.registry.makeValueHistogram(descriptor: commitSignatures, buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000])
+    }.record(Int64(count))
   }
 }
