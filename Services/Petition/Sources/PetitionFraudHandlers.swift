@@ -7,9 +7,9 @@ import GroundswellRuntime
 /// The keyed hashes the fraud marks compare: never the IP, domain or address
 /// itself.
 extension DeploymentSecret {
-  func ipMark(_ canonicalIP: String) -> Data { tag(text: "ip:" + canonicalIP) }
-  func domainMark(_ domain: String) -> Data { tag(text: "domain:" + domain.lowercased()) }
-  func addressMark(_ canonicalEmail: String) -> Data { tag(text: "email:" + canonicalEmail) }
+  func ipMark(_ canonicalIP: String) -> Data { tag(text: canonicalIP, after: "ip:") }
+  func domainMark(_ domain: String) -> Data { tag(text: domain.lowercased(), after: "domain:") }
+  func addressMark(_ canonicalEmail: String) -> Data { tag(text: canonicalEmail, after: "email:") }
 }
 
 /// The handlers of `PetitionFraudService`: operators review suspect

@@ -13,23 +13,32 @@ public enum LedgerChain {
   /// SHA-256 of the salt and the supporter: leads to no one once the salt
   /// is gone.
   public static func signerHash(salt: Data, supporter: String) -> Data {
-    Data(SHA256.hash(data: salt + Data(supporter.utf8)))
+    var hasher = SHA256()
+    hasher.absorb(salt)
+    hasher.absorb(supporter)
+    return hasher.finalizedData()
   }
 
   /// The commitment of a counted signature.
   public static func signatureCommitment(signature: String, timeMillis: Int64, signerHash: Data) -> Data {
-    let hex = Hex.lowercase(signerHash)
-    return Data(SHA256.hash(data: Data("groundswell-ledger-v1 signature\n\(signature)\n\(timeMillis)\n\(hex)".utf8)))
+    var hasher = SHA256()
+    hasher.absorb("groundswell-ledger-v1 signature\n\(signature)\n\(timeMillis)\n\(Hex.lowercase(signerHash))")
+    return hasher.finalizedData()
   }
 
   /// The commitment of a withdrawal.
   public static func tombstoneCommitment(signature: String, timeMillis: Int64) -> Data {
-    Data(SHA256.hash(data: Data("groundswell-ledger-v1 tombstone\n\(signature)\n\(timeMillis)".utf8)))
+    var hasher = SHA256()
+    hasher.absorb("groundswell-ledger-v1 tombstone\n\(signature)\n\(timeMillis)")
+    return hasher.finalizedData()
   }
 
   /// The head after appending `commitment` to a chain whose head is `head`.
   public static func next(head: Data, commitment: Data) -> Data {
-    Data(SHA256.hash(data: head + commitment))
+    var hasher = SHA256()
+    hasher.absorb(head)
+    hasher.absorb(commitment)
+    return hasher.finalizedData()
   }
 
   /// A random per-signature salt.

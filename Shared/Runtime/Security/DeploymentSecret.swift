@@ -8,15 +8,28 @@ import GroundswellModel
 /// first start; back it up with the database it belongs to — without it,
 /// stored hashes can no longer be matched.
 public struct DeploymentSecret: Sendable {
-  /// An HMAC already keyed: each tag copies it (the key's pads are hashed
-  /// once, not for every signature).
-  private let keyed: HMAC<SHA256>
+  /// HMAC-SHA256 (RFC 2104) with the key's pads already hashed: each tag
+  /// copies the two SHA-256 states instead of hashing the pads again. Built
+  /// on `SHA256` itself because swift-crypto's generic `HMAC` runs
+  /// unspecialized, with type metadata looked up, for every tag — two to
+  /// four for every signature (docs/performance.md).
+  private let inner: SHA256
+  private let outer: SHA256
 
   /// The file name in the data directory.
   public static let fileName = "deployment.secret"
 
   public init(key: SymmetricKey) {
-    keyed = HMAC<SHA256>(key: key)
+    // A key longer than SHA-256's 64-byte block is hashed first; a shorter
+    // one is padded with zeros to the block.
+    var block = key.withUnsafeBytes { $0.count > 64 ? Array(SHA256.hash(data: $0)) : Array($0) }
+    block += repeatElement(0, count: 64 - block.count)
+    var inner = SHA256()
+    inner.absorb(block.map { $0 ^ 0x36 })
+    var outer = SHA256()
+    outer.absorb(block.map { $0 ^ 0x5c })
+    self.inner = inner
+    self.outer = outer
   }
 
   /// Reads the secret from `directory`, making it (32 random bytes, owner
@@ -44,17 +57,25 @@ public struct DeploymentSecret: Sendable {
   }
 
   /// HMAC-SHA256 of `data`.
-  public func tag(_ data: some DataProtocol) -> Data {
-    var hmac = keyed
-    hmac.update(data: data)
-    return Data(hmac.finalize())
+  public func tag(_ data: some ContiguousBytes) -> Data {
+    var hasher = inner
+    hasher.absorb(data)
+    return finish(hasher)
   }
 
-  /// HMAC-SHA256 of `text`'s UTF-8 bytes, hashed where they lie (no copy
-  /// into a `Data` first: fraud marks make two for every signature).
-  public func tag(text: String) -> Data {
-    var text = text
-    return text.withUTF8 { tag(UnsafeRawBufferPointer($0)) }
+  /// HMAC-SHA256 of `prefix` and `text`, one after the other, as UTF-8:
+  /// the tag of their concatenation, without making it.
+  public func tag(text: String, after prefix: StaticString = "") -> Data {
+    var hasher = inner
+    prefix.withUTF8Buffer { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+    hasher.absorb(text)
+    return finish(hasher)
+  }
+
+  private func finish(_ innerHasher: SHA256) -> Data {
+    var hasher = outer
+    hasher.absorb(innerHasher.finalize())
+    return hasher.finalizedData()
   }
 
   /// HMAC-SHA256 of `text`, in lower-case hex.
