@@ -2,16 +2,22 @@
 /// gives, without formatting each byte through Foundation (this runs on
 /// every call: API key hashes, ledger commitments).
 public enum Hex {
-  public static func lowercase<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
+  public static func lowercase(_ bytes: some Sequence<UInt8>) -> String {
+    // `Data` and arrays lend their storage: no iterator per byte, and the
+    // text is written in place.
+    bytes.withContiguousStorageIfAvailable(encode) ?? Array(bytes).withUnsafeBufferPointer(encode)
+  }
+
+  private static func encode(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
     let digits: StaticString = "0123456789abcdef"
-    var text: [UInt8] = []
-    text.reserveCapacity(bytes.underestimatedCount * 2)
-    digits.withUTF8Buffer { digits in
-      for byte in bytes {
-        text.append(digits[Int(byte >> 4)])
-        text.append(digits[Int(byte & 0x0f)])
+    return digits.withUTF8Buffer { digits in
+      String(unsafeUninitializedCapacity: bytes.count * 2) { text in
+        for (index, byte) in bytes.enumerated() {
+          text[2 * index] = digits[Int(byte >> 4)]
+          text[2 * index + 1] = digits[Int(byte & 0x0f)]
+        }
+        return bytes.count * 2
       }
     }
-    return String(decoding: text, as: UTF8.self)
   }
 }

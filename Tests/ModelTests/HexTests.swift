@@ -7,6 +7,10 @@ import Testing
     let all = (0...255).map(UInt8.init)
     #expect(Hex.lowercase(all) == all.map { String(format: "%02x", $0) }.joined())
     #expect(Hex.lowercase([UInt8]()) == "")
+    // Data and a sequence with no contiguous storage give the same text.
+    #expect(Hex.lowercase(Data(all)) == Hex.lowercase(all))
+    #expect(Hex.lowercase(all.lazy.map { $0 }) == Hex.lowercase(all))
+    #expect(Hex.lowercase(Data()) == "")
   }
 
   @Test func newIDsKeepTheirShapeAndSpread() {
