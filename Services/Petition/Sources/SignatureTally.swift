@@ -50,13 +50,15 @@ struct SignatureTally {
   /// signature counted in or out.
   func apply(_ db: Database, now: Int64) throws {
     guard !isEmpty else { return }
-    try db.cachedStatement(
-      sql: """
-        UPDATE petition_counters SET signature_count = signature_count + ?, offline_count = offline_count + ?,
-          update_time = ?, version = version + ?, last_signature_time = MAX(COALESCE(last_signature_time, 0), ?)
-        WHERE petition_id = ?
-        """
-    ).execute(arguments: [delta, offline, now, changes, lastSignature, petitionID])
+    let count = try Int64.fetchOne(
+      db.cachedStatement(
+        sql: """
+          UPDATE petition_counters SET signature_count = signature_count + ?, offline_count = offline_count + ?,
+            update_time = ?, version = version + ?, last_signature_time = MAX(COALESCE(last_signature_time, 0), ?)
+          WHERE petition_id = ?
+          RETURNING signature_count
+          """),
+      arguments: [delta, offline, now, changes, lastSignature, petitionID])!
     let region = try db.cachedStatement(
       sql: """
         INSERT INTO region_counters (petition_id, country, subdivision, signature_count) VALUES (?, ?, ?, ?)
@@ -75,22 +77,23 @@ struct SignatureTally {
         try bucket.execute(arguments: [petitionID, start, delta])
       }
     }
-    let count = try Int64.fetchOne(
-      db.cachedStatement(sql: "SELECT signature_count FROM petition_counters WHERE petition_id = ?"), arguments: [petitionID])!
-    let reached = try Int64.fetchAll(
+    // The milestones the count has reached (at or under it, not yet
+    // reached) or left (over it, reached before): one statement for both.
+    // It returns the stored `reach_time` itself: SQLite 3.40 answered
+    // `reach_time IS NOT NULL` here with the value before the update.
+    var reached: [Int64] = []
+    var cleared: [Int64] = []
+    let moved = try Row.fetchCursor(
       db.cachedStatement(
         sql: """
-          UPDATE petition_milestones SET reach_time = ? WHERE petition_id = ? AND threshold <= ? AND reach_time IS NULL
-          RETURNING threshold
+          UPDATE petition_milestones SET reach_time = CASE WHEN threshold <= ?1 THEN ?2 END
+          WHERE petition_id = ?3 AND (threshold <= ?1) = (reach_time IS NULL)
+          RETURNING threshold, reach_time
           """),
-      arguments: [now, petitionID, count])
-    let cleared = try Int64.fetchAll(
-      db.cachedStatement(
-        sql: """
-          UPDATE petition_milestones SET reach_time = NULL WHERE petition_id = ? AND threshold > ? AND reach_time IS NOT NULL
-          RETURNING threshold
-          """),
-      arguments: [petitionID, count])
+      arguments: [count, now, petitionID])
+    while let row = try moved.next() {
+      if (row[1] as Int64?) != nil { reached.append(row[0]) } else { cleared.append(row[0]) }
+    }
     for (type, thresholds) in [(EventOutbox.Event.TypeEnum.milestoneReached, reached), (.milestoneCleared, cleared)] {
       for threshold in thresholds.sorted() {
         try EventOutbox.petition(db, type, petitionID: petitionID, time: now) { $0.milestoneThreshold = threshold }
