@@ -38,6 +38,10 @@ struct Floor: AsyncParsableCommand {
     name: .customLong("pragma"),
     help: "A setting for both databases' connection, as `name=value` (repeat; for example mmap_size=268435456), for experiments.")
   var pragmas: [String] = []
+  @Option(
+    name: .customLong("page-size"),
+    help: "Rebuild both fresh databases with pages of this many bytes (512 to 65,536, a power of two; SQLite's default: 4096), for experiments.")
+  var pageSize: Int?
   @Flag(
     name: .customLong("random-signature-ids"),
     help: "Make signature ids wholly random, as petition-service did before they began with their time, for comparison.")
@@ -83,6 +87,9 @@ struct Floor: AsyncParsableCommand {
   }
 
   func validate() throws {
+    if let pageSize, !(512...65_536).contains(pageSize) || pageSize.nonzeroBitCount != 1 {
+      throw ValidationError("--page-size takes a power of two from 512 to 65,536; got \(pageSize)")
+    }
     guard (0...1_000_000).contains(checkpointPages) else {
       throw ValidationError("--checkpoint-pages takes 0 (never) to 1,000,000; got \(checkpointPages)")
     }
@@ -252,6 +259,13 @@ struct Floor: AsyncParsableCommand {
       for setting in pragmas { try db.execute(sql: "PRAGMA \(setting)") }
     }
     let queue = try DatabaseQueue(path: path, configuration: configuration)
+    if let pageSize {
+      // A WAL database keeps its page size: rebuild it (still empty) out of WAL.
+      try queue.writeWithoutTransaction { db in
+        try db.execute(sql: "PRAGMA journal_mode = DELETE; PRAGMA page_size = \(pageSize); VACUUM; PRAGMA journal_mode = WAL")
+        print("\(path.split(separator: "/").dropLast().last ?? ""): pages of \(try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0) bytes")
+      }
+    }
     try queue.write { db in
       for index in droppedIndexes {
         guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?)", arguments: [index])!
