@@ -67,7 +67,7 @@ public struct DeploymentSecret: Sendable {
   /// the tag of their concatenation, without making it.
   public func tag(text: String, after prefix: StaticString = "") -> Data {
     var hasher = inner
-    prefix.withUTF8Buffer { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+    hasher.absorb(prefix)
     hasher.absorb(text)
     return finish(hasher)
   }

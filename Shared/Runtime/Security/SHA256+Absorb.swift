@@ -16,6 +16,11 @@ extension SHA256 {
     text.withUTF8 { update(bufferPointer: UnsafeRawBufferPointer($0)) }
   }
 
+  /// Hashes a literal's UTF-8 bytes where they lie.
+  public mutating func absorb(_ text: StaticString) {
+    text.withUTF8Buffer { update(bufferPointer: UnsafeRawBufferPointer($0)) }
+  }
+
   /// The digest of `self`, as `Data`.
   public func finalizedData() -> Data {
     finalize().withUnsafeBytes { Data($0) }
