@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import GroundswellRuntime
 
 /// The repository's root, found from this file's path.
@@ -49,7 +48,12 @@ func run(_ executable: String, _ arguments: [String], environment: [String: Stri
 
 /// Runs a program to completion without holding a thread of the shared
 /// concurrency pool (the services under test need those), and returns its
-/// exit status and everything it printed.
+/// exit status and everything it printed. Its output is read and its exit
+/// awaited on threads of their own, not through `readabilityHandler`: read
+/// sources set up and torn down by several tests at once corrupt
+/// libdispatch's epoll bookkeeping on Linux and crash the whole test
+/// process (swiftlang/swift-corelibs-libdispatch#949, seen here as a
+/// SIGSEGV in `_dispatch_event_loop_drain`).
 func runProgram(_ executable: String, _ arguments: [String], environment: [String: String]) async throws -> (status: Int32, output: String) {
   let process = Process()
   process.executableURL = URL(fileURLWithPath: executable)
@@ -58,23 +62,23 @@ func runProgram(_ executable: String, _ arguments: [String], environment: [Strin
   let pipe = Pipe()
   process.standardOutput = pipe
   process.standardError = pipe
-  let collected = Mutex(Data())
-  pipe.fileHandleForReading.readabilityHandler = { handle in
-    let chunk = handle.availableData
-    collected.withLock { $0.append(chunk) }
+  try process.run()
+  // The output is read while the program runs, so that a full pipe never
+  // stops it; it ends when the program and its children close the pipe.
+  let reader = pipe.fileHandleForReading
+  async let output = onThreadOfItsOwn { reader.readDataToEndOfFile() }
+  let status = await onThreadOfItsOwn {
+    process.waitUntilExit()
+    return process.terminationStatus
   }
-  let status = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int32, any Error>) in
-    process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-    do {
-      try process.run()
-    } catch {
-      process.terminationHandler = nil
-      continuation.resume(throwing: error)
-    }
+  return (status, String(decoding: await output, as: UTF8.self))
+}
+
+/// Runs blocking `work` on a new thread and returns its result.
+private func onThreadOfItsOwn<Result: Sendable>(_ work: @escaping @Sendable () -> Result) async -> Result {
+  await withCheckedContinuation { continuation in
+    Thread.detachNewThread { continuation.resume(returning: work()) }
   }
-  pipe.fileHandleForReading.readabilityHandler = nil
-  let rest = pipe.fileHandleForReading.readDataToEndOfFile()
-  return (status, String(decoding: collected.withLock { $0 } + rest, as: UTF8.self))
 }
 
 /// The `key=value` lines of a test program's output.
